@@ -1,0 +1,252 @@
+//! The document model every writer reads. Pandoc-shaped: separate `Block` and `Inline` enums,
+//! an explicit book hierarchy, no Markdown and no HTML text left in it.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A position in a source page (1-based), used by passes to point diagnostics at the page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Document {
+    pub meta: Meta,
+    pub chapters: Vec<Chapter>,
+    /// Images located and decoded by the assets pass; `Inline::Image::asset` indexes this.
+    pub assets: Vec<Asset>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Meta {
+    /// Output file stem (`out/<name>.html`).
+    pub name: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub summary: Option<String>,
+    pub author: Option<String>,
+    pub publisher: Option<String>,
+    /// BCP 47 language tag, `fr` by default.
+    pub language: String,
+    /// As written in config or front matter (e.g. `2024-05-01`).
+    pub date: Option<String>,
+    pub identifier: Option<String>,
+    pub page_size: PageSize,
+    /// Set when the document is a per-persona handout (`--split`): that persona's slug.
+    pub persona: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+pub enum PageSize {
+    #[default]
+    A4,
+    Letter,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChapterKind {
+    /// The index page.
+    Introduction,
+    /// A page named by a button, in button order.
+    Persona,
+    /// A page of the collection that no button names, in path order.
+    Appendix,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chapter {
+    /// Slug, unique in the book: the chapter's anchor and its `--split` file stem.
+    pub id: String,
+    pub kind: ChapterKind,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub summary: Option<String>,
+    /// Short navigation label ("En tant que citoyen").
+    pub label: Option<String>,
+    /// Source page, relative to the corpus root, with `/` separators.
+    pub source: String,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Attr {
+    pub id: Option<String>,
+    pub classes: Vec<String>,
+    pub attributes: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Align {
+    None,
+    Left,
+    Center,
+    Right,
+}
+
+pub type Cell = Vec<Inline>;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Block {
+    Para(Vec<Inline>),
+    /// Inline content not wrapped in a paragraph (tight list items, table-less text).
+    Plain(Vec<Inline>),
+    /// `level` as written (1–6). The page's title heading is not here: it is `Chapter::title`.
+    Heading {
+        level: u8,
+        attr: Attr,
+        content: Vec<Inline>,
+    },
+    BulletList(Vec<Vec<Block>>),
+    OrderedList {
+        start: u64,
+        items: Vec<Vec<Block>>,
+    },
+    BlockQuote(Vec<Block>),
+    /// Text shown verbatim; `lang` is the fence's info word.
+    CodeBlock {
+        lang: Option<String>,
+        text: String,
+    },
+    Table {
+        aligns: Vec<Align>,
+        head: Vec<Cell>,
+        rows: Vec<Vec<Cell>>,
+    },
+    ThematicBreak,
+    /// Generic container from raw HTML `<div>`; an empty one with an id is an anchor.
+    Div {
+        attr: Attr,
+        blocks: Vec<Block>,
+    },
+    /// kramdown's `* TOC` + `{:toc}`: the chapter's section list goes here
+    /// (or nothing, where the format has its own table of contents).
+    Toc,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum LinkTarget {
+    /// As written in the page (URL, `#x`, `/faq/x.html`, `x.md`); the links pass replaces it.
+    Source(String),
+    /// `{% link path %}` / `{% post_url name %}`: a page of the corpus; the links pass replaces it.
+    Page(String),
+    /// An absolute URL (`https:`, `mailto:` …) left as is.
+    External(String),
+    /// A place in the book: the chapter's start, or an element id (already global).
+    Internal {
+        chapter: String,
+        anchor: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Inline {
+    Text(String),
+    Emph(Vec<Inline>),
+    Strong(Vec<Inline>),
+    Strikeout(Vec<Inline>),
+    Superscript(Vec<Inline>),
+    Subscript(Vec<Inline>),
+    Code(String),
+    Link {
+        target: LinkTarget,
+        title: Option<String>,
+        content: Vec<Inline>,
+        pos: Pos,
+    },
+    Image {
+        /// As written; the assets pass resolves it.
+        src: String,
+        alt: String,
+        title: Option<String>,
+        /// Index into `Document::assets`, set by the assets pass.
+        asset: Option<usize>,
+        pos: Pos,
+    },
+    SoftBreak,
+    LineBreak,
+    /// A footnote's content, at the place of its reference (writers number them per chapter).
+    Note(Vec<Block>),
+    /// Raw HTML `<span>`/`<a id>`; an empty one with an id is an anchor.
+    Span {
+        attr: Attr,
+        content: Vec<Inline>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ImageFormat {
+    Png,
+    Jpeg,
+    Gif,
+    Svg,
+}
+
+impl ImageFormat {
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "image/png",
+            ImageFormat::Jpeg => "image/jpeg",
+            ImageFormat::Gif => "image/gif",
+            ImageFormat::Svg => "image/svg+xml",
+        }
+    }
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "png",
+            ImageFormat::Jpeg => "jpg",
+            ImageFormat::Gif => "gif",
+            ImageFormat::Svg => "svg",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Asset {
+    /// Path relative to the corpus root, `/` separators; unique in `Document::assets`.
+    pub path: String,
+    pub format: ImageFormat,
+    pub width: u32,
+    pub height: u32,
+    #[serde(skip)]
+    pub bytes: std::sync::Arc<Vec<u8>>,
+    /// SHA-256 of `bytes`, hex: shown in the IR dump instead of the bytes.
+    pub sha256: String,
+}
+
+/// Where each element id of the book lives: global id → chapter id. Built by the ids pass.
+pub type AnchorIndex = BTreeMap<String, String>;
+
+impl Document {
+    pub fn chapter(&self, id: &str) -> Option<&Chapter> {
+        self.chapters.iter().find(|c| c.id == id)
+    }
+}
+
+/// Plain text of inline content (alt text, titles, bookmarks, slugs).
+pub fn plain_text(inlines: &[Inline]) -> String {
+    let mut out = String::new();
+    push_plain_text(inlines, &mut out);
+    out
+}
+
+fn push_plain_text(inlines: &[Inline], out: &mut String) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(t) | Inline::Code(t) => out.push_str(t),
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strikeout(c)
+            | Inline::Superscript(c)
+            | Inline::Subscript(c)
+            | Inline::Link { content: c, .. }
+            | Inline::Span { content: c, .. } => push_plain_text(c, out),
+            Inline::Image { alt, .. } => out.push_str(alt),
+            Inline::SoftBreak | Inline::LineBreak => out.push(' '),
+            Inline::Note(_) => {}
+        }
+    }
+}

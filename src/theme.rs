@@ -1,0 +1,38 @@
+//! Themes: the default one is embedded in the binary; `--theme DIR` overrides it file by file
+//! (`DIR/html/page.html` replaces the embedded `themes/default/html/page.html`).
+
+use crate::diag::{Error, Result};
+use std::borrow::Cow;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Default)]
+pub struct Theme {
+    pub dir: Option<PathBuf>,
+}
+
+impl Theme {
+    pub fn new(dir: Option<PathBuf>) -> Self {
+        Theme { dir }
+    }
+
+    /// The theme file `rel` (e.g. `html/page.html`): the override when it exists, else `default`.
+    pub fn text(&self, rel: &str, default: &'static str) -> Result<Cow<'static, str>> {
+        if let Some(dir) = &self.dir {
+            let path = dir.join(rel);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => return Ok(Cow::Owned(text)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(path, e)),
+            }
+        }
+        Ok(Cow::Borrowed(default))
+    }
+
+    /// Shown in diagnostics about a theme file.
+    pub fn display_path(&self, rel: &str) -> String {
+        match &self.dir {
+            Some(dir) if dir.join(rel).exists() => dir.join(rel).display().to_string(),
+            _ => format!("themes/default/{rel}"),
+        }
+    }
+}
