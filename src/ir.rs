@@ -250,3 +250,48 @@ fn push_plain_text(inlines: &[Inline], out: &mut String) {
         }
     }
 }
+
+/// Calls `f` on every inline of `blocks`, depth first, including inlines inside notes, tables
+/// and nested blocks. `f` sees a parent before its children.
+pub fn visit_inlines_mut(blocks: &mut [Block], f: &mut dyn FnMut(&mut Inline)) {
+    for block in blocks {
+        match block {
+            Block::Para(c) | Block::Plain(c) | Block::Heading { content: c, .. } => {
+                visit_inline_list_mut(c, f)
+            }
+            Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                for item in items {
+                    visit_inlines_mut(item, f);
+                }
+            }
+            Block::BlockQuote(b) | Block::Div { blocks: b, .. } => visit_inlines_mut(b, f),
+            Block::Table { head, rows, .. } => {
+                for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {
+                    visit_inline_list_mut(cell, f);
+                }
+            }
+            Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
+        }
+    }
+}
+
+fn visit_inline_list_mut(inlines: &mut [Inline], f: &mut dyn FnMut(&mut Inline)) {
+    for inline in inlines {
+        f(inline);
+        match inline {
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strikeout(c)
+            | Inline::Superscript(c)
+            | Inline::Subscript(c)
+            | Inline::Link { content: c, .. }
+            | Inline::Span { content: c, .. } => visit_inline_list_mut(c, f),
+            Inline::Note(blocks) => visit_inlines_mut(blocks, f),
+            Inline::Text(_)
+            | Inline::Code(_)
+            | Inline::Image { .. }
+            | Inline::SoftBreak
+            | Inline::LineBreak => {}
+        }
+    }
+}

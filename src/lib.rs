@@ -1,11 +1,168 @@
 //! livret: a Jekyll FAQ corpus → PDF, EPUB and HTML, each persona its own chapter.
 //!
+//! ```text
 //! content/ ──load──▶ Corpus ──read──▶ Document ──passes──▶ Document ──write──▶ out/
+//! ```
 
 pub mod corpus;
 pub mod diag;
 pub mod ir;
+pub mod output;
 pub mod passes;
 pub mod read;
+pub mod select;
 pub mod theme;
 pub mod write;
+
+use corpus::Corpus;
+use diag::{Diagnostics, Error, Result};
+use ir::{ChapterKind, Document};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use theme::Theme;
+use write::{Format, WriteContext};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Load, read and resolve the corpus at `dir`: the book every writer starts from.
+/// Content problems are in `diags`; the document is returned even when some are errors.
+pub fn load_document(dir: &Path, diags: &mut Diagnostics) -> Result<(Corpus, Document)> {
+    let corpus = corpus::load_corpus(dir, diags)?;
+    let mut doc = read::read_document(&corpus, diags);
+    passes::run_passes(&mut doc, &corpus, diags);
+    Ok((corpus, doc))
+}
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub corpus_dir: PathBuf,
+    pub out_dir: PathBuf,
+    pub formats: Vec<Format>,
+    /// Keep the introduction plus these personas (slugs); empty = the whole book.
+    pub personas: Vec<String>,
+    /// Also write one file per persona.
+    pub split: bool,
+    pub theme: Option<PathBuf>,
+    /// Warnings count as errors.
+    pub strict: bool,
+    /// Unix seconds written as the build date (`SOURCE_DATE_EPOCH`).
+    pub build_time: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    pub path: PathBuf,
+    pub format: Format,
+    /// Persona slugs in this artifact.
+    pub personas: Vec<String>,
+    pub bytes: u64,
+    /// Time the writer took.
+    pub elapsed: Duration,
+}
+
+/// Build every requested artifact. Nothing is written unless every writer succeeded and the
+/// content had no error; each file is then written atomically.
+pub fn build(options: &BuildOptions, diags: &mut Diagnostics) -> Result<Vec<Artifact>> {
+    let (_corpus, doc) = load_document(&options.corpus_dir, diags)?;
+    if options.strict {
+        diags.promote_warnings();
+    }
+    if diags.has_errors() {
+        return Err(Error::Content(diags.error_count()));
+    }
+    let doc = select_personas(&doc, &options.personas)?;
+    let ctx = WriteContext {
+        theme: Theme::new(options.theme.clone()),
+        build_time: options.build_time,
+        version: VERSION,
+    };
+
+    let mut variants = vec![(doc.meta.name.clone(), doc.clone())];
+    if options.split {
+        for persona in doc
+            .chapters
+            .iter()
+            .filter(|c| c.kind == ChapterKind::Persona)
+        {
+            let mut one = select::select_chapters(&doc, &|c| {
+                c.kind == ChapterKind::Introduction || c.id == persona.id
+            });
+            one.meta.persona = Some(persona.id.clone());
+            variants.push((format!("{}-{}", doc.meta.name, persona.id), one));
+        }
+    }
+
+    let mut pending = Vec::new();
+    for &format in &options.formats {
+        for (stem, variant) in &variants {
+            let started = Instant::now();
+            let bytes = write::write(format, variant, &ctx, diags)?;
+            let path = options
+                .out_dir
+                .join(format!("{stem}.{}", format.extension()));
+            let personas = variant
+                .chapters
+                .iter()
+                .filter(|c| c.kind == ChapterKind::Persona)
+                .map(|c| c.id.clone())
+                .collect();
+            pending.push((
+                Artifact {
+                    path,
+                    format,
+                    personas,
+                    bytes: bytes.len() as u64,
+                    elapsed: started.elapsed(),
+                },
+                bytes,
+            ));
+        }
+    }
+    if options.strict && diags.warning_count() > 0 {
+        diags.promote_warnings();
+        return Err(Error::Content(diags.error_count()));
+    }
+    let mut artifacts = Vec::new();
+    for (artifact, bytes) in pending {
+        output::write_atomically(&artifact.path, &bytes)?;
+        artifacts.push(artifact);
+    }
+    Ok(artifacts)
+}
+
+/// `--persona`: the introduction plus the named personas (in book order).
+pub fn select_personas(doc: &Document, slugs: &[String]) -> Result<Document> {
+    if slugs.is_empty() {
+        return Ok(doc.clone());
+    }
+    let known: Vec<&str> = doc
+        .chapters
+        .iter()
+        .filter(|c| c.kind == ChapterKind::Persona)
+        .map(|c| c.id.as_str())
+        .collect();
+    if let Some(unknown) = slugs.iter().find(|s| !known.contains(&s.as_str())) {
+        return Err(Error::Usage(format!(
+            "unknown persona `{unknown}`; the personas are: {}",
+            known.join(", ")
+        )));
+    }
+    Ok(select::select_chapters(doc, &|c| {
+        c.kind == ChapterKind::Introduction || slugs.contains(&c.id)
+    }))
+}
+
+/// `SOURCE_DATE_EPOCH` when set and valid, else the current time.
+pub fn build_time_from_env() -> Result<i64> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(value) => value.trim().parse::<i64>().map_err(|_| {
+            Error::Usage(format!(
+                "SOURCE_DATE_EPOCH must be a number of seconds, not `{value}`"
+            ))
+        }),
+        Err(_) => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)),
+    }
+}

@@ -1,1 +1,231 @@
-fn main() {}
+//! The livret command line: a thin layer over the library.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use livret::diag::{Diagnostics, Error, Severity};
+use livret::ir::ChapterKind;
+use livret::write::Format;
+use livret::{BuildOptions, build, build_time_from_env, load_document};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Turn a Jekyll FAQ corpus (an index page whose `buttons:` list personas, one Markdown page
+/// per persona) into a self-contained HTML page, an EPUB and a PDF handout.
+#[derive(Parser)]
+#[command(name = "livret", version, about, long_about = None)]
+#[command(
+    after_help = "Exit status: 0 built, 1 errors in the content, 2 usage or I/O errors.\n\
+Examples:\n  livret build                      build content/ into out/ in every format\n  \
+livret build docs/ -f pdf --split   one PDF for the book, one per persona\n  \
+livret check --strict             fail on warnings too (for CI)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also print the book's structure and each stage's time.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the book into the output directory.
+    Build(BuildArgs),
+    /// Load, read and resolve everything; write nothing; print every diagnostic.
+    Check(CheckArgs),
+    /// Print the document model (IR) as JSON, as the writers will see it.
+    DumpIr {
+        /// Corpus directory (holding the index page).
+        #[arg(default_value = "content")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct BuildArgs {
+    /// Corpus directory (holding the index page).
+    #[arg(default_value = "content")]
+    dir: PathBuf,
+    /// Output directory.
+    #[arg(short, long, default_value = "out")]
+    output: PathBuf,
+    /// Formats to write, comma-separated.
+    #[arg(short, long, value_delimiter = ',', default_values = ["html", "epub", "pdf"])]
+    format: Vec<FormatArg>,
+    /// Keep the introduction and this persona (slug, e.g. `producteur`); repeat for several.
+    #[arg(long = "persona", value_name = "SLUG")]
+    personas: Vec<String>,
+    /// Also write one file per persona: <name>-<persona>.<format>.
+    #[arg(long)]
+    split: bool,
+    /// Theme directory overriding the embedded one file by file (html/page.html, epub/style.css…).
+    #[arg(long, value_name = "DIR")]
+    theme: Option<PathBuf>,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Corpus directory (holding the index page).
+    #[arg(default_value = "content")]
+    dir: PathBuf,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    strict: bool,
+    /// How to print diagnostics: text, or JSON lines for CI.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Html,
+    Epub,
+    Pdf,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Html => Format::Html,
+            FormatArg::Epub => Format::Epub,
+            FormatArg::Pdf => Format::Pdf,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut diags = Diagnostics::new();
+    let result = match &cli.command {
+        Command::Build(args) => run_build(args, &cli, &mut diags),
+        Command::Check(args) => run_check(args, &cli, &mut diags),
+        Command::DumpIr { dir } => run_dump_ir(dir, &mut diags),
+    };
+    let json = matches!(
+        &cli.command,
+        Command::Check(CheckArgs {
+            format: ReportFormat::Json,
+            ..
+        })
+    );
+    report(&diags, cli.quiet, json);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Content(_)) => {
+            if !json {
+                eprintln!(
+                    "livret: {} error(s), {} warning(s)",
+                    diags.error_count(),
+                    diags.warning_count()
+                );
+            }
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("livret: error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn report(diags: &Diagnostics, quiet: bool, json: bool) {
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    let mut out = std::io::stdout().lock();
+    for d in diags.items() {
+        if quiet && d.severity == Severity::Warning {
+            continue;
+        }
+        if json {
+            let line = serde_json::to_string(d).unwrap_or_default();
+            let _ = writeln!(out, "{line}");
+        } else {
+            let _ = writeln!(err, "{d}");
+        }
+    }
+}
+
+fn run_build(args: &BuildArgs, cli: &Cli, diags: &mut Diagnostics) -> Result<(), Error> {
+    let mut formats: Vec<Format> = args.format.iter().map(|&f| f.into()).collect();
+    formats.sort();
+    formats.dedup();
+    let options = BuildOptions {
+        corpus_dir: args.dir.clone(),
+        out_dir: args.output.clone(),
+        formats,
+        personas: args.personas.clone(),
+        split: args.split,
+        theme: args.theme.clone(),
+        strict: args.strict,
+        build_time: build_time_from_env()?,
+    };
+    let artifacts = build(&options, diags)?;
+    if !cli.quiet {
+        for a in &artifacts {
+            println!(
+                "{:<40} {:>10}  {:>7.2} s",
+                a.path.display(),
+                human_size(a.bytes),
+                a.elapsed.as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn run_check(args: &CheckArgs, cli: &Cli, diags: &mut Diagnostics) -> Result<(), Error> {
+    let (_corpus, doc) = load_document(&args.dir, diags)?;
+    if args.strict {
+        diags.promote_warnings();
+    }
+    if !cli.quiet && args.format == ReportFormat::Text {
+        println!("{} — {} chapter(s)", doc.meta.title, doc.chapters.len());
+        for chapter in &doc.chapters {
+            let kind = match chapter.kind {
+                ChapterKind::Introduction => "introduction",
+                ChapterKind::Persona => "persona",
+                ChapterKind::Appendix => "appendix",
+            };
+            println!(
+                "  {kind:<12} {:<16} {}",
+                chapter.id,
+                args.dir.join(&chapter.source).display()
+            );
+        }
+    }
+    if diags.has_errors() {
+        return Err(Error::Content(diags.error_count()));
+    }
+    Ok(())
+}
+
+fn run_dump_ir(dir: &std::path::Path, diags: &mut Diagnostics) -> Result<(), Error> {
+    let (_corpus, doc) = load_document(dir, diags)?;
+    if diags.has_errors() {
+        return Err(Error::Content(diags.error_count()));
+    }
+    let json = serde_json::to_string_pretty(&doc)
+        .map_err(|e| Error::Usage(format!("cannot serialise the IR: {e}")))?;
+    println!("{json}");
+    Ok(())
+}
+
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / (1 << 10) as f64),
+        b => format!("{b} B"),
+    }
+}
