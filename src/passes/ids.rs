@@ -129,7 +129,12 @@ fn id_safe(local: &str) -> String {
 
 /// ASCII slug: transliterated, lowercase, runs of anything else → `-`; `section` when empty.
 pub fn slug(text: &str) -> String {
-    let ascii = deunicode::deunicode(text).to_lowercase();
+    // Symbols and emoji go before transliteration, which would spell them out (`💡` → `bulb`).
+    let letters: String = text
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let ascii = deunicode::deunicode(&letters).to_lowercase();
     let mut out = String::with_capacity(ascii.len());
     let mut pending_dash = false;
     for c in ascii.chars() {
@@ -199,5 +204,159 @@ fn collect_inlines<'a>(inlines: &'a mut [Inline], sites: &mut Vec<IdSite<'a>>) {
             | Inline::SoftBreak
             | Inline::LineBreak => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::passes::tests::{chapter, document, text};
+
+    fn heading(content: &str, id: Option<&str>) -> Block {
+        Block::Heading {
+            level: 2,
+            attr: Attr {
+                id: id.map(str::to_string),
+                ..Attr::default()
+            },
+            content: vec![text(content)],
+        }
+    }
+
+    fn heading_ids(doc: &Document) -> Vec<Option<String>> {
+        let mut out = Vec::new();
+        for c in &doc.chapters {
+            for b in &c.blocks {
+                if let Block::Heading { attr, .. } = b {
+                    out.push(attr.id.clone());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn slugs() {
+        for (input, expected) in [
+            ("Qu'est-ce que l'open data ?", "qu-est-ce-que-l-open-data"),
+            ("  Données «ouvertes»  ", "donnees-ouvertes"),
+            ("💡 Astuce", "astuce"),
+            ("???", "section"),
+            ("", "section"),
+            ("API v1.2", "api-v1-2"),
+        ] {
+            assert_eq!(slug(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn headings_get_global_ids_deduplicated_across_the_book() {
+        let mut doc = document(vec![
+            chapter(
+                "citoyen",
+                "_faq/citoyen.md",
+                vec![
+                    heading("Pourquoi ?", None),
+                    heading("Pourquoi ?", None),
+                    heading("Explicite", Some("mon-id")),
+                ],
+            ),
+            // Its id is what `citoyen`'s first heading would get.
+            chapter(
+                "citoyen-pourquoi",
+                "_faq/x.md",
+                vec![heading("Autre", None)],
+            ),
+            chapter("dev", "_faq/dev.md", vec![heading("Pourquoi", None)]),
+        ]);
+        // A heading in `citoyen` whose global would be a chapter id must be renamed.
+        doc.chapters[0]
+            .blocks
+            .push(heading("Pourquoi bis", Some("pourquoi-x")));
+        let mut diags = Diagnostics::new();
+        let anchors = assign_ids(&mut doc, Path::new("c"), &mut diags);
+        assert_eq!(
+            heading_ids(&doc),
+            vec![
+                Some("citoyen-pourquoi-2".into()), // `citoyen-pourquoi` is a chapter id
+                Some("citoyen-pourquoi-1".into()),
+                Some("citoyen-mon-id".into()),
+                Some("citoyen-pourquoi-x".into()),
+                Some("citoyen-pourquoi-autre".into()),
+                Some("dev-pourquoi".into()),
+            ]
+        );
+        assert_eq!(
+            anchors.global("citoyen", "pourquoi"),
+            Some("citoyen-pourquoi-2")
+        );
+        assert_eq!(
+            anchors.global("citoyen", "pourquoi-1"),
+            Some("citoyen-pourquoi-1")
+        );
+        assert_eq!(anchors.global("citoyen", "mon-id"), Some("citoyen-mon-id"));
+        assert_eq!(anchors.global("dev", "mon-id"), None);
+        assert!(diags.items().is_empty());
+    }
+
+    #[test]
+    fn same_local_in_two_chapters_and_duplicate_explicit_ids() {
+        let span = |id: &str| Inline::Span {
+            attr: Attr {
+                id: Some(id.into()),
+                ..Attr::default()
+            },
+            content: vec![],
+        };
+        let mut doc = document(vec![
+            chapter(
+                "a",
+                "_faq/a.md",
+                vec![
+                    Block::Para(vec![span("x"), text("t")]),
+                    Block::Div {
+                        attr: Attr {
+                            id: Some("x".into()),
+                            ..Attr::default()
+                        },
+                        blocks: vec![],
+                    },
+                    heading("X", None),
+                    Block::Div {
+                        attr: Attr::default(),
+                        blocks: vec![],
+                    },
+                ],
+            ),
+            chapter("a-x-2", "_faq/b.md", vec![heading("Y", Some("a b.c"))]),
+        ]);
+        let mut diags = Diagnostics::new();
+        let anchors = assign_ids(&mut doc, Path::new("root"), &mut diags);
+        let Block::Para(inlines) = &doc.chapters[0].blocks[0] else {
+            panic!("para")
+        };
+        let Inline::Span { attr, .. } = &inlines[0] else {
+            panic!("span")
+        };
+        assert_eq!(attr.id.as_deref(), Some("a-x"));
+        let Block::Div { attr, .. } = &doc.chapters[0].blocks[1] else {
+            panic!("div")
+        };
+        // Second `x` in the page: a warning, and a distinct global id (`a-x-2` is a chapter).
+        assert_eq!(attr.id.as_deref(), Some("a-x-3"));
+        // The auto slug avoids the explicit `x` of the page.
+        assert_eq!(anchors.global("a", "x-1"), Some("a-x-1"));
+        let Block::Div { attr, .. } = &doc.chapters[0].blocks[3] else {
+            panic!("div")
+        };
+        assert_eq!(attr.id, None, "an element without id gets none");
+        assert_eq!(anchors.global("a", "x"), Some("a-x"));
+        assert_eq!(anchors.global("a-x-2", "a b.c"), Some("a-x-2-a-b-c"));
+        assert_eq!(diags.items().len(), 1);
+        assert!(diags.items()[0].message.contains("duplicate id `x`"));
+        assert_eq!(
+            diags.items()[0].path,
+            Path::new("root").join("_faq/a.md").display().to_string()
+        );
     }
 }

@@ -195,7 +195,9 @@ impl LinkContext<'_> {
                     pos.col,
                     format!("link to `{url}`: no page of the corpus is published there"),
                 )
-                .with_hint("the link is removed; write a full https:// URL for a page outside the corpus");
+                .with_hint(
+                    "the link is removed; write a full https:// URL for a page outside the corpus",
+                );
             return None;
         };
         self.link_to_page(&page, fragment, pos)
@@ -256,5 +258,284 @@ impl LinkContext<'_> {
             chapter: chapter.to_string(),
             anchor,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Severity;
+    use crate::ir::{Attr, Block};
+    use crate::passes::ids::assign_ids;
+    use crate::passes::tests::{chapter, document, text};
+
+    /// Pages: `_faq/citoyen.md` at `/faq/citoyen(.html|/)`, `_faq/dev.md` at `/faq/dev.html`,
+    /// `about.md` (not in the book) at `/about/`.
+    struct FakeRouter;
+
+    impl PageRouter for FakeRouter {
+        fn page_at(&self, site_path: &str) -> Option<String> {
+            let page = match site_path {
+                "/faq/citoyen.html" | "/faq/citoyen/" | "/faq/citoyen" => "_faq/citoyen.md",
+                "/faq/dev.html" | "/faq/dev" => "_faq/dev.md",
+                "/about/" | "/about.html" => "about.md",
+                _ => return None,
+            };
+            Some(page.to_string())
+        }
+        fn page_file(&self, file_path: &str) -> Option<String> {
+            matches!(file_path, "_faq/citoyen.md" | "_faq/dev.md" | "about.md")
+                .then(|| file_path.to_string())
+        }
+    }
+
+    fn link(target: LinkTarget) -> Inline {
+        Inline::Link {
+            target,
+            title: None,
+            content: vec![text("lien")],
+            pos: Pos { line: 7, col: 3 },
+        }
+    }
+
+    fn heading(id: &str) -> Block {
+        Block::Heading {
+            level: 2,
+            attr: Attr {
+                id: Some(id.into()),
+                ..Attr::default()
+            },
+            content: vec![text(id)],
+        }
+    }
+
+    /// Resolve one link written in `_faq/citoyen.md`; the resulting inline and diagnostics.
+    fn resolve_one(target: LinkTarget) -> (Inline, Vec<(Severity, String)>) {
+        let mut doc = document(vec![
+            chapter(
+                "citoyen",
+                "_faq/citoyen.md",
+                vec![heading("ici"), Block::Para(vec![link(target)])],
+            ),
+            chapter("dev", "_faq/dev.md", vec![heading("api")]),
+        ]);
+        let mut diags = Diagnostics::new();
+        let root = Path::new("corpus");
+        let anchors = assign_ids(&mut doc, root, &mut diags);
+        resolve_links(&mut doc, &anchors, &FakeRouter, root, &mut diags);
+        let Some(Block::Para(inlines)) = doc.chapters[0].blocks.get(1) else {
+            panic!("para expected")
+        };
+        assert_eq!(inlines.len(), 1);
+        for d in diags.items() {
+            assert_eq!(d.path, root.join("_faq/citoyen.md").display().to_string());
+            assert_eq!((d.line, d.col), (7, 3));
+        }
+        let diags = diags
+            .items()
+            .iter()
+            .map(|d| (d.severity, d.message.clone()))
+            .collect();
+        (inlines[0].clone(), diags)
+    }
+
+    fn internal(chapter: &str, anchor: Option<&str>) -> Option<LinkTarget> {
+        Some(LinkTarget::Internal {
+            chapter: chapter.into(),
+            anchor: anchor.map(str::to_string),
+        })
+    }
+
+    fn external(url: &str) -> Option<LinkTarget> {
+        Some(LinkTarget::External(url.into()))
+    }
+
+    #[test]
+    fn every_link_form() {
+        use Severity::{Error, Warning};
+        let source = |s: &str| LinkTarget::Source(s.into());
+        let page = |s: &str| LinkTarget::Page(s.into());
+        // (target, expected target or None for "removed", expected diagnostic)
+        let table: Vec<(LinkTarget, Option<LinkTarget>, Option<(Severity, &str)>)> = vec![
+            (
+                source("#ici"),
+                internal("citoyen", Some("citoyen-ici")),
+                None,
+            ),
+            (source("#"), internal("citoyen", None), None),
+            (
+                source("#nulle-part"),
+                None,
+                Some((Warning, "`#nulle-part`")),
+            ),
+            (
+                source("https://data.gouv.fr/"),
+                external("https://data.gouv.fr/"),
+                None,
+            ),
+            (source("HTTP://x.fr"), external("HTTP://x.fr"), None),
+            (source("mailto:a@b.fr"), external("mailto:a@b.fr"), None),
+            (
+                source("tel:+33100000000"),
+                external("tel:+33100000000"),
+                None,
+            ),
+            (source("ftp://x.fr/f"), external("ftp://x.fr/f"), None),
+            (source("//cdn.fr/x"), external("https://cdn.fr/x"), None),
+            (
+                source("javascript:alert(1)"),
+                None,
+                Some((Warning, "`javascript:`")),
+            ),
+            (
+                source(" JaVa\tScript:alert(1)"),
+                None,
+                Some((Warning, "`javascript:`")),
+            ),
+            (source("vbscript:x"), None, Some((Warning, "`vbscript:`"))),
+            (source("data:text/html,x"), None, Some((Warning, "`data:`"))),
+            (
+                source("file:///etc/passwd"),
+                None,
+                Some((Warning, "`file:`")),
+            ),
+            (
+                source("gopher://x"),
+                None,
+                Some((Warning, "unsupported `gopher:`")),
+            ),
+            (source("/faq/dev.html"), internal("dev", None), None),
+            (
+                source("/faq/dev.html#api"),
+                internal("dev", Some("dev-api")),
+                None,
+            ),
+            (
+                source("/faq/dev.html?x=1#api"),
+                internal("dev", Some("dev-api")),
+                None,
+            ),
+            (source("/faq/citoyen/"), internal("citoyen", None), None),
+            (
+                source("/faq/citoyen/#ici"),
+                internal("citoyen", Some("citoyen-ici")),
+                None,
+            ),
+            (
+                source("/faq/dev.html#ici"),
+                internal("dev", None),
+                Some((Warning, "_faq/dev.md#ici")),
+            ),
+            (source("/about/"), None, None),
+            (
+                source("/nulle/part.html"),
+                None,
+                Some((Warning, "`/nulle/part.html`")),
+            ),
+            (source("dev.md"), internal("dev", None), None),
+            (source("dev.md#api"), internal("dev", Some("dev-api")), None),
+            (
+                source("./citoyen.md#ici"),
+                internal("citoyen", Some("citoyen-ici")),
+                None,
+            ),
+            (
+                source("../faq/dev.html#api"),
+                internal("dev", Some("dev-api")),
+                None,
+            ),
+            (source("../about.md"), None, None),
+            (source("autre.md"), None, Some((Warning, "`autre.md`"))),
+            (
+                source("../../hors.md"),
+                None,
+                Some((Warning, "`../../hors.md`")),
+            ),
+            (source("?q=1"), internal("citoyen", None), None),
+            (page("_faq/dev.md"), internal("dev", None), None),
+            (
+                page("_faq/dev.md#api"),
+                internal("dev", Some("dev-api")),
+                None,
+            ),
+            (page("about.md"), None, None),
+            (
+                page("_faq/absent.md"),
+                None,
+                Some((Error, "_faq/absent.md")),
+            ),
+            (
+                LinkTarget::External("https://x.fr".into()),
+                external("https://x.fr"),
+                None,
+            ),
+        ];
+        for (target, expected, expected_diag) in table {
+            let label = format!("{target:?}");
+            let (inline, diags) = resolve_one(target);
+            match expected {
+                Some(expected_target) => {
+                    let Inline::Link { target, .. } = &inline else {
+                        panic!("{label}: link expected, got {inline:?}")
+                    };
+                    assert_eq!(target, &expected_target, "{label}");
+                }
+                None => assert_eq!(inline, text("lien"), "{label}: link removed, content kept"),
+            }
+            match expected_diag {
+                None => assert!(diags.is_empty(), "{label}: {diags:?}"),
+                Some((severity, fragment)) => {
+                    assert_eq!(diags.len(), 1, "{label}: {diags:?}");
+                    assert_eq!(diags[0].0, severity, "{label}");
+                    assert!(diags[0].1.contains(fragment), "{label}: {}", diags[0].1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_source_or_page_target_remains_anywhere() {
+        let nested = Block::BulletList(vec![vec![Block::Plain(vec![Inline::Strong(vec![
+            link(LinkTarget::Source("#ici".into())),
+            Inline::Note(vec![Block::Para(vec![link(LinkTarget::Page(
+                "_faq/dev.md".into(),
+            ))])]),
+            // A link inside a removed link (raw HTML can do this) is resolved too.
+            Inline::Link {
+                target: LinkTarget::Source("javascript:x".into()),
+                title: None,
+                content: vec![link(LinkTarget::Source("dev.md".into()))],
+                pos: Pos::default(),
+            },
+        ])])]]);
+        let table = Block::Table {
+            aligns: vec![],
+            head: vec![vec![link(LinkTarget::Source("/faq/dev.html".into()))]],
+            rows: vec![vec![vec![link(LinkTarget::Source("x.md".into()))]]],
+        };
+        let mut doc = document(vec![chapter(
+            "citoyen",
+            "_faq/citoyen.md",
+            vec![
+                heading("ici"),
+                nested,
+                Block::BlockQuote(vec![Block::Div {
+                    attr: Attr::default(),
+                    blocks: vec![table],
+                }]),
+            ],
+        )]);
+        let mut diags = Diagnostics::new();
+        let anchors = assign_ids(&mut doc, Path::new("."), &mut diags);
+        resolve_links(&mut doc, &anchors, &FakeRouter, Path::new("."), &mut diags);
+        let dump = serde_json::to_string(&doc).unwrap_or_default();
+        assert!(dump.contains("Internal"), "{dump}");
+        assert!(
+            !dump.contains("\"Source\"") && !dump.contains("\"Page\""),
+            "{dump}"
+        );
+        // dev.md is not in this book: removed silently; x.md and javascript: warn.
+        assert_eq!(diags.warning_count(), 2, "{:?}", diags.items());
+        assert!(!diags.has_errors());
     }
 }

@@ -31,7 +31,10 @@ fn is_french(language: &str) -> bool {
 /// Visit every inline of `blocks` in document order. When `rewrite` returns a replacement,
 /// it takes the inline's place and is visited in turn (a replacement must be made of smaller
 /// subtrees, e.g. a link's content, so this ends); otherwise the inline's children are visited.
-fn rewrite_inlines(blocks: &mut [Block], rewrite: &mut dyn FnMut(&mut Inline) -> Option<Vec<Inline>>) {
+fn rewrite_inlines(
+    blocks: &mut [Block],
+    rewrite: &mut dyn FnMut(&mut Inline) -> Option<Vec<Inline>>,
+) {
     for block in blocks {
         match block {
             Block::Para(inlines) | Block::Plain(inlines) => rewrite_inline_list(inlines, rewrite),
@@ -148,13 +151,54 @@ fn page_dir(source: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::ir::{Chapter, ChapterKind, Meta, PageSize};
+
+    pub(crate) fn chapter(id: &str, source: &str, blocks: Vec<Block>) -> Chapter {
+        Chapter {
+            id: id.to_string(),
+            kind: ChapterKind::Persona,
+            title: id.to_string(),
+            subtitle: None,
+            summary: None,
+            label: None,
+            source: source.to_string(),
+            blocks,
+        }
+    }
+
+    pub(crate) fn document(chapters: Vec<Chapter>) -> Document {
+        Document {
+            meta: Meta {
+                name: "livret".into(),
+                title: "Livret".into(),
+                subtitle: None,
+                summary: None,
+                author: None,
+                publisher: None,
+                language: "fr".into(),
+                date: None,
+                identifier: None,
+                page_size: PageSize::A4,
+                persona: None,
+            },
+            chapters,
+            assets: Vec::new(),
+        }
+    }
+
+    pub(crate) fn text(s: &str) -> Inline {
+        Inline::Text(s.to_string())
+    }
 
     #[test]
     fn schemes() {
         assert_eq!(url_scheme("https://x").as_deref(), Some("https"));
-        assert_eq!(url_scheme(" JavaScript:alert(1)").as_deref(), Some("javascript"));
+        assert_eq!(
+            url_scheme(" JavaScript:alert(1)").as_deref(),
+            Some("javascript")
+        );
         assert_eq!(url_scheme("java\tscript:x").as_deref(), Some("javascript"));
         assert_eq!(url_scheme("/faq/x.html"), None);
         assert_eq!(url_scheme("x.md#a:b"), None);
@@ -163,8 +207,14 @@ mod tests {
 
     #[test]
     fn joins() {
-        assert_eq!(join_within_root("_faq", "x.md").as_deref(), Some("_faq/x.md"));
-        assert_eq!(join_within_root("_faq", "../faq/x.html").as_deref(), Some("faq/x.html"));
+        assert_eq!(
+            join_within_root("_faq", "x.md").as_deref(),
+            Some("_faq/x.md")
+        );
+        assert_eq!(
+            join_within_root("_faq", "../faq/x.html").as_deref(),
+            Some("faq/x.html")
+        );
         assert_eq!(join_within_root("_faq", "../../x"), None);
         assert_eq!(join_within_root("", "./a/./b/../c").as_deref(), Some("a/c"));
         assert_eq!(page_dir("_faq/x.md"), "_faq");
