@@ -218,7 +218,10 @@ fn inspect_image(bytes: &[u8]) -> Result<(ImageFormat, u32, u32), String> {
         return Err("not a PNG, JPEG, GIF or SVG image".into());
     };
     let name = format.extension().to_ascii_uppercase();
-    let (width, height) = ImageReader::with_format(Cursor::new(bytes), decoder_format)
+    // The header alone, with no limit, so that our own bound names the problem.
+    let mut header = ImageReader::with_format(Cursor::new(bytes), decoder_format);
+    header.no_limits();
+    let (width, height) = header
         .into_dimensions()
         .map_err(|e| format!("unreadable {name} header: {e}"))?;
     check_dimensions(width, height)?;
@@ -329,4 +332,327 @@ fn svg_length(value: &str) -> Option<f64> {
         _ => return None,
     };
     Some(number * scale).filter(|v| v.is_finite() && *v > 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Severity;
+    use crate::ir::{Block, Pos};
+    use crate::passes::tests::{chapter, document, text};
+    use std::fs;
+    use std::time::Duration;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        // Noise, so that the compressed data is long enough to cut in half.
+        let pixels = image::RgbaImage::from_fn(width, height, |x, y| {
+            let v = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) as u8;
+            image::Rgba([v, v.wrapping_mul(7), v.wrapping_add(y as u8), 128])
+        });
+        let mut out = Cursor::new(Vec::new());
+        let written =
+            image::DynamicImage::ImageRgba8(pixels).write_to(&mut out, image::ImageFormat::Png);
+        assert!(written.is_ok());
+        out.into_inner()
+    }
+
+    fn encoded(format: image::ImageFormat, width: u32, height: u32) -> Vec<u8> {
+        let pixels = image::RgbImage::from_pixel(width, height, image::Rgb([200, 30, 60]));
+        let mut out = Cursor::new(Vec::new());
+        assert!(
+            image::DynamicImage::ImageRgb8(pixels)
+                .write_to(&mut out, format)
+                .is_ok()
+        );
+        out.into_inner()
+    }
+
+    /// A PNG signature and IHDR claiming `width`×`height`, then nothing: a bomb's header.
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
+        let mut chunk = b"IHDR".to_vec();
+        chunk.extend(width.to_be_bytes());
+        chunk.extend(height.to_be_bytes());
+        chunk.extend([8, 6, 0, 0, 0]);
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        out.extend(13u32.to_be_bytes());
+        out.extend(&chunk);
+        out.extend(crc32(&chunk).to_be_bytes());
+        // The decoder reads up to the first image data chunk before it reports the size.
+        let idat = b"IDAT\x78\x9c\x03\x00\x00\x00\x00\x01".to_vec();
+        out.extend(6u32.to_be_bytes());
+        out.extend(&idat);
+        out.extend(crc32(&idat).to_be_bytes());
+        out
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &byte in data {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    fn image(src: &str, line: u32) -> Inline {
+        Inline::Image {
+            src: src.into(),
+            alt: "Une image".into(),
+            title: None,
+            asset: None,
+            pos: Pos { line, col: 5 },
+        }
+    }
+
+    struct Outcome {
+        doc: Document,
+        diags: Vec<(Severity, u32, String)>,
+    }
+
+    impl Outcome {
+        fn assets_of_images(&self) -> Vec<Option<usize>> {
+            let mut out = Vec::new();
+            for block in &self.doc.chapters[0].blocks {
+                if let Block::Para(inlines) = block {
+                    for inline in inlines {
+                        if let Inline::Image { asset, .. } = inline {
+                            out.push(*asset);
+                        }
+                    }
+                }
+            }
+            out
+        }
+    }
+
+    /// Run the pass over one page `_faq/page.md` of `root` holding `images`, one paragraph each.
+    fn run(root: &Path, images: &[&str]) -> Outcome {
+        let blocks = images
+            .iter()
+            .enumerate()
+            .map(|(i, src)| Block::Para(vec![image(src, i as u32 + 1)]))
+            .collect();
+        let mut doc = document(vec![chapter("page", "_faq/page.md", blocks)]);
+        let mut diags = Diagnostics::new();
+        load_assets(&mut doc, root, &mut diags);
+        let page = root.join("_faq/page.md").display().to_string();
+        assert!(diags.items().iter().all(|d| d.path == page && d.col == 5));
+        let diags = diags
+            .items()
+            .iter()
+            .map(|d| (d.severity, d.line, d.message.clone()))
+            .collect();
+        Outcome { doc, diags }
+    }
+
+    fn corpus() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        fs::create_dir_all(dir.path().join("content/img")).unwrap_or_default();
+        fs::create_dir_all(dir.path().join("content/_faq")).unwrap_or_default();
+        dir
+    }
+
+    fn write(path: PathBuf, bytes: &[u8]) {
+        fs::write(&path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+
+    #[test]
+    fn loads_each_format_once_in_first_use_order() {
+        let dir = corpus();
+        let root = dir.path().join("content");
+        write(root.join("img/a.png"), &png(12, 7));
+        write(
+            root.join("img/b.jpg"),
+            &encoded(image::ImageFormat::Jpeg, 5, 4),
+        );
+        write(
+            root.join("img/c.gif"),
+            &encoded(image::ImageFormat::Gif, 3, 2),
+        );
+        write(root.join("_faq/d.svg"), br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" stroke-width="9" viewBox="0 0 40 20" width="80"><path/></svg>"#);
+        let out = run(
+            &root,
+            &[
+                "/img/b.jpg",
+                "/img/a.png",
+                "../img/a.png",
+                "d.svg",
+                "/img/c.gif?v=2",
+                "/img//./b.jpg",
+            ],
+        );
+        assert!(out.diags.is_empty(), "{:?}", out.diags);
+        assert_eq!(
+            out.assets_of_images(),
+            [Some(0), Some(1), Some(1), Some(2), Some(3), Some(0)]
+        );
+        let summary: Vec<_> = out
+            .doc
+            .assets
+            .iter()
+            .map(|a| (a.path.as_str(), a.format, a.width, a.height))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("img/b.jpg", ImageFormat::Jpeg, 5, 4),
+                ("img/a.png", ImageFormat::Png, 12, 7),
+                ("_faq/d.svg", ImageFormat::Svg, 80, 40),
+                ("img/c.gif", ImageFormat::Gif, 3, 2),
+            ]
+        );
+        let png_asset = &out.doc.assets[1];
+        assert_eq!(png_asset.bytes.as_slice(), png(12, 7).as_slice());
+        let expected: String = Sha256::digest(png(12, 7))
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(png_asset.sha256, expected);
+        assert_eq!(png_asset.sha256.len(), 64);
+    }
+
+    #[test]
+    fn svg_sizes() {
+        for (svg, expected) in [
+            (r#"<svg width="10" height="20">"#, (10, 20)),
+            (r#"<svg width='10px' height="2in">"#, (10, 192)),
+            (r#"<svg viewBox="0 0 30 60">"#, (30, 60)),
+            (r#"<svg height="30" viewBox="0,0,30,60">"#, (15, 30)),
+            (r#"<svg width="100%" height="100%">"#, (300, 150)),
+            (r#"<svg stroke-width="4">"#, (300, 150)),
+        ] {
+            assert_eq!(svg_dimensions(svg), expected, "{svg}");
+        }
+        assert!(inspect_image(br#"<svg width="30000" height="10"/>"#).is_err());
+    }
+
+    #[test]
+    fn remote_images_become_links() {
+        let dir = corpus();
+        let out = run(
+            &dir.path().join("content"),
+            &["https://x.fr/a.png", "//cdn.fr/b.png"],
+        );
+        let Block::Para(inlines) = &out.doc.chapters[0].blocks[0] else {
+            panic!("para")
+        };
+        assert_eq!(
+            inlines[0],
+            Inline::Link {
+                target: LinkTarget::External("https://x.fr/a.png".into()),
+                title: None,
+                content: vec![text("Une image")],
+                pos: Pos { line: 1, col: 5 },
+            }
+        );
+        assert_eq!(out.diags.len(), 2);
+        assert!(
+            out.diags
+                .iter()
+                .all(|d| d.0 == Severity::Warning && d.2.contains("not embedded"))
+        );
+        assert!(out.doc.assets.is_empty());
+    }
+
+    #[test]
+    fn refusals_and_broken_files_are_errors_at_the_image() {
+        let dir = corpus();
+        let root = dir.path().join("content");
+        // Valid images outside the root: if any were read, an asset would appear.
+        write(dir.path().join("outside.png"), &png(2, 2));
+        let truncated = png(64, 64);
+        write(
+            root.join("img/cut.png"),
+            truncated.get(..truncated.len() / 2).unwrap_or_default(),
+        );
+        write(root.join("img/bomb.png"), &png_header(30_000, 10));
+        write(root.join("img/area.png"), &png_header(15_000, 15_000));
+        write(root.join("img/text.png"), b"hello");
+        let outside = dir.path().join("outside.png");
+        let table: [(&str, &str); 13] = [
+            ("../../outside.png", "leaves the corpus root"),
+            ("/../outside.png", "leaves the corpus root"),
+            ("file:///etc/passwd", "`file:` URLs are never read"),
+            ("data:image/png;base64,AAAA", "`data:` URLs are never read"),
+            ("C:\\x.png", "`c:` URLs"),
+            ("img\\x.png", "write paths with `/`"),
+            (&format!("{}", outside.display()), "image not found"),
+            ("/img/absent.png", "image not found"),
+            ("/img/cut.png", "corrupt or truncated PNG"),
+            ("/img/bomb.png", "decompression bomb"),
+            ("/img/area.png", "decompression bomb"),
+            ("/img/text.png", "not a PNG, JPEG, GIF or SVG"),
+            ("", "empty path"),
+        ];
+        let sources: Vec<&str> = table.iter().map(|(s, _)| *s).collect();
+        let out = run(&root, &sources);
+        assert!(out.doc.assets.is_empty(), "{:?}", out.doc.assets);
+        assert_eq!(out.diags.len(), table.len(), "{:?}", out.diags);
+        for (i, ((src, expected), (severity, line, message))) in
+            table.iter().zip(&out.diags).enumerate()
+        {
+            assert_eq!(*severity, Severity::Error, "{src}");
+            assert_eq!(*line, i as u32 + 1, "{src}: diagnostic at the image's line");
+            assert!(message.contains(expected), "{src}: {message}");
+        }
+        assert!(out.diags[8].2.contains("cut.png"), "names the file");
+    }
+
+    #[test]
+    fn symlinks_out_of_the_root_and_fifos_are_never_read() {
+        let dir = corpus();
+        let root = dir.path().join("content");
+        write(dir.path().join("outside.png"), &png(2, 2));
+        let fifo = dir.path().join("outside.fifo");
+        let inner_fifo = root.join("img/inner.fifo");
+        for path in [&fifo, &inner_fifo] {
+            let made = std::process::Command::new("mkfifo").arg(path).status();
+            assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        }
+        let link = |target: &Path, name: &str| {
+            let made = std::os::unix::fs::symlink(target, root.join("img").join(name));
+            assert!(made.is_ok(), "symlink");
+        };
+        link(&dir.path().join("outside.png"), "escape.png");
+        link(&fifo, "escape-fifo.png");
+        link(dir.path(), "up");
+        // Opening a FIFO with no writer blocks: run in a thread so a regression fails, not hangs.
+        let (send, receive) = std::sync::mpsc::channel();
+        let thread_root = root.clone();
+        std::thread::spawn(move || {
+            let out = run(
+                &thread_root,
+                &[
+                    "/img/escape.png",
+                    "/img/escape-fifo.png",
+                    "/img/up/outside.png",
+                    "/img/inner.fifo",
+                ],
+            );
+            let _ = send.send((out.doc.assets.len(), out.diags));
+        });
+        let Ok((asset_count, diags)) = receive.recv_timeout(Duration::from_secs(20)) else {
+            panic!("the pass opened a FIFO (blocked)")
+        };
+        assert_eq!(asset_count, 0);
+        let messages: Vec<&str> = diags.iter().map(|d| d.2.as_str()).collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        for message in &messages[..3] {
+            assert!(
+                message.contains("outside the corpus root: not read"),
+                "{message}"
+            );
+        }
+        assert!(
+            messages[3].contains("not a regular file"),
+            "{}",
+            messages[3]
+        );
+    }
 }
