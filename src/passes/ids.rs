@@ -70,19 +70,23 @@ pub fn assign_ids(doc: &mut Document, root: &Path, diags: &mut Diagnostics) -> C
                 },
             };
             let global = unique_global(&chapter.id, &local, &mut taken);
-            if locals.contains_key(&local) {
-                if is_explicit {
-                    diags
-                        .warning(
-                            display.clone(),
-                            0,
-                            0,
-                            format!("duplicate id `{local}` in this page"),
-                        )
-                        .with_hint("links to `#".to_string() + &local + "` go to the first one");
+            match locals.entry(local) {
+                std::collections::btree_map::Entry::Occupied(first) => {
+                    if is_explicit {
+                        let local = first.key();
+                        diags
+                            .warning(
+                                display.clone(),
+                                0,
+                                0,
+                                format!("duplicate id `{local}` in this page"),
+                            )
+                            .with_hint(format!("links to `#{local}` go to the first one"));
+                    }
                 }
-            } else {
-                locals.insert(local, global.clone());
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(global.clone());
+                }
             }
             attr.id = Some(global);
         }

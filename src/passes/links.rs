@@ -356,7 +356,12 @@ mod tests {
         let source = |s: &str| LinkTarget::Source(s.into());
         let page = |s: &str| LinkTarget::Page(s.into());
         // (target, expected target or None for "removed", expected diagnostic)
-        let table: Vec<(LinkTarget, Option<LinkTarget>, Option<(Severity, &str)>)> = vec![
+        type Case = (
+            LinkTarget,
+            Option<LinkTarget>,
+            Option<(Severity, &'static str)>,
+        );
+        let table: Vec<Case> = vec![
             (
                 source("#ici"),
                 internal("citoyen", Some("citoyen-ici")),

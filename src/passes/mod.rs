@@ -192,6 +192,105 @@ pub(crate) mod tests {
         Inline::Text(s.to_string())
     }
 
+    fn corpus(root: &std::path::Path) -> Corpus {
+        use crate::corpus::{Config, FrontMatter, Page, Routes, SiteConfig};
+        Corpus {
+            root: root.to_path_buf(),
+            config: Config::default(),
+            site: SiteConfig::default(),
+            index: Page {
+                path: "index.md".into(),
+                front: FrontMatter::default(),
+                body: String::new(),
+                body_line: 1,
+            },
+            personas: Vec::new(),
+            appendices: Vec::new(),
+            routes: Routes::default(),
+        }
+    }
+
+    /// All four passes, in order, on one page: ids before links, typography by language.
+    fn run_all(language: &str) -> (Document, Diagnostics) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let image_bytes = {
+            let mut out = std::io::Cursor::new(Vec::new());
+            let pixels = image::RgbImage::new(3, 3);
+            assert!(
+                image::DynamicImage::ImageRgb8(pixels)
+                    .write_to(&mut out, image::ImageFormat::Png)
+                    .is_ok()
+            );
+            out.into_inner()
+        };
+        assert!(std::fs::write(dir.path().join("a.png"), image_bytes).is_ok());
+        let mut doc = document(vec![chapter(
+            "citoyen",
+            "_faq/citoyen.md",
+            vec![
+                Block::Heading {
+                    level: 2,
+                    attr: Default::default(),
+                    content: vec![text("Pourquoi ?")],
+                },
+                Block::Para(vec![
+                    Inline::Link {
+                        target: crate::ir::LinkTarget::Source("#pourquoi".into()),
+                        title: None,
+                        content: vec![text("voir")],
+                        pos: Default::default(),
+                    },
+                    Inline::Image {
+                        src: "/a.png".into(),
+                        alt: String::new(),
+                        title: None,
+                        asset: None,
+                        pos: Default::default(),
+                    },
+                ]),
+            ],
+        )]);
+        doc.meta.language = language.into();
+        let mut diags = Diagnostics::new();
+        run_passes(&mut doc, &corpus(dir.path()), &mut diags);
+        (doc, diags)
+    }
+
+    #[test]
+    fn run_passes_wires_every_pass() {
+        let (doc, diags) = run_all("fr-FR");
+        assert!(diags.items().is_empty(), "{:?}", diags.items());
+        let expected_heading = Block::Heading {
+            level: 2,
+            attr: crate::ir::Attr {
+                id: Some("citoyen-pourquoi".into()),
+                ..Default::default()
+            },
+            content: vec![text("Pourquoi\u{202F}?")],
+        };
+        assert_eq!(doc.chapters[0].blocks[0], expected_heading);
+        let Block::Para(inlines) = &doc.chapters[0].blocks[1] else {
+            panic!("para")
+        };
+        assert!(matches!(
+            &inlines[0],
+            Inline::Link { target: crate::ir::LinkTarget::Internal { anchor: Some(a), .. }, .. }
+                if a == "citoyen-pourquoi"
+        ));
+        assert!(matches!(&inlines[1], Inline::Image { asset: Some(0), .. }));
+        assert_eq!(doc.assets.len(), 1);
+
+        let (doc, _) = run_all("en");
+        let Block::Heading { content, .. } = &doc.chapters[0].blocks[0] else {
+            panic!("heading")
+        };
+        assert_eq!(
+            content,
+            &vec![text("Pourquoi ?")],
+            "no French spacing in English"
+        );
+    }
+
     #[test]
     fn schemes() {
         assert_eq!(url_scheme("https://x").as_deref(), Some("https"));
