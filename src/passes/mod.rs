@@ -1,10 +1,337 @@
 //! IR → IR passes, run once for all writers, in this fixed order:
 //! ids → links → typography → assets.
 
+mod assets;
+mod ids;
+mod links;
+mod typography;
+
+pub use ids::slug;
+
 use crate::corpus::Corpus;
 use crate::diag::Diagnostics;
-use crate::ir::Document;
+use crate::ir::{Block, Document, Inline};
 
 pub fn run_passes(doc: &mut Document, corpus: &Corpus, diags: &mut Diagnostics) {
-    let _ = (doc, corpus, diags);
+    let anchors = ids::assign_ids(doc, &corpus.root, diags);
+    let router = links::CorpusRouter::new(corpus);
+    links::resolve_links(doc, &anchors, &router, &corpus.root, diags);
+    if is_french(&doc.meta.language) {
+        typography::apply_french_spacing(doc);
+    }
+    assets::load_assets(doc, &corpus.root, diags);
+}
+
+/// `fr`, `fr-FR`, `fr_CA`… but not `fry`.
+fn is_french(language: &str) -> bool {
+    let lang = language.trim().to_ascii_lowercase();
+    lang == "fr" || lang.starts_with("fr-") || lang.starts_with("fr_")
+}
+
+/// Visit every inline of `blocks` in document order. When `rewrite` returns a replacement,
+/// it takes the inline's place and is visited in turn (a replacement must be made of smaller
+/// subtrees, e.g. a link's content, so this ends); otherwise the inline's children are visited.
+fn rewrite_inlines(
+    blocks: &mut [Block],
+    rewrite: &mut dyn FnMut(&mut Inline) -> Option<Vec<Inline>>,
+) {
+    for block in blocks {
+        match block {
+            Block::Para(inlines) | Block::Plain(inlines) => rewrite_inline_list(inlines, rewrite),
+            Block::Heading { content, .. } => rewrite_inline_list(content, rewrite),
+            Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                for item in items {
+                    rewrite_inlines(item, rewrite);
+                }
+            }
+            Block::BlockQuote(inner) | Block::Div { blocks: inner, .. } => {
+                rewrite_inlines(inner, rewrite)
+            }
+            Block::Table { head, rows, .. } => {
+                for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {
+                    rewrite_inline_list(cell, rewrite);
+                }
+            }
+            Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
+        }
+    }
+}
+
+fn rewrite_inline_list(
+    list: &mut Vec<Inline>,
+    rewrite: &mut dyn FnMut(&mut Inline) -> Option<Vec<Inline>>,
+) {
+    let mut i = 0;
+    while let Some(inline) = list.get_mut(i) {
+        if let Some(replacement) = rewrite(inline) {
+            list.splice(i..=i, replacement);
+            continue;
+        }
+        match inline {
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strikeout(c)
+            | Inline::Superscript(c)
+            | Inline::Subscript(c)
+            | Inline::Link { content: c, .. }
+            | Inline::Span { content: c, .. } => rewrite_inline_list(c, rewrite),
+            Inline::Note(blocks) => rewrite_inlines(blocks, rewrite),
+            Inline::Text(_)
+            | Inline::Code(_)
+            | Inline::Image { .. }
+            | Inline::SoftBreak
+            | Inline::LineBreak => {}
+        }
+        i += 1;
+    }
+}
+
+/// The scheme of an absolute URL, lowercased (`https`, `javascript`…). ASCII whitespace and
+/// control characters are skipped first, as browsers do (`java\tscript:`).
+fn url_scheme(url: &str) -> Option<String> {
+    let cleaned: String = url
+        .trim()
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())
+        .collect();
+    let colon = cleaned.find(':')?;
+    let scheme = cleaned.get(..colon)?;
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    if !first.is_ascii_alphabetic()
+        || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
+        return None;
+    }
+    Some(scheme.to_ascii_lowercase())
+}
+
+/// Decode `%XX` escapes; invalid sequences and non-UTF-8 results are kept as written.
+fn percent_decode(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(value) = u8::from_str_radix(hex, 16)
+        {
+            out.push(value);
+            i += 3;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+/// Join `relative` to `dir` (both `/`-separated, relative to the corpus root) and fold `.`/`..`.
+/// `None` when the result would leave the root.
+fn join_within_root(dir: &str, relative: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in dir.split('/').chain(relative.split('/')) {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Directory of a page path relative to the root (`_faq/x.md` → `_faq`, `index.md` → ``).
+fn page_dir(source: &str) -> &str {
+    source.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::ir::{Chapter, ChapterKind, Meta, PageSize};
+
+    pub(crate) fn chapter(id: &str, source: &str, blocks: Vec<Block>) -> Chapter {
+        Chapter {
+            id: id.to_string(),
+            kind: ChapterKind::Persona,
+            title: id.to_string(),
+            subtitle: None,
+            summary: None,
+            label: None,
+            source: source.to_string(),
+            blocks,
+        }
+    }
+
+    pub(crate) fn document(chapters: Vec<Chapter>) -> Document {
+        Document {
+            meta: Meta {
+                name: "livret".into(),
+                title: "Livret".into(),
+                subtitle: None,
+                summary: None,
+                author: None,
+                publisher: None,
+                language: "fr".into(),
+                date: None,
+                identifier: None,
+                page_size: PageSize::A4,
+                persona: None,
+            },
+            chapters,
+            assets: Vec::new(),
+        }
+    }
+
+    pub(crate) fn text(s: &str) -> Inline {
+        Inline::Text(s.to_string())
+    }
+
+    fn corpus(root: &std::path::Path) -> Corpus {
+        use crate::corpus::{Config, FrontMatter, Page, Routes, SiteConfig};
+        Corpus {
+            root: root.to_path_buf(),
+            config: Config::default(),
+            site: SiteConfig::default(),
+            index: Page {
+                path: "index.md".into(),
+                front: FrontMatter::default(),
+                body: String::new(),
+                body_line: 1,
+            },
+            personas: Vec::new(),
+            appendices: Vec::new(),
+            routes: Routes::default(),
+        }
+    }
+
+    /// All four passes, in order, on one page: ids before links, typography by language.
+    fn run_all(language: &str) -> (Document, Diagnostics) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let image_bytes = {
+            let mut out = std::io::Cursor::new(Vec::new());
+            let pixels = image::RgbImage::new(3, 3);
+            assert!(
+                image::DynamicImage::ImageRgb8(pixels)
+                    .write_to(&mut out, image::ImageFormat::Png)
+                    .is_ok()
+            );
+            out.into_inner()
+        };
+        assert!(std::fs::write(dir.path().join("a.png"), image_bytes).is_ok());
+        let mut doc = document(vec![chapter(
+            "citoyen",
+            "_faq/citoyen.md",
+            vec![
+                Block::Heading {
+                    level: 2,
+                    attr: Default::default(),
+                    content: vec![text("Pourquoi ?")],
+                },
+                Block::Para(vec![
+                    Inline::Link {
+                        target: crate::ir::LinkTarget::Source("#pourquoi".into()),
+                        title: None,
+                        content: vec![text("voir")],
+                        pos: Default::default(),
+                    },
+                    Inline::Image {
+                        src: "/a.png".into(),
+                        alt: String::new(),
+                        title: None,
+                        asset: None,
+                        pos: Default::default(),
+                    },
+                ]),
+            ],
+        )]);
+        doc.meta.language = language.into();
+        let mut diags = Diagnostics::new();
+        run_passes(&mut doc, &corpus(dir.path()), &mut diags);
+        (doc, diags)
+    }
+
+    #[test]
+    fn run_passes_wires_every_pass() {
+        let (doc, diags) = run_all("fr-FR");
+        assert!(diags.items().is_empty(), "{:?}", diags.items());
+        let expected_heading = Block::Heading {
+            level: 2,
+            attr: crate::ir::Attr {
+                id: Some("citoyen-pourquoi".into()),
+                ..Default::default()
+            },
+            content: vec![text("Pourquoi\u{202F}?")],
+        };
+        assert_eq!(doc.chapters[0].blocks[0], expected_heading);
+        let Block::Para(inlines) = &doc.chapters[0].blocks[1] else {
+            panic!("para")
+        };
+        assert!(matches!(
+            &inlines[0],
+            Inline::Link { target: crate::ir::LinkTarget::Internal { anchor: Some(a), .. }, .. }
+                if a == "citoyen-pourquoi"
+        ));
+        assert!(matches!(&inlines[1], Inline::Image { asset: Some(0), .. }));
+        assert_eq!(doc.assets.len(), 1);
+
+        let (doc, _) = run_all("en");
+        let Block::Heading { content, .. } = &doc.chapters[0].blocks[0] else {
+            panic!("heading")
+        };
+        assert_eq!(
+            content,
+            &vec![text("Pourquoi ?")],
+            "no French spacing in English"
+        );
+    }
+
+    #[test]
+    fn schemes() {
+        assert_eq!(url_scheme("https://x").as_deref(), Some("https"));
+        assert_eq!(
+            url_scheme(" JavaScript:alert(1)").as_deref(),
+            Some("javascript")
+        );
+        assert_eq!(url_scheme("java\tscript:x").as_deref(), Some("javascript"));
+        assert_eq!(url_scheme("/faq/x.html"), None);
+        assert_eq!(url_scheme("x.md#a:b"), None);
+        assert_eq!(url_scheme("1a:b"), None);
+    }
+
+    #[test]
+    fn joins() {
+        assert_eq!(
+            join_within_root("_faq", "x.md").as_deref(),
+            Some("_faq/x.md")
+        );
+        assert_eq!(
+            join_within_root("_faq", "../faq/x.html").as_deref(),
+            Some("faq/x.html")
+        );
+        assert_eq!(join_within_root("_faq", "../../x"), None);
+        assert_eq!(join_within_root("", "./a/./b/../c").as_deref(), Some("a/c"));
+        assert_eq!(page_dir("_faq/x.md"), "_faq");
+        assert_eq!(page_dir("index.md"), "");
+    }
+
+    #[test]
+    fn decodes_percent() {
+        assert_eq!(percent_decode("d%C3%A9claration"), "déclaration");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%ZZ"), "%ZZ");
+    }
+
+    #[test]
+    fn french_tags() {
+        assert!(is_french("fr"));
+        assert!(is_french("fr-FR"));
+        assert!(!is_french("en"));
+        assert!(!is_french("fry"));
+    }
 }

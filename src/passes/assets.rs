@@ -1,0 +1,658 @@
+//! Assets pass: every image is located under the corpus root (never outside it), read once,
+//! checked against decompression bombs, decoded to prove it is whole, and indexed in
+//! `Document::assets` in order of first use.
+
+use super::{join_within_root, page_dir, percent_decode, rewrite_inlines, url_scheme};
+use crate::diag::Diagnostics;
+use crate::ir::{Asset, Document, ImageFormat, Inline, LinkTarget};
+use image::{ImageReader, Limits};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Largest side accepted, in pixels.
+const MAX_SIDE: u32 = 20_000;
+/// Largest area accepted, in pixels.
+const MAX_PIXELS: u64 = 100_000_000;
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// 100 Mpixels of 16-bit RGBA, the worst image that passes the checks above.
+const MAX_DECODE_BYTES: u64 = 800 * 1024 * 1024;
+
+pub fn load_assets(doc: &mut Document, root: &Path, diags: &mut Diagnostics) {
+    let mut loader = AssetLoader {
+        root,
+        canonical_root: root.canonicalize().ok(),
+        by_file: BTreeMap::new(),
+        assets: std::mem::take(&mut doc.assets),
+    };
+    for chapter in &mut doc.chapters {
+        let display = root.join(&chapter.source).display().to_string();
+        let dir = page_dir(&chapter.source).to_string();
+        rewrite_inlines(&mut chapter.blocks, &mut |inline| {
+            let Inline::Image {
+                src,
+                alt,
+                title,
+                asset,
+                pos,
+            } = inline
+            else {
+                return None;
+            };
+            match locate(src, &dir) {
+                Location::Remote(url) => {
+                    diags
+                        .warning(
+                            display.clone(),
+                            pos.line,
+                            pos.col,
+                            format!("remote image `{url}` is not embedded: it becomes a link"),
+                        )
+                        .with_hint("copy the image under the corpus (e.g. /img/) to include it");
+                    let label = if alt.trim().is_empty() {
+                        url.clone()
+                    } else {
+                        alt.clone()
+                    };
+                    return Some(vec![Inline::Link {
+                        target: LinkTarget::External(url),
+                        title: title.clone(),
+                        content: vec![Inline::Text(label)],
+                        pos: *pos,
+                    }]);
+                }
+                Location::Refused(message) => {
+                    diags
+                        .error(display.clone(), pos.line, pos.col, message)
+                        .with_hint("images must be files under the corpus root, e.g. /img/x.png");
+                }
+                Location::Corpus(relative) => match loader.load(&relative) {
+                    Ok(index) => *asset = Some(index),
+                    Err(message) => {
+                        diags.error(display.clone(), pos.line, pos.col, message);
+                    }
+                },
+            }
+            None
+        });
+    }
+    doc.assets = loader.assets;
+}
+
+enum Location {
+    Remote(String),
+    /// Relative to the corpus root, `/` separators, `..` folded.
+    Corpus(String),
+    Refused(String),
+}
+
+/// Where an image's `src` points, decided from the text alone: no file is touched here.
+fn locate(src: &str, page_dir: &str) -> Location {
+    let src = src.trim();
+    if src.is_empty() {
+        return Location::Refused("image with an empty path".into());
+    }
+    if let Some(scheme) = url_scheme(src) {
+        return match scheme.as_str() {
+            "http" | "https" => Location::Remote(src.to_string()),
+            _ => Location::Refused(format!(
+                "image `{}`: `{scheme}:` URLs are never read",
+                shorten(src)
+            )),
+        };
+    }
+    if src.starts_with("//") {
+        return Location::Remote(format!("https:{src}"));
+    }
+    if src.contains('\\') {
+        return Location::Refused(format!("image `{src}`: write paths with `/`, not `\\`"));
+    }
+    let path = src.split(['?', '#']).next().unwrap_or_default();
+    let path = percent_decode(path);
+    // A site path (`/img/x.png`) starts at the corpus root; anything else at the page's folder.
+    let base = if path.starts_with('/') { "" } else { page_dir };
+    match join_within_root(base, &path) {
+        Some(relative) if !relative.is_empty() => Location::Corpus(relative),
+        Some(_) => Location::Refused(format!("image `{src}` names a folder, not a file")),
+        None => Location::Refused(format!("image `{src}` leaves the corpus root: not read")),
+    }
+}
+
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or(text)),
+        None => text.to_string(),
+    }
+}
+
+struct AssetLoader<'a> {
+    root: &'a Path,
+    canonical_root: Option<PathBuf>,
+    /// Canonical file → its asset, or why it cannot be one: each file is read at most once.
+    by_file: BTreeMap<PathBuf, Result<usize, String>>,
+    assets: Vec<Asset>,
+}
+
+impl AssetLoader<'_> {
+    fn load(&mut self, relative: &str) -> Result<usize, String> {
+        let full = self.root.join(relative);
+        let shown = full.display();
+        let canonical = match full.canonicalize() {
+            Ok(path) => path,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(format!("image not found: {shown}"));
+            }
+            Err(e) => return Err(format!("image {shown}: {e}")),
+        };
+        let Some(canonical_root) = &self.canonical_root else {
+            return Err(format!("image {shown}: the corpus root cannot be resolved"));
+        };
+        // A symbolic link may point anywhere: only the resolved path counts.
+        let Ok(inside) = canonical.strip_prefix(canonical_root) else {
+            return Err(format!(
+                "image {shown} resolves to {} outside the corpus root: not read",
+                canonical.display()
+            ));
+        };
+        let asset_path = inside
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if let Some(known) = self.by_file.get(&canonical) {
+            return known.clone();
+        }
+        let result = read_asset(&canonical, asset_path).map(|asset| {
+            self.assets.push(asset);
+            self.assets.len() - 1
+        });
+        let result = result.map_err(|why| format!("image {shown}: {why}"));
+        self.by_file.insert(canonical, result.clone());
+        result
+    }
+}
+
+fn read_asset(file: &Path, path: String) -> Result<Asset, String> {
+    let metadata = std::fs::metadata(file).map_err(|e| e.to_string())?;
+    // A FIFO or device would block or never end: only regular files are opened.
+    if !metadata.is_file() {
+        return Err("not a regular file".into());
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "{} bytes: larger than the {MAX_FILE_BYTES} bytes accepted",
+            metadata.len()
+        ));
+    }
+    let bytes = std::fs::read(file).map_err(|e| e.to_string())?;
+    let (format, width, height) = inspect_image(&bytes)?;
+    let sha256 = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Asset {
+        path,
+        format,
+        width,
+        height,
+        bytes: Arc::new(bytes),
+        sha256,
+    })
+}
+
+/// Format by content (the extension may lie), dimensions from the header, then a full decode.
+fn inspect_image(bytes: &[u8]) -> Result<(ImageFormat, u32, u32), String> {
+    let (format, decoder_format) = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        (ImageFormat::Png, image::ImageFormat::Png)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        (ImageFormat::Jpeg, image::ImageFormat::Jpeg)
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        (ImageFormat::Gif, image::ImageFormat::Gif)
+    } else if let Some(text) = svg_text(bytes) {
+        let (width, height) = svg_dimensions(text);
+        check_dimensions(width, height)?;
+        return Ok((ImageFormat::Svg, width, height));
+    } else {
+        return Err("not a PNG, JPEG, GIF or SVG image".into());
+    };
+    let name = format.extension().to_ascii_uppercase();
+    // The header alone, with no limit, so that our own bound names the problem.
+    let mut header = ImageReader::with_format(Cursor::new(bytes), decoder_format);
+    header.no_limits();
+    let (width, height) = header
+        .into_dimensions()
+        .map_err(|e| format!("unreadable {name} header: {e}"))?;
+    check_dimensions(width, height)?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), decoder_format);
+    reader.limits(limits);
+    reader
+        .decode()
+        .map_err(|e| format!("corrupt or truncated {name} image: {e}"))?;
+    Ok((format, width, height))
+}
+
+fn check_dimensions(width: u32, height: u32) -> Result<(), String> {
+    if width == 0 || height == 0 {
+        return Err(format!("empty image ({width}×{height})"));
+    }
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(format!(
+            "{width}×{height} pixels: refused as a possible decompression bomb \
+             (at most {MAX_SIDE} px a side and {MAX_PIXELS} pixels)"
+        ));
+    }
+    Ok(())
+}
+
+/// The text of an SVG file: UTF-8 with an `<svg` element.
+fn svg_text(bytes: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let text = text.trim_start_matches('\u{FEFF}').trim_start();
+    (text.starts_with('<') && text.contains("<svg")).then_some(text)
+}
+
+/// From the root element's `width`/`height`, else its `viewBox`, else the CSS default 300×150.
+fn svg_dimensions(text: &str) -> (u32, u32) {
+    let tag = text
+        .find("<svg")
+        .and_then(|start| text.get(start..))
+        .map(|rest| rest.split('>').next().unwrap_or(rest))
+        .unwrap_or_default();
+    let width = svg_attribute(tag, "width").and_then(|v| svg_length(&v));
+    let height = svg_attribute(tag, "height").and_then(|v| svg_length(&v));
+    let view_box = svg_attribute(tag, "viewBox").and_then(|v| {
+        let numbers: Vec<f64> = v
+            .split([' ', ',', '\t', '\n'])
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        match numbers.as_slice() {
+            [_, _, w, h] if *w > 0.0 && *h > 0.0 => Some((*w, *h)),
+            _ => None,
+        }
+    });
+    let (w, h) = match (width, height, view_box) {
+        (Some(w), Some(h), _) => (w, h),
+        (Some(w), None, Some((vw, vh))) => (w, w * vh / vw),
+        (None, Some(h), Some((vw, vh))) => (h * vw / vh, h),
+        (None, None, Some(size)) => size,
+        _ => (300.0, 150.0),
+    };
+    (to_pixels(w), to_pixels(h))
+}
+
+fn to_pixels(value: f64) -> u32 {
+    // Saturating float → int cast; absurd sizes are refused by `check_dimensions`.
+    value.round().max(0.0) as u32
+}
+
+/// Value of `name="…"` in a start tag; the name must start an attribute (not `stroke-width`).
+fn svg_attribute(tag: &str, name: &str) -> Option<String> {
+    let mut search = tag;
+    while let Some(at) = search.find(name) {
+        let before = search.get(..at)?.chars().next_back();
+        let rest = search.get(at + name.len()..)?;
+        search = rest;
+        if !before.is_some_and(char::is_whitespace) {
+            continue;
+        }
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim_start();
+        let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let inner = value.get(1..)?;
+        return inner.split(quote).next().map(str::to_string);
+    }
+    None
+}
+
+/// An SVG length in CSS pixels; `None` for percentages and what cannot be read.
+fn svg_length(value: &str) -> Option<f64> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale = match unit.trim() {
+        "" | "px" => 1.0,
+        "pt" => 4.0 / 3.0,
+        "pc" => 16.0,
+        "in" => 96.0,
+        "cm" => 96.0 / 2.54,
+        "mm" => 96.0 / 25.4,
+        "em" => 16.0,
+        _ => return None,
+    };
+    Some(number * scale).filter(|v| v.is_finite() && *v > 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Severity;
+    use crate::ir::{Block, Pos};
+    use crate::passes::tests::{chapter, document, text};
+    use std::fs;
+    use std::time::Duration;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        // Noise, so that the compressed data is long enough to cut in half.
+        let pixels = image::RgbaImage::from_fn(width, height, |x, y| {
+            let v = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) as u8;
+            image::Rgba([v, v.wrapping_mul(7), v.wrapping_add(y as u8), 128])
+        });
+        let mut out = Cursor::new(Vec::new());
+        let written =
+            image::DynamicImage::ImageRgba8(pixels).write_to(&mut out, image::ImageFormat::Png);
+        assert!(written.is_ok());
+        out.into_inner()
+    }
+
+    fn encoded(format: image::ImageFormat, width: u32, height: u32) -> Vec<u8> {
+        let pixels = image::RgbImage::from_pixel(width, height, image::Rgb([200, 30, 60]));
+        let mut out = Cursor::new(Vec::new());
+        assert!(
+            image::DynamicImage::ImageRgb8(pixels)
+                .write_to(&mut out, format)
+                .is_ok()
+        );
+        out.into_inner()
+    }
+
+    /// A PNG signature and IHDR claiming `width`×`height`, then nothing: a bomb's header.
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
+        let mut chunk = b"IHDR".to_vec();
+        chunk.extend(width.to_be_bytes());
+        chunk.extend(height.to_be_bytes());
+        chunk.extend([8, 6, 0, 0, 0]);
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        out.extend(13u32.to_be_bytes());
+        out.extend(&chunk);
+        out.extend(crc32(&chunk).to_be_bytes());
+        // The decoder reads up to the first image data chunk before it reports the size.
+        let idat = b"IDAT\x78\x9c\x03\x00\x00\x00\x00\x01".to_vec();
+        out.extend(6u32.to_be_bytes());
+        out.extend(&idat);
+        out.extend(crc32(&idat).to_be_bytes());
+        out
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &byte in data {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    fn image(src: &str, line: u32) -> Inline {
+        Inline::Image {
+            src: src.into(),
+            alt: "Une image".into(),
+            title: None,
+            asset: None,
+            pos: Pos { line, col: 5 },
+        }
+    }
+
+    struct Outcome {
+        doc: Document,
+        diags: Vec<(Severity, u32, String)>,
+    }
+
+    impl Outcome {
+        fn assets_of_images(&self) -> Vec<Option<usize>> {
+            let mut out = Vec::new();
+            for block in &self.doc.chapters[0].blocks {
+                if let Block::Para(inlines) = block {
+                    for inline in inlines {
+                        if let Inline::Image { asset, .. } = inline {
+                            out.push(*asset);
+                        }
+                    }
+                }
+            }
+            out
+        }
+    }
+
+    /// Run the pass over one page `_faq/page.md` of `root` holding `images`, one paragraph each.
+    fn run(root: &Path, images: &[&str]) -> Outcome {
+        let blocks = images
+            .iter()
+            .enumerate()
+            .map(|(i, src)| Block::Para(vec![image(src, i as u32 + 1)]))
+            .collect();
+        let mut doc = document(vec![chapter("page", "_faq/page.md", blocks)]);
+        let mut diags = Diagnostics::new();
+        load_assets(&mut doc, root, &mut diags);
+        let page = root.join("_faq/page.md").display().to_string();
+        assert!(diags.items().iter().all(|d| d.path == page && d.col == 5));
+        let diags = diags
+            .items()
+            .iter()
+            .map(|d| (d.severity, d.line, d.message.clone()))
+            .collect();
+        Outcome { doc, diags }
+    }
+
+    fn corpus() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        fs::create_dir_all(dir.path().join("content/img")).unwrap_or_default();
+        fs::create_dir_all(dir.path().join("content/_faq")).unwrap_or_default();
+        dir
+    }
+
+    fn write(path: PathBuf, bytes: &[u8]) {
+        fs::write(&path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+
+    #[test]
+    fn loads_each_format_once_in_first_use_order() {
+        let dir = corpus();
+        let root = dir.path().join("content");
+        write(root.join("img/a.png"), &png(12, 7));
+        write(
+            root.join("img/b.jpg"),
+            &encoded(image::ImageFormat::Jpeg, 5, 4),
+        );
+        write(
+            root.join("img/c.gif"),
+            &encoded(image::ImageFormat::Gif, 3, 2),
+        );
+        write(root.join("_faq/d.svg"), br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" stroke-width="9" viewBox="0 0 40 20" width="80"><path/></svg>"#);
+        let out = run(
+            &root,
+            &[
+                "/img/b.jpg",
+                "/img/a.png",
+                "../img/a.png",
+                "d.svg",
+                "/img/c.gif?v=2",
+                "/img//./b.jpg",
+            ],
+        );
+        assert!(out.diags.is_empty(), "{:?}", out.diags);
+        assert_eq!(
+            out.assets_of_images(),
+            [Some(0), Some(1), Some(1), Some(2), Some(3), Some(0)]
+        );
+        let summary: Vec<_> = out
+            .doc
+            .assets
+            .iter()
+            .map(|a| (a.path.as_str(), a.format, a.width, a.height))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("img/b.jpg", ImageFormat::Jpeg, 5, 4),
+                ("img/a.png", ImageFormat::Png, 12, 7),
+                ("_faq/d.svg", ImageFormat::Svg, 80, 40),
+                ("img/c.gif", ImageFormat::Gif, 3, 2),
+            ]
+        );
+        let png_asset = &out.doc.assets[1];
+        assert_eq!(png_asset.bytes.as_slice(), png(12, 7).as_slice());
+        let expected: String = Sha256::digest(png(12, 7))
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(png_asset.sha256, expected);
+        assert_eq!(png_asset.sha256.len(), 64);
+    }
+
+    #[test]
+    fn svg_sizes() {
+        for (svg, expected) in [
+            (r#"<svg width="10" height="20">"#, (10, 20)),
+            (r#"<svg width='10px' height="2in">"#, (10, 192)),
+            (r#"<svg viewBox="0 0 30 60">"#, (30, 60)),
+            (r#"<svg height="30" viewBox="0,0,30,60">"#, (15, 30)),
+            (r#"<svg width="100%" height="100%">"#, (300, 150)),
+            (r#"<svg stroke-width="4">"#, (300, 150)),
+        ] {
+            assert_eq!(svg_dimensions(svg), expected, "{svg}");
+        }
+        assert!(inspect_image(br#"<svg width="30000" height="10"/>"#).is_err());
+    }
+
+    #[test]
+    fn remote_images_become_links() {
+        let dir = corpus();
+        let out = run(
+            &dir.path().join("content"),
+            &["https://x.fr/a.png", "//cdn.fr/b.png"],
+        );
+        let Block::Para(inlines) = &out.doc.chapters[0].blocks[0] else {
+            panic!("para")
+        };
+        assert_eq!(
+            inlines[0],
+            Inline::Link {
+                target: LinkTarget::External("https://x.fr/a.png".into()),
+                title: None,
+                content: vec![text("Une image")],
+                pos: Pos { line: 1, col: 5 },
+            }
+        );
+        assert_eq!(out.diags.len(), 2);
+        assert!(
+            out.diags
+                .iter()
+                .all(|d| d.0 == Severity::Warning && d.2.contains("not embedded"))
+        );
+        assert!(out.doc.assets.is_empty());
+    }
+
+    #[test]
+    fn refusals_and_broken_files_are_errors_at_the_image() {
+        let dir = corpus();
+        let root = dir.path().join("content");
+        // Valid images outside the root: if any were read, an asset would appear.
+        write(dir.path().join("outside.png"), &png(2, 2));
+        let truncated = png(64, 64);
+        write(
+            root.join("img/cut.png"),
+            truncated.get(..truncated.len() / 2).unwrap_or_default(),
+        );
+        write(root.join("img/bomb.png"), &png_header(30_000, 10));
+        write(root.join("img/area.png"), &png_header(15_000, 15_000));
+        write(root.join("img/text.png"), b"hello");
+        let outside = dir.path().join("outside.png");
+        let table: [(&str, &str); 13] = [
+            ("../../outside.png", "leaves the corpus root"),
+            ("/../outside.png", "leaves the corpus root"),
+            ("file:///etc/passwd", "`file:` URLs are never read"),
+            ("data:image/png;base64,AAAA", "`data:` URLs are never read"),
+            ("C:\\x.png", "`c:` URLs"),
+            ("img\\x.png", "write paths with `/`"),
+            (&format!("{}", outside.display()), "image not found"),
+            ("/img/absent.png", "image not found"),
+            ("/img/cut.png", "corrupt or truncated PNG"),
+            ("/img/bomb.png", "decompression bomb"),
+            ("/img/area.png", "decompression bomb"),
+            ("/img/text.png", "not a PNG, JPEG, GIF or SVG"),
+            ("", "empty path"),
+        ];
+        let sources: Vec<&str> = table.iter().map(|(s, _)| *s).collect();
+        let out = run(&root, &sources);
+        assert!(out.doc.assets.is_empty(), "{:?}", out.doc.assets);
+        assert_eq!(out.diags.len(), table.len(), "{:?}", out.diags);
+        for (i, ((src, expected), (severity, line, message))) in
+            table.iter().zip(&out.diags).enumerate()
+        {
+            assert_eq!(*severity, Severity::Error, "{src}");
+            assert_eq!(*line, i as u32 + 1, "{src}: diagnostic at the image's line");
+            assert!(message.contains(expected), "{src}: {message}");
+        }
+        assert!(out.diags[8].2.contains("cut.png"), "names the file");
+    }
+
+    #[test]
+    fn symlinks_out_of_the_root_and_fifos_are_never_read() {
+        let dir = corpus();
+        let root = dir.path().join("content");
+        write(dir.path().join("outside.png"), &png(2, 2));
+        let fifo = dir.path().join("outside.fifo");
+        let inner_fifo = root.join("img/inner.fifo");
+        for path in [&fifo, &inner_fifo] {
+            let made = std::process::Command::new("mkfifo").arg(path).status();
+            assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        }
+        let link = |target: &Path, name: &str| {
+            let made = std::os::unix::fs::symlink(target, root.join("img").join(name));
+            assert!(made.is_ok(), "symlink");
+        };
+        link(&dir.path().join("outside.png"), "escape.png");
+        link(&fifo, "escape-fifo.png");
+        link(dir.path(), "up");
+        // Opening a FIFO with no writer blocks: run in a thread so a regression fails, not hangs.
+        let (send, receive) = std::sync::mpsc::channel();
+        let thread_root = root.clone();
+        std::thread::spawn(move || {
+            let out = run(
+                &thread_root,
+                &[
+                    "/img/escape.png",
+                    "/img/escape-fifo.png",
+                    "/img/up/outside.png",
+                    "/img/inner.fifo",
+                ],
+            );
+            let _ = send.send((out.doc.assets.len(), out.diags));
+        });
+        let Ok((asset_count, diags)) = receive.recv_timeout(Duration::from_secs(20)) else {
+            panic!("the pass opened a FIFO (blocked)")
+        };
+        assert_eq!(asset_count, 0);
+        let messages: Vec<&str> = diags.iter().map(|d| d.2.as_str()).collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        for message in &messages[..3] {
+            assert!(
+                message.contains("outside the corpus root: not read"),
+                "{message}"
+            );
+        }
+        assert!(
+            messages[3].contains("not a regular file"),
+            "{}",
+            messages[3]
+        );
+    }
+}

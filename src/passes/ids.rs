@@ -1,0 +1,366 @@
+//! Ids pass: every heading gets an id, and every element id becomes global
+//! (`{chapter}-{local}`), unique across the whole book.
+
+use crate::diag::Diagnostics;
+use crate::ir::{Attr, Block, Document, Inline, plain_text};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Per chapter: local id as written in the page → global id in the book.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChapterAnchors {
+    by_chapter: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl ChapterAnchors {
+    /// The global id of `local` in `chapter`, if that chapter has such an element.
+    pub fn global(&self, chapter: &str, local: &str) -> Option<&str> {
+        self.by_chapter
+            .get(chapter)
+            .and_then(|ids| ids.get(local))
+            .map(String::as_str)
+    }
+}
+
+/// An element that carries an id: headings get a slug when they have none.
+enum IdSite<'a> {
+    Heading { attr: &'a mut Attr, text: String },
+    Element(&'a mut Attr),
+}
+
+/// Assign global ids; returns the local → global map per chapter for the links pass.
+pub fn assign_ids(doc: &mut Document, root: &Path, diags: &mut Diagnostics) -> ChapterAnchors {
+    // Chapter ids are the `<section id>`s: no element may take one.
+    let mut taken: BTreeSet<String> = doc.chapters.iter().map(|c| c.id.clone()).collect();
+    let mut anchors = ChapterAnchors::default();
+    for chapter in &mut doc.chapters {
+        let mut sites = Vec::new();
+        collect_blocks(&mut chapter.blocks, &mut sites);
+
+        let explicit: BTreeSet<String> = sites
+            .iter()
+            .filter_map(|site| match site {
+                IdSite::Heading { attr, .. } | IdSite::Element(attr) => explicit_id(attr),
+            })
+            .collect();
+        let mut locals: BTreeMap<String, String> = BTreeMap::new();
+        let mut slugs_used: BTreeSet<String> = BTreeSet::new();
+        let display = root.join(&chapter.source).display().to_string();
+
+        for site in sites {
+            let (attr, local, is_explicit) = match site {
+                IdSite::Heading { attr, text } => match explicit_id(attr) {
+                    Some(id) => (attr, id, true),
+                    None => {
+                        // kramdown numbers repeated auto ids `x`, `x-1`, `x-2`…: pages link to those.
+                        let base = slug(&text);
+                        let mut local = base.clone();
+                        let mut n = 1;
+                        while explicit.contains(&local) || slugs_used.contains(&local) {
+                            local = format!("{base}-{n}");
+                            n += 1;
+                        }
+                        slugs_used.insert(local.clone());
+                        (attr, local, false)
+                    }
+                },
+                IdSite::Element(attr) => match explicit_id(attr) {
+                    Some(id) => (attr, id, true),
+                    None => continue,
+                },
+            };
+            let global = unique_global(&chapter.id, &local, &mut taken);
+            match locals.entry(local) {
+                std::collections::btree_map::Entry::Occupied(first) => {
+                    if is_explicit {
+                        let local = first.key();
+                        diags
+                            .warning(
+                                display.clone(),
+                                0,
+                                0,
+                                format!("duplicate id `{local}` in this page"),
+                            )
+                            .with_hint(format!("links to `#{local}` go to the first one"));
+                    }
+                }
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(global.clone());
+                }
+            }
+            attr.id = Some(global);
+        }
+        anchors.by_chapter.insert(chapter.id.clone(), locals);
+    }
+    anchors
+}
+
+fn explicit_id(attr: &Attr) -> Option<String> {
+    attr.id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+}
+
+/// `{chapter}-{local}`, with `-2`, `-3`… when the book already has it.
+fn unique_global(chapter: &str, local: &str, taken: &mut BTreeSet<String>) -> String {
+    let base = format!("{chapter}-{}", id_safe(local));
+    let mut global = base.clone();
+    let mut n = 2;
+    while taken.contains(&global) {
+        global = format!("{base}-{n}");
+        n += 1;
+    }
+    taken.insert(global.clone());
+    global
+}
+
+/// Explicit ids are kept as written, except characters that would break an id or let it
+/// collide with the writers' note ids (`{chapter}.fn{n}`): whitespace, `.`, `#`, `:`….
+fn id_safe(local: &str) -> String {
+    local
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// ASCII slug: transliterated, lowercase, runs of anything else → `-`; `section` when empty.
+pub fn slug(text: &str) -> String {
+    // Symbols and emoji go before transliteration, which would spell them out (`💡` → `bulb`).
+    let letters: String = text
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let ascii = deunicode::deunicode(&letters).to_lowercase();
+    let mut out = String::with_capacity(ascii.len());
+    let mut pending_dash = false;
+    for c in ascii.chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            if pending_dash && !out.is_empty() {
+                out.push('-');
+            }
+            pending_dash = false;
+            out.push(c);
+        } else {
+            pending_dash = true;
+        }
+    }
+    if out.is_empty() {
+        "section".to_string()
+    } else {
+        out
+    }
+}
+
+fn collect_blocks<'a>(blocks: &'a mut [Block], sites: &mut Vec<IdSite<'a>>) {
+    for block in blocks {
+        match block {
+            Block::Para(inlines) | Block::Plain(inlines) => collect_inlines(inlines, sites),
+            Block::Heading { attr, content, .. } => {
+                let text = plain_text(content);
+                sites.push(IdSite::Heading { attr, text });
+                collect_inlines(content, sites);
+            }
+            Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                for item in items {
+                    collect_blocks(item, sites);
+                }
+            }
+            Block::BlockQuote(inner) => collect_blocks(inner, sites),
+            Block::Table { head, rows, .. } => {
+                for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {
+                    collect_inlines(cell, sites);
+                }
+            }
+            Block::Div { attr, blocks } => {
+                sites.push(IdSite::Element(attr));
+                collect_blocks(blocks, sites);
+            }
+            Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
+        }
+    }
+}
+
+fn collect_inlines<'a>(inlines: &'a mut [Inline], sites: &mut Vec<IdSite<'a>>) {
+    for inline in inlines {
+        match inline {
+            Inline::Span { attr, content } => {
+                sites.push(IdSite::Element(attr));
+                collect_inlines(content, sites);
+            }
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strikeout(c)
+            | Inline::Superscript(c)
+            | Inline::Subscript(c)
+            | Inline::Link { content: c, .. } => collect_inlines(c, sites),
+            Inline::Note(blocks) => collect_blocks(blocks, sites),
+            Inline::Text(_)
+            | Inline::Code(_)
+            | Inline::Image { .. }
+            | Inline::SoftBreak
+            | Inline::LineBreak => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::passes::tests::{chapter, document, text};
+
+    fn heading(content: &str, id: Option<&str>) -> Block {
+        Block::Heading {
+            level: 2,
+            attr: Attr {
+                id: id.map(str::to_string),
+                ..Attr::default()
+            },
+            content: vec![text(content)],
+        }
+    }
+
+    fn heading_ids(doc: &Document) -> Vec<Option<String>> {
+        let mut out = Vec::new();
+        for c in &doc.chapters {
+            for b in &c.blocks {
+                if let Block::Heading { attr, .. } = b {
+                    out.push(attr.id.clone());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn slugs() {
+        for (input, expected) in [
+            ("Qu'est-ce que l'open data ?", "qu-est-ce-que-l-open-data"),
+            ("  Données «ouvertes»  ", "donnees-ouvertes"),
+            ("💡 Astuce", "astuce"),
+            ("???", "section"),
+            ("", "section"),
+            ("API v1.2", "api-v1-2"),
+        ] {
+            assert_eq!(slug(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn headings_get_global_ids_deduplicated_across_the_book() {
+        let mut doc = document(vec![
+            chapter(
+                "citoyen",
+                "_faq/citoyen.md",
+                vec![
+                    heading("Pourquoi ?", None),
+                    heading("Pourquoi ?", None),
+                    heading("Explicite", Some("mon-id")),
+                ],
+            ),
+            // Its id is what `citoyen`'s first heading would get.
+            chapter(
+                "citoyen-pourquoi",
+                "_faq/x.md",
+                vec![heading("Autre", None)],
+            ),
+            chapter("dev", "_faq/dev.md", vec![heading("Pourquoi", None)]),
+        ]);
+        // A heading in `citoyen` whose global would be a chapter id must be renamed.
+        doc.chapters[0]
+            .blocks
+            .push(heading("Pourquoi bis", Some("pourquoi-x")));
+        let mut diags = Diagnostics::new();
+        let anchors = assign_ids(&mut doc, Path::new("c"), &mut diags);
+        assert_eq!(
+            heading_ids(&doc),
+            vec![
+                Some("citoyen-pourquoi-2".into()), // `citoyen-pourquoi` is a chapter id
+                Some("citoyen-pourquoi-1".into()),
+                Some("citoyen-mon-id".into()),
+                Some("citoyen-pourquoi-x".into()),
+                Some("citoyen-pourquoi-autre".into()),
+                Some("dev-pourquoi".into()),
+            ]
+        );
+        assert_eq!(
+            anchors.global("citoyen", "pourquoi"),
+            Some("citoyen-pourquoi-2")
+        );
+        assert_eq!(
+            anchors.global("citoyen", "pourquoi-1"),
+            Some("citoyen-pourquoi-1")
+        );
+        assert_eq!(anchors.global("citoyen", "mon-id"), Some("citoyen-mon-id"));
+        assert_eq!(anchors.global("dev", "mon-id"), None);
+        assert!(diags.items().is_empty());
+    }
+
+    #[test]
+    fn same_local_in_two_chapters_and_duplicate_explicit_ids() {
+        let span = |id: &str| Inline::Span {
+            attr: Attr {
+                id: Some(id.into()),
+                ..Attr::default()
+            },
+            content: vec![],
+        };
+        let mut doc = document(vec![
+            chapter(
+                "a",
+                "_faq/a.md",
+                vec![
+                    Block::Para(vec![span("x"), text("t")]),
+                    Block::Div {
+                        attr: Attr {
+                            id: Some("x".into()),
+                            ..Attr::default()
+                        },
+                        blocks: vec![],
+                    },
+                    heading("X", None),
+                    Block::Div {
+                        attr: Attr::default(),
+                        blocks: vec![],
+                    },
+                ],
+            ),
+            chapter("a-x-2", "_faq/b.md", vec![heading("Y", Some("a b.c"))]),
+        ]);
+        let mut diags = Diagnostics::new();
+        let anchors = assign_ids(&mut doc, Path::new("root"), &mut diags);
+        let Block::Para(inlines) = &doc.chapters[0].blocks[0] else {
+            panic!("para")
+        };
+        let Inline::Span { attr, .. } = &inlines[0] else {
+            panic!("span")
+        };
+        assert_eq!(attr.id.as_deref(), Some("a-x"));
+        let Block::Div { attr, .. } = &doc.chapters[0].blocks[1] else {
+            panic!("div")
+        };
+        // Second `x` in the page: a warning, and a distinct global id (`a-x-2` is a chapter).
+        assert_eq!(attr.id.as_deref(), Some("a-x-3"));
+        // The auto slug avoids the explicit `x` of the page.
+        assert_eq!(anchors.global("a", "x-1"), Some("a-x-1"));
+        let Block::Div { attr, .. } = &doc.chapters[0].blocks[3] else {
+            panic!("div")
+        };
+        assert_eq!(attr.id, None, "an element without id gets none");
+        assert_eq!(anchors.global("a", "x"), Some("a-x"));
+        assert_eq!(anchors.global("a-x-2", "a b.c"), Some("a-x-2-a-b-c"));
+        assert_eq!(diags.items().len(), 1);
+        assert!(diags.items()[0].message.contains("duplicate id `x`"));
+        assert_eq!(
+            diags.items()[0].path,
+            Path::new("root").join("_faq/a.md").display().to_string()
+        );
+    }
+}

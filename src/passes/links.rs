@@ -1,0 +1,546 @@
+//! Links pass: every `Source`/`Page` target becomes `Internal` (a chapter, an element id) or
+//! `External` (an absolute URL), or the link is removed and its content kept.
+
+use super::ids::ChapterAnchors;
+use super::{join_within_root, page_dir, percent_decode, rewrite_inlines, url_scheme};
+use crate::corpus::{Corpus, Routes};
+use crate::diag::Diagnostics;
+use crate::ir::{Document, Inline, LinkTarget, Pos};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Where pages are published: the links pass asks this, tests give a fake.
+pub trait PageRouter {
+    /// The page (path relative to the root) published at a site path (`/faq/x.html`, `/faq/x/`).
+    fn page_at(&self, site_path: &str) -> Option<String>;
+    /// The page named by its file path from the site root, as `{% link %}` names it (`_faq/x.md`).
+    fn page_file(&self, file_path: &str) -> Option<String>;
+}
+
+pub struct CorpusRouter<'a> {
+    routes: &'a Routes,
+    collections_dir: &'a str,
+}
+
+impl<'a> CorpusRouter<'a> {
+    pub fn new(corpus: &'a Corpus) -> Self {
+        Self {
+            routes: &corpus.routes,
+            collections_dir: &corpus.site.collections_dir,
+        }
+    }
+}
+
+impl PageRouter for CorpusRouter<'_> {
+    fn page_at(&self, site_path: &str) -> Option<String> {
+        self.routes.resolve(site_path).map(str::to_string)
+    }
+
+    // Stand-in until `Routes::resolve_file` exists: `_faq/x.md` is published as `faq/x`.
+    fn page_file(&self, file_path: &str) -> Option<String> {
+        let path = file_path.trim_start_matches('/');
+        let dir = self.collections_dir.trim_matches('/');
+        let path = match path.strip_prefix(dir).and_then(|p| p.strip_prefix('/')) {
+            Some(rest) if !dir.is_empty() => rest,
+            _ => path,
+        };
+        self.routes.resolve(path).map(str::to_string).or_else(|| {
+            let collection_form = path.strip_prefix('_')?;
+            self.routes.resolve(collection_form).map(str::to_string)
+        })
+    }
+}
+
+/// Resolve every link of the book. `anchors` comes from the ids pass.
+pub fn resolve_links(
+    doc: &mut Document,
+    anchors: &ChapterAnchors,
+    router: &dyn PageRouter,
+    root: &Path,
+    diags: &mut Diagnostics,
+) {
+    let chapter_of_page: BTreeMap<String, String> = doc
+        .chapters
+        .iter()
+        .map(|c| (c.source.clone(), c.id.clone()))
+        .collect();
+    for chapter in &mut doc.chapters {
+        let mut context = LinkContext {
+            chapter: &chapter.id,
+            source: &chapter.source,
+            display: root.join(&chapter.source).display().to_string(),
+            chapter_of_page: &chapter_of_page,
+            anchors,
+            router,
+            diags: &mut *diags,
+        };
+        rewrite_inlines(&mut chapter.blocks, &mut |inline| {
+            let Inline::Link {
+                target,
+                content,
+                pos,
+                ..
+            } = inline
+            else {
+                return None;
+            };
+            let resolved = match target {
+                LinkTarget::Source(url) => context.resolve_source(url, *pos),
+                LinkTarget::Page(path) => context.resolve_page(path, *pos),
+                LinkTarget::External(_) | LinkTarget::Internal { .. } => return None,
+            };
+            match resolved {
+                Some(new_target) => {
+                    *target = new_target;
+                    None
+                }
+                None => Some(std::mem::take(content)),
+            }
+        });
+    }
+}
+
+struct LinkContext<'a> {
+    chapter: &'a str,
+    source: &'a str,
+    display: String,
+    chapter_of_page: &'a BTreeMap<String, String>,
+    anchors: &'a ChapterAnchors,
+    router: &'a dyn PageRouter,
+    diags: &'a mut Diagnostics,
+}
+
+impl LinkContext<'_> {
+    /// `None`: the link is removed (its content stays).
+    fn resolve_source(&mut self, url: &str, pos: Pos) -> Option<LinkTarget> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Some(self.internal(self.chapter, None));
+        }
+        if let Some(fragment) = url.strip_prefix('#') {
+            if fragment.is_empty() {
+                return Some(self.internal(self.chapter, None));
+            }
+            return match self.anchor(self.chapter, fragment) {
+                Some(anchor) => Some(self.internal(self.chapter, Some(anchor))),
+                None => {
+                    self.diags
+                        .warning(
+                            self.display.clone(),
+                            pos.line,
+                            pos.col,
+                            format!("link to `#{fragment}`: no element has this id in the page"),
+                        )
+                        .with_hint("the link is removed; add `<span id=\"…\"></span>` or `{: #…}` where it should go");
+                    None
+                }
+            };
+        }
+        if let Some(scheme) = url_scheme(url) {
+            return match scheme.as_str() {
+                "http" | "https" | "mailto" | "tel" | "ftp" => {
+                    Some(LinkTarget::External(url.to_string()))
+                }
+                "javascript" | "vbscript" | "data" | "file" => {
+                    self.diags
+                        .warning(
+                            self.display.clone(),
+                            pos.line,
+                            pos.col,
+                            format!("link with a `{scheme}:` URL removed"),
+                        )
+                        .with_hint("such links are unsafe or cannot work in a book");
+                    None
+                }
+                _ => {
+                    self.diags
+                        .warning(
+                            self.display.clone(),
+                            pos.line,
+                            pos.col,
+                            format!("link with an unsupported `{scheme}:` URL removed"),
+                        )
+                        .with_hint("use http, https, mailto, tel or ftp");
+                    None
+                }
+            };
+        }
+        if url.starts_with("//") {
+            return Some(LinkTarget::External(format!("https:{url}")));
+        }
+
+        let (path, fragment) = match url.split_once('#') {
+            Some((path, fragment)) => (path, Some(fragment)),
+            None => (url, None),
+        };
+        let path = percent_decode(path.split_once('?').map_or(path, |(p, _)| p));
+        let page = if path.starts_with('/') {
+            self.router.page_at(&path)
+        } else if path.is_empty() {
+            Some(self.source.to_string())
+        } else {
+            match join_within_root(page_dir(self.source), &path) {
+                Some(joined) => self
+                    .router
+                    .page_at(&format!("/{joined}"))
+                    .or_else(|| self.router.page_file(&joined)),
+                None => None,
+            }
+        };
+        let Some(page) = page else {
+            self.diags
+                .warning(
+                    self.display.clone(),
+                    pos.line,
+                    pos.col,
+                    format!("link to `{url}`: no page of the corpus is published there"),
+                )
+                .with_hint(
+                    "the link is removed; write a full https:// URL for a page outside the corpus",
+                );
+            return None;
+        };
+        self.link_to_page(&page, fragment, pos)
+    }
+
+    /// `{% link path %}`: Jekyll fails the build when the page does not exist.
+    fn resolve_page(&mut self, path: &str, pos: Pos) -> Option<LinkTarget> {
+        let (path, fragment) = match path.split_once('#') {
+            Some((path, fragment)) => (path.trim(), Some(fragment)),
+            None => (path.trim(), None),
+        };
+        let Some(page) = self.router.page_file(path) else {
+            self.diags
+                .error(
+                    self.display.clone(),
+                    pos.line,
+                    pos.col,
+                    format!("`{{% link {path} %}}`: no such page in the corpus"),
+                )
+                .with_hint("the path is the file's, from the site root, e.g. `_faq/citoyen.md`");
+            return None;
+        };
+        self.link_to_page(&page, fragment, pos)
+    }
+
+    fn link_to_page(&mut self, page: &str, fragment: Option<&str>, pos: Pos) -> Option<LinkTarget> {
+        // A page of the site that is not in this book: nothing to link to, and not a mistake.
+        let chapter = self.chapter_of_page.get(page)?.clone();
+        let fragment = fragment.filter(|f| !f.is_empty());
+        let Some(fragment) = fragment else {
+            return Some(self.internal(&chapter, None));
+        };
+        match self.anchor(&chapter, fragment) {
+            Some(anchor) => Some(self.internal(&chapter, Some(anchor))),
+            None => {
+                self.diags
+                    .warning(
+                        self.display.clone(),
+                        pos.line,
+                        pos.col,
+                        format!("link to `{page}#{fragment}`: no element has this id in that page"),
+                    )
+                    .with_hint("the link goes to the start of the chapter");
+                Some(self.internal(&chapter, None))
+            }
+        }
+    }
+
+    fn anchor(&self, chapter: &str, fragment: &str) -> Option<String> {
+        self.anchors
+            .global(chapter, fragment)
+            .or_else(|| self.anchors.global(chapter, &percent_decode(fragment)))
+            .map(str::to_string)
+    }
+
+    fn internal(&self, chapter: &str, anchor: Option<String>) -> LinkTarget {
+        LinkTarget::Internal {
+            chapter: chapter.to_string(),
+            anchor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Severity;
+    use crate::ir::{Attr, Block};
+    use crate::passes::ids::assign_ids;
+    use crate::passes::tests::{chapter, document, text};
+
+    /// Pages: `_faq/citoyen.md` at `/faq/citoyen(.html|/)`, `_faq/dev.md` at `/faq/dev.html`,
+    /// `about.md` (not in the book) at `/about/`.
+    struct FakeRouter;
+
+    impl PageRouter for FakeRouter {
+        fn page_at(&self, site_path: &str) -> Option<String> {
+            let page = match site_path {
+                "/faq/citoyen.html" | "/faq/citoyen/" | "/faq/citoyen" => "_faq/citoyen.md",
+                "/faq/dev.html" | "/faq/dev" => "_faq/dev.md",
+                "/about/" | "/about.html" => "about.md",
+                _ => return None,
+            };
+            Some(page.to_string())
+        }
+        fn page_file(&self, file_path: &str) -> Option<String> {
+            matches!(file_path, "_faq/citoyen.md" | "_faq/dev.md" | "about.md")
+                .then(|| file_path.to_string())
+        }
+    }
+
+    fn link(target: LinkTarget) -> Inline {
+        Inline::Link {
+            target,
+            title: None,
+            content: vec![text("lien")],
+            pos: Pos { line: 7, col: 3 },
+        }
+    }
+
+    fn heading(id: &str) -> Block {
+        Block::Heading {
+            level: 2,
+            attr: Attr {
+                id: Some(id.into()),
+                ..Attr::default()
+            },
+            content: vec![text(id)],
+        }
+    }
+
+    /// Resolve one link written in `_faq/citoyen.md`; the resulting inline and diagnostics.
+    fn resolve_one(target: LinkTarget) -> (Inline, Vec<(Severity, String)>) {
+        let mut doc = document(vec![
+            chapter(
+                "citoyen",
+                "_faq/citoyen.md",
+                vec![heading("ici"), Block::Para(vec![link(target)])],
+            ),
+            chapter("dev", "_faq/dev.md", vec![heading("api")]),
+        ]);
+        let mut diags = Diagnostics::new();
+        let root = Path::new("corpus");
+        let anchors = assign_ids(&mut doc, root, &mut diags);
+        resolve_links(&mut doc, &anchors, &FakeRouter, root, &mut diags);
+        let Some(Block::Para(inlines)) = doc.chapters[0].blocks.get(1) else {
+            panic!("para expected")
+        };
+        assert_eq!(inlines.len(), 1);
+        for d in diags.items() {
+            assert_eq!(d.path, root.join("_faq/citoyen.md").display().to_string());
+            assert_eq!((d.line, d.col), (7, 3));
+        }
+        let diags = diags
+            .items()
+            .iter()
+            .map(|d| (d.severity, d.message.clone()))
+            .collect();
+        (inlines[0].clone(), diags)
+    }
+
+    fn internal(chapter: &str, anchor: Option<&str>) -> Option<LinkTarget> {
+        Some(LinkTarget::Internal {
+            chapter: chapter.into(),
+            anchor: anchor.map(str::to_string),
+        })
+    }
+
+    fn external(url: &str) -> Option<LinkTarget> {
+        Some(LinkTarget::External(url.into()))
+    }
+
+    #[test]
+    fn every_link_form() {
+        use Severity::{Error, Warning};
+        let source = |s: &str| LinkTarget::Source(s.into());
+        let page = |s: &str| LinkTarget::Page(s.into());
+        // (target, expected target or None for "removed", expected diagnostic)
+        type Case = (
+            LinkTarget,
+            Option<LinkTarget>,
+            Option<(Severity, &'static str)>,
+        );
+        let table: Vec<Case> = vec![
+            (
+                source("#ici"),
+                internal("citoyen", Some("citoyen-ici")),
+                None,
+            ),
+            (source("#"), internal("citoyen", None), None),
+            (
+                source("#nulle-part"),
+                None,
+                Some((Warning, "`#nulle-part`")),
+            ),
+            (
+                source("https://data.gouv.fr/"),
+                external("https://data.gouv.fr/"),
+                None,
+            ),
+            (source("HTTP://x.fr"), external("HTTP://x.fr"), None),
+            (source("mailto:a@b.fr"), external("mailto:a@b.fr"), None),
+            (
+                source("tel:+33100000000"),
+                external("tel:+33100000000"),
+                None,
+            ),
+            (source("ftp://x.fr/f"), external("ftp://x.fr/f"), None),
+            (source("//cdn.fr/x"), external("https://cdn.fr/x"), None),
+            (
+                source("javascript:alert(1)"),
+                None,
+                Some((Warning, "`javascript:`")),
+            ),
+            (
+                source(" JaVa\tScript:alert(1)"),
+                None,
+                Some((Warning, "`javascript:`")),
+            ),
+            (source("vbscript:x"), None, Some((Warning, "`vbscript:`"))),
+            (source("data:text/html,x"), None, Some((Warning, "`data:`"))),
+            (
+                source("file:///etc/passwd"),
+                None,
+                Some((Warning, "`file:`")),
+            ),
+            (
+                source("gopher://x"),
+                None,
+                Some((Warning, "unsupported `gopher:`")),
+            ),
+            (source("/faq/dev.html"), internal("dev", None), None),
+            (
+                source("/faq/dev.html#api"),
+                internal("dev", Some("dev-api")),
+                None,
+            ),
+            (
+                source("/faq/dev.html?x=1#api"),
+                internal("dev", Some("dev-api")),
+                None,
+            ),
+            (source("/faq/citoyen/"), internal("citoyen", None), None),
+            (
+                source("/faq/citoyen/#ici"),
+                internal("citoyen", Some("citoyen-ici")),
+                None,
+            ),
+            (
+                source("/faq/dev.html#ici"),
+                internal("dev", None),
+                Some((Warning, "_faq/dev.md#ici")),
+            ),
+            (source("/about/"), None, None),
+            (
+                source("/nulle/part.html"),
+                None,
+                Some((Warning, "`/nulle/part.html`")),
+            ),
+            (source("dev.md"), internal("dev", None), None),
+            (source("dev.md#api"), internal("dev", Some("dev-api")), None),
+            (
+                source("./citoyen.md#ici"),
+                internal("citoyen", Some("citoyen-ici")),
+                None,
+            ),
+            (
+                source("../faq/dev.html#api"),
+                internal("dev", Some("dev-api")),
+                None,
+            ),
+            (source("../about.md"), None, None),
+            (source("autre.md"), None, Some((Warning, "`autre.md`"))),
+            (
+                source("../../hors.md"),
+                None,
+                Some((Warning, "`../../hors.md`")),
+            ),
+            (source("?q=1"), internal("citoyen", None), None),
+            (page("_faq/dev.md"), internal("dev", None), None),
+            (
+                page("_faq/dev.md#api"),
+                internal("dev", Some("dev-api")),
+                None,
+            ),
+            (page("about.md"), None, None),
+            (
+                page("_faq/absent.md"),
+                None,
+                Some((Error, "_faq/absent.md")),
+            ),
+            (
+                LinkTarget::External("https://x.fr".into()),
+                external("https://x.fr"),
+                None,
+            ),
+        ];
+        for (target, expected, expected_diag) in table {
+            let label = format!("{target:?}");
+            let (inline, diags) = resolve_one(target);
+            match expected {
+                Some(expected_target) => {
+                    let Inline::Link { target, .. } = &inline else {
+                        panic!("{label}: link expected, got {inline:?}")
+                    };
+                    assert_eq!(target, &expected_target, "{label}");
+                }
+                None => assert_eq!(inline, text("lien"), "{label}: link removed, content kept"),
+            }
+            match expected_diag {
+                None => assert!(diags.is_empty(), "{label}: {diags:?}"),
+                Some((severity, fragment)) => {
+                    assert_eq!(diags.len(), 1, "{label}: {diags:?}");
+                    assert_eq!(diags[0].0, severity, "{label}");
+                    assert!(diags[0].1.contains(fragment), "{label}: {}", diags[0].1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_source_or_page_target_remains_anywhere() {
+        let nested = Block::BulletList(vec![vec![Block::Plain(vec![Inline::Strong(vec![
+            link(LinkTarget::Source("#ici".into())),
+            Inline::Note(vec![Block::Para(vec![link(LinkTarget::Page(
+                "_faq/dev.md".into(),
+            ))])]),
+            // A link inside a removed link (raw HTML can do this) is resolved too.
+            Inline::Link {
+                target: LinkTarget::Source("javascript:x".into()),
+                title: None,
+                content: vec![link(LinkTarget::Source("dev.md".into()))],
+                pos: Pos::default(),
+            },
+        ])])]]);
+        let table = Block::Table {
+            aligns: vec![],
+            head: vec![vec![link(LinkTarget::Source("/faq/dev.html".into()))]],
+            rows: vec![vec![vec![link(LinkTarget::Source("x.md".into()))]]],
+        };
+        let mut doc = document(vec![chapter(
+            "citoyen",
+            "_faq/citoyen.md",
+            vec![
+                heading("ici"),
+                nested,
+                Block::BlockQuote(vec![Block::Div {
+                    attr: Attr::default(),
+                    blocks: vec![table],
+                }]),
+            ],
+        )]);
+        let mut diags = Diagnostics::new();
+        let anchors = assign_ids(&mut doc, Path::new("."), &mut diags);
+        resolve_links(&mut doc, &anchors, &FakeRouter, Path::new("."), &mut diags);
+        let dump = serde_json::to_string(&doc).unwrap_or_default();
+        assert!(dump.contains("Internal"), "{dump}");
+        assert!(
+            !dump.contains("\"Source\"") && !dump.contains("\"Page\""),
+            "{dump}"
+        );
+        // dev.md is not in this book: removed silently; x.md and javascript: warn.
+        assert_eq!(diags.warning_count(), 2, "{:?}", diags.items());
+        assert!(!diags.has_errors());
+    }
+}
