@@ -7,6 +7,7 @@
 pub mod corpus;
 pub mod diag;
 pub mod ir;
+pub mod manifest;
 pub mod output;
 pub mod passes;
 pub mod read;
@@ -56,6 +57,7 @@ pub struct Artifact {
     /// Persona slugs in this artifact.
     pub personas: Vec<String>,
     pub bytes: u64,
+    pub sha256: String,
     /// Time the writer took.
     pub elapsed: Duration,
 }
@@ -112,6 +114,7 @@ pub fn build(options: &BuildOptions, diags: &mut Diagnostics) -> Result<Vec<Arti
                     format,
                     personas,
                     bytes: bytes.len() as u64,
+                    sha256: manifest::sha256_hex(&bytes),
                     elapsed: started.elapsed(),
                 },
                 bytes,
@@ -122,11 +125,37 @@ pub fn build(options: &BuildOptions, diags: &mut Diagnostics) -> Result<Vec<Arti
         diags.promote_warnings();
         return Err(Error::Content(diags.error_count()));
     }
+    let corpus_sha256 = manifest::corpus_digest(&options.corpus_dir)?;
     let mut artifacts = Vec::new();
     for (artifact, bytes) in pending {
         output::write_atomically(&artifact.path, &bytes)?;
         artifacts.push(artifact);
     }
+    // Last, so a manifest never lists a file that is not there.
+    let manifest = manifest::Manifest {
+        livret_version: VERSION.to_string(),
+        build_time: options.build_time,
+        corpus_sha256,
+        artifacts: artifacts
+            .iter()
+            .map(|a| manifest::ManifestEntry {
+                path: a
+                    .path
+                    .strip_prefix(&options.out_dir)
+                    .unwrap_or(&a.path)
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+                format: a.format,
+                personas: a.personas.clone(),
+                bytes: a.bytes,
+                sha256: a.sha256.clone(),
+            })
+            .collect(),
+    };
+    output::write_atomically(
+        &options.out_dir.join(manifest::FILE_NAME),
+        manifest.to_json().as_bytes(),
+    )?;
     Ok(artifacts)
 }
 

@@ -22,7 +22,11 @@ pub fn livret(cwd: &Path) -> Command {
 /// Whether a validator is installed. Missing in CI (`CI=true`) is a test failure; on a laptop
 /// the test says it skipped and passes.
 pub fn require_tool(tool: &str, probe: &[&str]) -> bool {
-    let found = Command::new(tool).args(probe).output().map(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty()).unwrap_or(false);
+    let found = Command::new(tool)
+        .args(probe)
+        .output()
+        .map(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty())
+        .unwrap_or(false);
     if !found {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("{tool} is required in CI (CI=true) but is not installed");
