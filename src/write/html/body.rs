@@ -544,6 +544,10 @@ fn write_attr(out: &mut String, attr: &Attr, extra_classes: &[&str]) {
     }
 }
 
+fn valid_id(attr: &Attr) -> Option<&str> {
+    attr.id.as_deref().filter(|id| is_valid_id(id))
+}
+
 /// HTML ids: non-empty, no whitespace.
 fn is_valid_id(id: &str) -> bool {
     !id.is_empty() && !id.chars().any(char::is_whitespace)
@@ -569,6 +573,65 @@ pub fn level2_headings(blocks: &[Block]) -> Vec<(&str, &[Inline])> {
         }
     }
     found
+}
+
+/// The element ids that `render_chapter` writes for `blocks` (footnote ids aside), in order.
+pub fn element_ids(blocks: &[Block]) -> Vec<&str> {
+    enum Node<'d> {
+        Block(&'d Block),
+        Inline(&'d Inline),
+    }
+    let mut ids = Vec::new();
+    let mut stack: Vec<Node> = blocks.iter().rev().map(Node::Block).collect();
+    while let Some(node) = stack.pop() {
+        let mut children: Vec<Node> = Vec::new();
+        match node {
+            Node::Block(block) => match block {
+                Block::Para(c) | Block::Plain(c) => children.extend(c.iter().map(Node::Inline)),
+                Block::Heading { attr, content, .. } => {
+                    ids.extend(valid_id(attr));
+                    children.extend(content.iter().map(Node::Inline));
+                }
+                Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                    children.extend(items.iter().flatten().map(Node::Block));
+                }
+                Block::BlockQuote(c) => children.extend(c.iter().map(Node::Block)),
+                Block::Div { attr, blocks } => {
+                    ids.extend(valid_id(attr));
+                    children.extend(blocks.iter().map(Node::Block));
+                }
+                Block::Table { head, rows, .. } => {
+                    children.extend(
+                        head.iter()
+                            .chain(rows.iter().flatten())
+                            .flatten()
+                            .map(Node::Inline),
+                    );
+                }
+                Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
+            },
+            Node::Inline(inline) => match inline {
+                Inline::Emph(c)
+                | Inline::Strong(c)
+                | Inline::Strikeout(c)
+                | Inline::Superscript(c)
+                | Inline::Subscript(c)
+                | Inline::Link { content: c, .. } => children.extend(c.iter().map(Node::Inline)),
+                Inline::Span { attr, content } => {
+                    ids.extend(valid_id(attr));
+                    children.extend(content.iter().map(Node::Inline));
+                }
+                Inline::Note(blocks) => children.extend(blocks.iter().map(Node::Block)),
+                Inline::Text(_)
+                | Inline::Code(_)
+                | Inline::Image { .. }
+                | Inline::SoftBreak
+                | Inline::LineBreak => {}
+            },
+        }
+        stack.extend(children.into_iter().rev());
+    }
+    ids
 }
 
 /// Plain text of inline content, without recursion (notes left out).
