@@ -1,6 +1,9 @@
 //! Loading a corpus: find the index page, read front matter, resolve every button to its page
 //! (Jekyll's publishing rules), collect appendix pages. DIALECT.md §1–2.
 
+mod front_matter;
+mod source;
+
 use crate::diag::{Diagnostics, Result};
 use crate::ir::PageSize;
 use std::collections::BTreeMap;
