@@ -348,10 +348,28 @@ fn button_item_lines(source: &YamlSource) -> Vec<u32> {
     let Some(min_indent) = items.iter().map(|(indent, _)| *indent).min() else {
         return Vec::new();
     };
-    items
+    let starts: Vec<u32> = items
         .into_iter()
         .filter(|(indent, _)| *indent == min_indent)
         .map(|(_, line)| line)
+        .collect();
+    // Point at the item's `title:` line when there is one (block form puts it below the `-`).
+    starts
+        .iter()
+        .enumerate()
+        .map(|(at, &start)| {
+            let end = starts.get(at + 1).copied().unwrap_or(u32::MAX);
+            lines
+                .iter()
+                .enumerate()
+                .map(|(index, line)| (source.file_line(index as u32 + 1), line))
+                .filter(|(line_no, _)| *line_no >= start && *line_no < end)
+                .find(|(_, line)| {
+                    let content = line.trim_start_matches([' ', '-']);
+                    is_top_level_key(content, "title")
+                })
+                .map_or(start, |(line_no, _)| line_no)
+        })
         .collect()
 }
 
@@ -538,7 +556,7 @@ mod tests {
                 buttons[0].target.as_str(),
                 buttons[0].line
             ),
-            ("Citoyen", "faq/citoyen", 4)
+            ("Citoyen", "faq/citoyen", 5)
         );
         assert_eq!(
             (

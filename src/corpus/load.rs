@@ -507,3 +507,362 @@ fn collect_appendices(
         .cloned()
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tempfile::TempDir;
+
+    fn corpus_dir(files: &[(&str, &str)]) -> TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    fn load(dir: &TempDir) -> (Result<Corpus>, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let corpus = load_corpus(dir.path(), &mut diags);
+        (corpus, diags)
+    }
+
+    fn messages(diags: &Diagnostics) -> String {
+        diags
+            .items()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    const INDEX: &str = "---\nlayout: page\nsummary: Les questions\n\nbuttons:\n  -\n    title: Citoyen\n    default: faq/citoyen\n  -\n    title: Producteur\n    default: faq/producteur\n\n---\n\n# Découvrir\n\ntexte\n\n---\n\nfin\n";
+
+    fn persona(title: &str) -> String {
+        format!("---\ntitle: {title}\nlabel: En tant que {title}\n---\n# {title}\n")
+    }
+
+    #[test]
+    fn jekyll_collection_corpus() {
+        let dir = corpus_dir(&[
+            ("faq.md", INDEX),
+            ("_faq/citoyen.md", &persona("Citoyen")),
+            ("_faq/producteur.md", &persona("Producteur")),
+            ("_faq/extra.md", &persona("Extra")),
+            ("_faq/README.md", "# notes"),
+            ("README.md", "# site"),
+            ("about.md", "---\ntitle: About\n---\n"),
+            ("_config.yml", "title: Site\n"),
+        ]);
+        let (corpus, diags) = load(&dir);
+        let corpus = corpus.unwrap();
+        assert!(diags.items().is_empty(), "{}", messages(&diags));
+        assert_eq!(corpus.index.path, "faq.md");
+        assert_eq!(corpus.index.body_line, 14);
+        assert!(corpus.index.body.contains("\n---\n"));
+        let slugs: Vec<&str> = corpus.personas.iter().map(|p| p.slug.as_str()).collect();
+        assert_eq!(slugs, vec!["citoyen", "producteur"]);
+        assert_eq!(corpus.personas[0].page.path, "_faq/citoyen.md");
+        assert_eq!(corpus.personas[0].button.line, 7);
+        assert_eq!(
+            corpus.personas[1].page.front.label.as_deref(),
+            Some("En tant que Producteur")
+        );
+        let appendices: Vec<&str> = corpus.appendices.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(appendices, vec!["_faq/extra.md"]);
+        assert_eq!(
+            corpus.site.vars.get("title").map(String::as_str),
+            Some("Site")
+        );
+        assert_eq!(
+            corpus.routes.resolve("/faq/extra.html"),
+            Some("_faq/extra.md")
+        );
+        assert_eq!(corpus.routes.resolve("about"), Some("about.md"));
+        assert_eq!(
+            corpus.display_path("_faq/citoyen.md"),
+            format!("{}/_faq/citoyen.md", dir.path().display())
+        );
+    }
+
+    #[test]
+    fn compact_buttons_and_collections_dir() {
+        let dir = corpus_dir(&[
+            (
+                "index.md",
+                "---\nbuttons:\n- title: Citoyen\n  page: /faq/citoyen.html\n- title: Dév\n  url: faq/developpeur/\n---\n",
+            ),
+            ("articles/_faq/citoyen.md", &persona("Citoyen")),
+            ("articles/_faq/developpeur.md", &persona("Dev")),
+            ("_config.yml", "collections_dir: articles\n"),
+        ]);
+        let (corpus, diags) = load(&dir);
+        let corpus = corpus.unwrap();
+        assert!(diags.items().is_empty(), "{}", messages(&diags));
+        let pages: Vec<&str> = corpus
+            .personas
+            .iter()
+            .map(|p| p.page.path.as_str())
+            .collect();
+        assert_eq!(
+            pages,
+            vec!["articles/_faq/citoyen.md", "articles/_faq/developpeur.md"]
+        );
+        assert_eq!(corpus.personas[1].slug, "developpeur");
+        assert_eq!(corpus.site.collections_dir, "articles");
+        assert_eq!(
+            corpus.routes.resolve_file("_faq/citoyen.md"),
+            Some("articles/_faq/citoyen.md")
+        );
+    }
+
+    #[test]
+    fn plain_folder_index_permalink_and_redirect_targets() {
+        let dir = corpus_dir(&[
+            (
+                "faqs/index.md",
+                "---\nbuttons:\n  - title: A\n    default: faq/a\n  - title: B\n    default: faq/b\n  - title: C\n    default: /questions/c/\n  - title: D\n    default: old/d.html\n---\n",
+            ),
+            ("faq/a.md", "# A"),
+            ("faq/b/index.md", "# B"),
+            ("pages/c.md", "---\npermalink: /questions/c/\n---\n"),
+            ("pages/d.md", "---\nredirect_from:\n  - /old/d/\n---\n"),
+        ]);
+        let (corpus, diags) = load(&dir);
+        let corpus = corpus.unwrap();
+        assert!(diags.items().is_empty(), "{}", messages(&diags));
+        let pages: Vec<&str> = corpus
+            .personas
+            .iter()
+            .map(|p| p.page.path.as_str())
+            .collect();
+        assert_eq!(
+            pages,
+            vec!["faq/a.md", "faq/b/index.md", "pages/c.md", "pages/d.md"]
+        );
+        let slugs: Vec<&str> = corpus.personas.iter().map(|p| p.slug.as_str()).collect();
+        assert_eq!(slugs, vec!["a", "b", "c", "d"]);
+        assert!(corpus.appendices.is_empty());
+    }
+
+    #[test]
+    fn missing_target_says_did_you_mean() {
+        let dir = corpus_dir(&[
+            (
+                "faq.md",
+                "---\nbuttons:\n  - title: Citizen\n    default: faq/citizen\n---\n",
+            ),
+            ("faqs/citizen.md", "# C"),
+            ("faqs/producer.md", "# P"),
+        ]);
+        let (corpus, diags) = load(&dir);
+        assert!(corpus.unwrap().personas.is_empty());
+        let item = &diags.items()[0];
+        assert_eq!(item.severity, Severity::Error);
+        assert!(item.path.ends_with("/faq.md"));
+        assert_eq!(item.line, 3);
+        assert!(item.message.contains("\"Citizen\""), "{item}");
+        assert_eq!(item.hint.as_deref(), Some("did you mean faqs/citizen.md?"));
+    }
+
+    #[test]
+    fn two_pages_for_one_target_is_ambiguous() {
+        let dir = corpus_dir(&[
+            (
+                "faq.md",
+                "---\nbuttons:\n  - title: A\n    default: faq/a\n---\n",
+            ),
+            ("faq/a.md", "# A"),
+            ("faq/a.markdown", "# A"),
+        ]);
+        let (_, diags) = load(&dir);
+        let item = &diags.items()[0];
+        assert!(
+            item.message.contains("faq/a.md") && item.message.contains("faq/a.markdown"),
+            "{item}"
+        );
+    }
+
+    #[test]
+    fn no_index_or_several_is_an_error() {
+        let dir = corpus_dir(&[("a.md", "# A"), ("b.md", "---\ntitle: B\n---\n")]);
+        let (corpus, diags) = load(&dir);
+        assert!(matches!(corpus, Err(Error::Content(1))));
+        assert!(diags.items()[0].message.contains("no index page"));
+
+        let dir = corpus_dir(&[
+            ("a.md", "---\nbuttons:\n  - title: B\n    default: b\n---\n"),
+            ("b.md", "---\nbuttons:\n  - title: A\n    default: a\n---\n"),
+        ]);
+        let (corpus, diags) = load(&dir);
+        assert!(corpus.is_err());
+        let message = &diags.items()[0].message;
+        assert!(
+            message.contains("/a.md") && message.contains("/b.md"),
+            "{message}"
+        );
+
+        let empty = tempfile::tempdir().unwrap();
+        let (corpus, _) = load(&empty);
+        assert!(matches!(corpus, Err(Error::Content(1))));
+    }
+
+    #[test]
+    fn config_names_the_index_and_orders_personas() {
+        let dir = corpus_dir(&[
+            ("livret.toml", "index = \"faqs/index.md\"\n"),
+            (
+                "faqs/index.md",
+                "---\nbuttons:\n  - title: A\n    default: faq/a\n  - title: B\n    default: faq/b\n  - title: C\n    default: faq/c\n---\n",
+            ),
+            (
+                "faqs/livret.toml",
+                "name = \"guide\"\npersonas = [\"c\", \"a\", \"zz\"]\n",
+            ),
+            (
+                "other.md",
+                "---\nbuttons:\n  - title: X\n    default: x\n---\n",
+            ),
+            ("faq/a.md", "# A"),
+            ("faq/b.md", "# B"),
+            ("faq/c.md", "# C"),
+        ]);
+        let (corpus, diags) = load(&dir);
+        let corpus = corpus.unwrap();
+        assert_eq!(corpus.index.path, "faqs/index.md");
+        assert_eq!(corpus.config.name.as_deref(), Some("guide"));
+        let slugs: Vec<&str> = corpus.personas.iter().map(|p| p.slug.as_str()).collect();
+        assert_eq!(slugs, vec!["c", "a"]);
+        // b is named by a button: not an appendix even though filtered out.
+        assert!(corpus.appendices.is_empty());
+        let item = &diags.items()[0];
+        assert!(item.path.ends_with("faqs/livret.toml"));
+        assert_eq!(item.line, 2);
+        assert!(item.message.contains("zz"));
+        // The other page's button cannot be resolved but it is not the index: no report.
+        assert_eq!(diags.items().len(), 1, "{}", messages(&diags));
+    }
+
+    #[test]
+    fn config_index_not_found_suggests() {
+        let dir = corpus_dir(&[
+            ("livret.toml", "\nindex = \"faq/indx.md\"\n"),
+            ("faq/index.md", "---\nbuttons: []\n---\n"),
+        ]);
+        let (corpus, diags) = load(&dir);
+        assert!(corpus.is_err());
+        let item = &diags.items()[0];
+        assert_eq!(item.line, 2);
+        assert_eq!(item.hint.as_deref(), Some("did you mean faq/index.md?"));
+    }
+
+    #[test]
+    fn config_parse_error_has_line() {
+        let dir = corpus_dir(&[
+            ("livret.toml", "title = \"x\"\npage_size = \"A5\"\n"),
+            (
+                "faq.md",
+                "---\nbuttons:\n  - title: A\n    default: a\n---\n",
+            ),
+            ("a.md", "# A"),
+        ]);
+        let (corpus, diags) = load(&dir);
+        assert!(corpus.is_ok());
+        let item = &diags.items()[0];
+        assert!(item.path.ends_with("livret.toml"));
+        assert_eq!(item.line, 2, "{item}");
+    }
+
+    #[test]
+    fn yaml_errors_point_at_page_lines_and_outside_pages_only_warn() {
+        let dir = corpus_dir(&[
+            (
+                "faq.md",
+                "---\nbuttons:\n  - title: A\n    default: _faq/a\n---\n",
+            ),
+            ("_faq/a.md", "---\ntitle: A\nsummary: [oops\n---\n# A\n"),
+            ("notes/b.md", "---\ntitle: [oops\n---\n"),
+        ]);
+        let (corpus, diags) = load(&dir);
+        assert!(corpus.is_ok());
+        let in_book = diags
+            .items()
+            .iter()
+            .find(|d| d.path.ends_with("_faq/a.md"))
+            .unwrap();
+        assert_eq!(in_book.severity, Severity::Error);
+        assert!(in_book.line >= 3, "{in_book}");
+        let outside = diags
+            .items()
+            .iter()
+            .find(|d| d.path.ends_with("notes/b.md"))
+            .unwrap();
+        assert_eq!(outside.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn non_ascii_names_bom_crlf_and_bad_utf8() {
+        let index = "\u{feff}---\r\nbuttons:\r\n  - title: Légales\r\n    default: légales\r\n  - title: Déclaration\r\n    default: /d%C3%A9claration.html\r\n---\r\ncorps\r\n";
+        let dir = corpus_dir(&[
+            ("index.md", index),
+            ("légales.md", "# L"),
+            ("déclaration.md", "# D"),
+        ]);
+        std::fs::write(dir.path().join("déclaration.md"), b"# D\n\xff\n").unwrap();
+        let (corpus, diags) = load(&dir);
+        let corpus = corpus.unwrap();
+        assert_eq!(corpus.index.body, "corps\n");
+        let slugs: Vec<&str> = corpus.personas.iter().map(|p| p.slug.as_str()).collect();
+        assert_eq!(slugs, vec!["légales", "déclaration"]);
+        let item = &diags.items()[0];
+        assert!(item.path.ends_with("déclaration.md"));
+        assert_eq!(
+            (item.severity, item.line, item.col),
+            (Severity::Error, 2, 1)
+        );
+    }
+
+    #[test]
+    fn duplicate_slugs_are_made_unique() {
+        let dir = corpus_dir(&[
+            (
+                "faq.md",
+                "---\nbuttons:\n  - title: A\n    default: faq/x\n  - title: B\n    default: old/x\n---\n",
+            ),
+            ("faq/x.md", "# A"),
+            ("old/x.md", "# B"),
+        ]);
+        let (corpus, _) = load(&dir);
+        let slugs: Vec<String> = corpus
+            .unwrap()
+            .personas
+            .into_iter()
+            .map(|p| p.slug)
+            .collect();
+        assert_eq!(slugs, vec!["x", "x-2"]);
+    }
+
+    #[test]
+    fn every_button_problem_is_reported() {
+        let dir = corpus_dir(&[(
+            "faq.md",
+            "---\nbuttons:\n  - title: A\n    default: nope1\n  - title: B\n    default: nope2\n  - title: C\n    default: https://example.org\n  - title: D\n    default: faq\n---\n",
+        )]);
+        let (corpus, diags) = load(&dir);
+        assert!(corpus.unwrap().personas.is_empty());
+        let lines: Vec<u32> = diags.items().iter().map(|d| d.line).collect();
+        assert_eq!(lines, vec![3, 5, 7, 9], "{}", messages(&diags));
+    }
+
+    #[test]
+    fn display_paths() {
+        assert_eq!(
+            display_path(Path::new("content/"), "_faq/a.md"),
+            "content/_faq/a.md"
+        );
+        assert_eq!(display_path(Path::new("."), "a.md"), "a.md");
+        assert_eq!(display_path(Path::new("content"), ""), "content");
+    }
+}
