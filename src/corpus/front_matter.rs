@@ -9,6 +9,9 @@ use crate::diag::Diagnostics;
 use serde_yaml::{Mapping, Value};
 use std::collections::BTreeMap;
 
+/// Front matter is a few lines; more than this is a mistake or an attack, not metadata.
+const MAX_YAML_BYTES: usize = 1 << 20;
+
 /// A page cut into its front matter and body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SplitPage<'a> {
@@ -117,6 +120,19 @@ impl YamlSource<'_> {
 
     /// Parse to a value; a syntax error becomes a diagnostic at the file's line and column.
     fn parse(&self, diags: &mut Diagnostics) -> Option<Value> {
+        if self.yaml.len() > MAX_YAML_BYTES {
+            diags.error(
+                self.display_path,
+                self.first_line,
+                1,
+                format!(
+                    "{} is too large ({} bytes, at most {MAX_YAML_BYTES})",
+                    self.kind,
+                    self.yaml.len()
+                ),
+            );
+            return None;
+        }
         match serde_yaml::from_str::<Value>(self.yaml) {
             Ok(value) => Some(value),
             Err(error) => {
@@ -651,11 +667,19 @@ mod tests {
         let yaml = format!("title: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
         let (_, diags) = parse(&yaml);
         assert!(diags.has_errors());
-        let yaml: String = (0..10_000)
+        let yaml: String = (0..1_000)
             .map(|depth| format!("{}k:\n", " ".repeat(depth)))
             .collect();
         let (_, diags) = parse(&yaml);
         assert!(diags.has_errors());
+    }
+
+    #[test]
+    fn huge_front_matter_is_refused() {
+        let yaml = format!("title: {}\n", "x".repeat(MAX_YAML_BYTES));
+        let (parsed, diags) = parse(&yaml);
+        assert!(diags.items()[0].message.contains("too large"));
+        assert_eq!(parsed.front.title, None);
     }
 
     #[test]
