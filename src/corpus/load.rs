@@ -73,7 +73,13 @@ pub fn load_corpus(root: &Path, diags: &mut Diagnostics) -> Result<Corpus> {
         pages.push(load_page(root, rel)?);
     }
 
-    let Some(index_at) = find_index(root, &pages, config_file.as_ref(), diags) else {
+    let routes = build_routes(
+        pages
+            .iter()
+            .map(|loaded| (loaded.page.path.as_str(), &loaded.page.front)),
+        &site.collections_dir,
+    );
+    let Some(index_at) = find_index(root, &pages, &routes, config_file.as_ref(), diags) else {
         flush_page_diagnostics(&pages, |_| true, diags);
         return Err(Error::Content(diags.error_count()));
     };
@@ -92,12 +98,6 @@ pub fn load_corpus(root: &Path, diags: &mut Diagnostics) -> Result<Corpus> {
         .map(|found| found.config.clone())
         .unwrap_or_default();
 
-    let routes = build_routes(
-        pages
-            .iter()
-            .map(|loaded| (loaded.page.path.as_str(), &loaded.page.front)),
-        &site.collections_dir,
-    );
     let index = pages
         .get(index_at)
         .map(|loaded| loaded.page.clone())
@@ -216,6 +216,7 @@ fn flush_page_diagnostics(
 fn find_index(
     root: &Path,
     pages: &[LoadedPage],
+    routes: &Routes,
     config_file: Option<&ConfigFile>,
     diags: &mut Diagnostics,
 ) -> Option<usize> {
@@ -226,7 +227,16 @@ fn find_index(
             .trim()
             .trim_start_matches("./")
             .trim_start_matches('/');
-        if let Some(at) = pages.iter().position(|p| p.page.path == wanted_path) {
+        // A file path, or else a site path (`faq`, `/faq.html`).
+        let path = routes
+            .pages
+            .get(wanted_path)
+            .map(String::as_str)
+            .or_else(|| routes.resolve(wanted_path));
+        if let Some(at) = pages
+            .iter()
+            .position(|p| Some(p.page.path.as_str()) == path)
+        {
             return Some(at);
         }
         let paths: Vec<&str> = pages.iter().map(|p| p.page.path.as_str()).collect();
@@ -712,7 +722,7 @@ mod tests {
     #[test]
     fn config_names_the_index_and_orders_personas() {
         let dir = corpus_dir(&[
-            ("livret.toml", "index = \"faqs/index.md\"\n"),
+            ("livret.toml", "index = \"/faqs/\"\n"),
             (
                 "faqs/index.md",
                 "---\nbuttons:\n  - title: A\n    default: faq/a\n  - title: B\n    default: faq/b\n  - title: C\n    default: faq/c\n---\n",

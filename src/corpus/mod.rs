@@ -116,4 +116,7 @@ pub struct Routes {
     pub pages: BTreeSet<String>,
     /// `collections_dir` of `_config.yml` (empty when none).
     pub collections_dir: String,
+    /// Page path → the URL Jekyll publishes it at (`/faq/citoyen.html`, `/faq/`), for links
+    /// relative to a page's URL.
+    pub published_at: BTreeMap<String, String>,
 }

@@ -108,8 +108,13 @@ pub fn build_routes<'a>(
 ) -> Routes {
     let mut best: BTreeMap<String, (Rule, Vec<String>)> = BTreeMap::new();
     let mut page_paths = BTreeSet::new();
+    let mut published_at = BTreeMap::new();
     for (path, front) in pages {
         page_paths.insert(path.to_string());
+        published_at.insert(
+            path.to_string(),
+            published_url(path, front, collections_dir),
+        );
         for (rule, site_path) in site_paths(path, front, collections_dir) {
             let entry = best.entry(site_path).or_insert_with(|| (rule, Vec::new()));
             if rule < entry.0 {
@@ -127,7 +132,53 @@ pub fn build_routes<'a>(
             .collect(),
         pages: page_paths,
         collections_dir: collections_dir.to_string(),
+        published_at,
     }
+}
+
+/// The URL Jekyll gives the page: its `permalink:`, else `/<collection>/<name>.html`,
+/// `/<folder>/` for an `index.md`, `/<path>.html`.
+fn published_url(path: &str, front: &FrontMatter, collections_dir: &str) -> String {
+    if let Some(permalink) = front.permalink.as_deref().map(str::trim)
+        && !permalink.is_empty()
+    {
+        return format!("/{}", permalink.trim_start_matches('/'));
+    }
+    let without_extension = strip_page_extension(path);
+    let in_collections_dir = without_extension
+        .strip_prefix(collections_dir)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .filter(|_| !collections_dir.is_empty())
+        .unwrap_or(without_extension);
+    if let Some(site_path) = collection_site_path(in_collections_dir) {
+        return format!("/{site_path}.html");
+    }
+    if without_extension == "index" {
+        return "/".to_string();
+    }
+    if let Some(folder) = without_extension.strip_suffix("/index") {
+        return format!("/{folder}/");
+    }
+    format!("/{without_extension}.html")
+}
+
+/// `base` joined with the relative `href`, `.` and `..` applied; `None` if it climbs out.
+fn join_relative(base_folder: &str, href: &str) -> Option<String> {
+    let mut segments: Vec<&str> = base_folder.split('/').filter(|s| !s.is_empty()).collect();
+    for segment in href.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop()?;
+            }
+            other => segments.push(other),
+        }
+    }
+    let mut joined = segments.join("/");
+    if href.ends_with('/') {
+        joined.push('/');
+    }
+    Some(joined)
 }
 
 /// Every site path a page is published at, with the rule that gives it.
@@ -215,6 +266,37 @@ impl Routes {
             .iter()
             .find_map(|candidate| self.pages.get(candidate.as_str()))
             .map(String::as_str)
+    }
+
+    /// The page a link in page `from_page` names: site-absolute (`/faq/x.html`), relative to
+    /// the page's file (`producteur.md`, `../_faq/x.md`) or to its URL (`producteur.html`).
+    /// `href` carries no `#fragment`.
+    pub fn resolve_relative(&self, from_page: &str, href: &str) -> Option<&str> {
+        let href = href.trim();
+        let mut site_href = href;
+        for liquid in [
+            "{{ site.baseurl }}",
+            "{{site.baseurl}}",
+            "{{ site.url }}",
+            "{{site.url}}",
+        ] {
+            site_href = site_href.strip_prefix(liquid).unwrap_or(site_href);
+        }
+        if site_href.starts_with('/') {
+            return self
+                .resolve(site_href)
+                .or_else(|| self.resolve_file(site_href));
+        }
+        let href = percent_decode(href.split(['#', '?']).next().unwrap_or_default());
+        let file_folder = from_page.rsplit_once('/').map_or("", |(folder, _)| folder);
+        if let Some(file) = join_relative(file_folder, &href)
+            && let Some(page) = self.pages.get(file.as_str())
+        {
+            return Some(page);
+        }
+        let url = self.published_at.get(from_page)?;
+        let url_folder = url.rsplit_once('/').map_or("", |(folder, _)| folder);
+        self.resolve(&join_relative(url_folder, &href)?)
     }
 
     /// Page paths whose site paths look like `target`, best first (for "did you mean").
@@ -358,6 +440,64 @@ mod tests {
         );
         assert_eq!(routes.resolve_file("/légales.md"), Some("légales.md"));
         assert_eq!(routes.resolve_file("_faq/y.md"), None);
+    }
+
+    #[test]
+    fn published_urls() {
+        let permalink = FrontMatter {
+            permalink: Some("questions/c/".into()),
+            ..FrontMatter::default()
+        };
+        let routes = routes(
+            &[
+                plain("articles/_faq/x.md"),
+                plain("faq/index.md"),
+                plain("about.md"),
+                ("c.md", permalink),
+            ],
+            "articles",
+        );
+        let url = |page: &str| routes.published_at.get(page).map(String::as_str);
+        assert_eq!(url("articles/_faq/x.md"), Some("/faq/x.html"));
+        assert_eq!(url("faq/index.md"), Some("/faq/"));
+        assert_eq!(url("about.md"), Some("/about.html"));
+        assert_eq!(url("c.md"), Some("/questions/c/"));
+    }
+
+    #[test]
+    fn relative_links() {
+        let routes = routes(
+            &[
+                plain("_faq/citoyen.md"),
+                plain("_faq/producteur.md"),
+                plain("about.md"),
+            ],
+            "",
+        );
+        let from = "_faq/citoyen.md";
+        assert_eq!(
+            routes.resolve_relative(from, "producteur.md"),
+            Some("_faq/producteur.md")
+        );
+        assert_eq!(
+            routes.resolve_relative(from, "producteur.html"),
+            Some("_faq/producteur.md")
+        );
+        assert_eq!(
+            routes.resolve_relative(from, "../about.md"),
+            Some("about.md")
+        );
+        assert_eq!(
+            routes.resolve_relative(from, "../about.html"),
+            Some("about.md")
+        );
+        assert_eq!(
+            routes.resolve_relative(from, "{{ site.baseurl }}/faq/producteur/"),
+            Some("_faq/producteur.md")
+        );
+        assert_eq!(routes.resolve_relative(from, "/about.md"), Some("about.md"));
+        assert_eq!(routes.resolve_relative(from, "../../../etc/passwd"), None);
+        assert_eq!(routes.resolve_relative(from, "missing.md"), None);
     }
 
     #[test]
