@@ -59,7 +59,7 @@ pub fn load_corpus(root: &Path, diags: &mut Diagnostics) -> Result<Corpus> {
         return Err(Error::Content(diags.error_count()));
     }
 
-    let site = match read_optional(root, SITE_CONFIG_FILE)? {
+    let site = match read_optional(root, SITE_CONFIG_FILE, diags)? {
         Some(text) => {
             let text = decode_text(&text, &show(SITE_CONFIG_FILE), diags);
             parse_site_config(&text, &show(SITE_CONFIG_FILE), diags)
@@ -134,9 +134,21 @@ pub fn load_corpus(root: &Path, diags: &mut Diagnostics) -> Result<Corpus> {
     })
 }
 
-fn read_optional(root: &Path, rel: &str) -> Result<Option<Vec<u8>>> {
+/// The file `rel` if it exists, never through a symbolic link that leaves the root.
+fn read_optional(root: &Path, rel: &str, diags: &mut Diagnostics) -> Result<Option<Vec<u8>>> {
     let path = root.join(rel);
     if !path.is_file() {
+        return Ok(None);
+    }
+    let canonical_root = root.canonicalize().map_err(|e| Error::io(root, e))?;
+    let canonical = path.canonicalize().map_err(|e| Error::io(&path, e))?;
+    if !canonical.starts_with(&canonical_root) {
+        diags.warning(
+            display_path(root, rel),
+            0,
+            0,
+            "symbolic link to outside the corpus; not read",
+        );
         return Ok(None);
     }
     std::fs::read(&path)
@@ -152,7 +164,7 @@ struct ConfigFile {
 }
 
 fn read_config_file(root: &Path, rel: &str, diags: &mut Diagnostics) -> Result<Option<ConfigFile>> {
-    let Some(bytes) = read_optional(root, rel)? else {
+    let Some(bytes) = read_optional(root, rel, diags)? else {
         return Ok(None);
     };
     let display = display_path(root, rel);
@@ -864,6 +876,28 @@ mod tests {
         assert!(corpus.unwrap().personas.is_empty());
         let lines: Vec<u32> = diags.items().iter().map(|d| d.line).collect();
         assert_eq!(lines, vec![3, 5, 7, 9], "{}", messages(&diags));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn config_symlinked_outside_is_not_read() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("livret.toml"), "name = \"leak\"\n").unwrap();
+        let dir = corpus_dir(&[
+            (
+                "faq.md",
+                "---\nbuttons:\n  - title: A\n    default: a\n---\n",
+            ),
+            ("a.md", "# A"),
+        ]);
+        std::os::unix::fs::symlink(
+            outside.path().join("livret.toml"),
+            dir.path().join("livret.toml"),
+        )
+        .unwrap();
+        let (corpus, diags) = load(&dir);
+        assert_eq!(corpus.unwrap().config.name, None);
+        assert_eq!(diags.warning_count(), 1);
     }
 
     #[test]
