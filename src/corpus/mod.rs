@@ -1,10 +1,19 @@
 //! Loading a corpus: find the index page, read front matter, resolve every button to its page
 //! (Jekyll's publishing rules), collect appendix pages. DIALECT.md §1–2.
 
-use crate::diag::{Diagnostics, Result};
+mod config;
+mod front_matter;
+mod load;
+mod resolve;
+mod source;
+mod walk;
+
+pub use load::{display_path, load_corpus};
+pub use resolve::{Lookup, normalise_site_path};
+
 use crate::ir::PageSize;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 /// `livret.toml` beside the index page; every field optional (defaults come from the corpus).
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
@@ -91,24 +100,23 @@ pub struct Corpus {
     pub routes: Routes,
 }
 
-/// Site path → page path, built with the same rules as button resolution.
-#[derive(Debug, Clone, Default)]
-pub struct Routes {
-    pub by_site_path: BTreeMap<String, Vec<String>>,
-}
-
-impl Routes {
-    /// The page published at `target` (`/faq/citoyen.html`, `faq/citoyen/`, `_faq/x.md` …), if one.
-    pub fn resolve(&self, _target: &str) -> Option<&str> {
-        None
+impl Corpus {
+    /// A page path as diagnostics show it: `<root as given>/<rel path>`.
+    pub fn display_path(&self, rel: &str) -> String {
+        display_path(&self.root, rel)
     }
 }
 
-/// Load the corpus at `root`. Content problems go to `diags` (all of them); `Err` only for
-/// I/O or when no book can be made at all (no index).
-pub fn load_corpus(root: &Path, diags: &mut Diagnostics) -> Result<Corpus> {
-    let _ = (root, diags);
-    Err(crate::diag::Error::Usage(
-        "corpus loading not implemented yet".into(),
-    ))
+/// Site path → page path, built with the same rules as button resolution. Each site path keeps
+/// the pages of the best rule that publishes there (several pages = ambiguous).
+#[derive(Debug, Clone, Default)]
+pub struct Routes {
+    pub by_site_path: BTreeMap<String, Vec<String>>,
+    /// Every page path (relative to the root), for `{% link %}`.
+    pub pages: BTreeSet<String>,
+    /// `collections_dir` of `_config.yml` (empty when none).
+    pub collections_dir: String,
+    /// Page path → the URL Jekyll publishes it at (`/faq/citoyen.html`, `/faq/`), for links
+    /// relative to a page's URL.
+    pub published_at: BTreeMap<String, String>,
 }

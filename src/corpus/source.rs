@@ -1,0 +1,90 @@
+//! Page bytes → text: UTF-8 check (with the position of the first bad byte), BOM removed,
+//! CRLF and lone CR turned into LF.
+
+use crate::diag::Diagnostics;
+
+/// Decode `bytes` as the text of `display_path`. Invalid UTF-8 is an error (line:col and byte
+/// offset of the first bad byte); the text is still returned, lossily decoded, so the rest of the
+/// page can be checked.
+pub fn decode_text(bytes: &[u8], display_path: &str, diags: &mut Diagnostics) -> String {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(error) => {
+            let offset = error.valid_up_to();
+            let valid = String::from_utf8_lossy(bytes.get(..offset).unwrap_or_default());
+            let (line, col) = line_col(&valid, valid.len());
+            diags
+                .error(
+                    display_path,
+                    line,
+                    col,
+                    format!("invalid UTF-8 at byte offset {offset}"),
+                )
+                .with_hint("save the file as UTF-8");
+            String::from_utf8_lossy(bytes)
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    normalise_line_ends(text)
+}
+
+/// CRLF and lone CR → LF.
+pub fn normalise_line_ends(text: &str) -> String {
+    if !text.contains('\r') {
+        return text.to_string();
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`; lone CRs count as line
+/// ends too. An offset past the end or inside a character is clamped.
+pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = text.get(..offset).unwrap_or_default();
+    let mut line = 1u32;
+    let mut col = 1u32;
+    let mut chars = before.chars().peekable();
+    while let Some(c) = chars.next() {
+        let line_end = c == '\n' || (c == '\r' && chars.peek() != Some(&'\n'));
+        if line_end {
+            line = line.saturating_add(1);
+            col = 1;
+        } else if c != '\r' {
+            col = col.saturating_add(1);
+        }
+    }
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_points_at_first_bad_byte() {
+        let mut diags = Diagnostics::new();
+        let bytes = b"ligne un\nd\xc3\xa9j\xff vu\n";
+        let text = decode_text(bytes, "content/x.md", &mut diags);
+        let item = &diags.items()[0];
+        assert_eq!((item.line, item.col), (2, 4));
+        assert!(item.message.contains("byte offset 13"), "{}", item.message);
+        assert!(text.contains("vu"));
+    }
+
+    #[test]
+    fn bom_and_line_ends_are_normalised() {
+        let mut diags = Diagnostics::new();
+        let text = decode_text("\u{feff}a\r\nb\rc\n".as_bytes(), "content/x.md", &mut diags);
+        assert_eq!(text, "a\nb\nc\n");
+        assert!(diags.items().is_empty());
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("é\néa", 5), (2, 2));
+        assert_eq!(line_col("a\rb", 2), (2, 1));
+    }
+}
