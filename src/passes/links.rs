@@ -15,18 +15,22 @@ pub trait PageRouter {
     fn page_at(&self, site_path: &str) -> Option<String>;
     /// The page named by its file path from the site root, as `{% link %}` names it (`_faq/x.md`).
     fn page_file(&self, file_path: &str) -> Option<String>;
+    /// The page a relative link (`producteur.md`, `../faq/x.html`) of page `from_page` names.
+    fn page_relative(&self, from_page: &str, href: &str) -> Option<String> {
+        let joined = join_within_root(page_dir(from_page), href)?;
+        self.page_at(&format!("/{joined}"))
+            .or_else(|| self.page_file(&joined))
+    }
 }
 
 pub struct CorpusRouter<'a> {
     routes: &'a Routes,
-    collections_dir: &'a str,
 }
 
 impl<'a> CorpusRouter<'a> {
     pub fn new(corpus: &'a Corpus) -> Self {
         Self {
             routes: &corpus.routes,
-            collections_dir: &corpus.site.collections_dir,
         }
     }
 }
@@ -36,18 +40,12 @@ impl PageRouter for CorpusRouter<'_> {
         self.routes.resolve(site_path).map(str::to_string)
     }
 
-    // Stand-in until `Routes::resolve_file` exists: `_faq/x.md` is published as `faq/x`.
     fn page_file(&self, file_path: &str) -> Option<String> {
-        let path = file_path.trim_start_matches('/');
-        let dir = self.collections_dir.trim_matches('/');
-        let path = match path.strip_prefix(dir).and_then(|p| p.strip_prefix('/')) {
-            Some(rest) if !dir.is_empty() => rest,
-            _ => path,
-        };
-        self.routes.resolve(path).map(str::to_string).or_else(|| {
-            let collection_form = path.strip_prefix('_')?;
-            self.routes.resolve(collection_form).map(str::to_string)
-        })
+        self.routes.resolve_file(file_path).map(str::to_string)
+    }
+
+    fn page_relative(&self, from_page: &str, href: &str) -> Option<String> {
+        self.routes.resolve_relative(from_page, href).map(str::to_string)
     }
 }
 
@@ -179,13 +177,7 @@ impl LinkContext<'_> {
         } else if path.is_empty() {
             Some(self.source.to_string())
         } else {
-            match join_within_root(page_dir(self.source), &path) {
-                Some(joined) => self
-                    .router
-                    .page_at(&format!("/{joined}"))
-                    .or_else(|| self.router.page_file(&joined)),
-                None => None,
-            }
+            self.router.page_relative(self.source, &path)
         };
         let Some(page) = page else {
             self.diags
