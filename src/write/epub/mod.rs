@@ -123,6 +123,8 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
             contents_label: labels.contents,
             dublin_core: &dublin_core_extras(doc),
             toc_depth: if has_sections { 2 } else { 1 },
+            // epub-builder's `to_id` of the file name.
+            title_page_id: "id_titlepage.xhtml",
             content_order: &order,
         },
         ctx.build_time,

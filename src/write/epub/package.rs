@@ -33,6 +33,8 @@ pub(super) struct Fixes<'a> {
     /// `dc:` elements epub-builder cannot write (publisher, date), already escaped.
     pub dublin_core: &'a [String],
     pub toc_depth: u8,
+    /// Manifest id epub-builder gave the title page.
+    pub title_page_id: &'a str,
     /// Content documents and images, relative to `OEBPS/`, in reading order.
     pub content_order: &'a [String],
 }
@@ -148,6 +150,14 @@ fn fix_opf(opf: &str, fixes: &Fixes) -> Result<String> {
         &opf,
         "<dc:language id=\"epub-creator-",
         "<dc:language id=\"epub-language-",
+    )?;
+    // The table of contents is a page of the book, after the title page: the `toc` landmark
+    // must point into the spine.
+    let title_page_ref = format!("<itemref idref=\"{}\"/>", fixes.title_page_id);
+    let opf = replace_once(
+        &opf,
+        &title_page_ref,
+        &format!("{title_page_ref}\n    <itemref idref=\"nav\"/>"),
     )?;
     let opf = replace_between(
         &opf,
