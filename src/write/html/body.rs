@@ -1,6 +1,9 @@
 //! Blocks and inlines → HTML or XHTML text. Shared by the HTML and EPUB writers.
+//!
+//! The tree is walked with an explicit stack, not recursion, so any nesting depth renders
+//! without overflowing the call stack.
 
-use crate::ir::{Asset, Chapter, Document, LinkTarget};
+use crate::ir::{Align, Asset, Attr, Block, Chapter, Document, Inline, LinkTarget};
 
 /// How a chapter's body is serialised; the two writers differ only here.
 pub struct BodyStyle<'a> {
@@ -20,9 +23,842 @@ pub struct RenderedChapter {
 }
 
 pub fn render_chapter(doc: &Document, chapter: &Chapter, style: &BodyStyle) -> RenderedChapter {
-    let _ = (doc, chapter, style);
-    RenderedChapter {
-        body: String::new(),
-        notes: String::new(),
+    let mut renderer = Renderer {
+        doc,
+        chapter,
+        style,
+        notes: Vec::new(),
+        link_depth: 0,
+    };
+    let mut body = String::new();
+    renderer.run(&mut body, block_tasks(&chapter.blocks));
+    let notes = renderer.render_notes();
+    RenderedChapter { body, notes }
+}
+
+/// Escapes text for an element's content or a quoted attribute value. Only the five XML-safe
+/// forms are produced (valid in both HTML and XHTML); characters XML forbids are dropped.
+pub fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if is_forbidden_char(c) => {}
+            c => out.push(c),
+        }
+    }
+}
+
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
+fn is_forbidden_char(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}')
+        || matches!(c, '\u{fdd0}'..='\u{fdef}')
+        || (c as u32 & 0xfffe) == 0xfffe
+}
+
+/// The URL when it is safe to put in an `href`: `#fragment`, a relative reference, or an
+/// absolute URL with scheme http, https, mailto, tel or ftp. Anything else (`javascript:`,
+/// `data:`, `vbscript:`, a URL with control characters that browsers would strip) is refused.
+pub fn safe_href(url: &str) -> Option<&str> {
+    if url.is_empty() || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return None;
+    }
+    let scheme_end = url.find(':');
+    let path_start = url.find(['/', '?', '#']);
+    match (scheme_end, path_start) {
+        (Some(colon), Some(other)) if other < colon => Some(url),
+        (Some(colon), _) => {
+            let scheme = url[..colon].to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto" | "tel" | "ftp").then_some(url)
+        }
+        (None, _) => Some(url),
+    }
+}
+
+enum Task<'d> {
+    Block(&'d Block),
+    Inline(&'d Inline),
+    Markup(String),
+    Static(&'static str),
+    /// Closes an `<a>` opened by a link and leaves link context.
+    LeaveLink,
+}
+
+fn block_tasks(blocks: &[Block]) -> Vec<Task<'_>> {
+    blocks.iter().map(Task::Block).collect()
+}
+
+fn inline_tasks(inlines: &[Inline]) -> impl Iterator<Item = Task<'_>> {
+    inlines.iter().map(Task::Inline)
+}
+
+struct Renderer<'s, 'd> {
+    doc: &'d Document,
+    chapter: &'d Chapter,
+    style: &'s BodyStyle<'s>,
+    /// Note contents in reference order; note n is `notes[n - 1]`.
+    notes: Vec<&'d [Block]>,
+    /// Links inside links are invalid HTML: inner ones render as their content.
+    link_depth: usize,
+}
+
+impl<'d> Renderer<'_, 'd> {
+    /// Renders `tasks` in order. Each task writes its opening markup at once and schedules its
+    /// children and closing markup on the stack (pushed in reverse, popped in order).
+    fn run(&mut self, out: &mut String, tasks: Vec<Task<'d>>) {
+        let mut stack: Vec<Task<'d>> = tasks.into_iter().rev().collect();
+        while let Some(task) = stack.pop() {
+            let mut next = Vec::new();
+            match task {
+                Task::Block(block) => self.block(out, block, &mut next),
+                Task::Inline(inline) => self.inline(out, inline, &mut next),
+                Task::Markup(s) => out.push_str(&s),
+                Task::Static(s) => out.push_str(s),
+                Task::LeaveLink => {
+                    self.link_depth = self.link_depth.saturating_sub(1);
+                    out.push_str("</a>");
+                }
+            }
+            stack.extend(next.into_iter().rev());
+        }
+    }
+
+    fn void_end(&self) -> &'static str {
+        if self.style.xhtml { "/>" } else { ">" }
+    }
+
+    fn block(&mut self, out: &mut String, block: &'d Block, next: &mut Vec<Task<'d>>) {
+        match block {
+            Block::Para(inlines) => {
+                if let Some(image) = lone_image(inlines)
+                    && self.figure(out, image)
+                {
+                    return;
+                }
+                out.push_str("<p>");
+                next.extend(inline_tasks(inlines));
+                next.push(Task::Static("</p>"));
+            }
+            Block::Plain(inlines) => next.extend(inline_tasks(inlines)),
+            Block::Heading {
+                level,
+                attr,
+                content,
+            } => {
+                // The chapter title is the only `<h1>`.
+                let level = (*level).clamp(2, 6);
+                out.push_str(&format!("<h{level}"));
+                write_attr(out, attr, &[]);
+                out.push('>');
+                next.extend(inline_tasks(content));
+                next.push(Task::Markup(format!("</h{level}>")));
+            }
+            Block::BulletList(items) => {
+                out.push_str("<ul>");
+                list_items(items, next);
+                next.push(Task::Static("</ul>"));
+            }
+            Block::OrderedList { start, items } => {
+                if *start == 1 {
+                    out.push_str("<ol>");
+                } else {
+                    out.push_str(&format!("<ol start=\"{start}\">"));
+                }
+                list_items(items, next);
+                next.push(Task::Static("</ol>"));
+            }
+            Block::BlockQuote(blocks) => {
+                out.push_str("<blockquote>");
+                next.extend(block_tasks(blocks));
+                next.push(Task::Static("</blockquote>"));
+            }
+            Block::CodeBlock { lang, text } => {
+                out.push_str("<pre><code");
+                let lang: Option<String> = lang.as_ref().map(|l| {
+                    l.chars()
+                        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+'))
+                        .collect()
+                });
+                if let Some(lang) = lang.filter(|l| !l.is_empty()) {
+                    out.push_str(&format!(" class=\"language-{lang}\""));
+                }
+                out.push('>');
+                escape_into(out, text);
+                out.push_str("</code></pre>");
+            }
+            Block::Table { aligns, head, rows } => {
+                out.push_str("<div class=\"table-wrap\"><table>");
+                if !head.is_empty() {
+                    next.push(Task::Static("<thead><tr>"));
+                    table_cells(head, aligns, "th", next);
+                    next.push(Task::Static("</tr></thead>"));
+                }
+                if !rows.is_empty() {
+                    next.push(Task::Static("<tbody>"));
+                    for row in rows {
+                        next.push(Task::Static("<tr>"));
+                        table_cells(row, aligns, "td", next);
+                        next.push(Task::Static("</tr>"));
+                    }
+                    next.push(Task::Static("</tbody>"));
+                }
+                next.push(Task::Static("</table></div>"));
+            }
+            Block::ThematicBreak => {
+                out.push_str("<hr");
+                out.push_str(self.void_end());
+            }
+            Block::Div { attr, blocks } => {
+                out.push_str("<div");
+                write_attr(out, attr, &[]);
+                out.push('>');
+                next.extend(block_tasks(blocks));
+                next.push(Task::Static("</div>"));
+            }
+            Block::Toc => self.page_toc(out),
+        }
+    }
+
+    fn inline(&mut self, out: &mut String, inline: &'d Inline, next: &mut Vec<Task<'d>>) {
+        match inline {
+            Inline::Text(text) => escape_into(out, text),
+            Inline::Emph(c) => wrap(out, next, "em", c),
+            Inline::Strong(c) => wrap(out, next, "strong", c),
+            Inline::Strikeout(c) => wrap(out, next, "del", c),
+            Inline::Superscript(c) => wrap(out, next, "sup", c),
+            Inline::Subscript(c) => wrap(out, next, "sub", c),
+            Inline::Code(text) => {
+                out.push_str("<code>");
+                escape_into(out, text);
+                out.push_str("</code>");
+            }
+            Inline::Link {
+                target,
+                title,
+                content,
+                pos: _,
+            } => {
+                let href = (self.style.href)(target);
+                match href.as_deref().and_then(safe_href) {
+                    Some(href) if self.link_depth == 0 => {
+                        out.push_str("<a href=\"");
+                        escape_into(out, href);
+                        out.push('"');
+                        if let Some(title) = title {
+                            out.push_str(" title=\"");
+                            escape_into(out, title);
+                            out.push('"');
+                        }
+                        if !self.style.xhtml && matches!(target, LinkTarget::External(_)) {
+                            out.push_str(" rel=\"noopener\"");
+                        }
+                        out.push('>');
+                        self.link_depth += 1;
+                        next.extend(inline_tasks(content));
+                        next.push(Task::LeaveLink);
+                    }
+                    _ => next.extend(inline_tasks(content)),
+                }
+            }
+            Inline::Image {
+                alt, title, asset, ..
+            } => {
+                if !self.image(out, alt, title.as_deref(), *asset) {
+                    escape_into(out, alt);
+                }
+            }
+            Inline::SoftBreak => out.push('\n'),
+            Inline::LineBreak => {
+                out.push_str("<br");
+                out.push_str(self.void_end());
+            }
+            Inline::Note(blocks) => {
+                self.notes.push(blocks);
+                let n = self.notes.len();
+                let chapter = escape(&self.chapter.id);
+                if self.link_depth > 0 {
+                    // No link inside a link: the note stays reachable from the notes list.
+                    out.push_str(&format!(
+                        "<sup class=\"footnote-ref\" id=\"{chapter}.fnref{n}\">{n}</sup>"
+                    ));
+                } else {
+                    let kind = if self.style.xhtml {
+                        "epub:type=\"noteref\""
+                    } else {
+                        "role=\"doc-noteref\""
+                    };
+                    out.push_str(&format!(
+                        "<sup class=\"footnote-ref\"><a href=\"#{chapter}.fn{n}\" id=\"{chapter}.fnref{n}\" {kind}>{n}</a></sup>"
+                    ));
+                }
+            }
+            Inline::Span { attr, content } => {
+                out.push_str("<span");
+                write_attr(out, attr, &[]);
+                out.push('>');
+                next.extend(inline_tasks(content));
+                next.push(Task::Static("</span>"));
+            }
+        }
+    }
+
+    /// Writes an `<img>` for a located asset; false when there is none to show.
+    fn image(
+        &self,
+        out: &mut String,
+        alt: &str,
+        title: Option<&str>,
+        asset: Option<usize>,
+    ) -> bool {
+        let Some((index, asset)) = asset.and_then(|i| self.doc.assets.get(i).map(|a| (i, a)))
+        else {
+            return false;
+        };
+        out.push_str("<img src=\"");
+        escape_into(out, &(self.style.image_src)(index, asset));
+        out.push_str("\" alt=\"");
+        escape_into(out, alt);
+        out.push('"');
+        if let Some(title) = title {
+            out.push_str(" title=\"");
+            escape_into(out, title);
+            out.push('"');
+        }
+        if asset.width > 0 && asset.height > 0 {
+            out.push_str(&format!(
+                " width=\"{}\" height=\"{}\"",
+                asset.width, asset.height
+            ));
+        }
+        out.push_str(self.void_end());
+        true
+    }
+
+    /// A paragraph holding only an image becomes a figure, captioned by its title or alt text.
+    fn figure(&self, out: &mut String, image: &Inline) -> bool {
+        let Inline::Image {
+            alt, title, asset, ..
+        } = image
+        else {
+            return false;
+        };
+        let mut img = String::new();
+        if !self.image(&mut img, alt, title.as_deref(), *asset) {
+            return false;
+        }
+        out.push_str("<figure>");
+        out.push_str(&img);
+        let caption = title
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or(alt);
+        if !caption.trim().is_empty() {
+            out.push_str("<figcaption>");
+            escape_into(out, caption);
+            out.push_str("</figcaption>");
+        }
+        out.push_str("</figure>");
+        true
+    }
+
+    /// `Block::Toc`: the chapter's `##` sections, linked.
+    fn page_toc(&self, out: &mut String) {
+        let mut entries = String::new();
+        for (id, content) in level2_headings(&self.chapter.blocks) {
+            let target = LinkTarget::Internal {
+                chapter: self.chapter.id.clone(),
+                anchor: Some(id.to_string()),
+            };
+            let text = inline_text(content);
+            entries.push_str("<li>");
+            match (self.style.href)(&target).as_deref().and_then(safe_href) {
+                Some(href) => {
+                    entries.push_str("<a href=\"");
+                    escape_into(&mut entries, href);
+                    entries.push_str("\">");
+                    escape_into(&mut entries, &text);
+                    entries.push_str("</a>");
+                }
+                None => escape_into(&mut entries, &text),
+            }
+            entries.push_str("</li>");
+        }
+        if !entries.is_empty() {
+            out.push_str("<nav class=\"page-toc\"><ul>");
+            out.push_str(&entries);
+            out.push_str("</ul></nav>");
+        }
+    }
+
+    /// Renders the notes referenced so far, and those referenced from within notes.
+    fn render_notes(&mut self) -> String {
+        if self.notes.is_empty() {
+            return String::new();
+        }
+        let chapter = escape(&self.chapter.id);
+        let mut out = String::new();
+        if self.style.xhtml {
+            out.push_str("<section class=\"footnotes\" epub:type=\"footnotes\">");
+        } else {
+            out.push_str("<section class=\"footnotes\" role=\"doc-endnotes\"><ol>");
+        }
+        let mut n = 0;
+        // Notes inside notes are appended while rendering, hence no iterator.
+        while let Some(blocks) = self.notes.get(n).copied() {
+            n += 1;
+            let back = format!(
+                "<a href=\"#{chapter}.fnref{n}\" class=\"footnote-back\" role=\"doc-backlink\">↩</a>"
+            );
+            let mut tasks = Vec::new();
+            if self.style.xhtml {
+                out.push_str(&format!(
+                    "<aside epub:type=\"footnote\" id=\"{chapter}.fn{n}\" class=\"footnote\">"
+                ));
+                tasks.push(Task::Markup(format!(
+                    "<p class=\"footnote-number\"><a href=\"#{chapter}.fnref{n}\" class=\"footnote-back\" role=\"doc-backlink\">{n}</a></p>"
+                )));
+                tasks.extend(block_tasks(blocks));
+                tasks.push(Task::Static("</aside>"));
+            } else {
+                out.push_str(&format!("<li id=\"{chapter}.fn{n}\">"));
+                // The back link goes at the end of the last paragraph, as readers expect.
+                match blocks.split_last() {
+                    Some((Block::Para(inlines), rest)) => {
+                        tasks.extend(block_tasks(rest));
+                        tasks.push(Task::Static("<p>"));
+                        tasks.extend(inline_tasks(inlines));
+                        tasks.push(Task::Markup(format!(" {back}</p>")));
+                    }
+                    _ => {
+                        tasks.extend(block_tasks(blocks));
+                        tasks.push(Task::Markup(format!("<p>{back}</p>")));
+                    }
+                }
+                tasks.push(Task::Static("</li>"));
+            }
+            self.link_depth = 0;
+            self.run(&mut out, tasks);
+        }
+        out.push_str(if self.style.xhtml {
+            "</section>"
+        } else {
+            "</ol></section>"
+        });
+        out
+    }
+}
+
+fn wrap<'d>(out: &mut String, next: &mut Vec<Task<'d>>, tag: &'static str, content: &'d [Inline]) {
+    out.push('<');
+    out.push_str(tag);
+    out.push('>');
+    next.extend(inline_tasks(content));
+    next.push(Task::Markup(format!("</{tag}>")));
+}
+
+fn list_items<'d>(items: &'d [Vec<Block>], next: &mut Vec<Task<'d>>) {
+    for item in items {
+        next.push(Task::Static("<li>"));
+        next.extend(block_tasks(item));
+        next.push(Task::Static("</li>"));
+    }
+}
+
+fn table_cells<'d>(
+    cells: &'d [Vec<Inline>],
+    aligns: &[Align],
+    tag: &str,
+    next: &mut Vec<Task<'d>>,
+) {
+    for (i, cell) in cells.iter().enumerate() {
+        let class = match aligns.get(i).copied().unwrap_or(Align::None) {
+            Align::None => "",
+            Align::Left => " class=\"align-left\"",
+            Align::Center => " class=\"align-center\"",
+            Align::Right => " class=\"align-right\"",
+        };
+        next.push(Task::Markup(format!("<{tag}{class}>")));
+        next.extend(inline_tasks(cell));
+        next.push(Task::Markup(format!("</{tag}>")));
+    }
+}
+
+/// The image of a paragraph that holds nothing else (blank text and line breaks aside).
+fn lone_image(inlines: &[Inline]) -> Option<&Inline> {
+    let mut image = None;
+    for inline in inlines {
+        match inline {
+            Inline::Image { .. } if image.is_none() => image = Some(inline),
+            Inline::Text(t) if t.trim().is_empty() => {}
+            Inline::SoftBreak | Inline::LineBreak => {}
+            _ => return None,
+        }
+    }
+    image
+}
+
+/// Only these attributes pass from `Attr` to the output: no event handlers, no `style`.
+fn write_attr(out: &mut String, attr: &Attr, extra_classes: &[&str]) {
+    if let Some(id) = attr.id.as_deref().filter(|id| is_valid_id(id)) {
+        out.push_str(" id=\"");
+        escape_into(out, id);
+        out.push('"');
+    }
+    let classes: Vec<&str> = attr
+        .classes
+        .iter()
+        .map(String::as_str)
+        .chain(extra_classes.iter().copied())
+        .filter(|c| !c.is_empty() && !c.chars().any(char::is_whitespace))
+        .collect();
+    if !classes.is_empty() {
+        out.push_str(" class=\"");
+        escape_into(out, &classes.join(" "));
+        out.push('"');
+    }
+    for (name, value) in &attr.attributes {
+        let name = name.to_ascii_lowercase();
+        let allowed = match name.as_str() {
+            "title" => true,
+            "lang" => {
+                !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            }
+            "dir" => matches!(value.as_str(), "ltr" | "rtl" | "auto"),
+            _ => false,
+        };
+        if allowed {
+            out.push(' ');
+            out.push_str(&name);
+            out.push_str("=\"");
+            escape_into(out, value);
+            out.push('"');
+        }
+    }
+}
+
+fn valid_id(attr: &Attr) -> Option<&str> {
+    attr.id.as_deref().filter(|id| is_valid_id(id))
+}
+
+/// HTML ids: non-empty, no whitespace.
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty() && !id.chars().any(char::is_whitespace)
+}
+
+/// Level-2 headings with an id, at the top level of `blocks` or inside `Div`s.
+pub fn level2_headings(blocks: &[Block]) -> Vec<(&str, &[Inline])> {
+    let mut found = Vec::new();
+    let mut stack: Vec<&Block> = blocks.iter().rev().collect();
+    while let Some(block) = stack.pop() {
+        match block {
+            Block::Heading {
+                level: 2,
+                attr,
+                content,
+            } => {
+                if let Some(id) = attr.id.as_deref().filter(|id| is_valid_id(id)) {
+                    found.push((id, content.as_slice()));
+                }
+            }
+            Block::Div { blocks, .. } => stack.extend(blocks.iter().rev()),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The element ids that `render_chapter` writes for `blocks` (footnote ids aside), in order.
+pub fn element_ids(blocks: &[Block]) -> Vec<&str> {
+    enum Node<'d> {
+        Block(&'d Block),
+        Inline(&'d Inline),
+    }
+    let mut ids = Vec::new();
+    let mut stack: Vec<Node> = blocks.iter().rev().map(Node::Block).collect();
+    while let Some(node) = stack.pop() {
+        let mut children: Vec<Node> = Vec::new();
+        match node {
+            Node::Block(block) => match block {
+                Block::Para(c) | Block::Plain(c) => children.extend(c.iter().map(Node::Inline)),
+                Block::Heading { attr, content, .. } => {
+                    ids.extend(valid_id(attr));
+                    children.extend(content.iter().map(Node::Inline));
+                }
+                Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                    children.extend(items.iter().flatten().map(Node::Block));
+                }
+                Block::BlockQuote(c) => children.extend(c.iter().map(Node::Block)),
+                Block::Div { attr, blocks } => {
+                    ids.extend(valid_id(attr));
+                    children.extend(blocks.iter().map(Node::Block));
+                }
+                Block::Table { head, rows, .. } => {
+                    children.extend(
+                        head.iter()
+                            .chain(rows.iter().flatten())
+                            .flatten()
+                            .map(Node::Inline),
+                    );
+                }
+                Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
+            },
+            Node::Inline(inline) => match inline {
+                Inline::Emph(c)
+                | Inline::Strong(c)
+                | Inline::Strikeout(c)
+                | Inline::Superscript(c)
+                | Inline::Subscript(c)
+                | Inline::Link { content: c, .. } => children.extend(c.iter().map(Node::Inline)),
+                Inline::Span { attr, content } => {
+                    ids.extend(valid_id(attr));
+                    children.extend(content.iter().map(Node::Inline));
+                }
+                Inline::Note(blocks) => children.extend(blocks.iter().map(Node::Block)),
+                Inline::Text(_)
+                | Inline::Code(_)
+                | Inline::Image { .. }
+                | Inline::SoftBreak
+                | Inline::LineBreak => {}
+            },
+        }
+        stack.extend(children.into_iter().rev());
+    }
+    ids
+}
+
+/// Plain text of inline content, without recursion (notes left out).
+pub fn inline_text(inlines: &[Inline]) -> String {
+    let mut out = String::new();
+    let mut stack: Vec<&Inline> = inlines.iter().rev().collect();
+    while let Some(inline) = stack.pop() {
+        match inline {
+            Inline::Text(t) | Inline::Code(t) => out.push_str(t),
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strikeout(c)
+            | Inline::Superscript(c)
+            | Inline::Subscript(c)
+            | Inline::Link { content: c, .. }
+            | Inline::Span { content: c, .. } => stack.extend(c.iter().rev()),
+            Inline::Image { alt, .. } => out.push_str(alt),
+            Inline::SoftBreak | Inline::LineBreak => out.push(' '),
+            Inline::Note(_) => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{ChapterKind, ImageFormat, Meta, PageSize, Pos};
+    use std::sync::Arc;
+
+    fn text(s: &str) -> Inline {
+        Inline::Text(s.into())
+    }
+
+    fn doc_with(blocks: Vec<Block>) -> Document {
+        Document {
+            meta: Meta {
+                name: "t".into(),
+                title: "T".into(),
+                subtitle: None,
+                summary: None,
+                author: None,
+                publisher: None,
+                language: "fr".into(),
+                date: None,
+                identifier: None,
+                page_size: PageSize::A4,
+                persona: None,
+            },
+            chapters: vec![Chapter {
+                id: "ch".into(),
+                kind: ChapterKind::Persona,
+                title: "Ch".into(),
+                subtitle: None,
+                summary: None,
+                label: None,
+                source: "_faq/ch.md".into(),
+                blocks,
+            }],
+            assets: vec![Asset {
+                path: "img/a.png".into(),
+                format: ImageFormat::Png,
+                width: 4,
+                height: 3,
+                bytes: Arc::new(vec![1, 2, 3]),
+                sha256: String::new(),
+            }],
+        }
+    }
+
+    fn href(target: &LinkTarget) -> Option<String> {
+        match target {
+            LinkTarget::External(url) => Some(url.clone()),
+            LinkTarget::Internal { chapter, anchor } => {
+                Some(format!("#{}", anchor.as_deref().unwrap_or(chapter)))
+            }
+            LinkTarget::Source(_) | LinkTarget::Page(_) => None,
+        }
+    }
+
+    fn render(doc: &Document, xhtml: bool) -> RenderedChapter {
+        let image_src = |i: usize, _: &Asset| format!("img{i}.png");
+        let style = BodyStyle {
+            xhtml,
+            href: &href,
+            image_src: &image_src,
+        };
+        render_chapter(doc, &doc.chapters[0], &style)
+    }
+
+    fn link(target: LinkTarget, content: &str) -> Inline {
+        Inline::Link {
+            target,
+            title: None,
+            content: vec![text(content)],
+            pos: Pos::default(),
+        }
+    }
+
+    #[test]
+    fn escapes_text_and_drops_unsafe_attributes_and_urls() {
+        let attr = Attr {
+            id: Some("x".into()),
+            classes: vec!["c".into()],
+            attributes: vec![
+                ("onclick".into(), "alert(1)".into()),
+                ("style".into(), "color:red".into()),
+                ("title".into(), "a\"b".into()),
+                ("lang".into(), "en\" onload=\"x".into()),
+            ],
+        };
+        let doc = doc_with(vec![Block::Div {
+            attr,
+            blocks: vec![Block::Para(vec![
+                text("<script>alert('x')</script> & co"),
+                link(LinkTarget::External("javascript:alert(1)".into()), "js"),
+                link(LinkTarget::External("JaVa\tscript:alert(1)".into()), "tab"),
+                link(
+                    LinkTarget::External("https://example.org/?a=1&b=2".into()),
+                    "ok",
+                ),
+            ])],
+        }]);
+        let body = render(&doc, false).body;
+        assert!(!body.contains("<script"), "{body}");
+        assert!(
+            !body.contains("onclick") && !body.contains("onload"),
+            "{body}"
+        );
+        assert!(!body.contains("style="), "{body}");
+        assert!(!body.to_lowercase().contains("javascript"), "{body}");
+        assert!(body.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co"));
+        assert!(
+            body.contains(r#"<div id="x" class="c" title="a&quot;b">"#),
+            "{body}"
+        );
+        assert!(
+            body.contains(r#"<a href="https://example.org/?a=1&amp;b=2" rel="noopener">ok</a>"#)
+        );
+        // The refused links keep their text, without a link.
+        assert!(body.contains("jstab<a "), "{body}");
+        assert_eq!(body.matches("<a ").count(), 1, "{body}");
+    }
+
+    #[test]
+    fn safe_href_accepts_only_known_schemes() {
+        for ok in [
+            "#a",
+            "x.html",
+            "https://a.b",
+            "MAILTO:a@b",
+            "tel:+33",
+            "ftp://x",
+            "a/b:c",
+        ] {
+            assert_eq!(safe_href(ok), Some(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:x",
+            "data:text/html,x",
+            "vbscript:x",
+            " javascript:x",
+            "java\nscript:x",
+            "",
+        ] {
+            assert_eq!(safe_href(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn xhtml_mode_closes_void_elements_and_marks_notes() {
+        let doc = doc_with(vec![
+            Block::Para(vec![
+                text("a"),
+                Inline::LineBreak,
+                Inline::Note(vec![Block::Para(vec![text("note")])]),
+            ]),
+            Block::ThematicBreak,
+            Block::Para(vec![Inline::Image {
+                src: "/img/a.png".into(),
+                alt: "Alt".into(),
+                title: None,
+                asset: Some(0),
+                pos: Pos::default(),
+            }]),
+        ]);
+        let out = render(&doc, true);
+        assert!(
+            out.body.contains("<br/>") && out.body.contains("<hr/>"),
+            "{}",
+            out.body
+        );
+        assert!(out.body.contains(r#"<figure><img src="img0.png" alt="Alt" width="4" height="3"/><figcaption>Alt</figcaption></figure>"#), "{}", out.body);
+        assert!(
+            out.body
+                .contains(r##"<a href="#ch.fn1" id="ch.fnref1" epub:type="noteref">1</a>"##),
+            "{}",
+            out.body
+        );
+        assert!(
+            out.notes
+                .contains(r#"<aside epub:type="footnote" id="ch.fn1""#),
+            "{}",
+            out.notes
+        );
+        assert!(out.notes.contains(r##"href="#ch.fnref1""##));
+        let xml = format!(
+            r#"<root xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">{}{}</root>"#,
+            out.body, out.notes
+        );
+        roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let depth = 10_000;
+        let mut block = Block::Para(vec![text("deep")]);
+        let mut inline = text("deeper");
+        for _ in 0..depth {
+            block = Block::BlockQuote(vec![block]);
+            inline = Inline::Emph(vec![inline]);
+        }
+        let doc = doc_with(vec![block, Block::Para(vec![inline])]);
+        let out = render(&doc, false);
+        assert_eq!(out.body.matches("<blockquote>").count(), depth);
+        assert_eq!(out.body.matches("</em>").count(), depth);
+        // The derived drop glue recurses; leak the tree rather than test std's stack.
+        std::mem::forget(doc);
     }
 }
