@@ -720,10 +720,7 @@ fn title_page_shows_the_book_and_a_handout_names_its_persona() {
     let book_id = parse_opf(&pkg).unique_identifier;
     let pkg = open(&write(&handout(), BUILD_TIME));
     let opf = parse_opf(&pkg);
-    assert_eq!(
-        opf.spine,
-        ["titlepage.xhtml", "nav.xhtml", "citoyen.xhtml"]
-    );
+    assert_eq!(opf.spine, ["titlepage.xhtml", "nav.xhtml", "citoyen.xhtml"]);
     assert_ne!(opf.unique_identifier, book_id, "a handout is its own book");
     assert_eq!(
         opf.values("dc:title"),

@@ -9,9 +9,9 @@ mod images;
 mod package;
 
 use crate::diag::{Diagnostics, Error, Result};
-use crate::ir::{Block, Chapter, ChapterKind, Document, plain_text};
+use crate::ir::{Block, Chapter, ChapterKind, Document};
 use crate::write::WriteContext;
-use crate::write::html::body::{BodyStyle, render_chapter};
+use crate::write::html::body::{self, BodyStyle, render_chapter};
 use epub_builder::{
     EpubBuilder, EpubContent, EpubVersion, MetadataOpfV3, ReferenceType, TocElement, ZipLibrary,
 };
@@ -300,61 +300,13 @@ fn chapter_files(doc: &Document) -> BTreeMap<String, String> {
     files
 }
 
-/// Element ids of each chapter, so a link never points at a fragment its file lacks.
+/// Element ids each chapter's body will hold (as the body writer writes them), so a link
+/// never points at a fragment its file lacks.
 fn element_ids(doc: &Document) -> BTreeMap<&str, BTreeSet<&str>> {
-    fn walk_blocks<'a>(blocks: &'a [Block], out: &mut BTreeSet<&'a str>) {
-        for block in blocks {
-            match block {
-                Block::Heading { attr, content, .. } => {
-                    out.extend(attr.id.as_deref());
-                    walk_inlines(content, out);
-                }
-                Block::Div { attr, blocks } => {
-                    out.extend(attr.id.as_deref());
-                    walk_blocks(blocks, out);
-                }
-                Block::Para(inlines) | Block::Plain(inlines) => walk_inlines(inlines, out),
-                Block::BulletList(items) | Block::OrderedList { items, .. } => {
-                    items.iter().for_each(|item| walk_blocks(item, out));
-                }
-                Block::BlockQuote(blocks) => walk_blocks(blocks, out),
-                Block::Table { head, rows, .. } => {
-                    head.iter()
-                        .chain(rows.iter().flatten())
-                        .for_each(|cell| walk_inlines(cell, out));
-                }
-                Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
-            }
-        }
-    }
-    fn walk_inlines<'a>(inlines: &'a [crate::ir::Inline], out: &mut BTreeSet<&'a str>) {
-        use crate::ir::Inline;
-        for inline in inlines {
-            match inline {
-                Inline::Span { attr, content } => {
-                    out.extend(attr.id.as_deref());
-                    walk_inlines(content, out);
-                }
-                Inline::Emph(c)
-                | Inline::Strong(c)
-                | Inline::Strikeout(c)
-                | Inline::Superscript(c)
-                | Inline::Subscript(c)
-                | Inline::Link { content: c, .. } => walk_inlines(c, out),
-                Inline::Note(blocks) => walk_blocks(blocks, out),
-                Inline::Text(_)
-                | Inline::Code(_)
-                | Inline::Image { .. }
-                | Inline::SoftBreak
-                | Inline::LineBreak => {}
-            }
-        }
-    }
     doc.chapters
         .iter()
         .map(|chapter| {
-            let mut ids = BTreeSet::new();
-            walk_blocks(&chapter.blocks, &mut ids);
+            let ids = body::element_ids(&chapter.blocks).into_iter().collect();
             (chapter.id.as_str(), ids)
         })
         .collect()
@@ -397,23 +349,15 @@ fn has_url_scheme(url: &str) -> bool {
 
 /// The chapter's `##` sections that can be linked to: (id, title).
 fn sections(blocks: &[Block]) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for block in blocks {
-        match block {
-            Block::Heading {
-                level: 2,
-                attr,
-                content,
-            } => {
-                if let Some(id) = &attr.id {
-                    out.push((id.clone(), plain_text(content).trim().to_string()));
-                }
-            }
-            Block::Div { blocks, .. } => out.extend(sections(blocks)),
-            _ => {}
-        }
-    }
-    out
+    body::level2_headings(blocks)
+        .into_iter()
+        .map(|(id, content)| {
+            (
+                id.to_string(),
+                body::inline_text(content).trim().to_string(),
+            )
+        })
+        .collect()
 }
 
 /// `epub:type` and ARIA role of a chapter's section element.
