@@ -351,10 +351,10 @@ fn parse_opf(pkg: &Package) -> Opf {
                 unique_identifier = value.clone();
             }
             metadata.push((format!("dc:{}", node.tag_name().name()), value));
-        } else if let Some(property) = node.attribute("property") {
-            if node.attribute("refines").is_none() {
-                metadata.push((property.to_string(), value));
-            }
+        } else if let Some(property) = node.attribute("property")
+            && node.attribute("refines").is_none()
+        {
+            metadata.push((property.to_string(), value));
         }
     }
     let manifest = root
@@ -743,6 +743,10 @@ fn title_page_shows_the_book_and_a_handout_names_its_persona() {
 fn same_build_time_same_bytes() {
     let doc = rich_document();
     let first = write(&doc, BUILD_TIME);
+    // For a look by hand (epubcheck, a reader, chromium): EPUB_TEST_OUT=/tmp/book.epub
+    if let Ok(path) = std::env::var("EPUB_TEST_OUT") {
+        std::fs::write(path, &first).expect("write EPUB_TEST_OUT");
+    }
     assert_eq!(first, write(&doc, BUILD_TIME));
     assert_ne!(
         first,

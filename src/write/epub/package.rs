@@ -171,7 +171,15 @@ fn fix_opf(opf: &str, fixes: &Fixes) -> Result<String> {
         .map(|element| format!("{element}\n    "))
         .collect();
     extras.push_str("<meta property=\"dcterms:modified\">");
-    replace_once(&opf, "<meta property=\"dcterms:modified\">", &extras)
+    let opf = replace_once(&opf, "<meta property=\"dcterms:modified\">", &extras)?;
+    // The template leaves a blank line for every empty `{% if %}`.
+    let mut tidy: String = opf
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    tidy.push('\n');
+    Ok(tidy)
 }
 
 fn fix_nav(nav: &str, fixes: &Fixes) -> Result<String> {
