@@ -820,3 +820,160 @@ fn epubcheck_reports_nothing() {
     assert!(opf.values("dc:date").is_empty(), "no invalid dc:date");
     epubcheck("english", &bytes);
 }
+
+/// Awkward but legal content: odd ids and attributes kept from raw HTML, nested notes, every
+/// inline, GIF and SVG images, an image without alt text, a `{:toc}` block.
+fn awkward_document() -> Document {
+    let mut doc = rich_document();
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><rect width="20" height="10" fill="teal"/></svg>"#.to_vec();
+    doc.assets
+        .push(asset("img/schéma.svg", ImageFormat::Svg, svg));
+    doc.assets.push(asset(
+        "img/anim.gif",
+        ImageFormat::Gif,
+        encoded(image::ImageFormat::Gif),
+    ));
+    let blocks = vec![
+        Block::Toc,
+        heading(2, "été-2024", "Été 2024 & après"),
+        Block::Div {
+            attr: Attr {
+                id: Some("x:y.z".into()),
+                classes: vec!["a".into(), "b-c".into()],
+                attributes: vec![
+                    ("data-role".into(), "box \"quoted\" <tag>".into()),
+                    ("style".into(), "color: red".into()),
+                    ("onclick".into(), "alert(1)".into()),
+                    ("title".into(), "l’été".into()),
+                ],
+            },
+            blocks: vec![para(vec![
+                Inline::Strikeout(vec![text("barré")]),
+                Inline::Superscript(vec![text("e")]),
+                Inline::Subscript(vec![text("2")]),
+                Inline::LineBreak,
+                Inline::SoftBreak,
+                Inline::Strong(vec![text("fort")]),
+                Inline::Link {
+                    target: LinkTarget::External("mailto:contact@example.org".into()),
+                    title: Some("Écrire \"vite\"".into()),
+                    content: vec![text("courriel")],
+                    pos: Pos::default(),
+                },
+                Inline::Note(vec![para(vec![
+                    text("Note avec une note"),
+                    Inline::Note(vec![para(vec![text("Note dans la note.")])]),
+                ])]),
+            ])],
+        },
+        Block::OrderedList {
+            start: 3,
+            items: vec![
+                vec![para(vec![image(2, "Schéma")])],
+                vec![para(vec![image(3, "")])],
+                vec![Block::CodeBlock {
+                    lang: None,
+                    text: "<html> & \u{0}\u{7} ]]>".into(),
+                }],
+            ],
+        },
+        Block::Heading {
+            level: 2,
+            attr: Attr::default(),
+            content: vec![text("Sans id")],
+        },
+        para(vec![
+            Inline::Span {
+                attr: Attr {
+                    id: Some("ancre".into()),
+                    ..Attr::default()
+                },
+                content: vec![],
+            },
+            link(internal("annexe-été", Some("été-2024")), "ici"),
+            link(
+                LinkTarget::Source("/faq/ailleurs.html".into()),
+                "non résolu",
+            ),
+            link(LinkTarget::Page("_posts/x.md".into()), "page"),
+        ]),
+    ];
+    doc.chapters.push(chapter(
+        "annexe-été",
+        ChapterKind::Appendix,
+        "Annexe <été>",
+        blocks,
+    ));
+    doc
+}
+
+#[test]
+fn awkward_content_still_makes_a_valid_book() {
+    let doc = awkward_document();
+    let bytes = write(&doc, BUILD_TIME);
+    let pkg = open(&bytes);
+    let opf = parse_opf(&pkg);
+    assert_eq!(
+        opf.spine.last().map(String::as_str),
+        Some("annexe-ete.xhtml")
+    );
+    // One image has no alt text: no alternativeText claim, and text alone is not enough.
+    assert!(
+        !opf.values("schema:accessibilityFeature")
+            .contains(&"alternativeText")
+    );
+    assert_eq!(
+        opf.values("schema:accessModeSufficient"),
+        ["textual,visual"]
+    );
+    let types: BTreeSet<&str> = opf.manifest.values().map(|(_, t)| t.as_str()).collect();
+    assert!(types.contains("image/svg+xml") && types.contains("image/gif"));
+    let annex = pkg.text("OEBPS/annexe-ete.xhtml");
+    if std::env::var("EPUB_TEST_SHOW").is_ok() {
+        eprintln!("{annex}");
+    }
+    parse_xml(annex).unwrap_or_else(|e| panic!("{e}\n{annex}"));
+    assert!(!annex.contains("onclick"), "no event handlers");
+    assert!(annex.contains("href=\"annexe-ete.xhtml#"), "{annex}");
+    epubcheck("awkward", &bytes);
+}
+
+#[test]
+fn a_big_book_stays_valid() {
+    let mut doc = rich_document();
+    let template = doc.chapters[1].clone();
+    for n in 0..40 {
+        let mut chapter = template.clone();
+        chapter.id = format!("persona-{n}");
+        chapter.title = format!("Persona {n}");
+        // Ids are global in the book: give this copy its own.
+        for block in &mut chapter.blocks {
+            if let Block::Heading { attr, .. } | Block::Div { attr, .. } = block {
+                attr.id = attr.id.as_ref().map(|id| format!("{id}-{n}"));
+            }
+        }
+        doc.chapters.push(chapter);
+    }
+    let bytes = write(&doc, BUILD_TIME);
+    assert_eq!(parse_opf(&open(&bytes)).spine.len(), 1 + 1 + 4 + 40);
+    epubcheck("big", &bytes);
+}
+
+#[test]
+fn theme_overrides_the_stylesheet_and_empty_language_falls_back_to_french() {
+    let theme_dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(theme_dir.path().join("epub")).expect("mkdir");
+    let css = "body { color: #222; }\n";
+    std::fs::write(theme_dir.path().join("epub/style.css"), css).expect("write css");
+    let mut ctx = context(BUILD_TIME);
+    ctx.theme = Theme::new(Some(theme_dir.path().to_path_buf()));
+    let mut doc = rich_document();
+    doc.meta.language = " ".into();
+    let mut diags = Diagnostics::new();
+    let pkg = open(&write_epub(&doc, &ctx, &mut diags).expect("EPUB written"));
+    assert_eq!(pkg.text("OEBPS/stylesheet.css"), css);
+    let opf = parse_opf(&pkg);
+    assert_eq!(opf.values("dc:language"), ["fr"]);
+    // parse_documents checks lang="fr" on every content document.
+    assert_eq!(parse_documents(&pkg, &opf).ids.len(), 6);
+}

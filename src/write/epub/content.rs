@@ -1,6 +1,6 @@
 //! The XHTML content documents: the title page and one document per chapter.
 
-use super::{Labels, STYLESHEET, chapter_semantics, persona_title};
+use super::{Labels, STYLESHEET, book_language, chapter_semantics, persona_title};
 use crate::ir::{Chapter, Document};
 use crate::write::html::body::RenderedChapter;
 use std::fmt::Write;
@@ -46,7 +46,7 @@ const CLOSE_DOCUMENT: &str = "</body>\n</html>\n";
 pub(super) fn title_page(doc: &Document, book_title: &str, labels: &Labels) -> String {
     let meta = &doc.meta;
     let mut out = String::new();
-    open_document(&mut out, &meta.language, book_title, "frontmatter");
+    open_document(&mut out, book_language(doc), book_title, "frontmatter");
     out.push_str("<section class=\"titlepage\" epub:type=\"titlepage\">\n");
     let _ = writeln!(out, "<h1 class=\"title\">{}</h1>", escape(&meta.title));
     if let Some(subtitle) = &meta.subtitle {
@@ -85,7 +85,7 @@ pub(super) fn chapter_document(
 ) -> String {
     let (epub_type, role) = chapter_semantics(chapter);
     let mut out = String::new();
-    open_document(&mut out, &doc.meta.language, &chapter.title, "bodymatter");
+    open_document(&mut out, book_language(doc), &chapter.title, "bodymatter");
     let _ = writeln!(
         out,
         "<section epub:type=\"{epub_type}\" role=\"{role}\">\n<header>\n<h1>{}</h1>",

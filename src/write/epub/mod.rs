@@ -23,7 +23,7 @@ const STYLESHEET: &str = "stylesheet.css";
 const TITLE_PAGE: &str = "titlepage.xhtml";
 
 pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -> Result<Vec<u8>> {
-    let labels = Labels::for_language(&doc.meta.language);
+    let labels = Labels::for_language(book_language(doc));
     let css = ctx.theme.text("epub/style.css", DEFAULT_CSS)?;
     let files = chapter_files(doc);
     let images = images::Images::collect(doc, diags);
@@ -37,7 +37,7 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         .metadata("title", title.as_str())
         .map_err(builder_error)?;
     builder
-        .metadata("lang", doc.meta.language.as_str())
+        .metadata("lang", book_language(doc))
         .map_err(builder_error)?;
     if let Some(creator) = doc.meta.author.as_ref().or(doc.meta.publisher.as_ref()) {
         builder
@@ -118,7 +118,7 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         &package::Fixes {
             identifier: &identifier,
             title: &title,
-            language: &doc.meta.language,
+            language: book_language(doc),
             modified: &package::w3c_datetime(ctx.build_time),
             contents_label: labels.contents,
             dublin_core: &dublin_core_extras(doc),
@@ -162,6 +162,14 @@ impl Labels {
                     les images portent une description textuelle lorsque l’auteur l’a fournie.",
             }
         }
+    }
+}
+
+/// `dc:language` and every `lang`: the configured tag, `fr` when it is left empty.
+pub(crate) fn book_language(doc: &Document) -> &str {
+    match doc.meta.language.trim() {
+        "" => "fr",
+        tag => tag,
     }
 }
 
