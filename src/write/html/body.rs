@@ -196,16 +196,23 @@ impl<'d> Renderer<'_, 'd> {
             }
             Block::Table { aligns, head, rows } => {
                 out.push_str("<div class=\"table-wrap\"><table>");
+                // Ragged rows are padded: HTML tables must be rectangular.
+                let width = rows
+                    .iter()
+                    .map(Vec::len)
+                    .chain([head.len()])
+                    .max()
+                    .unwrap_or(0);
                 if !head.is_empty() {
                     next.push(Task::Static("<thead><tr>"));
-                    table_cells(head, aligns, "th", next);
+                    table_cells(head, width, aligns, "th", next);
                     next.push(Task::Static("</tr></thead>"));
                 }
                 if !rows.is_empty() {
                     next.push(Task::Static("<tbody>"));
                     for row in rows {
                         next.push(Task::Static("<tr>"));
-                        table_cells(row, aligns, "td", next);
+                        table_cells(row, width, aligns, "td", next);
                         next.push(Task::Static("</tr>"));
                     }
                     next.push(Task::Static("</tbody>"));
@@ -408,7 +415,10 @@ impl<'d> Renderer<'_, 'd> {
         if self.style.xhtml {
             out.push_str("<section class=\"footnotes\" epub:type=\"footnotes\">");
         } else {
-            out.push_str("<section class=\"footnotes\" role=\"doc-endnotes\"><ol>");
+            // "Notes" reads right in French and English; a section wants a heading.
+            out.push_str(
+                "<section class=\"footnotes\" role=\"doc-endnotes\"><h2 class=\"footnotes-title\">Notes</h2><ol>",
+            );
         }
         let mut n = 0;
         // Notes inside notes are appended while rendering, hence no iterator.
@@ -474,11 +484,12 @@ fn list_items<'d>(items: &'d [Vec<Block>], next: &mut Vec<Task<'d>>) {
 
 fn table_cells<'d>(
     cells: &'d [Vec<Inline>],
+    width: usize,
     aligns: &[Align],
     tag: &str,
     next: &mut Vec<Task<'d>>,
 ) {
-    for (i, cell) in cells.iter().enumerate() {
+    for i in 0..width {
         let class = match aligns.get(i).copied().unwrap_or(Align::None) {
             Align::None => "",
             Align::Left => " class=\"align-left\"",
@@ -486,7 +497,9 @@ fn table_cells<'d>(
             Align::Right => " class=\"align-right\"",
         };
         next.push(Task::Markup(format!("<{tag}{class}>")));
-        next.extend(inline_tasks(cell));
+        if let Some(cell) = cells.get(i) {
+            next.extend(inline_tasks(cell));
+        }
         next.push(Task::Markup(format!("</{tag}>")));
     }
 }
@@ -843,6 +856,25 @@ mod tests {
             out.body, out.notes
         );
         roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    }
+
+    #[test]
+    fn ragged_table_rows_are_padded() {
+        let doc = doc_with(vec![Block::Table {
+            aligns: vec![Align::Right],
+            head: vec![vec![text("a")]],
+            rows: vec![
+                vec![vec![text("1")], vec![text("2")], vec![text("3")]],
+                vec![],
+            ],
+        }]);
+        let body = render(&doc, false).body;
+        assert_eq!(
+            body,
+            "<div class=\"table-wrap\"><table><thead><tr><th class=\"align-right\">a</th><th></th><th></th></tr></thead>\
+             <tbody><tr><td class=\"align-right\">1</td><td>2</td><td>3</td></tr>\
+             <tr><td class=\"align-right\"></td><td></td><td></td></tr></tbody></table></div>"
+        );
     }
 
     #[test]

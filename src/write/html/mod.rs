@@ -687,6 +687,28 @@ mod tests {
         }
     }
 
+    /// The Nu HTML checker, when `VNU_JAR` names its jar (CI should set it); skipped otherwise.
+    #[test]
+    fn nu_checker_reports_no_errors() {
+        let Ok(jar) = std::env::var("VNU_JAR") else {
+            eprintln!("skipped: set VNU_JAR to vnu.jar's path to run the Nu HTML checker");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let page = dir.path().join("book.html");
+        std::fs::write(&page, build(&rich_document())).unwrap_or_else(|e| panic!("{e}"));
+        let output = std::process::Command::new("java")
+            .args(["-jar", &jar, "--errors-only"])
+            .arg(&page)
+            .output()
+            .unwrap_or_else(|e| panic!("running java: {e}"));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     #[test]
     fn output_is_deterministic() {
         let doc = rich_document();
@@ -710,6 +732,14 @@ mod tests {
                 out.body, out.notes
             );
             let parsed = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+            // Only XML's own entities: XHTML readers know no others.
+            for (i, _) in xml.match_indices('&') {
+                let entity = &xml[i..xml[i..].find(';').map_or(xml.len(), |end| i + end + 1)];
+                assert!(
+                    ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"].contains(&entity),
+                    "{entity}"
+                );
+            }
             let asides = parsed
                 .descendants()
                 .filter(|n| n.has_tag_name("aside"))
