@@ -2,7 +2,8 @@
 //!
 //! epub-builder assembles the package (manifest, spine, `toc.ncx`, `nav.xhtml`); `package`
 //! then rewrites the archive: fixed entry order and times, and the OPF/nav/NCX fixes that
-//! epub-builder 0.8.3 cannot express (identifier, `dcterms:modified`, ids, `lang`, landmarks).
+//! epub-builder 0.8.3 cannot express (identifier, `dcterms:modified`, duplicate ids, `lang`,
+//! publisher and date, the `toc` landmark with `nav.xhtml` in the spine, the NCX `dtb:uid`).
 
 mod content;
 mod images;
