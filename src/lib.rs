@@ -121,8 +121,11 @@ pub fn build(options: &BuildOptions, diags: &mut Diagnostics) -> Result<Vec<Arti
             ));
         }
     }
-    if options.strict && diags.warning_count() > 0 {
+    // Writers report what they could not render (an undecodable image…) as diagnostics too.
+    if options.strict {
         diags.promote_warnings();
+    }
+    if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }
     let corpus_sha256 = manifest::corpus_digest(&options.corpus_dir)?;
