@@ -1,0 +1,58 @@
+//! Real validators on real builds: epubcheck on every EPUB, `qpdf --check` and `pdffonts` on every
+//! PDF, for the default corpus (whole and `--split`), every good fixture, and the bench
+//! generator's scale-10 corpus.
+
+mod common;
+
+use common::{epubcheck, fixture, livret, qpdf_and_pdffonts, repo};
+use std::path::Path;
+
+fn build_and_validate(corpus: &Path, extra: &[&str]) -> usize {
+    let out = tempfile::tempdir().unwrap();
+    let o = livret(&repo())
+        .args(["-q", "build", corpus.to_str().unwrap(), "-o", out.path().to_str().unwrap(), "-f", "epub,pdf"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}: {}", corpus.display(), String::from_utf8_lossy(&o.stderr));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(out.path()).unwrap() {
+        let path = entry.unwrap().path();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("epub") => epubcheck(&path),
+            Some("pdf") => qpdf_and_pdffonts(&path),
+            _ => continue,
+        }
+        checked += 1;
+    }
+    checked
+}
+
+#[test]
+fn default_corpus_whole_and_split() {
+    // The book and five handouts, in both formats.
+    assert_eq!(build_and_validate(&repo().join("content"), &["--split"]), 12);
+}
+
+#[test]
+fn good_fixtures() {
+    for name in ["compact-buttons", "collections-dir", "script-injection"] {
+        assert_eq!(build_and_validate(&fixture(name), &[]), 2, "{name}");
+    }
+}
+
+#[test]
+fn generated_corpus_at_scale_10() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let status = std::process::Command::new("python3")
+        .arg(repo().join("scripts/gen_corpus.py"))
+        .args(["10", corpus.to_str().unwrap()])
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        _ if std::env::var("CI").as_deref() == Ok("true") => panic!("python3 scripts/gen_corpus.py failed"),
+        _ => return eprintln!("skipped: python3 not available to generate the corpus"),
+    }
+    assert_eq!(build_and_validate(&corpus, &[]), 2);
+}
