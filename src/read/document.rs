@@ -25,7 +25,8 @@ pub fn read_document(corpus: &Corpus, diags: &mut Diagnostics) -> Document {
 
     for persona in &corpus.personas {
         let read = read_page(&persona.page, corpus, diags);
-        let title = page_title(&persona.page, &read).unwrap_or_else(|| persona.button.title.clone());
+        let title =
+            page_title(&persona.page, &read).unwrap_or_else(|| persona.button.title.clone());
         let slug = if persona.slug.is_empty() {
             slugify(&persona.button.title)
         } else {

@@ -37,6 +37,20 @@ pub(crate) struct BlockIal {
 pub(crate) struct Prepared {
     pub text: String,
     pub block_ials: Vec<BlockIal>,
+    /// `(offset in text, offset in body)` after each replacement, in order: maps a position in
+    /// `text` back to the page, so that columns stay right.
+    pub anchors: Vec<(usize, usize)>,
+}
+
+impl Prepared {
+    /// The body offset of `offset` in `text`.
+    pub(crate) fn body_offset(&self, offset: usize) -> usize {
+        let index = self.anchors.partition_point(|&(out, _)| out <= offset);
+        match index.checked_sub(1).and_then(|i| self.anchors.get(i)) {
+            Some(&(out, body)) => body + (offset - out),
+            None => offset,
+        }
+    }
 }
 
 /// Run the pre-pass over `body`.
@@ -45,6 +59,7 @@ pub(crate) fn prepare(body: &str, vars: &LiquidVars, rep: &mut Reporter) -> Prep
         vars,
         out: String::with_capacity(body.len()),
         block_ials: Vec::new(),
+        anchors: Vec::new(),
         raw_open: false,
         comment_open: false,
     };
@@ -71,9 +86,9 @@ pub(crate) fn prepare(body: &str, vars: &LiquidVars, rep: &mut Reporter) -> Prep
         let blank = line.trim().is_empty();
         if is_code || blank {
             if let Some(start) = chunk_start.take() {
-                scanner.chunk(&body[start..offset], chunk_line, rep);
+                scanner.chunk(&body[start..offset], start, chunk_line, rep);
             }
-            scanner.copy_code(line);
+            scanner.copy_code(line, offset);
         } else if chunk_start.is_none() {
             chunk_start = Some(offset);
             chunk_line = line_index;
@@ -81,11 +96,12 @@ pub(crate) fn prepare(body: &str, vars: &LiquidVars, rep: &mut Reporter) -> Prep
         offset += line.len();
     }
     if let Some(start) = chunk_start {
-        scanner.chunk(&body[start..], chunk_line, rep);
+        scanner.chunk(&body[start..], start, chunk_line, rep);
     }
     Prepared {
         text: scanner.out,
         block_ials: scanner.block_ials,
+        anchors: scanner.anchors,
     }
 }
 
@@ -103,7 +119,9 @@ fn opens_fence(line: &str) -> Option<(char, usize)> {
             rest = after.trim_start();
         }
     }
-    if let Some(after_number) = rest.trim_start_matches(|c: char| c.is_ascii_digit()).strip_prefix(". ")
+    if let Some(after_number) = rest
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .strip_prefix(". ")
         && after_number.len() + 2 < rest.len()
     {
         rest = after_number.trim_start();
@@ -133,6 +151,7 @@ struct Scanner<'v, 'a> {
     vars: &'v LiquidVars<'a>,
     out: String,
     block_ials: Vec<BlockIal>,
+    anchors: Vec<(usize, usize)>,
     /// Inside `{% raw %}`: Liquid is text until `{% endraw %}`.
     raw_open: bool,
     /// Inside `{% comment %}`: removed until `{% endcomment %}`.
@@ -145,16 +164,22 @@ fn newlines_of(text: &str) -> String {
 }
 
 impl Scanner<'_, '_> {
-    fn copy_code(&mut self, line: &str) {
+    fn copy_code(&mut self, line: &str, body_offset: usize) {
         if self.comment_open {
             self.out.push_str(&newlines_of(line));
+            self.anchor(body_offset + line.len());
         } else {
             self.out.push_str(line);
         }
     }
 
+    /// Record that the output so far ends at `body_offset` of the body.
+    fn anchor(&mut self, body_offset: usize) {
+        self.anchors.push((self.out.len(), body_offset));
+    }
+
     /// A run of non-blank lines outside fenced code (a code span never crosses a blank line).
-    fn chunk(&mut self, chunk: &str, first_line: usize, rep: &mut Reporter) {
+    fn chunk(&mut self, chunk: &str, base: usize, first_line: usize, rep: &mut Reporter) {
         let bytes = chunk.as_bytes();
         let mut i = 0;
         let mut line = first_line;
@@ -168,9 +193,11 @@ impl Scanner<'_, '_> {
                         self.out.push_str(&newlines_of(&rest[start..end]));
                         self.comment_open = false;
                         i += end;
+                        self.anchor(base + i);
                     }
                     None => {
                         self.out.push_str(&newlines_of(rest));
+                        self.anchor(base + chunk.len());
                         return;
                     }
                 }
@@ -184,6 +211,7 @@ impl Scanner<'_, '_> {
                         line += count_newlines(&rest[..end]);
                         self.raw_open = false;
                         i += end;
+                        self.anchor(base + i);
                     }
                     None => {
                         self.out.push_str(rest);
@@ -220,6 +248,7 @@ impl Scanner<'_, '_> {
                     self.out.push_str(&newlines_of(&rest[..close + 2]));
                     line += count_newlines(&rest[..close + 2]);
                     i += close + 2;
+                    self.anchor(base + i);
                     continue;
                 }
             } else if rest.starts_with("{%") {
@@ -231,6 +260,7 @@ impl Scanner<'_, '_> {
                     self.out.push_str(&newlines_of(&rest[..close + 2]));
                     line += count_newlines(&rest[..close + 2]);
                     i += close + 2;
+                    self.anchor(base + i);
                     continue;
                 }
                 rep.warning(
@@ -252,14 +282,12 @@ impl Scanner<'_, '_> {
                 if before.trim_start_matches([' ', '\t', '>']).is_empty() && after.trim().is_empty()
                 {
                     // A line of its own: a block IAL. Blank the line, keep any `>` prefix.
-                    let kept = self.out.len() - (i - line_start);
+                    let kept = self.out.len().saturating_sub(i - line_start);
                     self.out.truncate(kept);
                     self.out.push_str(before.trim_end());
-                    self.block_ials.push(BlockIal {
-                        offset: kept,
-                        ial,
-                    });
+                    self.block_ials.push(BlockIal { offset: kept, ial });
                     i = line_end;
+                    self.anchor(base + i);
                     continue;
                 }
                 if chunk[line_start..].trim_start().starts_with('#') {
@@ -267,10 +295,12 @@ impl Scanner<'_, '_> {
                     self.out.push('{');
                     self.out.push_str(&rest[2..close + 1]);
                     i = end;
+                    self.anchor(base + i);
                     continue;
                 }
                 // A span IAL (`[x](url){:target="_blank"}`): never shown.
                 i = end;
+                self.anchor(base + i);
                 continue;
             }
             let ch_len = rest.chars().next().map_or(1, char::len_utf8);
@@ -324,7 +354,12 @@ impl Scanner<'_, '_> {
             "link" | "post_url" => {
                 let target = args.trim_matches(|c| c == '"' || c == '\'');
                 if target.is_empty() {
-                    rep.warning(line, col, format!("`{{% {name} %}}` without a target"), None);
+                    rep.warning(
+                        line,
+                        col,
+                        format!("`{{% {name} %}}` without a target"),
+                        None,
+                    );
                     return String::new();
                 }
                 format!("{PAGE_LINK_PREFIX}{}", encode_target(target))

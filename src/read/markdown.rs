@@ -15,7 +15,7 @@ use std::ops::Range;
 /// Marks a footnote reference until the definitions are all known.
 const FOOTNOTE_KEY: &str = "\u{0}footnote";
 
-pub(crate) fn read_markdown(prepared: &Prepared, rep: &mut Reporter) -> Vec<Block> {
+pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter) -> Vec<Block> {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -26,8 +26,10 @@ pub(crate) fn read_markdown(prepared: &Prepared, rep: &mut Reporter) -> Vec<Bloc
         .collect();
     let mut builder = Builder {
         src: &prepared.text,
+        body,
+        prepared,
         line_starts: std::iter::once(0)
-            .chain(prepared.text.match_indices('\n').map(|(i, _)| i + 1))
+            .chain(body.match_indices('\n').map(|(i, _)| i + 1))
             .collect(),
         rep,
         stack: vec![Frame::Blocks {
@@ -51,12 +53,18 @@ enum BlockKind {
     Item,
     Footnote(String),
     /// A `<div>` opened by one HTML block and closed by a later one.
-    HtmlDiv { tag: String, attr: Attr },
+    HtmlDiv {
+        tag: String,
+        attr: Attr,
+    },
 }
 
 enum InlineKind {
     Para,
-    Heading { level: u8, attr: Attr },
+    Heading {
+        level: u8,
+        attr: Attr,
+    },
     Emph,
     Strong,
     Strikeout,
@@ -104,9 +112,14 @@ enum Frame {
         row: Vec<Cell>,
     },
     /// A block of raw HTML being collected.
-    Html { text: String, offset: usize },
+    Html {
+        text: String,
+        offset: usize,
+    },
     /// An inline raw HTML element removed with its content (`<script>` …).
-    Dropped { tag: String },
+    Dropped {
+        tag: String,
+    },
 }
 
 impl Frame {
@@ -127,7 +140,11 @@ impl Frame {
     }
 
     fn is_block_container(&self) -> bool {
-        matches!(self, Frame::Blocks { .. } | Frame::List { .. })
+        match self {
+            Frame::Blocks { kind, .. } => !matches!(kind, BlockKind::Root | BlockKind::Item),
+            Frame::List { .. } => true,
+            _ => false,
+        }
     }
 }
 
@@ -142,7 +159,11 @@ enum Opened {
 }
 
 struct Builder<'s, 'r, 'd> {
+    /// The pre-passed text that pulldown-cmark parses.
     src: &'s str,
+    /// The page body, for positions.
+    body: &'s str,
+    prepared: &'s Prepared,
     line_starts: Vec<usize>,
     rep: &'r mut Reporter<'d>,
     stack: Vec<Frame>,
@@ -152,16 +173,16 @@ struct Builder<'s, 'r, 'd> {
 }
 
 impl Builder<'_, '_, '_> {
-    /// Body line (0-based) and column (1-based, characters) of a byte offset.
+    /// Body line (0-based) and column (1-based, characters) of a byte offset of `src`.
     fn locate(&self, offset: usize) -> Where {
-        let offset = offset.min(self.src.len());
+        let offset = self.prepared.body_offset(offset).min(self.body.len());
         let line = self
             .line_starts
             .partition_point(|&start| start <= offset)
             .saturating_sub(1);
         let line_start = self.line_starts.get(line).copied().unwrap_or(0);
         let col = self
-            .src
+            .body
             .get(line_start..offset)
             .map_or(0, |s| s.chars().count())
             + 1;
@@ -176,6 +197,7 @@ impl Builder<'_, '_, '_> {
         }
     }
 
+    /// Lists, quotes, footnotes and divs open (list items and the page itself not counted).
     fn block_depth(&self) -> usize {
         self.stack.iter().filter(|f| f.is_block_container()).count()
     }
@@ -420,15 +442,15 @@ impl Builder<'_, '_, '_> {
         match opened {
             Opened::Flattened => {
                 // Keep flattened items and quotes apart from each other.
-                if matches!(
-                    tag,
-                    TagEnd::Item | TagEnd::BlockQuote(_) | TagEnd::List(_)
-                ) {
+                if matches!(tag, TagEnd::Item | TagEnd::BlockQuote(_) | TagEnd::List(_)) {
                     self.flush_pending();
                 }
             }
             Opened::TablePart => {
-                if let Some(Frame::Table { head, rows, row, .. }) = self.stack.last_mut() {
+                if let Some(Frame::Table {
+                    head, rows, row, ..
+                }) = self.stack.last_mut()
+                {
                     let cells = std::mem::take(row);
                     if matches!(tag, TagEnd::TableHead) {
                         *head = cells;
@@ -689,9 +711,9 @@ impl Builder<'_, '_, '_> {
             return;
         }
         let is_div = |name: &str| raw_html::DIV_ELEMENTS.contains(&name) && name != "li";
-        let all_opens = tokens.iter().all(|t| {
-            matches!(t, HtmlToken::Open { name, self_closing: false, .. } if is_div(name))
-        });
+        let all_opens = tokens.iter().all(
+            |t| matches!(t, HtmlToken::Open { name, self_closing: false, .. } if is_div(name)),
+        );
         if all_opens {
             for token in tokens {
                 if let HtmlToken::Open { name, attrs, .. } = token {

@@ -41,7 +41,7 @@ pub fn read_page(page: &Page, corpus: &Corpus, diags: &mut Diagnostics) -> ReadP
         site: &corpus.site.vars,
     };
     let prepared = liquid::prepare(&page.body, &vars, &mut rep);
-    let mut blocks = markdown::read_markdown(&prepared, &mut rep);
+    let mut blocks = markdown::read_markdown(&page.body, &prepared, &mut rep);
     let first_heading = take_title_heading(&mut blocks);
     ReadPage {
         first_heading,

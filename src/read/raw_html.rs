@@ -17,8 +17,8 @@ const SAFE_ATTRIBUTES: &[&str] = &["title", "lang", "dir", "width", "height", "a
 /// Elements removed with their content.
 const DROPPED_ELEMENTS: &[&str] = &[
     "script", "style", "iframe", "object", "embed", "form", "frame", "frameset", "applet",
-    "noscript", "template", "base", "link", "meta", "textarea", "select", "button", "input",
-    "svg", "math", "audio", "video", "canvas",
+    "noscript", "template", "base", "link", "meta", "textarea", "select", "button", "input", "svg",
+    "math", "audio", "video", "canvas",
 ];
 
 /// Dropped elements that have no content or end tag.
@@ -26,17 +26,71 @@ const VOID_DROPPED: &[&str] = &["embed", "base", "link", "meta", "input", "frame
 
 /// Elements that hold blocks; they end a paragraph of inline content.
 const BLOCK_ELEMENTS: &[&str] = &[
-    "p", "div", "section", "article", "aside", "header", "footer", "main", "nav", "figure",
-    "figcaption", "center", "details", "summary", "address", "dl", "dt", "dd", "h1", "h2", "h3",
-    "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "table", "thead", "tbody", "tfoot",
-    "tr", "td", "th", "caption", "hr", "fieldset", "hgroup",
+    "p",
+    "div",
+    "section",
+    "article",
+    "aside",
+    "header",
+    "footer",
+    "main",
+    "nav",
+    "figure",
+    "figcaption",
+    "center",
+    "details",
+    "summary",
+    "address",
+    "dl",
+    "dt",
+    "dd",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "pre",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "caption",
+    "hr",
+    "fieldset",
+    "hgroup",
 ];
 
 /// Block elements that become a `Block::Div`.
 pub(crate) const DIV_ELEMENTS: &[&str] = &[
-    "div", "section", "article", "aside", "header", "footer", "main", "nav", "figure",
-    "figcaption", "center", "details", "summary", "address", "dl", "dt", "dd", "fieldset",
-    "hgroup", "li", "caption",
+    "div",
+    "section",
+    "article",
+    "aside",
+    "header",
+    "footer",
+    "main",
+    "nav",
+    "figure",
+    "figcaption",
+    "center",
+    "details",
+    "summary",
+    "address",
+    "dl",
+    "dt",
+    "dd",
+    "fieldset",
+    "hgroup",
+    "li",
+    "caption",
 ];
 
 /// A body line (0-based) and column: where the HTML sits in the page.
@@ -290,7 +344,9 @@ pub(crate) fn safe_attr(
             "class" => attr
                 .classes
                 .extend(value.split_whitespace().map(str::to_string)),
-            n if SAFE_ATTRIBUTES.contains(&n) => attr.attributes.push((name.clone(), value.clone())),
+            n if SAFE_ATTRIBUTES.contains(&n) => {
+                attr.attributes.push((name.clone(), value.clone()))
+            }
             n if n.starts_with("on") || n == "style" => dropped.push(format!("`{n}`")),
             _ => {}
         }
@@ -299,10 +355,7 @@ pub(crate) fn safe_attr(
         rep.warning(
             at.line,
             at.col,
-            format!(
-                "attribute {} removed from <{tag}>",
-                dropped.join(", ")
-            ),
+            format!("attribute {} removed from <{tag}>", dropped.join(", ")),
             Some("scripts and inline styles never reach the book"),
         );
     }
@@ -365,12 +418,7 @@ pub(crate) fn open_inline(
         warn_dropped_element(rep, at, name);
         return InlineOpen::Drop;
     }
-    let attr_value = |key: &str| {
-        attrs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    };
+    let attr_value = |key: &str| attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     let form = match name {
         "br" => return InlineOpen::Leaf(vec![Inline::LineBreak]),
         "wbr" | "hr" => return InlineOpen::Nothing,
@@ -608,7 +656,9 @@ impl Converter<'_, '_> {
         let mut pending: Vec<Inline> = Vec::new();
         for child in parent.children() {
             match child.value() {
-                Node::Text(text) => push_inline(&mut pending, Inline::Text(collapse_whitespace(text))),
+                Node::Text(text) => {
+                    push_inline(&mut pending, Inline::Text(collapse_whitespace(text)))
+                }
                 Node::Element(element) => {
                     let name = element.name().to_ascii_lowercase();
                     let Some(child) = ElementRef::wrap(child) else {
@@ -742,6 +792,7 @@ impl Converter<'_, '_> {
             }
         }
         for (index, (in_head, row)) in row_elements.into_iter().enumerate() {
+            let _ = safe_attr("tr", &attrs_of(row), self.rep, self.at);
             let mut all_th = true;
             let mut cells = Vec::new();
             for cell in row.child_elements() {
@@ -750,6 +801,7 @@ impl Converter<'_, '_> {
                     continue;
                 }
                 all_th &= name == "th";
+                let _ = safe_attr(name, &attrs_of(cell), self.rep, self.at);
                 let mut content = self.inlines_of(cell, depth + 1);
                 trim_inlines(&mut content);
                 cells.push(content);
@@ -783,7 +835,9 @@ impl Converter<'_, '_> {
         let mut inlines = Vec::new();
         for child in parent.children() {
             match child.value() {
-                Node::Text(text) => push_inline(&mut inlines, Inline::Text(collapse_whitespace(text))),
+                Node::Text(text) => {
+                    push_inline(&mut inlines, Inline::Text(collapse_whitespace(text)))
+                }
                 Node::Element(element) => {
                     let name = element.name().to_ascii_lowercase();
                     if let Some(child) = ElementRef::wrap(child) {
@@ -835,5 +889,4 @@ impl Converter<'_, '_> {
             InlineOpen::Drop | InlineOpen::Nothing => {}
         }
     }
-
 }
