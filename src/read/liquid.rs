@@ -31,6 +31,8 @@ pub(crate) struct BlockIal {
     /// Byte offset of the blanked line in `Prepared::text`.
     pub offset: usize,
     pub ial: Ial,
+    /// Indented or after `>`: it belongs inside a list item or quote.
+    pub nested: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,7 +110,7 @@ pub(crate) fn prepare(body: &str, vars: &LiquidVars, rep: &mut Reporter) -> Prep
 /// The line without container prefixes (blockquote `>`, indentation): fences inside list
 /// items and quotes count too.
 fn strip_container_prefix(line: &str) -> &str {
-    line.trim_start_matches(|c: char| c == ' ' || c == '\t' || c == '>')
+    line.trim_start_matches([' ', '\t', '>'])
 }
 
 fn opens_fence(line: &str) -> Option<(char, usize)> {
@@ -285,7 +287,11 @@ impl Scanner<'_, '_> {
                     let kept = self.out.len().saturating_sub(i - line_start);
                     self.out.truncate(kept);
                     self.out.push_str(before.trim_end());
-                    self.block_ials.push(BlockIal { offset: kept, ial });
+                    self.block_ials.push(BlockIal {
+                        offset: kept,
+                        ial,
+                        nested: !before.is_empty(),
+                    });
                     i = line_end;
                     self.anchor(base + i);
                     continue;

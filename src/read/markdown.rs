@@ -124,7 +124,7 @@ enum Frame {
 
 impl Frame {
     /// Frames opened by raw HTML tags rather than by Markdown structure.
-    fn from_html(&self) -> bool {
+    fn opened_by_html(&self) -> bool {
         matches!(
             self,
             Frame::Dropped { .. }
@@ -213,8 +213,16 @@ impl Builder<'_, '_, '_> {
         let Some((event, range)) = events.get(index) else {
             return;
         };
-        if !matches!(event, Event::End(_)) {
-            self.apply_ials_before(range.start);
+        match event {
+            // An IAL line inside a container that ends here (`> {: .x}` in a quote) applies
+            // to the container's last block.
+            Event::End(TagEnd::BlockQuote(_) | TagEnd::Item | TagEnd::FootnoteDefinition) => {
+                if matches!(self.stack.last(), Some(Frame::Blocks { .. })) {
+                    self.apply_ials_before(range.end, true);
+                }
+            }
+            Event::End(_) => {}
+            _ => self.apply_ials_before(range.start, false),
         }
         match event {
             Event::Start(tag) => {
@@ -461,7 +469,7 @@ impl Builder<'_, '_, '_> {
             }
             Opened::Frame => {
                 // Raw HTML elements left open inside this Markdown element close with it.
-                while self.stack.last().is_some_and(Frame::from_html) {
+                while self.stack.last().is_some_and(Frame::opened_by_html) {
                     self.close_top();
                 }
                 self.close_top();
@@ -750,14 +758,28 @@ impl Builder<'_, '_, '_> {
             return;
         }
         let depth = self.block_depth();
+        if depth + raw_html::nesting_of(&tokens) > MAX_DEPTH {
+            // html5ever's cost grows with the square of the depth: never hand it such a tree.
+            self.rep.depth_exceeded(at.line, at.col);
+            let text = raw_html::text_of(&tokens, self.rep, at);
+            raw_html::plain_blocks(vec![Inline::Text(text)])
+                .into_iter()
+                .for_each(|b| self.push_block(b));
+            return;
+        }
         let blocks = raw_html::html_to_blocks(html, self.rep, at, depth);
         blocks.into_iter().for_each(|b| self.push_block(b));
     }
 
-    /// Apply the block IALs found before `offset` to the block they follow.
-    fn apply_ials_before(&mut self, offset: usize) {
-        while self.ials.front().is_some_and(|ial| ial.offset < offset) {
-            let Some(BlockIal { offset, ial }) = self.ials.pop_front() else {
+    /// Apply the block IALs found before `offset` to the block they follow (only the indented
+    /// or quoted ones when `nested_only`: those belong inside the container that ends).
+    fn apply_ials_before(&mut self, offset: usize, nested_only: bool) {
+        while self
+            .ials
+            .front()
+            .is_some_and(|ial| ial.offset < offset && (ial.nested || !nested_only))
+        {
+            let Some(BlockIal { offset, ial, .. }) = self.ials.pop_front() else {
                 return;
             };
             let at = self.locate(offset);
@@ -774,7 +796,7 @@ impl Builder<'_, '_, '_> {
     }
 
     fn finish(mut self) -> Vec<Block> {
-        self.apply_ials_before(usize::MAX);
+        self.apply_ials_before(usize::MAX, false);
         while self.stack.len() > 1 {
             self.close_top();
         }

@@ -117,6 +117,62 @@ pub(crate) enum HtmlToken {
     Ignored,
 }
 
+/// Elements without content or end tag.
+const VOID_ELEMENTS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+/// Deepest element nesting in a token list (unclosed elements count as open).
+pub(crate) fn nesting_of(tokens: &[HtmlToken]) -> usize {
+    let mut depth = 0usize;
+    let mut deepest = 0;
+    for token in tokens {
+        match token {
+            HtmlToken::Open {
+                name,
+                self_closing: false,
+                ..
+            } if !VOID_ELEMENTS.contains(&name.as_str()) => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            HtmlToken::Close { .. } => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// The text of a token list, without the content of dropped elements (each warned about).
+pub(crate) fn text_of(tokens: &[HtmlToken], rep: &mut Reporter, at: Where) -> String {
+    let mut text = String::new();
+    let mut dropped: Option<&str> = None;
+    for token in tokens {
+        match (token, dropped) {
+            (HtmlToken::Close { name }, Some(open)) if name == open => dropped = None,
+            (_, Some(_)) => {}
+            (
+                HtmlToken::Open {
+                    name, self_closing, ..
+                },
+                None,
+            ) if is_dropped(name) => {
+                warn_dropped_element(rep, at, name);
+                if !self_closing && !is_void_dropped(name) {
+                    dropped = Some(name);
+                }
+            }
+            (HtmlToken::Text(t), None) => {
+                text.push_str(t);
+                text.push(' ');
+            }
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 pub(crate) fn is_dropped(name: &str) -> bool {
     DROPPED_ELEMENTS.contains(&name)
 }

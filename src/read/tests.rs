@@ -797,6 +797,10 @@ fn xss_never_reaches_the_ir() {
         "<table><tr><td onclick=\"alert(1)\">x</td></tr></table>",
         "## Titre {onclick=alert(1)}",
         "Texte\n{: onclick=\"alert(1)\"}",
+        &format!(
+            "{}<script>alert(1)</script><p onclick=\"alert(1)\">x</p>",
+            "<div>".repeat(200)
+        ),
     ];
     for attack in attacks {
         let (read, diags) = read_body(attack);
