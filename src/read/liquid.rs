@@ -242,7 +242,7 @@ impl Scanner<'_, '_> {
                 continue;
             }
             if rest.starts_with("{{") {
-                if let Some(close) = rest.find("}}") {
+                if let Some(close) = rest[2..].find("}}").map(|p| p + 2) {
                     let expression = &rest[2..close];
                     let col = column_in(chunk, i);
                     let value = self.expand_variable(expression, line, col, rep);
@@ -254,7 +254,7 @@ impl Scanner<'_, '_> {
                     continue;
                 }
             } else if rest.starts_with("{%") {
-                if let Some(close) = rest.find("%}") {
+                if let Some(close) = rest[2..].find("%}").map(|p| p + 2) {
                     let inner = &rest[2..close];
                     let col = column_in(chunk, i);
                     let replacement = self.expand_tag(inner, line, col, rep);
@@ -405,7 +405,7 @@ fn column_in(text: &str, at: usize) -> u32 {
 fn find_tag(text: &str, name: &str) -> Option<(usize, usize)> {
     let mut from = 0;
     while let Some(start) = text[from..].find("{%").map(|p| p + from) {
-        let close = text[start..].find("%}")? + start;
+        let close = text[start + 2..].find("%}")? + start + 2;
         if text[start + 2..close].trim_matches('-').trim() == name {
             return Some((start, close + 2));
         }

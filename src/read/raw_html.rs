@@ -194,7 +194,11 @@ pub(crate) fn tokenize(html: &str) -> Vec<HtmlToken> {
             rest = &rest[used..];
             continue;
         }
-        let next = rest[1..].find('<').map_or(rest.len(), |p| p + 1);
+        let next = rest
+            .char_indices()
+            .skip(1)
+            .find(|&(_, c)| c == '<')
+            .map_or(rest.len(), |(i, _)| i);
         tokens.push(HtmlToken::Text(decode_entities(&rest[..next])));
         rest = &rest[next..];
     }
@@ -307,7 +311,12 @@ pub(crate) fn decode_entities(text: &str) -> String {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
-        let Some(semi) = rest[..rest.len().min(12)].find(';') else {
+        let Some(semi) = rest
+            .char_indices()
+            .take(12)
+            .find(|&(_, c)| c == ';')
+            .map(|(i, _)| i)
+        else {
             out.push('&');
             rest = &rest[1..];
             continue;

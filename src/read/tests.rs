@@ -1026,3 +1026,164 @@ fn read_document_meta_prefers_config() {
     // The introduction keeps the index page's own title.
     assert_eq!(doc.chapters[0].title, "FAQ Open Data");
 }
+
+/// Pieces that stress every scanner: multi-byte text next to markup, unclosed constructs.
+const FUZZ_PIECES: &[&str] = &[
+    "é",
+    "💡",
+    "<",
+    ">",
+    "&",
+    "&#x",
+    ";",
+    "{",
+    "}",
+    "{%",
+    "%}",
+    "{{",
+    "}}",
+    "{:",
+    "`",
+    "```",
+    "~~~",
+    "\\",
+    "\n",
+    "\n\n",
+    "  ",
+    "> ",
+    "- ",
+    "1. ",
+    "* ",
+    "#",
+    "[",
+    "]",
+    "(",
+    ")",
+    "!",
+    "[^",
+    "]:",
+    "|",
+    "---",
+    "<span id=\"é\">",
+    "</span>",
+    "<div>",
+    "</div>",
+    "<script>",
+    "</script>",
+    "<a href=",
+    "\"",
+    "'",
+    "<!--",
+    "-->",
+    "<p",
+    "javascript:",
+    "{% raw %}",
+    "{% endraw %}",
+    "{% comment %}",
+    "{:toc}",
+    "TOC",
+    "*",
+    "_",
+    "~~",
+    "<br/>",
+    "<img src=x",
+    "&amp;",
+    "&#106;",
+    "\t",
+    "<td>",
+    "<table>",
+];
+
+#[test]
+fn arbitrary_input_never_panics() {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..3000 {
+        let mut body = String::new();
+        let len = (state % 40) as usize + 1;
+        for _ in 0..len {
+            // xorshift: deterministic, no dependency.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let piece = FUZZ_PIECES[(state % FUZZ_PIECES.len() as u64) as usize];
+            body.push_str(piece);
+        }
+        let (read, diags) = read_body(&body);
+        let mut urls = Vec::new();
+        collect_urls_and_attrs(&read.blocks, &mut urls);
+        for url in urls {
+            assert!(
+                raw_html::dangerous_scheme(&url).is_none(),
+                "{body:?} → {url}"
+            );
+            assert!(!url.starts_with("on"), "{body:?} → {url}");
+        }
+        for d in diags.items() {
+            assert!(
+                d.line >= BODY_LINE && d.line < BODY_LINE + 1 + body.matches('\n').count() as u32,
+                "{body:?}: {d:?}"
+            );
+        }
+    }
+}
+
+/// Every link target, image source and attribute name of the tree.
+fn collect_urls_and_attrs(blocks: &[Block], out: &mut Vec<String>) {
+    fn attr_names(attr: &Attr, out: &mut Vec<String>) {
+        out.extend(attr.attributes.iter().map(|(k, _)| k.clone()));
+    }
+    fn inlines(items: &[Inline], out: &mut Vec<String>) {
+        for inline in items {
+            match inline {
+                Inline::Link {
+                    target, content, ..
+                } => {
+                    if let LinkTarget::Source(url)
+                    | LinkTarget::Page(url)
+                    | LinkTarget::External(url) = target
+                    {
+                        out.push(url.clone());
+                    }
+                    inlines(content, out);
+                }
+                Inline::Image { src, .. } => out.push(src.clone()),
+                Inline::Span { attr, content } => {
+                    attr_names(attr, out);
+                    inlines(content, out);
+                }
+                Inline::Emph(c)
+                | Inline::Strong(c)
+                | Inline::Strikeout(c)
+                | Inline::Superscript(c)
+                | Inline::Subscript(c) => inlines(c, out),
+                Inline::Note(b) => collect_urls_and_attrs(b, out),
+                _ => {}
+            }
+        }
+    }
+    for block in blocks {
+        match block {
+            Block::Para(i) | Block::Plain(i) => inlines(i, out),
+            Block::Heading { attr, content, .. } => {
+                attr_names(attr, out);
+                inlines(content, out);
+            }
+            Block::Div { attr, blocks } => {
+                attr_names(attr, out);
+                collect_urls_and_attrs(blocks, out);
+            }
+            Block::BlockQuote(b) => collect_urls_and_attrs(b, out),
+            Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                for item in items {
+                    collect_urls_and_attrs(item, out);
+                }
+            }
+            Block::Table { head, rows, .. } => {
+                for cell in head.iter().chain(rows.iter().flatten()) {
+                    inlines(cell, out);
+                }
+            }
+            Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
+        }
+    }
+}
