@@ -241,8 +241,8 @@ impl Scanner<'_, '_> {
                 i += copied;
                 continue;
             }
-            if rest.starts_with("{{") {
-                if let Some(close) = rest[2..].find("}}").map(|p| p + 2) {
+            if let Some(after) = rest.strip_prefix("{{") {
+                if let Some(close) = after.find("}}").map(|p| p + 2) {
                     let expression = &rest[2..close];
                     let col = column_in(chunk, i);
                     let value = self.expand_variable(expression, line, col, rep);
@@ -253,8 +253,8 @@ impl Scanner<'_, '_> {
                     self.anchor(base + i);
                     continue;
                 }
-            } else if rest.starts_with("{%") {
-                if let Some(close) = rest[2..].find("%}").map(|p| p + 2) {
+            } else if let Some(after) = rest.strip_prefix("{%") {
+                if let Some(close) = after.find("%}").map(|p| p + 2) {
                     let inner = &rest[2..close];
                     let col = column_in(chunk, i);
                     let replacement = self.expand_tag(inner, line, col, rep);
