@@ -1,9 +1,24 @@
 //! The reader: Markdown as kramdown writes it (DIALECT.md §3) → IR. Markdown is parsed here
 //! once; nothing after this module sees Markdown or HTML text.
+//!
+//! A page goes through `liquid` (a line-preserving pre-pass for Liquid and kramdown IAL lines),
+//! then `markdown` (pulldown-cmark events → IR), which hands raw HTML to `raw_html`.
+
+mod document;
+mod liquid;
+mod markdown;
+mod raw_html;
+
+pub use document::read_document;
 
 use crate::corpus::{Corpus, Page};
 use crate::diag::Diagnostics;
-use crate::ir::{Block, Document};
+use crate::ir::{Block, plain_text};
+
+/// Deepest nesting of block containers (lists, quotes, divs) and of inline containers kept in
+/// the IR; deeper content is flattened into the deepest level, so that no later stage recurses
+/// without bound.
+pub(crate) const MAX_DEPTH: usize = 100;
 
 /// A page read into blocks, with its `# title` heading taken out when it duplicates the title.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,16 +30,127 @@ pub struct ReadPage {
 
 /// Read one page. `corpus` gives Liquid variables; diagnostics point at the page's lines.
 pub fn read_page(page: &Page, corpus: &Corpus, diags: &mut Diagnostics) -> ReadPage {
-    let _ = (page, corpus, diags);
+    let mut rep = Reporter {
+        diags,
+        path: display_path(corpus, page),
+        body_line: page.body_line.max(1),
+        depth_warned: false,
+    };
+    let vars = liquid::LiquidVars {
+        page: &page.front.vars,
+        site: &corpus.site.vars,
+    };
+    let prepared = liquid::prepare(&page.body, &vars, &mut rep);
+    let mut blocks = markdown::read_markdown(&page.body, &prepared, &mut rep);
+    let first_heading = take_title_heading(&mut blocks);
     ReadPage {
-        first_heading: None,
-        blocks: Vec::new(),
+        first_heading,
+        blocks,
     }
 }
 
-/// The whole book: introduction (index page), personas in order, appendices; meta from config,
-/// index front matter and defaults.
-pub fn read_document(corpus: &Corpus, diags: &mut Diagnostics) -> Document {
-    let _ = (corpus, diags);
-    unimplemented!("read_document")
+/// Remove the `#` heading that opens the page (only anchors may precede it) and return its
+/// text. An explicit id on it stays in place as an empty anchor, so links to it still work.
+fn take_title_heading(blocks: &mut Vec<Block>) -> Option<String> {
+    let index = blocks.iter().position(|b| !is_anchor(b))?;
+    let Some(Block::Heading { level: 1, .. }) = blocks.get(index) else {
+        return None;
+    };
+    let Block::Heading { attr, content, .. } = blocks.remove(index) else {
+        return None;
+    };
+    if attr.id.is_some() {
+        let anchor = crate::ir::Attr {
+            id: attr.id,
+            ..Default::default()
+        };
+        blocks.insert(
+            index,
+            Block::Div {
+                attr: anchor,
+                blocks: Vec::new(),
+            },
+        );
+    }
+    Some(plain_text(&content).trim().to_string())
 }
+
+fn is_anchor(block: &Block) -> bool {
+    matches!(block, Block::Div { attr, blocks } if blocks.is_empty() && attr.id.is_some())
+}
+
+/// The page's path as the user knows it: under the corpus root.
+fn display_path(corpus: &Corpus, page: &Page) -> String {
+    let root = corpus.root.to_string_lossy().replace('\\', "/");
+    let root = root.trim_end_matches('/');
+    if root.is_empty() || root == "." {
+        page.path.clone()
+    } else {
+        format!("{root}/{}", page.path)
+    }
+}
+
+/// Diagnostics about one page, with body lines turned into file lines.
+pub(crate) struct Reporter<'a> {
+    diags: &'a mut Diagnostics,
+    path: String,
+    /// Line of the file where the body starts (1-based).
+    body_line: u32,
+    /// The depth cap warns once per page.
+    depth_warned: bool,
+}
+
+impl Reporter<'_> {
+    /// `line` is 0-based in the body.
+    pub(crate) fn file_line(&self, line: usize) -> u32 {
+        self.body_line
+            .saturating_add(u32::try_from(line).unwrap_or(u32::MAX))
+    }
+
+    pub(crate) fn warning(
+        &mut self,
+        line: usize,
+        col: u32,
+        message: impl Into<String>,
+        hint: Option<&str>,
+    ) {
+        let line = self.file_line(line);
+        let diagnostic = self.diags.warning(self.path.clone(), line, col, message);
+        if let Some(hint) = hint {
+            diagnostic.with_hint(hint);
+        }
+    }
+
+    pub(crate) fn depth_exceeded(&mut self, line: usize, col: u32) {
+        if !self.depth_warned {
+            self.depth_warned = true;
+            self.warning(
+                line,
+                col,
+                format!("content nested more than {MAX_DEPTH} levels deep is flattened"),
+                Some("split the deeply nested lists or quotes"),
+            );
+        }
+    }
+}
+
+/// `Découvrir l'OpenData !` → `decouvrir-l-opendata`: ASCII transliteration, lowercase, runs of
+/// anything but `[a-z0-9]` become one `-`, none at either end.
+pub fn slugify(text: &str) -> String {
+    let ascii = deunicode::deunicode(text).to_ascii_lowercase();
+    let mut slug = String::with_capacity(ascii.len());
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    slug
+}
+
+#[cfg(test)]
+mod tests;

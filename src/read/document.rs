@@ -1,0 +1,142 @@
+//! The whole book: introduction, personas, appendices, and the book's metadata.
+
+use super::{ReadPage, read_page, slugify};
+use crate::corpus::{Corpus, Page};
+use crate::diag::Diagnostics;
+use crate::ir::{Chapter, ChapterKind, Document, Meta};
+use std::collections::BTreeSet;
+
+/// The whole book: introduction (index page), personas in order, appendices; meta from config,
+/// index front matter and defaults.
+pub fn read_document(corpus: &Corpus, diags: &mut Diagnostics) -> Document {
+    let mut ids = BTreeSet::new();
+    let mut chapters = Vec::with_capacity(corpus.personas.len() + corpus.appendices.len() + 1);
+
+    let index = read_page(&corpus.index, corpus, diags);
+    let index_title = non_empty(corpus.index.front.title.as_deref())
+        .or_else(|| non_empty(index.first_heading.as_deref()));
+    chapters.push(chapter(
+        unique_id("introduction", &mut ids),
+        ChapterKind::Introduction,
+        index_title.clone().unwrap_or_else(|| "Introduction".into()),
+        &corpus.index,
+        index.blocks,
+    ));
+
+    for persona in &corpus.personas {
+        let read = read_page(&persona.page, corpus, diags);
+        let title =
+            page_title(&persona.page, &read).unwrap_or_else(|| persona.button.title.clone());
+        let slug = if persona.slug.is_empty() {
+            slugify(&persona.button.title)
+        } else {
+            persona.slug.clone()
+        };
+        chapters.push(chapter(
+            unique_id(&slug, &mut ids),
+            ChapterKind::Persona,
+            title,
+            &persona.page,
+            read.blocks,
+        ));
+    }
+
+    for page in &corpus.appendices {
+        let read = read_page(page, corpus, diags);
+        let stem = page_stem(&page.path);
+        let title = page_title(page, &read).unwrap_or_else(|| stem.to_string());
+        chapters.push(chapter(
+            unique_id(&slugify(stem), &mut ids),
+            ChapterKind::Appendix,
+            title,
+            page,
+            read.blocks,
+        ));
+    }
+
+    Document {
+        meta: book_meta(corpus, index_title),
+        chapters,
+        assets: Vec::new(),
+    }
+}
+
+fn non_empty(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
+fn page_title(page: &Page, read: &ReadPage) -> Option<String> {
+    non_empty(page.front.title.as_deref()).or_else(|| non_empty(read.first_heading.as_deref()))
+}
+
+/// `_faq/mentions-légales.md` → `mentions-légales`; `faq/autre/index.md` → `autre`.
+fn page_stem(path: &str) -> &str {
+    let mut segments = path.rsplit('/');
+    let file = segments.next().unwrap_or(path);
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    if stem == "index" {
+        segments.next().filter(|s| !s.is_empty()).unwrap_or(stem)
+    } else {
+        stem
+    }
+}
+
+/// `base` (or `chapter` when empty), with `-2`, `-3` … when already taken.
+fn unique_id(base: &str, ids: &mut BTreeSet<String>) -> String {
+    let base = if base.is_empty() { "chapter" } else { base };
+    let mut id = base.to_string();
+    let mut n = 2;
+    while ids.contains(&id) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    ids.insert(id.clone());
+    id
+}
+
+fn chapter(
+    id: String,
+    kind: ChapterKind,
+    title: String,
+    page: &Page,
+    blocks: Vec<crate::ir::Block>,
+) -> Chapter {
+    Chapter {
+        id,
+        kind,
+        title,
+        subtitle: non_empty(page.front.subtitle.as_deref()),
+        summary: non_empty(page.front.summary.as_deref()),
+        label: non_empty(page.front.label.as_deref()),
+        source: page.path.clone(),
+        blocks,
+    }
+}
+
+fn book_meta(corpus: &Corpus, index_title: Option<String>) -> Meta {
+    let config = &corpus.config;
+    let front = &corpus.index.front;
+    let var = |key: &str| non_empty(front.vars.get(key).map(String::as_str));
+    let title = non_empty(config.title.as_deref()).or(index_title);
+    let name = non_empty(config.name.as_deref())
+        .or_else(|| title.as_deref().map(slugify).filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "livret".into());
+    Meta {
+        name,
+        title: title.unwrap_or_else(|| "livret".into()),
+        subtitle: non_empty(config.subtitle.as_deref())
+            .or_else(|| non_empty(front.subtitle.as_deref())),
+        summary: non_empty(front.summary.as_deref()),
+        author: non_empty(config.author.as_deref()).or_else(|| var("author")),
+        publisher: non_empty(config.publisher.as_deref()).or_else(|| var("publisher")),
+        language: non_empty(config.language.as_deref())
+            .or_else(|| non_empty(front.lang.as_deref()))
+            .unwrap_or_else(|| "fr".into()),
+        date: non_empty(config.date.as_deref()).or_else(|| non_empty(front.date.as_deref())),
+        identifier: non_empty(config.identifier.as_deref()).or_else(|| var("identifier")),
+        page_size: config.page_size.unwrap_or_default(),
+        persona: None,
+    }
+}

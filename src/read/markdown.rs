@@ -1,0 +1,941 @@
+//! pulldown-cmark events → IR blocks. One explicit stack of frames (no recursion over the
+//! input), so any nesting depth is safe; past `MAX_DEPTH` content is flattened.
+
+use super::liquid::{BlockIal, Ial, Prepared};
+use super::raw_html::{
+    self, HtmlToken, InlineElement, InlineOpen, Where, anchors_only, dangerous_scheme,
+    finish_inline, link_target, push_inline, trim_inlines,
+};
+use super::{MAX_DEPTH, Reporter};
+use crate::ir::{Align, Attr, Block, Cell, Inline, LinkTarget, Pos, plain_text};
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, LinkType, Options, Parser, Tag, TagEnd};
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Range;
+
+/// Marks a footnote reference until the definitions are all known.
+const FOOTNOTE_KEY: &str = "\u{0}footnote";
+
+pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter) -> Vec<Block> {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&prepared.text, options)
+        .into_offset_iter()
+        .collect();
+    let mut builder = Builder {
+        src: &prepared.text,
+        body,
+        prepared,
+        line_starts: std::iter::once(0)
+            .chain(body.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
+        rep,
+        stack: vec![Frame::Blocks {
+            kind: BlockKind::Root,
+            blocks: Vec::new(),
+            pending: Vec::new(),
+        }],
+        opened: Vec::new(),
+        footnotes: BTreeMap::new(),
+        ials: prepared.block_ials.iter().cloned().collect(),
+    };
+    for index in 0..events.len() {
+        builder.event(&events, index);
+    }
+    builder.finish()
+}
+
+enum BlockKind {
+    Root,
+    Quote,
+    Item,
+    Footnote(String),
+    /// A `<div>` opened by one HTML block and closed by a later one.
+    HtmlDiv {
+        tag: String,
+        attr: Attr,
+    },
+}
+
+enum InlineKind {
+    Para,
+    Heading {
+        level: u8,
+        attr: Attr,
+    },
+    Emph,
+    Strong,
+    Strikeout,
+    Superscript,
+    Subscript,
+    /// `None`: a dangerous URL, the content stays as text.
+    Link {
+        target: Option<LinkTarget>,
+        title: Option<String>,
+        pos: Pos,
+    },
+    /// `None`: a dangerous URL, the image goes.
+    Image {
+        src: Option<String>,
+        title: Option<String>,
+        pos: Pos,
+    },
+    Cell,
+    Html(InlineElement),
+}
+
+enum Frame {
+    /// A container of blocks; `pending` holds inline content not yet in a block (tight items).
+    Blocks {
+        kind: BlockKind,
+        blocks: Vec<Block>,
+        pending: Vec<Inline>,
+    },
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<Block>>,
+    },
+    Inlines {
+        kind: InlineKind,
+        content: Vec<Inline>,
+    },
+    Code {
+        lang: Option<String>,
+        text: String,
+    },
+    Table {
+        aligns: Vec<Align>,
+        head: Vec<Cell>,
+        rows: Vec<Vec<Cell>>,
+        row: Vec<Cell>,
+    },
+    /// A block of raw HTML being collected.
+    Html {
+        text: String,
+        offset: usize,
+    },
+    /// An inline raw HTML element removed with its content (`<script>` …).
+    Dropped {
+        tag: String,
+    },
+}
+
+impl Frame {
+    /// Frames opened by raw HTML tags rather than by Markdown structure.
+    fn opened_by_html(&self) -> bool {
+        matches!(
+            self,
+            Frame::Dropped { .. }
+                | Frame::Inlines {
+                    kind: InlineKind::Html(_),
+                    ..
+                }
+                | Frame::Blocks {
+                    kind: BlockKind::HtmlDiv { .. },
+                    ..
+                }
+        )
+    }
+
+    fn is_block_container(&self) -> bool {
+        match self {
+            Frame::Blocks { kind, .. } => !matches!(kind, BlockKind::Root | BlockKind::Item),
+            Frame::List { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// What a Start event did, so that its End does the matching thing.
+#[derive(Clone, Copy, PartialEq)]
+enum Opened {
+    Frame,
+    /// Past the depth cap: the content goes into the enclosing frame.
+    Flattened,
+    /// Table head and rows: tracked inside the table frame.
+    TablePart,
+}
+
+struct Builder<'s, 'r, 'd> {
+    /// The pre-passed text that pulldown-cmark parses.
+    src: &'s str,
+    /// The page body, for positions.
+    body: &'s str,
+    prepared: &'s Prepared,
+    line_starts: Vec<usize>,
+    rep: &'r mut Reporter<'d>,
+    stack: Vec<Frame>,
+    opened: Vec<Opened>,
+    footnotes: BTreeMap<String, Vec<Block>>,
+    ials: VecDeque<BlockIal>,
+}
+
+impl Builder<'_, '_, '_> {
+    /// Body line (0-based) and column (1-based, characters) of a byte offset of `src`.
+    fn locate(&self, offset: usize) -> Where {
+        let offset = self.prepared.body_offset(offset).min(self.body.len());
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
+        let line_start = self.line_starts.get(line).copied().unwrap_or(0);
+        let col = self
+            .body
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        let col = u32::try_from(col).unwrap_or(u32::MAX);
+        Where {
+            line,
+            col,
+            pos: Pos {
+                line: self.rep.file_line(line),
+                col,
+            },
+        }
+    }
+
+    /// Lists, quotes, footnotes and divs open (list items and the page itself not counted).
+    fn block_depth(&self) -> usize {
+        self.stack.iter().filter(|f| f.is_block_container()).count()
+    }
+
+    fn inline_depth(&self) -> usize {
+        self.stack
+            .iter()
+            .filter(|f| matches!(f, Frame::Inlines { .. }))
+            .count()
+    }
+
+    fn event(&mut self, events: &[(Event, Range<usize>)], index: usize) {
+        let Some((event, range)) = events.get(index) else {
+            return;
+        };
+        match event {
+            // An IAL line inside a container that ends here (`> {: .x}` in a quote) applies
+            // to the container's last block.
+            Event::End(TagEnd::BlockQuote(_) | TagEnd::Item | TagEnd::FootnoteDefinition) => {
+                if matches!(self.stack.last(), Some(Frame::Blocks { .. })) {
+                    self.apply_ials_before(range.end, true);
+                }
+            }
+            Event::End(_) => {}
+            _ => self.apply_ials_before(range.start, false),
+        }
+        match event {
+            Event::Start(tag) => {
+                let opened = self.start(tag, range.start);
+                self.opened.push(opened);
+            }
+            Event::End(tag) => {
+                let opened = self.opened.pop().unwrap_or(Opened::Flattened);
+                self.end(tag, opened);
+            }
+            Event::Text(text) => {
+                self.warn_undefined_footnote(events, index);
+                self.push_inline(Inline::Text(text.to_string()));
+            }
+            Event::Code(code) => self.push_inline(Inline::Code(code.to_string())),
+            Event::InlineMath(text) | Event::DisplayMath(text) => {
+                self.push_inline(Inline::Text(text.to_string()));
+            }
+            Event::Html(html) => match self.stack.last_mut() {
+                Some(Frame::Html { text, .. }) => text.push_str(html),
+                _ => self.block_html(html, range.start),
+            },
+            Event::InlineHtml(html) => self.inline_html(html, range.start),
+            Event::FootnoteReference(label) => self.push_inline(Inline::Span {
+                attr: Attr {
+                    id: None,
+                    classes: Vec::new(),
+                    attributes: vec![(FOOTNOTE_KEY.to_string(), label.to_string())],
+                },
+                content: Vec::new(),
+            }),
+            Event::SoftBreak => self.push_inline(Inline::SoftBreak),
+            Event::HardBreak => self.push_inline(Inline::LineBreak),
+            Event::Rule => self.push_block(Block::ThematicBreak),
+            Event::TaskListMarker(checked) => {
+                let marker = if *checked { "☑ " } else { "☐ " };
+                self.push_inline(Inline::Text(marker.to_string()));
+            }
+        }
+    }
+
+    /// pulldown-cmark leaves `[^x]` without a definition as the texts `[`, `^x`, `]`.
+    fn warn_undefined_footnote(&mut self, events: &[(Event, Range<usize>)], index: usize) {
+        let Some((Event::Text(open), range)) = events.get(index) else {
+            return;
+        };
+        if open.as_ref() != "[" || self.src.get(range.clone()) != Some("[") {
+            return;
+        }
+        let (Some((Event::Text(label), _)), Some((Event::Text(close), _))) =
+            (events.get(index + 1), events.get(index + 2))
+        else {
+            return;
+        };
+        if label.len() > 1 && label.starts_with('^') && close.as_ref() == "]" {
+            let at = self.locate(range.start);
+            self.rep.warning(
+                at.line,
+                at.col,
+                format!("footnote `[{label}]` has no definition"),
+                Some(&format!("add a line `[{label}]: …` to the page")),
+            );
+        }
+    }
+
+    fn push_frame(&mut self, frame: Frame) -> Opened {
+        self.stack.push(frame);
+        Opened::Frame
+    }
+
+    fn start(&mut self, tag: &Tag, offset: usize) -> Opened {
+        let inline = |kind| Frame::Inlines {
+            kind,
+            content: Vec::new(),
+        };
+        match tag {
+            Tag::Paragraph => self.push_frame(inline(InlineKind::Para)),
+            Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            } => {
+                let at = self.locate(offset);
+                let pairs: Vec<(String, String)> = attrs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.as_deref().unwrap_or("").to_string()))
+                    .collect();
+                let mut attr = raw_html::safe_attr("h", &pairs, self.rep, at);
+                attr.id = id.as_ref().map(|id| id.to_string());
+                attr.classes
+                    .splice(0..0, classes.iter().map(|c| c.to_string()));
+                let level = *level as u8;
+                self.push_frame(inline(InlineKind::Heading { level, attr }))
+            }
+            Tag::BlockQuote(_) | Tag::List(_) | Tag::FootnoteDefinition(_)
+                if self.block_depth() >= MAX_DEPTH =>
+            {
+                let at = self.locate(offset);
+                self.rep.depth_exceeded(at.line, at.col);
+                Opened::Flattened
+            }
+            Tag::BlockQuote(_) => self.push_frame(Frame::Blocks {
+                kind: BlockKind::Quote,
+                blocks: Vec::new(),
+                pending: Vec::new(),
+            }),
+            Tag::List(start) => self.push_frame(Frame::List {
+                start: *start,
+                items: Vec::new(),
+            }),
+            Tag::Item => {
+                if matches!(self.stack.last(), Some(Frame::List { .. })) {
+                    self.push_frame(Frame::Blocks {
+                        kind: BlockKind::Item,
+                        blocks: Vec::new(),
+                        pending: Vec::new(),
+                    })
+                } else {
+                    Opened::Flattened
+                }
+            }
+            Tag::FootnoteDefinition(label) => self.push_frame(Frame::Blocks {
+                kind: BlockKind::Footnote(label.to_string()),
+                blocks: Vec::new(),
+                pending: Vec::new(),
+            }),
+            Tag::CodeBlock(kind) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split(|c: char| c.is_whitespace() || c == '{' || c == ',')
+                        .next()
+                        .filter(|word| !word.is_empty())
+                        .map(str::to_string),
+                    CodeBlockKind::Indented => None,
+                };
+                self.push_frame(Frame::Code {
+                    lang,
+                    text: String::new(),
+                })
+            }
+            Tag::HtmlBlock => self.push_frame(Frame::Html {
+                text: String::new(),
+                offset,
+            }),
+            Tag::Table(aligns) => self.push_frame(Frame::Table {
+                aligns: aligns
+                    .iter()
+                    .map(|a| match a {
+                        Alignment::None => Align::None,
+                        Alignment::Left => Align::Left,
+                        Alignment::Center => Align::Center,
+                        Alignment::Right => Align::Right,
+                    })
+                    .collect(),
+                head: Vec::new(),
+                rows: Vec::new(),
+                row: Vec::new(),
+            }),
+            Tag::TableHead | Tag::TableRow => Opened::TablePart,
+            Tag::TableCell => self.push_frame(inline(InlineKind::Cell)),
+            _ if self.inline_depth() >= MAX_DEPTH => {
+                let at = self.locate(offset);
+                self.rep.depth_exceeded(at.line, at.col);
+                Opened::Flattened
+            }
+            Tag::Emphasis => self.push_frame(inline(InlineKind::Emph)),
+            Tag::Strong => self.push_frame(inline(InlineKind::Strong)),
+            Tag::Strikethrough => self.push_frame(inline(InlineKind::Strikeout)),
+            Tag::Superscript => self.push_frame(inline(InlineKind::Superscript)),
+            Tag::Subscript => self.push_frame(inline(InlineKind::Subscript)),
+            Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                ..
+            } => {
+                let at = self.locate(offset);
+                let url = if *link_type == LinkType::Email && !dest_url.starts_with("mailto:") {
+                    format!("mailto:{dest_url}")
+                } else {
+                    dest_url.to_string()
+                };
+                let target = match dangerous_scheme(&url) {
+                    Some(scheme) => {
+                        raw_html::warn_url(self.rep, at, scheme, "link");
+                        None
+                    }
+                    None => Some(link_target(&url)),
+                };
+                let title = Some(title.to_string()).filter(|t| !t.is_empty());
+                self.push_frame(inline(InlineKind::Link {
+                    target,
+                    title,
+                    pos: at.pos,
+                }))
+            }
+            Tag::Image {
+                dest_url, title, ..
+            } => {
+                let at = self.locate(offset);
+                let src = match dangerous_scheme(dest_url) {
+                    Some(scheme) => {
+                        raw_html::warn_url(self.rep, at, scheme, "image");
+                        None
+                    }
+                    None => Some(raw_html::image_source(dest_url)),
+                };
+                let title = Some(title.to_string()).filter(|t| !t.is_empty());
+                self.push_frame(inline(InlineKind::Image {
+                    src,
+                    title,
+                    pos: at.pos,
+                }))
+            }
+            // Not enabled; their content goes to the enclosing frame.
+            Tag::DefinitionList
+            | Tag::DefinitionListTitle
+            | Tag::DefinitionListDefinition
+            | Tag::MetadataBlock(_) => Opened::Flattened,
+        }
+    }
+
+    fn end(&mut self, tag: &TagEnd, opened: Opened) {
+        match opened {
+            Opened::Flattened => {
+                // Keep flattened items and quotes apart from each other.
+                if matches!(tag, TagEnd::Item | TagEnd::BlockQuote(_) | TagEnd::List(_)) {
+                    self.flush_pending();
+                }
+            }
+            Opened::TablePart => {
+                if let Some(Frame::Table {
+                    head, rows, row, ..
+                }) = self.stack.last_mut()
+                {
+                    let cells = std::mem::take(row);
+                    if matches!(tag, TagEnd::TableHead) {
+                        *head = cells;
+                    } else {
+                        rows.push(cells);
+                    }
+                }
+            }
+            Opened::Frame => {
+                // Raw HTML elements left open inside this Markdown element close with it.
+                while self.stack.last().is_some_and(Frame::opened_by_html) {
+                    self.close_top();
+                }
+                self.close_top();
+            }
+        }
+    }
+
+    /// Pop the top frame and give its result to the frame below.
+    fn close_top(&mut self) {
+        if self.stack.len() <= 1 {
+            return;
+        }
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        match frame {
+            Frame::Blocks {
+                kind,
+                mut blocks,
+                pending,
+            } => {
+                blocks.extend(raw_html::plain_blocks(pending));
+                match kind {
+                    BlockKind::Root => {}
+                    BlockKind::Quote => self.push_block(Block::BlockQuote(blocks)),
+                    BlockKind::Item => match self.stack.last_mut() {
+                        Some(Frame::List { items, .. }) => items.push(blocks),
+                        _ => blocks.into_iter().for_each(|b| self.push_block(b)),
+                    },
+                    BlockKind::Footnote(label) => {
+                        self.footnotes.insert(label, blocks);
+                    }
+                    BlockKind::HtmlDiv { attr, .. } => self.push_block(Block::Div { attr, blocks }),
+                }
+            }
+            Frame::List { start, items } => self.push_block(match start {
+                Some(start) => Block::OrderedList { start, items },
+                None => Block::BulletList(items),
+            }),
+            Frame::Inlines { kind, mut content } => self.close_inlines(kind, &mut content),
+            Frame::Code { lang, text } => {
+                let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
+                self.push_block(Block::CodeBlock { lang, text });
+            }
+            Frame::Table {
+                aligns, head, rows, ..
+            } => self.push_block(Block::Table { aligns, head, rows }),
+            Frame::Html { text, offset } => self.block_html(&text, offset),
+            Frame::Dropped { .. } => {}
+        }
+    }
+
+    fn close_inlines(&mut self, kind: InlineKind, content: &mut Vec<Inline>) {
+        let content = std::mem::take(content);
+        let inline = match kind {
+            InlineKind::Para => {
+                let mut content = content;
+                trim_inlines(&mut content);
+                if let Some(anchors) = anchors_only(&content) {
+                    anchors.into_iter().for_each(|b| self.push_block(b));
+                } else if !content.is_empty() {
+                    self.push_block(Block::Para(content));
+                }
+                return;
+            }
+            InlineKind::Heading { level, attr } => {
+                let mut content = content;
+                trim_inlines(&mut content);
+                self.push_block(Block::Heading {
+                    level,
+                    attr,
+                    content,
+                });
+                return;
+            }
+            InlineKind::Cell => {
+                let mut content = content;
+                trim_inlines(&mut content);
+                if let Some(Frame::Table { row, .. }) = self.stack.last_mut() {
+                    row.push(content);
+                }
+                return;
+            }
+            InlineKind::Emph => Inline::Emph(content),
+            InlineKind::Strong => Inline::Strong(content),
+            InlineKind::Strikeout => Inline::Strikeout(content),
+            InlineKind::Superscript => Inline::Superscript(content),
+            InlineKind::Subscript => Inline::Subscript(content),
+            InlineKind::Link { target, title, pos } => match target {
+                Some(target) => Inline::Link {
+                    target,
+                    title,
+                    content,
+                    pos,
+                },
+                None => {
+                    content.into_iter().for_each(|i| self.push_inline(i));
+                    return;
+                }
+            },
+            InlineKind::Image { src, title, pos } => match src {
+                Some(src) => Inline::Image {
+                    src,
+                    alt: plain_text(&content),
+                    title,
+                    asset: None,
+                    pos,
+                },
+                None => return,
+            },
+            InlineKind::Html(element) => {
+                for inline in finish_inline(element, content) {
+                    self.push_inline(inline);
+                }
+                return;
+            }
+        };
+        self.push_inline(inline);
+    }
+
+    fn flush_pending(&mut self) {
+        if let Some(Frame::Blocks {
+            blocks, pending, ..
+        }) = self.stack.last_mut()
+        {
+            blocks.extend(raw_html::plain_blocks(std::mem::take(pending)));
+        }
+    }
+
+    fn push_block(&mut self, block: Block) {
+        match self.stack.last_mut() {
+            Some(Frame::Blocks {
+                blocks, pending, ..
+            }) => {
+                blocks.extend(raw_html::plain_blocks(std::mem::take(pending)));
+                blocks.push(block);
+            }
+            Some(Frame::List { items, .. }) => match items.last_mut() {
+                Some(item) => item.push(block),
+                None => items.push(vec![block]),
+            },
+            Some(Frame::Inlines { .. }) => {
+                // Only raw HTML can put a block here: keep its text in the flow.
+                let text = block_text(&block);
+                if !text.is_empty() {
+                    self.push_inline(Inline::Text(text));
+                }
+            }
+            Some(Frame::Code { .. } | Frame::Table { .. } | Frame::Html { .. })
+            | Some(Frame::Dropped { .. })
+            | None => {}
+        }
+    }
+
+    fn push_inline(&mut self, inline: Inline) {
+        match self.stack.last_mut() {
+            Some(Frame::Blocks { pending, .. }) => push_inline(pending, inline),
+            Some(Frame::Inlines { content, .. }) => push_inline(content, inline),
+            Some(Frame::Code { text, .. }) => text.push_str(&plain_text(&[inline])),
+            Some(Frame::List { .. }) => self.push_block(Block::Plain(vec![inline])),
+            Some(Frame::Table { .. } | Frame::Html { .. } | Frame::Dropped { .. }) | None => {}
+        }
+    }
+
+    /// Inline raw HTML: one tag (or comment) per event.
+    fn inline_html(&mut self, html: &str, offset: usize) {
+        let at = self.locate(offset);
+        let tokens = raw_html::tokenize(html);
+        for token in tokens {
+            if let Some(Frame::Dropped { tag }) = self.stack.last() {
+                if matches!(&token, HtmlToken::Close { name } if name == tag) {
+                    self.stack.pop();
+                }
+                continue;
+            }
+            match token {
+                HtmlToken::Open {
+                    name,
+                    attrs,
+                    self_closing,
+                } => match raw_html::open_inline(&name, &attrs, self.rep, at) {
+                    InlineOpen::Container(element) => {
+                        if self_closing {
+                            for inline in finish_inline(element, Vec::new()) {
+                                self.push_inline(inline);
+                            }
+                        } else if self.inline_depth() >= MAX_DEPTH {
+                            self.rep.depth_exceeded(at.line, at.col);
+                        } else {
+                            self.stack.push(Frame::Inlines {
+                                kind: InlineKind::Html(element),
+                                content: Vec::new(),
+                            });
+                        }
+                    }
+                    InlineOpen::Leaf(inlines) => {
+                        inlines.into_iter().for_each(|i| self.push_inline(i));
+                    }
+                    InlineOpen::Drop => {
+                        if !self_closing && !raw_html::is_void_dropped(&name) {
+                            self.stack.push(Frame::Dropped { tag: name });
+                        }
+                    }
+                    InlineOpen::Nothing => {}
+                },
+                HtmlToken::Close { name } => {
+                    // Close the matching element, looking only through raw HTML frames.
+                    let mut found = None;
+                    for (index, frame) in self.stack.iter().enumerate().rev() {
+                        match frame {
+                            Frame::Inlines {
+                                kind: InlineKind::Html(element),
+                                ..
+                            } if element.tag == name => {
+                                found = Some(index);
+                                break;
+                            }
+                            Frame::Inlines {
+                                kind: InlineKind::Html(_),
+                                ..
+                            } => {}
+                            _ => break,
+                        }
+                    }
+                    if let Some(index) = found {
+                        while self.stack.len() > index {
+                            self.close_top();
+                        }
+                    }
+                }
+                HtmlToken::Text(text) => self.push_inline(Inline::Text(text)),
+                HtmlToken::Ignored => {}
+            }
+        }
+    }
+
+    /// A block of raw HTML. A lone opening `<div …>` (kramdown style, Markdown inside) opens a
+    /// frame that a later lone `</div>` closes; anything else is parsed as a whole.
+    fn block_html(&mut self, html: &str, offset: usize) {
+        let at = self.locate(offset);
+        let tokens: Vec<HtmlToken> = raw_html::tokenize(html)
+            .into_iter()
+            .filter(|t| !matches!(t, HtmlToken::Text(text) if text.trim().is_empty()))
+            .filter(|t| *t != HtmlToken::Ignored)
+            .collect();
+        if tokens.is_empty() {
+            return;
+        }
+        let is_div = |name: &str| raw_html::DIV_ELEMENTS.contains(&name) && name != "li";
+        let all_opens = tokens.iter().all(
+            |t| matches!(t, HtmlToken::Open { name, self_closing: false, .. } if is_div(name)),
+        );
+        if all_opens {
+            for token in tokens {
+                if let HtmlToken::Open { name, attrs, .. } = token {
+                    if self.block_depth() >= MAX_DEPTH {
+                        self.rep.depth_exceeded(at.line, at.col);
+                        continue;
+                    }
+                    let attr = raw_html::safe_attr(&name, &attrs, self.rep, at);
+                    self.stack.push(Frame::Blocks {
+                        kind: BlockKind::HtmlDiv { tag: name, attr },
+                        blocks: Vec::new(),
+                        pending: Vec::new(),
+                    });
+                }
+            }
+            return;
+        }
+        let all_closes = tokens
+            .iter()
+            .all(|t| matches!(t, HtmlToken::Close { name } if is_div(name)));
+        if all_closes {
+            for token in tokens {
+                let HtmlToken::Close { name } = token else {
+                    continue;
+                };
+                let open = matches!(
+                    self.stack.last(),
+                    Some(Frame::Blocks { kind: BlockKind::HtmlDiv { tag, .. }, .. }) if *tag == name
+                );
+                if open {
+                    self.close_top();
+                }
+            }
+            return;
+        }
+        let depth = self.block_depth();
+        if depth + raw_html::nesting_of(&tokens) > MAX_DEPTH {
+            // html5ever's cost grows with the square of the depth: never hand it such a tree.
+            self.rep.depth_exceeded(at.line, at.col);
+            let text = raw_html::text_of(&tokens, self.rep, at);
+            raw_html::plain_blocks(vec![Inline::Text(text)])
+                .into_iter()
+                .for_each(|b| self.push_block(b));
+            return;
+        }
+        let blocks = raw_html::html_to_blocks(html, self.rep, at, depth);
+        blocks.into_iter().for_each(|b| self.push_block(b));
+    }
+
+    /// Apply the block IALs found before `offset` to the block they follow (only the indented
+    /// or quoted ones when `nested_only`: those belong inside the container that ends).
+    fn apply_ials_before(&mut self, offset: usize, nested_only: bool) {
+        while self
+            .ials
+            .front()
+            .is_some_and(|ial| ial.offset < offset && (ial.nested || !nested_only))
+        {
+            let Some(BlockIal { offset, ial, .. }) = self.ials.pop_front() else {
+                return;
+            };
+            let at = self.locate(offset);
+            self.flush_pending();
+            let target = match self.stack.last_mut() {
+                Some(Frame::Blocks { blocks, .. }) => blocks.last_mut(),
+                Some(Frame::List { items, .. }) => items.last_mut().and_then(|i| i.last_mut()),
+                _ => None,
+            };
+            if let Some(block) = target {
+                apply_ial(block, ial, self.rep, at);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<Block> {
+        self.apply_ials_before(usize::MAX, false);
+        while self.stack.len() > 1 {
+            self.close_top();
+        }
+        self.flush_pending();
+        let blocks = match self.stack.pop() {
+            Some(Frame::Blocks { blocks, .. }) => blocks,
+            _ => Vec::new(),
+        };
+        let mut blocks = blocks;
+        let notes = std::mem::take(&mut self.footnotes);
+        let mut expanding = Vec::new();
+        resolve_notes_in_blocks(&mut blocks, &notes, &mut expanding);
+        blocks
+    }
+}
+
+fn block_text(block: &Block) -> String {
+    match block {
+        Block::Para(inlines) | Block::Plain(inlines) => plain_text(inlines),
+        Block::Heading { content, .. } => plain_text(content),
+        Block::CodeBlock { text, .. } => text.clone(),
+        _ => String::new(),
+    }
+}
+
+/// A block IAL on the block before it: `#id` and classes go to a heading or div; a list
+/// `* TOC` with `{:toc}` becomes `Block::Toc`; other blocks are wrapped in a div carrying them.
+fn apply_ial(block: &mut Block, ial: Ial, rep: &mut Reporter, at: Where) {
+    let is_toc_list = match &*block {
+        Block::BulletList(items) | Block::OrderedList { items, .. } => {
+            items.len() == 1
+                && matches!(items[0].as_slice(), [Block::Plain(c) | Block::Para(c)] if plain_text(c).trim() == "TOC")
+        }
+        _ => false,
+    };
+    if is_toc_list && (ial.toc || ial.classes.iter().any(|c| c == "toc")) {
+        *block = Block::Toc;
+        return;
+    }
+    let safe = raw_html::safe_attr("ial", &ial.attributes, rep, at);
+    let mut classes = ial.classes;
+    classes.extend(safe.classes);
+    let attributes = safe.attributes;
+    let id = ial.id.or(safe.id);
+    if id.is_none() && classes.is_empty() && attributes.is_empty() {
+        return;
+    }
+    match block {
+        Block::Heading { attr, .. } | Block::Div { attr, .. } => {
+            if id.is_some() {
+                attr.id = id;
+            }
+            attr.classes.extend(classes);
+            attr.attributes.extend(attributes);
+        }
+        Block::Toc => {}
+        other => {
+            let inner = std::mem::replace(other, Block::ThematicBreak);
+            *other = Block::Div {
+                attr: Attr {
+                    id,
+                    classes,
+                    attributes,
+                },
+                blocks: vec![inner],
+            };
+        }
+    }
+}
+
+fn resolve_notes_in_blocks(
+    blocks: &mut [Block],
+    notes: &BTreeMap<String, Vec<Block>>,
+    expanding: &mut Vec<String>,
+) {
+    for block in blocks {
+        match block {
+            Block::Para(inlines) | Block::Plain(inlines) => {
+                resolve_notes_in_inlines(inlines, notes, expanding);
+            }
+            Block::Heading { content, .. } => resolve_notes_in_inlines(content, notes, expanding),
+            Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                for item in items {
+                    resolve_notes_in_blocks(item, notes, expanding);
+                }
+            }
+            Block::BlockQuote(blocks) | Block::Div { blocks, .. } => {
+                resolve_notes_in_blocks(blocks, notes, expanding);
+            }
+            Block::Table { head, rows, .. } => {
+                for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {
+                    resolve_notes_in_inlines(cell, notes, expanding);
+                }
+            }
+            Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
+        }
+    }
+}
+
+fn footnote_label(inline: &Inline) -> Option<&str> {
+    match inline {
+        Inline::Span { attr, content } if content.is_empty() => attr
+            .attributes
+            .iter()
+            .find(|(k, _)| k == FOOTNOTE_KEY)
+            .map(|(_, v)| v.as_str()),
+        _ => None,
+    }
+}
+
+fn resolve_notes_in_inlines(
+    inlines: &mut [Inline],
+    notes: &BTreeMap<String, Vec<Block>>,
+    expanding: &mut Vec<String>,
+) {
+    for inline in inlines {
+        if let Some(label) = footnote_label(inline).map(str::to_string) {
+            *inline = match notes.get(&label) {
+                Some(blocks) if !expanding.contains(&label) => {
+                    let mut blocks = blocks.clone();
+                    expanding.push(label);
+                    resolve_notes_in_blocks(&mut blocks, notes, expanding);
+                    expanding.pop();
+                    Inline::Note(blocks)
+                }
+                _ => Inline::Text(format!("[^{label}]")),
+            };
+            continue;
+        }
+        match inline {
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strikeout(c)
+            | Inline::Superscript(c)
+            | Inline::Subscript(c)
+            | Inline::Link { content: c, .. }
+            | Inline::Span { content: c, .. } => resolve_notes_in_inlines(c, notes, expanding),
+            Inline::Note(blocks) => resolve_notes_in_blocks(blocks, notes, expanding),
+            _ => {}
+        }
+    }
+}
