@@ -173,10 +173,15 @@ fn run_build(args: &BuildArgs, cli: &Cli, diags: &mut Diagnostics) -> Result<(),
     };
     let artifacts = build(&options, diags)?;
     if !cli.quiet {
+        let width = artifacts
+            .iter()
+            .map(|a| a.path.display().to_string().chars().count())
+            .max()
+            .unwrap_or(0);
         for a in &artifacts {
+            let path = a.path.display().to_string();
             println!(
-                "{:<40} {:>10}  {:>7.2} s",
-                a.path.display(),
+                "{path:<width$}  {:>10}  {:>6.2} s",
                 human_size(a.bytes),
                 a.elapsed.as_secs_f64()
             );

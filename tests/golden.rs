@@ -14,8 +14,12 @@ fn compare_or_update(golden: &Path, actual: &str) {
         std::fs::write(golden, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(golden)
-        .unwrap_or_else(|_| panic!("{} missing: run with LIVRET_UPDATE_GOLDEN=1", golden.display()));
+    let expected = std::fs::read_to_string(golden).unwrap_or_else(|_| {
+        panic!(
+            "{} missing: run with LIVRET_UPDATE_GOLDEN=1",
+            golden.display()
+        )
+    });
     if expected != actual {
         let line = expected
             .lines()
@@ -48,7 +52,10 @@ fn reader_goldens() {
         ("collections-dir", fixture("collections-dir")),
         ("script-injection", fixture("script-injection")),
     ] {
-        compare_or_update(&repo().join(format!("tests/golden/{name}.ir.json")), &ir_json(&dir));
+        compare_or_update(
+            &repo().join(format!("tests/golden/{name}.ir.json")),
+            &ir_json(&dir),
+        );
     }
 }
 
@@ -56,7 +63,14 @@ fn reader_goldens() {
 fn html_golden_of_the_default_corpus() {
     let mut diags = Diagnostics::new();
     let (_, doc) = livret::load_document(&repo().join("content"), &mut diags).unwrap();
-    let ctx = WriteContext { theme: Default::default(), build_time: 1_700_000_000, version: "golden" };
+    let ctx = WriteContext {
+        theme: Default::default(),
+        build_time: 1_700_000_000,
+        version: "golden",
+    };
     let html = livret::write::write(Format::Html, &doc, &ctx, &mut diags).unwrap();
-    compare_or_update(&repo().join("tests/golden/default.html"), &String::from_utf8(html).unwrap());
+    compare_or_update(
+        &repo().join("tests/golden/default.html"),
+        &String::from_utf8(html).unwrap(),
+    );
 }

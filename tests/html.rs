@@ -14,7 +14,11 @@ fn build_html(dir: &Path) -> String {
     let mut diags = Diagnostics::new();
     let (_, doc) = livret::load_document(dir, &mut diags).expect("corpus loads");
     assert!(!diags.has_errors(), "{:?}", diags.items());
-    let ctx = WriteContext { theme: Default::default(), build_time: 0, version: "test" };
+    let ctx = WriteContext {
+        theme: Default::default(),
+        build_time: 0,
+        version: "test",
+    };
     String::from_utf8(livret::write::write(Format::Html, &doc, &ctx, &mut diags).unwrap()).unwrap()
 }
 
@@ -24,7 +28,10 @@ fn select<'a>(html: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
 
 fn assert_links_resolve_and_nothing_runs(text: &str) {
     let html = Html::parse_document(text);
-    let ids: BTreeSet<&str> = select(&html, "[id]").iter().filter_map(|e| e.value().id()).collect();
+    let ids: BTreeSet<&str> = select(&html, "[id]")
+        .iter()
+        .filter_map(|e| e.value().id())
+        .collect();
     for a in select(&html, "a[href^='#']") {
         let target = &a.value().attr("href").unwrap()[1..];
         assert!(ids.contains(target), "href=#{target} names no id");
@@ -34,7 +41,10 @@ fn assert_links_resolve_and_nothing_runs(text: &str) {
         for (name, value) in element.value().attrs() {
             assert!(!name.starts_with("on"), "event attribute {name}");
             let value = value.trim().to_ascii_lowercase();
-            assert!(!value.starts_with("javascript:") && !value.starts_with("data:text"), "{name}={value}");
+            assert!(
+                !value.starts_with("javascript:") && !value.starts_with("data:text"),
+                "{name}={value}"
+            );
         }
     }
 }
@@ -43,19 +53,40 @@ fn assert_links_resolve_and_nothing_runs(text: &str) {
 fn default_corpus_chapters_in_order_links_resolve() {
     let text = build_html(&repo().join("content"));
     let html = Html::parse_document(&text);
-    let chapters: Vec<&str> = select(&html, "section.chapter").iter().filter_map(|s| s.value().id()).collect();
+    let chapters: Vec<&str> = select(&html, "section.chapter")
+        .iter()
+        .filter_map(|s| s.value().id())
+        .collect();
     assert_eq!(
         chapters,
-        ["introduction", "citoyen", "producteur", "reutilisateur", "developpeur", "integrateur", "mentions-legales"]
+        [
+            "introduction",
+            "citoyen",
+            "producteur",
+            "reutilisateur",
+            "developpeur",
+            "integrateur",
+            "mentions-legales"
+        ]
     );
     assert_eq!(select(&html, "html")[0].value().attr("lang"), Some("fr"));
     // Images are inlined, the book stands alone.
     let images = select(&html, "img");
     assert!(images.len() >= 3);
-    assert!(images.iter().all(|i| i.value().attr("src").is_some_and(|s| s.starts_with("data:image/"))));
+    assert!(images.iter().all(|i| {
+        i.value()
+            .attr("src")
+            .is_some_and(|s| s.starts_with("data:image/"))
+    }));
     // The cross-persona links of the corpus are internal.
-    assert!(select(&html, "#citoyen a[href^='#producteur']").len() >= 1, "{{% link %}} to producteur");
-    assert!(!text.contains("{%") && !text.contains("{:"), "no Liquid or IAL left");
+    assert!(
+        select(&html, "#citoyen a[href^='#producteur']").len() >= 1,
+        "{{% link %}} to producteur"
+    );
+    assert!(
+        !text.contains("{%") && !text.contains("{:"),
+        "no Liquid or IAL left"
+    );
     assert_links_resolve_and_nothing_runs(&text);
 }
 
@@ -64,7 +95,10 @@ fn hostile_html_never_reaches_the_output() {
     let text = build_html(&fixture("script-injection"));
     assert_links_resolve_and_nothing_runs(&text);
     assert!(text.contains("texte gardé"));
-    assert!(text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the code block stays as text");
+    assert!(
+        text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the code block stays as text"
+    );
 }
 
 #[test]
@@ -88,8 +122,17 @@ fn nu_checker_reports_no_errors() {
     let file = dir.path().join("book.html");
     std::fs::write(&file, build_html(&repo().join("content"))).unwrap();
     let o = std::process::Command::new("java")
-        .args(["-jar", jar.to_str().unwrap(), "--errors-only", file.to_str().unwrap()])
+        .args([
+            "-jar",
+            jar.to_str().unwrap(),
+            "--errors-only",
+            file.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
-    assert!(o.status.success(), "vnu: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "vnu: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

@@ -10,11 +10,24 @@ use std::path::Path;
 fn build_and_validate(corpus: &Path, extra: &[&str]) -> usize {
     let out = tempfile::tempdir().unwrap();
     let o = livret(&repo())
-        .args(["-q", "build", corpus.to_str().unwrap(), "-o", out.path().to_str().unwrap(), "-f", "epub,pdf"])
+        .args([
+            "-q",
+            "build",
+            corpus.to_str().unwrap(),
+            "-o",
+            out.path().to_str().unwrap(),
+            "-f",
+            "epub,pdf",
+        ])
         .args(extra)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}: {}", corpus.display(), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{}: {}",
+        corpus.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
     let mut checked = 0;
     for entry in std::fs::read_dir(out.path()).unwrap() {
         let path = entry.unwrap().path();
@@ -31,7 +44,10 @@ fn build_and_validate(corpus: &Path, extra: &[&str]) -> usize {
 #[test]
 fn default_corpus_whole_and_split() {
     // The book and five handouts, in both formats.
-    assert_eq!(build_and_validate(&repo().join("content"), &["--split"]), 12);
+    assert_eq!(
+        build_and_validate(&repo().join("content"), &["--split"]),
+        12
+    );
 }
 
 #[test]
@@ -51,7 +67,9 @@ fn generated_corpus_at_scale_10() {
         .status();
     match status {
         Ok(s) if s.success() => {}
-        _ if std::env::var("CI").as_deref() == Ok("true") => panic!("python3 scripts/gen_corpus.py failed"),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("python3 scripts/gen_corpus.py failed")
+        }
         _ => return eprintln!("skipped: python3 not available to generate the corpus"),
     }
     assert_eq!(build_and_validate(&corpus, &[]), 2);

@@ -45,7 +45,9 @@ impl PageRouter for CorpusRouter<'_> {
     }
 
     fn page_relative(&self, from_page: &str, href: &str) -> Option<String> {
-        self.routes.resolve_relative(from_page, href).map(str::to_string)
+        self.routes
+            .resolve_relative(from_page, href)
+            .map(str::to_string)
     }
 }
 

@@ -39,14 +39,23 @@ pub fn require_tool(tool: &str, probe: &[&str]) -> bool {
 /// How to run epubcheck: Debian's jar through java (its `/usr/bin/epubcheck` is the bare jar),
 /// else an `epubcheck` on PATH.
 fn epubcheck_command() -> Option<Command> {
-    let jar = std::env::var("EPUBCHECK_JAR").unwrap_or_else(|_| "/usr/share/java/epubcheck.jar".into());
-    let java_works = || Command::new("java").arg("-version").output().is_ok_and(|o| o.status.success());
+    let jar =
+        std::env::var("EPUBCHECK_JAR").unwrap_or_else(|_| "/usr/share/java/epubcheck.jar".into());
+    let java_works = || {
+        Command::new("java")
+            .arg("-version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
     if Path::new(&jar).exists() && java_works() {
         let mut command = Command::new("java");
         command.args(["-jar", &jar]);
         return Some(command);
     }
-    let works = Command::new("epubcheck").arg("--version").output().is_ok_and(|o| o.status.success());
+    let works = Command::new("epubcheck")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     works.then(|| Command::new("epubcheck"))
 }
 
@@ -63,9 +72,18 @@ pub fn epubcheck(path: &Path) {
         return missing_tool("epubcheck");
     };
     let output = command.arg(path).output().expect("run epubcheck");
-    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    let clean = report.contains("No errors or warnings detected") || report.contains("0 fatals / 0 errors / 0 warnings");
-    assert!(output.status.success() && clean && !report.contains("WARNING"), "epubcheck {}:\n{report}", path.display());
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let clean = report.contains("No errors or warnings detected")
+        || report.contains("0 fatals / 0 errors / 0 warnings");
+    assert!(
+        output.status.success() && clean && !report.contains("WARNING"),
+        "epubcheck {}:\n{report}",
+        path.display()
+    );
 }
 
 /// `qpdf --check` must exit 0 without a warning, and `pdffonts` must show every font embedded.
@@ -73,16 +91,36 @@ pub fn qpdf_and_pdffonts(path: &Path) {
     if !require_tool("qpdf", &["--version"]) || !require_tool("pdffonts", &["-v"]) {
         return;
     }
-    let output = Command::new("qpdf").arg("--check").arg(path).output().expect("run qpdf");
-    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success() && !report.to_lowercase().contains("warning"), "qpdf --check {}:\n{report}", path.display());
-    let output = Command::new("pdffonts").arg(path).output().expect("run pdffonts");
+    let output = Command::new("qpdf")
+        .arg("--check")
+        .arg(path)
+        .output()
+        .expect("run qpdf");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success() && !report.to_lowercase().contains("warning"),
+        "qpdf --check {}:\n{report}",
+        path.display()
+    );
+    let output = Command::new("pdffonts")
+        .arg(path)
+        .output()
+        .expect("run pdffonts");
     let fonts = String::from_utf8_lossy(&output.stdout);
     let rows: Vec<&str> = fonts.lines().skip(2).collect();
     assert!(!rows.is_empty(), "no font in {}", path.display());
     for row in rows {
         // Columns: name type encoding emb sub uni object ID; `emb` is the first yes/no.
         let emb = row.split_whitespace().find(|w| *w == "yes" || *w == "no");
-        assert_eq!(emb, Some("yes"), "font not embedded in {}: {row}", path.display());
+        assert_eq!(
+            emb,
+            Some("yes"),
+            "font not embedded in {}: {row}",
+            path.display()
+        );
     }
 }
