@@ -72,6 +72,11 @@ pub fn build(options: &BuildOptions, diags: &mut Diagnostics) -> Result<Vec<Arti
     if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }
+    if let Some(theme) = &options.theme
+        && !theme.is_dir()
+    {
+        return Err(Error::io(theme, std::io::Error::new(std::io::ErrorKind::NotFound, "theme directory not found")));
+    }
     let doc = select_personas(&doc, &options.personas)?;
     let ctx = WriteContext {
         theme: Theme::new(options.theme.clone()),
@@ -129,6 +134,7 @@ pub fn build(options: &BuildOptions, diags: &mut Diagnostics) -> Result<Vec<Arti
         return Err(Error::Content(diags.error_count()));
     }
     let corpus_sha256 = manifest::corpus_digest(&options.corpus_dir)?;
+    output::remove_stale_temp_files(&options.out_dir);
     let mut artifacts = Vec::new();
     for (artifact, bytes) in pending {
         output::write_atomically(&artifact.path, &bytes)?;

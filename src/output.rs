@@ -6,6 +6,45 @@ use crate::diag::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
+/// Temporary files are `.livret-<pid>-XXXXXX.tmp`: the pid tells a later build whether the
+/// writer is still alive or was killed.
+const TEMP_PREFIX: &str = ".livret-";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Remove the temporary files that killed builds left in `dir` (those of live processes stay:
+/// two builds may share an output directory).
+pub fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(TEMP_PREFIX))
+            .filter(|n| n.ends_with(TEMP_SUFFIX))
+            .and_then(|n| n.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !process_is_alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn process_is_alive(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_is_alive(_pid: u32) -> bool {
+    // Without a cheap check, never remove what might be another build's file.
+    true
+}
+
 /// Write `bytes` to `path` atomically (temp file in the same directory, fsync, rename).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
@@ -14,8 +53,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut temp = tempfile::Builder::new()
-        .prefix(".livret-")
-        .suffix(".tmp")
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     temp.write_all(bytes)
@@ -43,6 +82,23 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("book.html")]);
+    }
+
+    #[test]
+    fn stale_temp_files_of_dead_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(".livret-4294967-abc123.tmp");
+        let alive = dir
+            .path()
+            .join(format!(".livret-{}-abc123.tmp", std::process::id()));
+        let unrelated = dir.path().join(".livret-notes.tmp");
+        for path in [&dead, &alive, &unrelated] {
+            std::fs::write(path, b"partial").unwrap();
+        }
+        remove_stale_temp_files(dir.path());
+        assert!(!dead.exists());
+        assert!(alive.exists(), "a live build's file stays");
+        assert!(unrelated.exists(), "not ours");
     }
 
     #[test]
