@@ -55,7 +55,12 @@ fn external(url: &str, text: &str) -> Inline {
 
 fn png_with_alpha() -> Vec<u8> {
     let img = image::RgbaImage::from_fn(300, 150, |x, y| {
-        image::Rgba([(x % 256) as u8, (y % 256) as u8, 120, if x < 150 { 255 } else { 60 }])
+        image::Rgba([
+            (x % 256) as u8,
+            (y % 256) as u8,
+            120,
+            if x < 150 { 255 } else { 60 },
+        ])
     });
     let mut out = std::io::Cursor::new(Vec::new());
     image::DynamicImage::ImageRgba8(img)
@@ -74,7 +79,9 @@ fn grey_png() -> Vec<u8> {
 }
 
 fn jpeg() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(400, 300, |x, y| image::Rgb([(x / 2) as u8, (y / 2) as u8, 200]));
+    let img = image::RgbImage::from_fn(400, 300, |x, y| {
+        image::Rgb([(x / 2) as u8, (y / 2) as u8, 200])
+    });
     let mut out = std::io::Cursor::new(Vec::new());
     image::DynamicImage::ImageRgb8(img)
         .write_to(&mut out, image::ImageFormat::Jpeg)
@@ -111,11 +118,34 @@ fn image_inline(alt: &str, asset: usize) -> Inline {
 
 fn lorem(n: usize) -> String {
     let words = [
-        "Les", "données", "publiques", "ouvertes", "permettent", "aux", "citoyens", "de",
-        "comprendre", "l’action", "administrative", "et", "d’en", "débattre", "librement", "grâce",
-        "à", "une", "information", "accessible", "réutilisable", "documentée", "gratuitement",
+        "Les",
+        "données",
+        "publiques",
+        "ouvertes",
+        "permettent",
+        "aux",
+        "citoyens",
+        "de",
+        "comprendre",
+        "l’action",
+        "administrative",
+        "et",
+        "d’en",
+        "débattre",
+        "librement",
+        "grâce",
+        "à",
+        "une",
+        "information",
+        "accessible",
+        "réutilisable",
+        "documentée",
+        "gratuitement",
     ];
-    (0..n).map(|k| words[k % words.len()]).collect::<Vec<_>>().join(" ")
+    (0..n)
+        .map(|k| words[k % words.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn chapter(id: &str, kind: ChapterKind, title: &str, blocks: Vec<Block>) -> Chapter {
@@ -146,7 +176,9 @@ fn rich_document() -> Document {
                 t(", et le site "),
                 external("https://www.data.gouv.fr/fr/", "data.gouv.fr"),
                 t(". Un mot immense\u{202f}: "),
-                t("anticonstitutionnellementanticonstitutionnellementanticonstitutionnellementanticonstitutionnellement"),
+                t(
+                    "anticonstitutionnellementanticonstitutionnellementanticonstitutionnellementanticonstitutionnellement",
+                ),
                 t(" puis une adresse "),
                 external(
                     "https://www.data.gouv.fr/fr/datasets/base-adresse-nationale/very/long/path/that/does/not/fit/on/one/line/at/all/index.html",
@@ -266,6 +298,12 @@ fn write(doc: &Document) -> (Vec<u8>, Diagnostics) {
     (bytes, diags)
 }
 
+/// The rich document, written once for the tests that only read it (a debug build is slow).
+fn rich() -> (Vec<u8>, Diagnostics) {
+    static RICH: std::sync::OnceLock<(Vec<u8>, Diagnostics)> = std::sync::OnceLock::new();
+    RICH.get_or_init(|| write(&rich_document())).clone()
+}
+
 fn out_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pdf");
     std::fs::create_dir_all(&dir).expect("tmp dir");
@@ -299,8 +337,8 @@ fn run(tool: &str, args: &[&str]) -> (bool, String, String) {
     )
 }
 
-fn pdftotext(path: &std::path::Path) -> Vec<String> {
-    let (ok, text, err) = run("pdftotext", &["-layout", path.to_str().expect("utf8 path"), "-"]);
+fn pdftotext(path: &std::path::Path, mode: &str) -> Vec<String> {
+    let (ok, text, err) = run("pdftotext", &[mode, path.to_str().expect("utf8 path"), "-"]);
     assert!(ok, "pdftotext failed: {err}");
     text.split('\u{c}').map(str::to_string).collect()
 }
@@ -310,11 +348,14 @@ fn qpdf_check_passes_without_warnings() {
     if !have("qpdf") {
         return;
     }
-    let (bytes, _) = write(&rich_document());
+    let (bytes, _) = rich();
     let path = save("rich.pdf", &bytes);
     let (ok, out, err) = run("qpdf", &["--check", path.to_str().expect("utf8")]);
     assert!(ok, "qpdf --check failed:\n{out}\n{err}");
-    assert!(!out.to_lowercase().contains("warning") && err.trim().is_empty(), "qpdf warnings:\n{out}\n{err}");
+    assert!(
+        !out.to_lowercase().contains("warning") && err.trim().is_empty(),
+        "qpdf warnings:\n{out}\n{err}"
+    );
 }
 
 #[test]
@@ -322,7 +363,7 @@ fn every_font_is_embedded() {
     if !have("pdffonts") {
         return;
     }
-    let (bytes, _) = write(&rich_document());
+    let (bytes, _) = rich();
     let path = save("fonts.pdf", &bytes);
     let (ok, out, err) = run("pdffonts", &[path.to_str().expect("utf8")]);
     assert!(ok, "{err}");
@@ -346,7 +387,10 @@ fn words(s: &str) -> Vec<String> {
 }
 
 fn normalise(text: &str) -> String {
-    text.replace("-\n", "").chars().filter(|c| !c.is_whitespace() && *c != '-').collect()
+    // Hyphens (added or not) and the code continuation mark are not words.
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '↪')
+        .collect()
 }
 
 fn paragraphs(blocks: &[Block], out: &mut Vec<String>) {
@@ -358,9 +402,10 @@ fn paragraphs(blocks: &[Block], out: &mut Vec<String>) {
             }
             Block::BlockQuote(b) | Block::Div { blocks: b, .. } => paragraphs(b, out),
             Block::CodeBlock { text, .. } => out.push(text.clone()),
-            Block::Table { head, rows, .. } => {
-                head.iter().chain(rows.iter().flatten()).for_each(|c| out.push(plain_text(c)))
-            }
+            Block::Table { head, rows, .. } => head
+                .iter()
+                .chain(rows.iter().flatten())
+                .for_each(|c| out.push(plain_text(c))),
             Block::Heading { content, .. } => out.push(plain_text(content)),
             Block::ThematicBreak | Block::Toc => {}
         }
@@ -373,11 +418,12 @@ fn no_word_is_lost_and_chapters_come_in_order() {
         return;
     }
     let doc = rich_document();
-    let (bytes, diags) = write(&doc);
+    let (bytes, diags) = rich();
     let path = save("words.pdf", &bytes);
-    let pages = pdftotext(&path);
-    let all = pages.join("\n");
-    let text = normalise(&all);
+    let pages = pdftotext(&path, "-layout");
+    // Content-stream order keeps table cells and wrapped words together.
+    let raw = pdftotext(&path, "-raw");
+    let text = normalise(&raw.join("\n"));
     let mut paras = Vec::new();
     for chapter in &doc.chapters {
         paragraphs(&chapter.blocks, &mut paras);
@@ -385,26 +431,50 @@ fn no_word_is_lost_and_chapters_come_in_order() {
     for p in paras {
         for word in words(&p) {
             // The emoji is replaced by a fallback glyph (and a warning).
-            let word = word.replace('😀', "\u{fffd}").replace(['\u{a0}', '\u{202f}'], "");
-            assert!(text.contains(&word), "word {word:?} missing from the PDF text");
+            let word = word
+                .replace('😀', "\u{fffd}")
+                .replace(['\u{a0}', '\u{202f}'], "");
+            assert!(
+                text.contains(&word),
+                "word {word:?} missing from the PDF text"
+            );
         }
     }
     // Chapter titles in order, after the contents pages.
-    let mut from = pages.iter().position(|p| p.contains("Bienvenue")).expect("intro page");
+    let mut from = pages
+        .iter()
+        .position(|p| p.contains("Bienvenue"))
+        .expect("intro page");
     for chapter in &doc.chapters {
-        let found = pages[from..].iter().position(|p| p.contains(&chapter.title));
+        let found = pages[from..]
+            .iter()
+            .position(|p| p.contains(&chapter.title));
         let found = found.unwrap_or_else(|| panic!("chapter {} not found in order", chapter.title));
         from += found;
     }
-    let emoji: Vec<_> = diags.items().iter().filter(|d| d.message.contains("U+1F600")).collect();
-    assert_eq!(emoji.len(), 1, "one warning for the emoji: {:?}", diags.items());
-    assert!(diags.items().iter().any(|d| d.message.contains("schema.svg")));
+    let emoji: Vec<_> = diags
+        .items()
+        .iter()
+        .filter(|d| d.message.contains("U+1F600"))
+        .collect();
+    assert_eq!(
+        emoji.len(),
+        1,
+        "one warning for the emoji: {:?}",
+        diags.items()
+    );
+    assert!(
+        diags
+            .items()
+            .iter()
+            .any(|d| d.message.contains("schema.svg"))
+    );
 }
 
 #[test]
 fn same_input_same_bytes() {
     let doc = rich_document();
-    let (a, _) = write(&doc);
+    let (a, _) = rich();
     let (b, _) = write(&doc);
     assert!(a == b, "two writes differ");
     assert!(a.starts_with(b"%PDF-1.7"));
@@ -417,7 +487,10 @@ fn load(bytes: &[u8]) -> lopdf::Document {
 fn text_of(o: &lopdf::Object) -> String {
     match o {
         lopdf::Object::String(b, _) if b.starts_with(&[0xFE, 0xFF]) => {
-            let units: Vec<u16> = b[2..].chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
+            let units: Vec<u16> = b[2..]
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                .collect();
             String::from_utf16_lossy(&units)
         }
         lopdf::Object::String(b, _) => String::from_utf8_lossy(b).into_owned(),
@@ -427,22 +500,38 @@ fn text_of(o: &lopdf::Object) -> String {
 
 #[test]
 fn metadata_language_and_compression() {
-    let (bytes, _) = write(&rich_document());
+    let (bytes, _) = rich();
     let pdf = load(&bytes);
-    let info_id = pdf.trailer.get(b"Info").and_then(|o| o.as_reference()).expect("Info");
+    let info_id = pdf
+        .trailer
+        .get(b"Info")
+        .and_then(|o| o.as_reference())
+        .expect("Info");
     let info = pdf.get_dictionary(info_id).expect("Info dict");
-    assert_eq!(text_of(info.get(b"Title").expect("Title")), "Découvrir l’OpenData");
+    assert_eq!(
+        text_of(info.get(b"Title").expect("Title")),
+        "Découvrir l’OpenData"
+    );
     assert_eq!(text_of(info.get(b"Author").expect("Author")), "Etalab");
     assert!(text_of(info.get(b"Subject").expect("Subject")).starts_with("Tout savoir"));
-    assert_eq!(text_of(info.get(b"Creator").expect("Creator")), "livret 0.1.0");
+    assert_eq!(
+        text_of(info.get(b"Creator").expect("Creator")),
+        "livret 0.1.0"
+    );
     assert!(info.get(b"Producer").is_ok());
-    assert_eq!(text_of(info.get(b"CreationDate").expect("date")), "D:20240501000000Z");
+    assert_eq!(
+        text_of(info.get(b"CreationDate").expect("date")),
+        "D:20240501000000Z"
+    );
     let catalog = pdf.catalog().expect("catalog");
     assert_eq!(text_of(catalog.get(b"Lang").expect("Lang")), "fr");
     assert!(pdf.trailer.get(b"ID").is_ok());
     for (id, object) in &pdf.objects {
         if let lopdf::Object::Stream(s) = object {
-            assert!(s.dict.get(b"Filter").is_ok(), "stream {id:?} is not compressed");
+            assert!(
+                s.dict.get(b"Filter").is_ok(),
+                "stream {id:?} is not compressed"
+            );
         }
     }
     // The JPEG is embedded as DCT, not re-encoded.
@@ -453,14 +542,19 @@ fn metadata_language_and_compression() {
 }
 
 fn page_index(pdf: &lopdf::Document) -> BTreeMap<lopdf::ObjectId, usize> {
-    pdf.get_pages().into_iter().map(|(n, id)| (id, n as usize)).collect()
+    pdf.get_pages()
+        .into_iter()
+        .map(|(n, id)| (id, n as usize))
+        .collect()
 }
 
 fn count_ir_links(blocks: &[Block], uri: &mut usize, goto: &mut usize, notes: &mut usize) {
     fn inl(inlines: &[Inline], uri: &mut usize, goto: &mut usize, notes: &mut usize) {
         for i in inlines {
             match i {
-                Inline::Link { target, content, .. } => {
+                Inline::Link {
+                    target, content, ..
+                } => {
                     match target {
                         LinkTarget::External(_) => *uri += 1,
                         LinkTarget::Internal { .. } => *goto += 1,
@@ -468,7 +562,12 @@ fn count_ir_links(blocks: &[Block], uri: &mut usize, goto: &mut usize, notes: &m
                     }
                     inl(content, uri, goto, notes);
                 }
-                Inline::Emph(c) | Inline::Strong(c) | Inline::Strikeout(c) | Inline::Superscript(c) | Inline::Subscript(c) | Inline::Span { content: c, .. } => inl(c, uri, goto, notes),
+                Inline::Emph(c)
+                | Inline::Strong(c)
+                | Inline::Strikeout(c)
+                | Inline::Superscript(c)
+                | Inline::Subscript(c)
+                | Inline::Span { content: c, .. } => inl(c, uri, goto, notes),
                 Inline::Note(b) => {
                     *notes += 1;
                     count_ir_links(b, uri, goto, notes)
@@ -479,10 +578,19 @@ fn count_ir_links(blocks: &[Block], uri: &mut usize, goto: &mut usize, notes: &m
     }
     for block in blocks {
         match block {
-            Block::Para(i) | Block::Plain(i) | Block::Heading { content: i, .. } => inl(i, uri, goto, notes),
-            Block::BulletList(items) | Block::OrderedList { items, .. } => items.iter().for_each(|b| count_ir_links(b, uri, goto, notes)),
-            Block::BlockQuote(b) | Block::Div { blocks: b, .. } => count_ir_links(b, uri, goto, notes),
-            Block::Table { head, rows, .. } => head.iter().chain(rows.iter().flatten()).for_each(|c| inl(c, uri, goto, notes)),
+            Block::Para(i) | Block::Plain(i) | Block::Heading { content: i, .. } => {
+                inl(i, uri, goto, notes)
+            }
+            Block::BulletList(items) | Block::OrderedList { items, .. } => items
+                .iter()
+                .for_each(|b| count_ir_links(b, uri, goto, notes)),
+            Block::BlockQuote(b) | Block::Div { blocks: b, .. } => {
+                count_ir_links(b, uri, goto, notes)
+            }
+            Block::Table { head, rows, .. } => head
+                .iter()
+                .chain(rows.iter().flatten())
+                .for_each(|c| inl(c, uri, goto, notes)),
             _ => {}
         }
     }
@@ -494,15 +602,43 @@ fn outline_links_and_contents_point_at_the_right_pages() {
         return;
     }
     let doc = rich_document();
-    let (bytes, _) = write(&doc);
+    let (bytes, _) = rich();
     let path = save("links.pdf", &bytes);
-    let pages = pdftotext(&path);
+    let pages = pdftotext(&path, "-layout");
     let pdf = load(&bytes);
     let index = page_index(&pdf);
 
+    // Running header and footer on every page but the title page.
+    let total = pdf.get_pages().len();
+    let squeezed = |p: &str| p.replace(' ', "");
+    assert!(!squeezed(&pages[0]).contains(&format!("1/{total}")));
+    for (i, page) in pages.iter().enumerate().take(total).skip(1) {
+        assert!(
+            squeezed(page).contains(&format!("{}/{total}", i + 1)),
+            "footer on page {}",
+            i + 1
+        );
+        assert!(
+            page.contains("Découvrir l’OpenData ·"),
+            "header on page {}",
+            i + 1
+        );
+    }
+    assert!(
+        pages.iter().any(|p| p.contains("↪")),
+        "long code line continued"
+    );
+
     // Outline: one entry per chapter, its `##` sections under it.
     let catalog = pdf.catalog().expect("catalog");
-    let outlines = pdf.get_dictionary(catalog.get(b"Outlines").and_then(|o| o.as_reference()).expect("Outlines")).expect("dict");
+    let outlines = pdf
+        .get_dictionary(
+            catalog
+                .get(b"Outlines")
+                .and_then(|o| o.as_reference())
+                .expect("Outlines"),
+        )
+        .expect("dict");
     let mut entry = outlines.get(b"First").and_then(|o| o.as_reference()).ok();
     let mut titles = Vec::new();
     while let Some(id) = entry {
@@ -525,7 +661,9 @@ fn outline_links_and_contents_point_at_the_right_pages() {
                 .blocks
                 .iter()
                 .filter_map(|b| match b {
-                    Block::Heading { level: 2, content, .. } => Some(plain_text(content)),
+                    Block::Heading {
+                        level: 2, content, ..
+                    } => Some(plain_text(content)),
                     _ => None,
                 })
                 .collect();
@@ -559,16 +697,41 @@ fn outline_links_and_contents_point_at_the_right_pages() {
     assert_eq!(gotos.len(), goto + 2 * notes + toc_lines);
 
     // A GoTo lands on the page where its target heading is; TOC numbers are chapter pages.
-    let page_with = |needle: &str| pages.iter().rposition(|p| p.contains(needle)).map(|i| i + 1);
+    let page_with = |needle: &str| {
+        pages
+            .iter()
+            .rposition(|p| p.contains(needle))
+            .map(|i| i + 1)
+    };
     let table_page = page_with("Un tableau").expect("table heading");
-    let dev_page = pages.iter().position(|p| p.contains("L’API")).map(|i| i + 1).expect("dev");
+    let dev_page = pages
+        .iter()
+        .position(|p| p.contains("L’API"))
+        .map(|i| i + 1)
+        .expect("dev");
     let from_dev: Vec<_> = gotos.iter().filter(|(from, _)| *from == dev_page).collect();
-    assert!(from_dev.iter().any(|(_, to)| *to == table_page), "GoTo to the table heading: {from_dev:?}, table on {table_page}");
+    assert!(
+        from_dev.iter().any(|(_, to)| *to == table_page),
+        "GoTo to the table heading: {from_dev:?}, table on {table_page}"
+    );
     let toc = &pages[1];
     for c in &doc.chapters {
-        let start = pages.iter().enumerate().skip(2).find(|(_, p)| p.contains(&c.title)).map(|(i, _)| i + 1).expect("chapter page");
-        let line = toc.lines().find(|l| l.contains(&c.title)).unwrap_or_else(|| panic!("{} not in contents:\n{toc}", c.title));
-        let number: usize = line.split_whitespace().last().and_then(|n| n.parse().ok()).expect("page number");
+        let start = pages
+            .iter()
+            .enumerate()
+            .skip(2)
+            .find(|(_, p)| p.contains(&c.title))
+            .map(|(i, _)| i + 1)
+            .expect("chapter page");
+        let line = toc
+            .lines()
+            .find(|l| l.contains(&c.title))
+            .unwrap_or_else(|| panic!("{} not in contents:\n{toc}", c.title));
+        let number: usize = line
+            .split_whitespace()
+            .last()
+            .and_then(|n| n.parse().ok())
+            .expect("page number");
         assert_eq!(number, start, "contents line {line:?}");
     }
 }
@@ -585,7 +748,13 @@ fn letter_size_and_split_handout_title() {
     let (bytes, _) = write(&doc);
     let pdf = load(&bytes);
     let first = *pdf.get_pages().get(&1).expect("page 1");
-    let media = pdf.get_dictionary(first).expect("page").get(b"MediaBox").and_then(|m| m.as_array()).expect("MediaBox").clone();
+    let media = pdf
+        .get_dictionary(first)
+        .expect("page")
+        .get(b"MediaBox")
+        .and_then(|m| m.as_array())
+        .expect("MediaBox")
+        .clone();
     let width = match &media[2] {
         lopdf::Object::Real(r) => f64::from(*r),
         lopdf::Object::Integer(i) => *i as f64,
@@ -593,7 +762,11 @@ fn letter_size_and_split_handout_title() {
     };
     assert!((width - 612.0).abs() < 1.0, "Letter width {width}");
     let path = save("letter.pdf", &bytes);
-    let pages = pdftotext(&path);
-    assert!(pages[0].contains("Parcours") && pages[0].contains("En tant que citoyen"), "{}", pages[0]);
+    let pages = pdftotext(&path, "-layout");
+    assert!(
+        pages[0].contains("Parcours") && pages[0].contains("En tant que citoyen"),
+        "{}",
+        pages[0]
+    );
     assert!(pages[0].contains("Découvrir l’OpenData"));
 }

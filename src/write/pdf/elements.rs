@@ -360,17 +360,24 @@ impl Para {
         word.pieces.iter().map(|p| p.text.as_str()).collect()
     }
 
-    /// The longest head (at a permitted break) that fits in `avail`.
-    fn split_to_fit(&self, ctx: &Context, word: &Word, avail: f64) -> Option<(Word, Word)> {
+    /// The longest head (at a permitted break) that fits in `avail`; whether it ends in an added
+    /// hyphen.
+    fn split_to_fit(
+        &self,
+        ctx: &Context,
+        word: &Word,
+        avail: f64,
+        allow_hyphen: bool,
+    ) -> Option<(Word, Word, bool)> {
         let text_len = Self::text_of(word).len();
         let mut best = None;
         for (at, hyphen) in self.break_points(word) {
-            if at == 0 || at >= text_len {
+            if at == 0 || at >= text_len || (hyphen && !allow_hyphen) {
                 continue;
             }
             let (head, tail) = Self::split_at(word, at, hyphen);
             if self.word_width(ctx, &head) <= avail + EPS {
-                best = Some((head, tail));
+                best = Some((head, tail, hyphen));
             } else {
                 break;
             }
@@ -424,6 +431,8 @@ impl Para {
         let mut cur: Vec<(Word, f64)> = Vec::new();
         let mut x = 0.0;
         let mut prev_space = 0.0;
+        // Typographers allow at most two hyphenated lines in a row.
+        let mut hyphenated_lines = 0;
         while let Some(word) = queue.pop_front() {
             if word.hard_break {
                 lines.push(self.finish_line(ctx, std::mem::take(&mut cur), width, true));
@@ -439,7 +448,10 @@ impl Para {
                 continue;
             }
             let avail = width - x - space;
-            if let Some((head, tail)) = self.split_to_fit(ctx, &word, avail) {
+            if let Some((head, tail, hyphen)) =
+                self.split_to_fit(ctx, &word, avail, hyphenated_lines < 2)
+            {
+                hyphenated_lines = if hyphen { hyphenated_lines + 1 } else { 0 };
                 cur.push((head, x + space));
                 lines.push(self.finish_line(ctx, std::mem::take(&mut cur), width, false));
                 x = 0.0;
@@ -447,6 +459,7 @@ impl Para {
                 continue;
             }
             if !cur.is_empty() {
+                hyphenated_lines = 0;
                 lines.push(self.finish_line(ctx, std::mem::take(&mut cur), width, false));
                 x = 0.0;
                 queue.push_front(word);

@@ -72,3 +72,45 @@ pub fn family_has_glyph(cache: &FontCache, family: &FontFamily<Font>, c: char) -
     .into_iter()
     .all(|f| has_glyph(cache, f, c))
 }
+
+/// The embedded bytes of face `index` (genpdf's registration order, see `FACE_NAMES`).
+pub fn face_bytes(index: usize) -> Option<&'static [u8]> {
+    match index {
+        0 => Some(SERIF_REGULAR),
+        1 => Some(SERIF_BOLD),
+        2 => Some(SERIF_ITALIC),
+        3 => Some(SERIF_BOLD_ITALIC),
+        4..=7 => Some(MONO),
+        _ => None,
+    }
+}
+
+/// For each glyph of `glyphs`, the character it stands for (the lowest code point when several
+/// share it: a space rather than a no-break space, `-` rather than a soft hyphen).
+pub fn glyph_chars(
+    face: &[u8],
+    glyphs: &std::collections::BTreeSet<u16>,
+) -> std::collections::BTreeMap<u16, char> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(face) = ttf_parser::Face::parse(face, 0) else {
+        return out;
+    };
+    let Some(cmap) = face.tables().cmap else {
+        return out;
+    };
+    for subtable in cmap.subtables {
+        if !subtable.is_unicode() {
+            continue;
+        }
+        subtable.codepoints(|cp| {
+            if let (Some(g), Some(c)) = (subtable.glyph_index(cp), char::from_u32(cp))
+                && glyphs.contains(&g.0)
+            {
+                out.entry(g.0)
+                    .and_modify(|old: &mut char| *old = (*old).min(c))
+                    .or_insert(c);
+            }
+        });
+    }
+    out
+}

@@ -53,6 +53,10 @@ impl Hyphenation {
             }
             None => (start, core),
         };
+        // Acronyms and names in camel case (GeoJSON, OpenData) are not French words.
+        if word.chars().skip(1).any(char::is_uppercase) {
+            return Vec::new();
+        }
         let lower = word.to_lowercase();
         if lower.len() != word.len() || word.chars().count() < MIN_WORD {
             return Vec::new();
@@ -99,6 +103,7 @@ mod tests {
         let first_word = "l’".len();
         assert!(breaks.iter().all(|&b| b > first_word && b < text.len() - 1));
         assert!(h.breaks("data").is_empty());
+        assert!(h.breaks("GeoJSON").is_empty());
         assert!(h.breaks("https://example.org/abcdefgh").is_empty());
         assert!(Hyphenation::for_language("en").is_none());
     }

@@ -162,6 +162,8 @@ impl PageDecorator for Pages {
         let idx = self.page;
         self.page += 1;
         let (t, r, b, l) = MARGINS;
+        let page = area.clone();
+        let page_height = val(page.size().height);
         area.add_margins(Margins::trbl(mm(t), mm(r), mm(b), mm(l)));
         self.rec.borrow_mut().page = idx;
         self.rec.borrow_mut().body_height = val(area.size().height);
@@ -200,12 +202,12 @@ impl PageDecorator for Pages {
         };
         let plain = style_of(&self.fams, &RunStyle::body(8));
         let fw = val(plain.str_width(&ctx.font_cache, &footer));
-        let bottom = val(area.size().height);
+        // Printed on the whole page: genpdf refuses text below the body area.
         super::elements::print_at(
             ctx,
-            &area,
-            (width - fw) / 2.0,
-            bottom + 12.0,
+            &page,
+            l + (width - fw) / 2.0,
+            page_height - b + 12.0,
             plain,
             &footer,
         )?;
@@ -766,15 +768,18 @@ impl<'a> Builder<'a> {
         if columns == 0 {
             return;
         }
-        // Column weights from content: long words need room, long text wants more.
-        let mut weights = vec![1usize; columns];
-        for (c, weight) in weights.iter_mut().enumerate() {
+        // Column widths from content: every column gets room for its longest word, the rest
+        // of the width goes to the columns with the most text.
+        let char_w = f64::from(SMALL) * PT * 0.6;
+        let pad = 3.5;
+        let mut minimum = vec![0.0; columns];
+        let mut desired = vec![0.0; columns];
+        for c in 0..columns {
             let cells = std::iter::once(head)
                 .chain(rows.iter().map(Vec::as_slice))
                 .filter_map(|r| r.get(c));
             let mut longest_word = 1;
-            let mut total = 0;
-            let mut count = 0;
+            let mut longest_cell = 1;
             for cell in cells {
                 let text = plain_text(cell);
                 longest_word = longest_word.max(
@@ -783,12 +788,30 @@ impl<'a> Builder<'a> {
                         .max()
                         .unwrap_or(0),
                 );
-                total += text.chars().count();
-                count += 1;
+                longest_cell = longest_cell.max(text.chars().count());
             }
-            let average = total / count.max(1);
-            *weight = longest_word.min(24).max(average.min(60)) + 3;
+            minimum[c] = longest_word.min(30) as f64 * char_w + pad;
+            desired[c] = (longest_cell as f64 * char_w + pad).max(minimum[c]);
         }
+        let total_min: f64 = minimum.iter().sum();
+        let total_desired: f64 = desired.iter().sum();
+        let widths: Vec<f64> = if total_desired <= self.width {
+            desired.clone()
+        } else if total_min >= self.width {
+            minimum.clone()
+        } else {
+            let spare = self.width - total_min;
+            let wanted = total_desired - total_min;
+            minimum
+                .iter()
+                .zip(&desired)
+                .map(|(m, d)| m + spare * (d - m) / wanted)
+                .collect()
+        };
+        let weights: Vec<usize> = widths
+            .iter()
+            .map(|w| (w * 10.0).round().max(1.0) as usize)
+            .collect();
         let mut table = TableLayout::new(weights);
         table.set_cell_decorator(Grid {
             rec: self.rec.clone(),

@@ -3,7 +3,7 @@
 //! streams merged; every stream compressed; a deterministic `/ID`.
 
 use super::elements::{Dest, Event, Mark, PT};
-use super::fonts::FACE_NAMES;
+use super::fonts::{FACE_NAMES, face_bytes, glyph_chars};
 use super::layout::OutlineEntry;
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Asset, Document, ImageFormat};
@@ -11,7 +11,7 @@ use crate::write::WriteContext;
 use lopdf::content::{Content, Operation};
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 fn err(message: impl Into<String>) -> Error {
     Error::Write {
@@ -239,10 +239,12 @@ pub fn finish(input: PostInput<'_>, diags: &mut Diagnostics) -> Result<Vec<u8>> 
     }
     let mut placed: Vec<(usize, Placed)> = Vec::new();
     let mut contents: Vec<Vec<Operation>> = Vec::new();
+    let mut used_glyphs: BTreeMap<Vec<u8>, BTreeSet<u16>> = BTreeMap::new();
     for (idx, page_id) in pages.iter().enumerate() {
         let raw = pdf.get_page_content(*page_id);
         let content = Content::decode(&raw).map_err(|e| err(format!("page {}: {e}", idx + 1)))?;
         let (ops, points) = strip_markers(content.operations);
+        collect_glyphs(&ops, &mut used_glyphs);
         let events = by_page.remove(&idx).unwrap_or_default();
         if events.len() != points.len() {
             return Err(err(format!(
@@ -538,7 +540,10 @@ pub fn finish(input: PostInput<'_>, diags: &mut Diagnostics) -> Result<Vec<u8>> 
     let info_id = pdf.add_object(info);
     pdf.trailer.set("Info", Object::Reference(info_id));
 
-    // 8. Fonts: real names instead of F0…F7.
+    // 8. Fonts: text extraction maps for the glyphs used, real names instead of F0…F7.
+    if let Some(&first_page) = pages.first() {
+        write_to_unicode(&mut pdf, first_page, &used_glyphs);
+    }
     name_fonts(&mut pdf);
 
     // 9. Merge identical streams (the mono face is embedded once per style by genpdf).
@@ -675,4 +680,107 @@ fn merge_duplicate_streams(pdf: &mut lopdf::Document) {
             *r = *new;
         }
     });
+}
+
+/// Glyph ids shown per font resource name (genpdf writes two-byte Identity-H codes with `TJ`).
+fn collect_glyphs(ops: &[Operation], used: &mut BTreeMap<Vec<u8>, BTreeSet<u16>>) {
+    let mut font: Vec<u8> = Vec::new();
+    let mut add = |font: &[u8], bytes: &[u8]| {
+        let set = used.entry(font.to_vec()).or_default();
+        for pair in bytes.chunks_exact(2) {
+            set.insert(u16::from_be_bytes([pair[0], pair[1]]));
+        }
+    };
+    for op in ops {
+        match op.operator.as_str() {
+            "Tf" => {
+                if let Some(Object::Name(name)) = op.operands.first() {
+                    font = name.clone();
+                }
+            }
+            "Tj" | "'" | "\"" => {
+                if let Some(Object::String(bytes, _)) = op.operands.last() {
+                    add(&font, bytes);
+                }
+            }
+            "TJ" => {
+                if let Some(Object::Array(items)) = op.operands.first() {
+                    for item in items {
+                        if let Object::String(bytes, _) = item {
+                            add(&font, bytes);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn hex_utf16(c: char) -> String {
+    let mut buf = [0u16; 2];
+    c.encode_utf16(&mut buf)
+        .iter()
+        .map(|u| format!("{u:04X}"))
+        .collect()
+}
+
+/// Replaces printpdf's ToUnicode maps (every glyph, last code point wins: spaces came out as
+/// no-break spaces) with maps of the glyphs used, each to its lowest code point.
+fn write_to_unicode(
+    pdf: &mut lopdf::Document,
+    page: ObjectId,
+    used: &BTreeMap<Vec<u8>, BTreeSet<u16>>,
+) {
+    let Ok((resources, _)) = pdf.get_page_resources(page) else {
+        return;
+    };
+    let fonts_obj = match resources.and_then(|r| r.get(b"Font").ok()) {
+        Some(Object::Reference(id)) => pdf.get_dictionary(*id).ok().cloned(),
+        Some(Object::Dictionary(d)) => Some(d.clone()),
+        _ => None,
+    };
+    let Some(fonts) = fonts_obj else { return };
+    for (name, font_ref) in fonts.iter() {
+        let Ok(font_id) = font_ref.as_reference() else {
+            continue;
+        };
+        let Ok(font) = pdf.get_dictionary(font_id) else {
+            continue;
+        };
+        let index = match font.get(b"BaseFont") {
+            Ok(Object::Name(n)) => n
+                .strip_prefix(b"F")
+                .and_then(|n| std::str::from_utf8(n).ok())
+                .and_then(|n| n.parse::<usize>().ok()),
+            _ => None,
+        };
+        let (Some(face), Ok(Object::Reference(map_id))) =
+            (index.and_then(face_bytes), font.get(b"ToUnicode"))
+        else {
+            continue;
+        };
+        let map_id = *map_id;
+        let glyphs = used.get(name).cloned().unwrap_or_default();
+        let chars = glyph_chars(face, &glyphs);
+        let mut cmap = String::from(
+            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+             /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+             /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
+             1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
+        );
+        let entries: Vec<(u16, char)> = chars.into_iter().collect();
+        for block in entries.chunks(100) {
+            cmap.push_str(&format!("{} beginbfchar\n", block.len()));
+            for (g, c) in block {
+                cmap.push_str(&format!("<{g:04X}> <{}>\n", hex_utf16(*c)));
+            }
+            cmap.push_str("endbfchar\n");
+        }
+        cmap.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+        pdf.objects.insert(
+            map_id,
+            Object::Stream(Stream::new(Dictionary::new(), cmap.into_bytes())),
+        );
+    }
 }
