@@ -35,9 +35,8 @@ impl Hyphenation {
         };
         let end = text
             .char_indices()
-            .filter(|(_, c)| c.is_alphabetic())
+            .rfind(|(_, c)| c.is_alphabetic())
             .map(|(i, c)| i + c.len_utf8())
-            .last()
             .unwrap_or(start);
         let core = &text[start..end];
         if !core.chars().all(is_letter)

@@ -62,6 +62,9 @@ fn number(o: &Object) -> Option<f64> {
     }
 }
 
+/// A link's destination and its rectangles on one page (x0, y0, x1, y1 in points).
+type LinkPieces = (Dest, Vec<[f64; 4]>);
+
 /// Where a marked event landed, in PDF points (origin bottom-left).
 #[derive(Debug, Clone)]
 struct Placed {
@@ -390,7 +393,7 @@ pub fn finish(input: PostInput<'_>, diags: &mut Diagnostics) -> Result<Vec<u8>> 
 
     // 4. Link annotations: one per link and page, its line pieces as QuadPoints.
     let goto = |anchor: &str| anchors.get(anchor).copied();
-    let mut links: BTreeMap<(usize, usize), (Dest, Vec<[f64; 4]>)> = BTreeMap::new();
+    let mut links: BTreeMap<(usize, usize), LinkPieces> = BTreeMap::new();
     for (page, p) in &placed {
         if let Mark::Link { id, dest } = &p.event.mark {
             let rect = [
@@ -634,14 +637,14 @@ fn name_fonts(pdf: &mut lopdf::Document) {
             continue;
         };
         if let Some(real_name) = FACE_NAMES.get(index) {
-            dict.set(key, Object::Name(real_name.as_bytes().to_vec()));
+            dict.set(key, Object::Name(subset_name(real_name)));
         }
         if let Ok(Object::Array(descendants)) = dict.get_mut(b"DescendantFonts") {
             for d in descendants.iter_mut() {
                 if let Object::Dictionary(d) = d
                     && let Some(real_name) = FACE_NAMES.get(index)
                 {
-                    d.set("BaseFont", Object::Name(real_name.as_bytes().to_vec()));
+                    d.set("BaseFont", Object::Name(subset_name(real_name)));
                 }
             }
         }
@@ -732,15 +735,35 @@ fn write_to_unicode(
     page: ObjectId,
     used: &BTreeMap<Vec<u8>, BTreeSet<u16>>,
 ) {
-    let Ok((resources, _)) = pdf.get_page_resources(page) else {
+    let Ok((direct, indirect)) = pdf.get_page_resources(page) else {
         return;
     };
-    let fonts_obj = match resources.and_then(|r| r.get(b"Font").ok()) {
+    let resources = direct.cloned().or_else(|| {
+        indirect
+            .first()
+            .and_then(|id| pdf.get_dictionary(*id).ok().cloned())
+    });
+    let fonts_obj = match resources.as_ref().and_then(|r| r.get(b"Font").ok()) {
         Some(Object::Reference(id)) => pdf.get_dictionary(*id).ok().cloned(),
         Some(Object::Dictionary(d)) => Some(d.clone()),
         _ => None,
     };
     let Some(fonts) = fonts_obj else { return };
+    // Glyphs per face: genpdf embeds the mono face once per style; equal subsets merge later.
+    let mut per_face: BTreeMap<&str, BTreeSet<u16>> = BTreeMap::new();
+    for (name, font_ref) in fonts.iter() {
+        let index = font_ref
+            .as_reference()
+            .ok()
+            .and_then(|id| pdf.get_dictionary(id).ok())
+            .and_then(font_index);
+        if let Some(face) = index.and_then(|i| FACE_NAMES.get(i)) {
+            per_face
+                .entry(face)
+                .or_default()
+                .extend(used.get(name).into_iter().flatten());
+        }
+    }
     for (name, font_ref) in fonts.iter() {
         let Ok(font_id) = font_ref.as_reference() else {
             continue;
@@ -748,13 +771,8 @@ fn write_to_unicode(
         let Ok(font) = pdf.get_dictionary(font_id) else {
             continue;
         };
-        let index = match font.get(b"BaseFont") {
-            Ok(Object::Name(n)) => n
-                .strip_prefix(b"F")
-                .and_then(|n| std::str::from_utf8(n).ok())
-                .and_then(|n| n.parse::<usize>().ok()),
-            _ => None,
-        };
+        let index = font_index(font);
+        let file_id = font_file(pdf, font);
         let (Some(face), Ok(Object::Reference(map_id))) =
             (index.and_then(face_bytes), font.get(b"ToUnicode"))
         else {
@@ -782,5 +800,109 @@ fn write_to_unicode(
             map_id,
             Object::Stream(Stream::new(Dictionary::new(), cmap.into_bytes())),
         );
+        // Subset: outlines of unused glyphs dropped, glyph ids unchanged (genpdf's codes stay valid).
+        let face_glyphs = index
+            .and_then(|i| FACE_NAMES.get(i))
+            .and_then(|f| per_face.get(f))
+            .cloned()
+            .unwrap_or_default();
+        let mut keep: Vec<u16> = face_glyphs.into_iter().collect();
+        keep.insert(0, 0);
+        if let Some(file_id) = file_id
+            && let Ok(small) = subsetter::subset(face, 0, subsetter::Profile::pdf(&keep))
+        {
+            let mut dict = Dictionary::new();
+            dict.set("Length1", Object::Integer(small.len() as i64));
+            pdf.objects
+                .insert(file_id, Object::Stream(Stream::new(dict, small)));
+        }
+    }
+}
+
+/// The face index of a genpdf font (its BaseFont is `F<index>` before `name_fonts`).
+fn font_index(font: &Dictionary) -> Option<usize> {
+    match font.get(b"BaseFont") {
+        Ok(Object::Name(n)) => n
+            .strip_prefix(b"F")
+            .and_then(|n| std::str::from_utf8(n).ok())
+            .and_then(|n| n.parse::<usize>().ok()),
+        _ => None,
+    }
+}
+
+/// The FontFile2 stream of a Type0 font.
+fn font_file(pdf: &lopdf::Document, font: &Dictionary) -> Option<ObjectId> {
+    let descendants = font.get(b"DescendantFonts").ok()?;
+    let first = match descendants {
+        Object::Array(a) => a.first()?.clone(),
+        Object::Reference(r) => pdf.get_object(*r).ok()?.as_array().ok()?.first()?.clone(),
+        _ => return None,
+    };
+    let cid = match first {
+        Object::Dictionary(d) => d,
+        Object::Reference(r) => pdf.get_dictionary(r).ok()?.clone(),
+        _ => return None,
+    };
+    let descriptor = pdf
+        .get_dictionary(cid.get(b"FontDescriptor").ok()?.as_reference().ok()?)
+        .ok()?;
+    descriptor.get(b"FontFile2").ok()?.as_reference().ok()
+}
+
+/// A subset font's name: a six-letter tag from the face name (stable across builds), `+`, name.
+fn subset_name(face: &str) -> Vec<u8> {
+    let digest = Sha256::digest(face.as_bytes());
+    let mut name: Vec<u8> = digest.iter().take(6).map(|b| b'A' + b % 26).collect();
+    name.push(b'+');
+    name.extend_from_slice(face.as_bytes());
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subsetting_keeps_glyph_ids_and_shrinks_the_face() {
+        let face = face_bytes(0).expect("serif");
+        let parsed = ttf_parser::Face::parse(face, 0).expect("parse");
+        let a = parsed.glyph_index('a').expect("a").0;
+        let small = subsetter::subset(face, 0, subsetter::Profile::pdf(&[0, a]));
+        let small = small.expect("subset");
+        assert!(
+            small.len() < face.len() / 4,
+            "{} of {}",
+            small.len(),
+            face.len()
+        );
+        let reparsed = ttf_parser::Face::parse(&small, 0).expect("subset parses");
+        assert!(
+            reparsed
+                .outline_glyph(ttf_parser::GlyphId(a), &mut NoOutline)
+                .is_some()
+        );
+    }
+
+    struct NoOutline;
+    impl ttf_parser::OutlineBuilder for NoOutline {
+        fn move_to(&mut self, _: f32, _: f32) {}
+        fn line_to(&mut self, _: f32, _: f32) {}
+        fn quad_to(&mut self, _: f32, _: f32, _: f32, _: f32) {}
+        fn curve_to(&mut self, _: f32, _: f32, _: f32, _: f32, _: f32, _: f32) {}
+        fn close(&mut self) {}
+    }
+
+    #[test]
+    fn text_strings_and_dates() {
+        assert_eq!(
+            text_string("abc"),
+            Object::String(b"abc".to_vec(), StringFormat::Literal)
+        );
+        let Object::String(bytes, _) = text_string("é") else {
+            panic!("string")
+        };
+        assert_eq!(bytes, vec![0xFE, 0xFF, 0x00, 0xE9]);
+        assert_eq!(pdf_date(1_714_521_600), "D:20240501000000Z");
+        assert_eq!(pdf_date(0), "D:19700101000000Z");
     }
 }
