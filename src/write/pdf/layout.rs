@@ -790,7 +790,8 @@ impl<'a> Builder<'a> {
                 );
                 longest_cell = longest_cell.max(text.chars().count());
             }
-            minimum[c] = longest_word.min(30) as f64 * char_w + pad;
+            // Capitals and bold are wider than the average letter.
+            minimum[c] = longest_word.min(30) as f64 * char_w * 1.2 + pad;
             desired[c] = (longest_cell as f64 * char_w + pad).max(minimum[c]);
         }
         let total_min: f64 = minimum.iter().sum();
