@@ -1,0 +1,772 @@
+//! The PDF writer on hand-built documents, checked with real tools (qpdf, poppler) and lopdf.
+
+use livret::diag::Diagnostics;
+use livret::ir::*;
+use livret::theme::Theme;
+use livret::write::WriteContext;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+
+const BUILD_TIME: i64 = 1_714_521_600; // 2024-05-01T00:00:00Z
+
+fn t(s: &str) -> Inline {
+    Inline::Text(s.into())
+}
+
+fn para(parts: Vec<Inline>) -> Block {
+    Block::Para(parts)
+}
+
+fn heading(level: u8, id: &str, text: &str) -> Block {
+    Block::Heading {
+        level,
+        attr: Attr {
+            id: Some(id.into()),
+            ..Attr::default()
+        },
+        content: vec![t(text)],
+    }
+}
+
+fn link(target: LinkTarget, text: &str) -> Inline {
+    Inline::Link {
+        target,
+        title: None,
+        content: vec![t(text)],
+        pos: Pos::default(),
+    }
+}
+
+fn internal(chapter: &str, anchor: Option<&str>, text: &str) -> Inline {
+    link(
+        LinkTarget::Internal {
+            chapter: chapter.into(),
+            anchor: anchor.map(Into::into),
+        },
+        text,
+    )
+}
+
+fn external(url: &str, text: &str) -> Inline {
+    link(LinkTarget::External(url.into()), text)
+}
+
+fn png_with_alpha() -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(300, 150, |x, y| {
+        image::Rgba([
+            (x % 256) as u8,
+            (y % 256) as u8,
+            120,
+            if x < 150 { 255 } else { 60 },
+        ])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgba8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode png");
+    out.into_inner()
+}
+
+fn grey_png() -> Vec<u8> {
+    let img = image::GrayImage::from_fn(120, 80, |x, _| image::Luma([(x * 2) as u8]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageLuma8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode png");
+    out.into_inner()
+}
+
+fn jpeg() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(400, 300, |x, y| {
+        image::Rgb([(x / 2) as u8, (y / 2) as u8, 200])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("encode jpeg");
+    out.into_inner()
+}
+
+fn asset(path: &str, format: ImageFormat, bytes: Vec<u8>) -> Asset {
+    let (width, height) = match format {
+        ImageFormat::Svg => (100, 100),
+        _ => image::load_from_memory(&bytes)
+            .map(|i| (i.width(), i.height()))
+            .expect("decodable"),
+    };
+    Asset {
+        path: path.into(),
+        format,
+        width,
+        height,
+        bytes: Arc::new(bytes),
+        sha256: String::new(),
+    }
+}
+
+fn image_inline(alt: &str, asset: usize) -> Inline {
+    Inline::Image {
+        src: format!("img{asset}"),
+        alt: alt.into(),
+        title: None,
+        asset: Some(asset),
+        pos: Pos::default(),
+    }
+}
+
+fn lorem(n: usize) -> String {
+    let words = [
+        "Les",
+        "données",
+        "publiques",
+        "ouvertes",
+        "permettent",
+        "aux",
+        "citoyens",
+        "de",
+        "comprendre",
+        "l’action",
+        "administrative",
+        "et",
+        "d’en",
+        "débattre",
+        "librement",
+        "grâce",
+        "à",
+        "une",
+        "information",
+        "accessible",
+        "réutilisable",
+        "documentée",
+        "gratuitement",
+    ];
+    (0..n)
+        .map(|k| words[k % words.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn chapter(id: &str, kind: ChapterKind, title: &str, blocks: Vec<Block>) -> Chapter {
+    Chapter {
+        id: id.into(),
+        kind,
+        title: title.into(),
+        subtitle: None,
+        summary: None,
+        label: None,
+        source: format!("{id}.md"),
+        blocks,
+    }
+}
+
+fn rich_document() -> Document {
+    let intro = chapter(
+        "introduction",
+        ChapterKind::Introduction,
+        "Découvrir l’open data",
+        vec![
+            para(vec![t(&format!("Bienvenue\u{a0}! {}", lorem(120)))]),
+            para(vec![
+                t("Voir la "),
+                internal("citoyen", Some("qu-est-ce"), "question du citoyen"),
+                t(" ou le "),
+                internal("developpeur", None, "parcours développeur"),
+                t(", et le site "),
+                external("https://www.data.gouv.fr/fr/", "data.gouv.fr"),
+                t(". Un mot immense\u{202f}: "),
+                t(
+                    "anticonstitutionnellementanticonstitutionnellementanticonstitutionnellementanticonstitutionnellement",
+                ),
+                t(" puis une adresse "),
+                external(
+                    "https://www.data.gouv.fr/fr/datasets/base-adresse-nationale/very/long/path/that/does/not/fit/on/one/line/at/all/index.html",
+                    "https://www.data.gouv.fr/fr/datasets/base-adresse-nationale/very/long/path/that/does/not/fit/on/one/line/at/all/index.html",
+                ),
+                t(" et un émoji 😀 pour finir « œuvre »…"),
+            ]),
+        ],
+    );
+    let citoyen = chapter(
+        "citoyen",
+        ChapterKind::Persona,
+        "En tant que citoyen",
+        vec![
+            heading(2, "qu-est-ce", "Qu’est-ce que l’open data ?"),
+            para(vec![
+                t(&lorem(60)),
+                Inline::Note(vec![para(vec![t("Une note de bas de page avec des détails précis.")])]),
+                t(" "),
+                Inline::Strong(vec![t("important")]),
+                t(" et "),
+                Inline::Emph(vec![t("souligné")]),
+                t(", "),
+                Inline::Code("let x = 42;".into()),
+                t(" fin"),
+                Inline::Superscript(vec![t("e")]),
+                t("."),
+            ]),
+            Block::BulletList(vec![
+                vec![Block::Plain(vec![t("premier point de la liste")])],
+                vec![
+                    Block::Plain(vec![t("second point avec une sous-liste")]),
+                    Block::OrderedList {
+                        start: 3,
+                        items: vec![
+                            vec![Block::Plain(vec![t("troisième élément numéroté")])],
+                            vec![Block::Plain(vec![t("quatrième élément numéroté")])],
+                        ],
+                    },
+                ],
+            ]),
+            Block::BlockQuote(vec![para(vec![t("Une citation mise en retrait, sobre et lisible.")])]),
+            heading(2, "tableau", "Un tableau"),
+            Block::Table {
+                aligns: vec![Align::Left, Align::Center, Align::None],
+                head: vec![vec![t("Jeu de données")], vec![t("Format")], vec![t("Description")]],
+                rows: vec![
+                    vec![vec![t("Base adresse")], vec![t("CSV")], vec![t(&lorem(30))]],
+                    vec![vec![t("Cadastre")], vec![t("GeoJSON")], vec![t("Parcelles cadastrales de toute la France")]],
+                ],
+            },
+            heading(3, "code", "Du code"),
+            Block::CodeBlock {
+                lang: Some("python".into()),
+                text: "import requests\n\nresponse = requests.get(\"https://www.data.gouv.fr/api/1/datasets/?q=adresse&page_size=20&sort=-created\", timeout=30)\nfor d in response.json()[\"data\"]:\n    print(d[\"title\"])\n".into(),
+            },
+            Block::ThematicBreak,
+            para(vec![image_inline("Un graphique en couleurs", 0)]),
+            para(vec![image_inline("Une photo", 1)]),
+            para(vec![image_inline("Un dégradé gris", 2)]),
+            para(vec![image_inline("Un schéma vectoriel", 3)]),
+            para(vec![t(&lorem(200))]),
+        ],
+    );
+    let dev = chapter(
+        "developpeur",
+        ChapterKind::Persona,
+        "En tant que développeur",
+        vec![
+            heading(2, "api", "L’API"),
+            para(vec![
+                t(&lorem(40)),
+                Inline::Note(vec![para(vec![t("Seconde note.")])]),
+                t(" Retour vers "),
+                internal("citoyen", Some("tableau"), "le tableau"),
+                t("."),
+            ]),
+            heading(2, "limites", "Les limites"),
+            para(vec![t(&lorem(80))]),
+        ],
+    );
+    Document {
+        meta: Meta {
+            name: "faq".into(),
+            title: "Découvrir l’OpenData".into(),
+            subtitle: Some("Questions fréquentes".into()),
+            summary: Some("Tout savoir sur les données ouvertes, selon votre profil.".into()),
+            author: None,
+            publisher: Some("Etalab".into()),
+            language: "fr".into(),
+            date: Some("2024-05-01".into()),
+            identifier: None,
+            page_size: PageSize::A4,
+            persona: None,
+        },
+        chapters: vec![intro, citoyen, dev],
+        assets: vec![
+            asset("images/chart.png", ImageFormat::Png, png_with_alpha()),
+            asset("images/photo.jpg", ImageFormat::Jpeg, jpeg()),
+            asset("images/grey.png", ImageFormat::Png, grey_png()),
+            asset("images/schema.svg", ImageFormat::Svg, b"<svg/>".to_vec()),
+        ],
+    }
+}
+
+fn context() -> WriteContext {
+    WriteContext {
+        theme: Theme::default(),
+        build_time: BUILD_TIME,
+        version: "0.1.0",
+    }
+}
+
+fn write(doc: &Document) -> (Vec<u8>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let bytes = livret::write::pdf::write_pdf(doc, &context(), &mut diags).expect("pdf written");
+    (bytes, diags)
+}
+
+/// The rich document, written once for the tests that only read it (a debug build is slow).
+fn rich() -> (Vec<u8>, Diagnostics) {
+    static RICH: std::sync::OnceLock<(Vec<u8>, Diagnostics)> = std::sync::OnceLock::new();
+    RICH.get_or_init(|| write(&rich_document())).clone()
+}
+
+fn out_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pdf");
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    dir
+}
+
+fn save(name: &str, bytes: &[u8]) -> PathBuf {
+    let path = out_dir().join(name);
+    std::fs::write(&path, bytes).expect("write pdf");
+    path
+}
+
+/// Whether `tool` runs; in CI a missing tool fails the test.
+fn have(tool: &str) -> bool {
+    let ok = Command::new(tool).arg("-v").output().is_ok();
+    if !ok {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{tool} not installed (required in CI)");
+        }
+        eprintln!("skipped: {tool} not installed");
+    }
+    ok
+}
+
+fn run(tool: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(tool).args(args).output().expect("tool runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn pdftotext(path: &std::path::Path, mode: &str) -> Vec<String> {
+    let (ok, text, err) = run("pdftotext", &[mode, path.to_str().expect("utf8 path"), "-"]);
+    assert!(ok, "pdftotext failed: {err}");
+    text.split('\u{c}').map(str::to_string).collect()
+}
+
+#[test]
+fn qpdf_check_passes_without_warnings() {
+    if !have("qpdf") {
+        return;
+    }
+    let (bytes, _) = rich();
+    let path = save("rich.pdf", &bytes);
+    let (ok, out, err) = run("qpdf", &["--check", path.to_str().expect("utf8")]);
+    assert!(ok, "qpdf --check failed:\n{out}\n{err}");
+    assert!(
+        !out.to_lowercase().contains("warning") && err.trim().is_empty(),
+        "qpdf warnings:\n{out}\n{err}"
+    );
+}
+
+#[test]
+fn every_font_is_embedded() {
+    if !have("pdffonts") {
+        return;
+    }
+    let (bytes, _) = rich();
+    let path = save("fonts.pdf", &bytes);
+    let (ok, out, err) = run("pdffonts", &[path.to_str().expect("utf8")]);
+    assert!(ok, "{err}");
+    let rows: Vec<&str> = out.lines().skip(2).collect();
+    assert!(rows.len() >= 2, "{out}");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        // name type encoding emb sub uni object ID
+        let emb = cols.get(cols.len() - 5).copied();
+        assert_eq!(emb, Some("yes"), "font not embedded: {row}");
+    }
+    assert!(out.contains("DejaVuSerif"), "{out}");
+    assert!(out.contains("DejaVuSansMono"), "{out}");
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| c.is_whitespace())
+        .map(|w| w.replace('-', ""))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn normalise(text: &str) -> String {
+    // Hyphens (added or not) and the code continuation mark are not words.
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '↪')
+        .collect()
+}
+
+fn paragraphs(blocks: &[Block], out: &mut Vec<String>) {
+    for block in blocks {
+        match block {
+            Block::Para(i) | Block::Plain(i) => out.push(plain_text(i)),
+            Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                items.iter().for_each(|b| paragraphs(b, out))
+            }
+            Block::BlockQuote(b) | Block::Div { blocks: b, .. } => paragraphs(b, out),
+            Block::CodeBlock { text, .. } => out.push(text.clone()),
+            Block::Table { head, rows, .. } => head
+                .iter()
+                .chain(rows.iter().flatten())
+                .for_each(|c| out.push(plain_text(c))),
+            Block::Heading { content, .. } => out.push(plain_text(content)),
+            Block::ThematicBreak | Block::Toc => {}
+        }
+    }
+}
+
+#[test]
+fn no_word_is_lost_and_chapters_come_in_order() {
+    if !have("pdftotext") {
+        return;
+    }
+    let doc = rich_document();
+    let (bytes, diags) = rich();
+    let path = save("words.pdf", &bytes);
+    let pages = pdftotext(&path, "-layout");
+    // Content-stream order keeps table cells and wrapped words together.
+    let raw = pdftotext(&path, "-raw");
+    let text = normalise(&raw.join("\n"));
+    let mut paras = Vec::new();
+    for chapter in &doc.chapters {
+        paragraphs(&chapter.blocks, &mut paras);
+    }
+    for p in paras {
+        for word in words(&p) {
+            // The emoji is replaced by a fallback glyph (and a warning).
+            let word = word
+                .replace('😀', "\u{fffd}")
+                .replace(['\u{a0}', '\u{202f}'], "");
+            assert!(
+                text.contains(&word),
+                "word {word:?} missing from the PDF text"
+            );
+        }
+    }
+    // Chapter titles in order, after the contents pages.
+    let mut from = pages
+        .iter()
+        .position(|p| p.contains("Bienvenue"))
+        .expect("intro page");
+    for chapter in &doc.chapters {
+        let found = pages[from..]
+            .iter()
+            .position(|p| p.contains(&chapter.title));
+        let found = found.unwrap_or_else(|| panic!("chapter {} not found in order", chapter.title));
+        from += found;
+    }
+    let emoji: Vec<_> = diags
+        .items()
+        .iter()
+        .filter(|d| d.message.contains("U+1F600"))
+        .collect();
+    assert_eq!(
+        emoji.len(),
+        1,
+        "one warning for the emoji: {:?}",
+        diags.items()
+    );
+    assert!(
+        diags
+            .items()
+            .iter()
+            .any(|d| d.message.contains("schema.svg"))
+    );
+}
+
+#[test]
+fn same_input_same_bytes() {
+    let doc = rich_document();
+    let (a, _) = rich();
+    let (b, _) = write(&doc);
+    assert!(a == b, "two writes differ");
+    assert!(a.starts_with(b"%PDF-1.7"));
+}
+
+fn load(bytes: &[u8]) -> lopdf::Document {
+    lopdf::Document::load_mem(bytes).expect("lopdf reads it")
+}
+
+fn text_of(o: &lopdf::Object) -> String {
+    match o {
+        lopdf::Object::String(b, _) if b.starts_with(&[0xFE, 0xFF]) => {
+            let units: Vec<u16> = b[2..]
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        }
+        lopdf::Object::String(b, _) => String::from_utf8_lossy(b).into_owned(),
+        _ => String::new(),
+    }
+}
+
+#[test]
+fn metadata_language_and_compression() {
+    let (bytes, _) = rich();
+    let pdf = load(&bytes);
+    let info_id = pdf
+        .trailer
+        .get(b"Info")
+        .and_then(|o| o.as_reference())
+        .expect("Info");
+    let info = pdf.get_dictionary(info_id).expect("Info dict");
+    assert_eq!(
+        text_of(info.get(b"Title").expect("Title")),
+        "Découvrir l’OpenData"
+    );
+    assert_eq!(text_of(info.get(b"Author").expect("Author")), "Etalab");
+    assert!(text_of(info.get(b"Subject").expect("Subject")).starts_with("Tout savoir"));
+    assert_eq!(
+        text_of(info.get(b"Creator").expect("Creator")),
+        "livret 0.1.0"
+    );
+    assert!(info.get(b"Producer").is_ok());
+    assert_eq!(
+        text_of(info.get(b"CreationDate").expect("date")),
+        "D:20240501000000Z"
+    );
+    let catalog = pdf.catalog().expect("catalog");
+    assert_eq!(text_of(catalog.get(b"Lang").expect("Lang")), "fr");
+    assert!(pdf.trailer.get(b"ID").is_ok());
+    for (id, object) in &pdf.objects {
+        if let lopdf::Object::Stream(s) = object {
+            assert!(
+                s.dict.get(b"Filter").is_ok(),
+                "stream {id:?} is not compressed"
+            );
+        }
+    }
+    // The JPEG is embedded as DCT, not re-encoded.
+    let dct = pdf.objects.values().filter(|o| {
+        matches!(o, lopdf::Object::Stream(s) if s.dict.get(b"Filter").and_then(|f| f.as_name()).is_ok_and(|n| n == b"DCTDecode"))
+    });
+    assert_eq!(dct.count(), 1);
+}
+
+fn page_index(pdf: &lopdf::Document) -> BTreeMap<lopdf::ObjectId, usize> {
+    pdf.get_pages()
+        .into_iter()
+        .map(|(n, id)| (id, n as usize))
+        .collect()
+}
+
+fn count_ir_links(blocks: &[Block], uri: &mut usize, goto: &mut usize, notes: &mut usize) {
+    fn inl(inlines: &[Inline], uri: &mut usize, goto: &mut usize, notes: &mut usize) {
+        for i in inlines {
+            match i {
+                Inline::Link {
+                    target, content, ..
+                } => {
+                    match target {
+                        LinkTarget::External(_) => *uri += 1,
+                        LinkTarget::Internal { .. } => *goto += 1,
+                        _ => {}
+                    }
+                    inl(content, uri, goto, notes);
+                }
+                Inline::Emph(c)
+                | Inline::Strong(c)
+                | Inline::Strikeout(c)
+                | Inline::Superscript(c)
+                | Inline::Subscript(c)
+                | Inline::Span { content: c, .. } => inl(c, uri, goto, notes),
+                Inline::Note(b) => {
+                    *notes += 1;
+                    count_ir_links(b, uri, goto, notes)
+                }
+                _ => {}
+            }
+        }
+    }
+    for block in blocks {
+        match block {
+            Block::Para(i) | Block::Plain(i) | Block::Heading { content: i, .. } => {
+                inl(i, uri, goto, notes)
+            }
+            Block::BulletList(items) | Block::OrderedList { items, .. } => items
+                .iter()
+                .for_each(|b| count_ir_links(b, uri, goto, notes)),
+            Block::BlockQuote(b) | Block::Div { blocks: b, .. } => {
+                count_ir_links(b, uri, goto, notes)
+            }
+            Block::Table { head, rows, .. } => head
+                .iter()
+                .chain(rows.iter().flatten())
+                .for_each(|c| inl(c, uri, goto, notes)),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn outline_links_and_contents_point_at_the_right_pages() {
+    if !have("pdftotext") {
+        return;
+    }
+    let doc = rich_document();
+    let (bytes, _) = rich();
+    let path = save("links.pdf", &bytes);
+    let pages = pdftotext(&path, "-layout");
+    let pdf = load(&bytes);
+    let index = page_index(&pdf);
+
+    // Running header and footer on every page but the title page.
+    let total = pdf.get_pages().len();
+    let squeezed = |p: &str| p.replace(' ', "");
+    assert!(!squeezed(&pages[0]).contains(&format!("1/{total}")));
+    for (i, page) in pages.iter().enumerate().take(total).skip(1) {
+        assert!(
+            squeezed(page).contains(&format!("{}/{total}", i + 1)),
+            "footer on page {}",
+            i + 1
+        );
+        assert!(
+            page.contains("Découvrir l’OpenData ·"),
+            "header on page {}",
+            i + 1
+        );
+    }
+    assert!(
+        pages.iter().any(|p| p.contains("↪")),
+        "long code line continued"
+    );
+
+    // Outline: one entry per chapter, its `##` sections under it.
+    let catalog = pdf.catalog().expect("catalog");
+    let outlines = pdf
+        .get_dictionary(
+            catalog
+                .get(b"Outlines")
+                .and_then(|o| o.as_reference())
+                .expect("Outlines"),
+        )
+        .expect("dict");
+    let mut entry = outlines.get(b"First").and_then(|o| o.as_reference()).ok();
+    let mut titles = Vec::new();
+    while let Some(id) = entry {
+        let dict = pdf.get_dictionary(id).expect("outline item");
+        let mut children = Vec::new();
+        let mut child = dict.get(b"First").and_then(|o| o.as_reference()).ok();
+        while let Some(cid) = child {
+            let c = pdf.get_dictionary(cid).expect("child");
+            children.push(text_of(c.get(b"Title").expect("title")));
+            child = c.get(b"Next").and_then(|o| o.as_reference()).ok();
+        }
+        titles.push((text_of(dict.get(b"Title").expect("title")), children));
+        entry = dict.get(b"Next").and_then(|o| o.as_reference()).ok();
+    }
+    let expected: Vec<(String, Vec<String>)> = doc
+        .chapters
+        .iter()
+        .map(|c| {
+            let sections = c
+                .blocks
+                .iter()
+                .filter_map(|b| match b {
+                    Block::Heading {
+                        level: 2, content, ..
+                    } => Some(plain_text(content)),
+                    _ => None,
+                })
+                .collect();
+            (c.title.clone(), sections)
+        })
+        .collect();
+    assert_eq!(titles, expected);
+
+    // Annotations: URI and GoTo counts match the IR (GoTo: internal links, two per footnote, one
+    // per contents line).
+    let (mut uri, mut goto, mut notes) = (0, 0, 0);
+    for c in &doc.chapters {
+        count_ir_links(&c.blocks, &mut uri, &mut goto, &mut notes);
+    }
+    let toc_lines: usize = expected.iter().map(|(_, s)| 1 + s.len()).sum();
+    let mut found_uri = 0;
+    let mut gotos = Vec::new();
+    for (&n, &pid) in &pdf.get_pages() {
+        for annot in pdf.get_page_annotations(pid).expect("annots") {
+            if let Ok(a) = annot.get(b"A").and_then(|a| a.as_dict()) {
+                assert_eq!(a.get(b"S").and_then(|s| s.as_name()).expect("S"), b"URI");
+                found_uri += 1;
+            } else {
+                let dest = annot.get(b"Dest").and_then(|d| d.as_array()).expect("Dest");
+                let target = dest[0].as_reference().expect("page ref");
+                gotos.push((n as usize, index[&target]));
+            }
+        }
+    }
+    assert_eq!(found_uri, uri);
+    assert_eq!(gotos.len(), goto + 2 * notes + toc_lines);
+
+    // A GoTo lands on the page where its target heading is; TOC numbers are chapter pages.
+    let page_with = |needle: &str| {
+        pages
+            .iter()
+            .rposition(|p| p.contains(needle))
+            .map(|i| i + 1)
+    };
+    let table_page = page_with("Un tableau").expect("table heading");
+    let dev_page = pages
+        .iter()
+        .position(|p| p.contains("L’API"))
+        .map(|i| i + 1)
+        .expect("dev");
+    let from_dev: Vec<_> = gotos.iter().filter(|(from, _)| *from == dev_page).collect();
+    assert!(
+        from_dev.iter().any(|(_, to)| *to == table_page),
+        "GoTo to the table heading: {from_dev:?}, table on {table_page}"
+    );
+    let toc = &pages[1];
+    for c in &doc.chapters {
+        let start = pages
+            .iter()
+            .enumerate()
+            .skip(2)
+            .find(|(_, p)| p.contains(&c.title))
+            .map(|(i, _)| i + 1)
+            .expect("chapter page");
+        let line = toc
+            .lines()
+            .find(|l| l.contains(&c.title))
+            .unwrap_or_else(|| panic!("{} not in contents:\n{toc}", c.title));
+        let number: usize = line
+            .split_whitespace()
+            .last()
+            .and_then(|n| n.parse().ok())
+            .expect("page number");
+        assert_eq!(number, start, "contents line {line:?}");
+    }
+}
+
+#[test]
+fn letter_size_and_split_handout_title() {
+    if !have("pdftotext") {
+        return;
+    }
+    let mut doc = rich_document();
+    doc.meta.page_size = PageSize::Letter;
+    doc.meta.persona = Some("citoyen".into());
+    doc.chapters.retain(|c| c.id == "citoyen");
+    let (bytes, _) = write(&doc);
+    let pdf = load(&bytes);
+    let first = *pdf.get_pages().get(&1).expect("page 1");
+    let media = pdf
+        .get_dictionary(first)
+        .expect("page")
+        .get(b"MediaBox")
+        .and_then(|m| m.as_array())
+        .expect("MediaBox")
+        .clone();
+    let width = match &media[2] {
+        lopdf::Object::Real(r) => f64::from(*r),
+        lopdf::Object::Integer(i) => *i as f64,
+        _ => 0.0,
+    };
+    assert!((width - 612.0).abs() < 1.0, "Letter width {width}");
+    let path = save("letter.pdf", &bytes);
+    let pages = pdftotext(&path, "-layout");
+    assert!(
+        pages[0].contains("Parcours") && pages[0].contains("En tant que citoyen"),
+        "{}",
+        pages[0]
+    );
+    assert!(pages[0].contains("Découvrir l’OpenData"));
+}
