@@ -28,7 +28,7 @@ pub fn load_assets(doc: &mut Document, root: &Path, diags: &mut Diagnostics) {
         assets: std::mem::take(&mut doc.assets),
     };
     for chapter in &mut doc.chapters {
-        let display = root.join(&chapter.source).display().to_string();
+        let display = crate::corpus::display_path(root, &chapter.source);
         let dir = page_dir(&chapter.source).to_string();
         rewrite_inlines(&mut chapter.blocks, &mut |inline| {
             let Inline::Image {
