@@ -77,14 +77,19 @@ pub fn build(options: &BuildOptions, diags: &mut Diagnostics) -> Result<Vec<Arti
     {
         return Err(Error::io(theme, std::io::Error::new(std::io::ErrorKind::NotFound, "theme directory not found")));
     }
-    let doc = select_personas(&doc, &options.personas)?;
+    // Moved, not cloned, when nothing is selected: a big book is held in memory once.
+    let doc = if options.personas.is_empty() {
+        doc
+    } else {
+        select_personas(&doc, &options.personas)?
+    };
     let ctx = WriteContext {
         theme: Theme::new(options.theme.clone()),
         build_time: options.build_time,
         version: VERSION,
     };
 
-    let mut variants = vec![(doc.meta.name.clone(), doc.clone())];
+    let mut variants = Vec::new();
     if options.split {
         for persona in doc
             .chapters
@@ -98,6 +103,7 @@ pub fn build(options: &BuildOptions, diags: &mut Diagnostics) -> Result<Vec<Arti
             variants.push((format!("{}-{}", doc.meta.name, persona.id), one));
         }
     }
+    variants.insert(0, (doc.meta.name.clone(), doc));
 
     let mut pending = Vec::new();
     for &format in &options.formats {

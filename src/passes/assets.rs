@@ -28,7 +28,7 @@ pub fn load_assets(doc: &mut Document, root: &Path, diags: &mut Diagnostics) {
         assets: std::mem::take(&mut doc.assets),
     };
     for chapter in &mut doc.chapters {
-        let display = root.join(&chapter.source).display().to_string();
+        let display = crate::corpus::display_path(root, &chapter.source);
         let dir = page_dir(&chapter.source).to_string();
         rewrite_inlines(&mut chapter.blocks, &mut |inline| {
             let Inline::Image {
@@ -187,7 +187,13 @@ fn read_asset(file: &Path, path: String) -> Result<Asset, String> {
         ));
     }
     let bytes = std::fs::read(file).map_err(|e| e.to_string())?;
-    let (format, width, height) = inspect_image(&bytes)?;
+    let Inspected {
+        format,
+        width,
+        height,
+        converted,
+    } = inspect_image(&bytes)?;
+    let bytes = converted.unwrap_or(bytes);
     let sha256 = Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -202,8 +208,18 @@ fn read_asset(file: &Path, path: String) -> Result<Asset, String> {
     })
 }
 
+/// What a file holds, checked.
+struct Inspected {
+    format: ImageFormat,
+    width: u32,
+    height: u32,
+    /// Bytes to embed instead of the file's: a CMYK JPEG re-encoded in RGB, which EPUB
+    /// readers and PDF show reliably (CMYK JPEGs come out inverted or are refused).
+    converted: Option<Vec<u8>>,
+}
+
 /// Format by content (the extension may lie), dimensions from the header, then a full decode.
-fn inspect_image(bytes: &[u8]) -> Result<(ImageFormat, u32, u32), String> {
+fn inspect_image(bytes: &[u8]) -> Result<Inspected, String> {
     let (format, decoder_format) = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         (ImageFormat::Png, image::ImageFormat::Png)
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -213,11 +229,21 @@ fn inspect_image(bytes: &[u8]) -> Result<(ImageFormat, u32, u32), String> {
     } else if let Some(text) = svg_text(bytes) {
         let (width, height) = svg_dimensions(text);
         check_dimensions(width, height)?;
-        return Ok((ImageFormat::Svg, width, height));
+        check_svg_is_inert(text)?;
+        return Ok(Inspected {
+            format: ImageFormat::Svg,
+            width,
+            height,
+            converted: None,
+        });
     } else {
         return Err("not a PNG, JPEG, GIF or SVG image".into());
     };
     let name = format.extension().to_ascii_uppercase();
+    // The IHDR chunk alone names a PNG bomb, even when the file stops right after it.
+    if let Some((width, height)) = png_header_size(bytes) {
+        check_dimensions(width, height)?;
+    }
     // The header alone, with no limit, so that our own bound names the problem.
     let mut header = ImageReader::with_format(Cursor::new(bytes), decoder_format);
     header.no_limits();
@@ -231,10 +257,133 @@ fn inspect_image(bytes: &[u8]) -> Result<(ImageFormat, u32, u32), String> {
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), decoder_format);
     reader.limits(limits);
-    reader
+    let decoded = reader
         .decode()
         .map_err(|e| format!("corrupt or truncated {name} image: {e}"))?;
-    Ok((format, width, height))
+    let converted = if format == ImageFormat::Jpeg && jpeg_components(bytes) == Some(4) {
+        // The decoder already turned CMYK (Adobe-inverted or not) into RGB.
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+            .encode_image(&decoded.to_rgb8())
+            .map_err(|e| format!("CMYK JPEG cannot be converted to RGB: {e}"))?;
+        Some(out)
+    } else {
+        None
+    };
+    Ok(Inspected {
+        format,
+        width,
+        height,
+        converted,
+    })
+}
+
+/// Width and height from a PNG's IHDR chunk, which must come first.
+fn png_header_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.get(12..16)? != b"IHDR" {
+        return None;
+    }
+    let word = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    Some((word(16)?, word(20)?))
+}
+
+/// Colour components of a JPEG's frame header (3 for YCbCr, 4 for CMYK/YCCK).
+fn jpeg_components(bytes: &[u8]) -> Option<u8> {
+    let mut at = 2;
+    loop {
+        let marker = *bytes.get(at + 1)?;
+        if *bytes.get(at)? != 0xFF {
+            return None;
+        }
+        let length = usize::from(u16::from_be_bytes([
+            *bytes.get(at + 2)?,
+            *bytes.get(at + 3)?,
+        ]));
+        // SOF0–SOF15, except DHT (C4), JPG (C8) and DAC (CC).
+        if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            return bytes.get(at + 9).copied();
+        }
+        if marker == 0xDA {
+            return None;
+        }
+        at += 2 + length;
+    }
+}
+
+/// An SVG is embedded as-is, so it must not run code or fetch anything: no script or foreign
+/// content, no event handler, no reference (`href`, CSS `url()`, `@import`) outside the file
+/// except inline raster images.
+fn check_svg_is_inert(text: &str) -> Result<(), String> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        nodes_limit: 1_000_000,
+        // roxmltree never reads files: external entities are left unresolved.
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(text, options)
+        .map_err(|e| format!("unreadable SVG: {e}"))?;
+    let refuse = |node: roxmltree::Node, what: String| {
+        let line = doc.text_pos_at(node.range().start).row;
+        Err(format!(
+            "SVG {what} (its line {line}): not embedded, an image must not run or load anything"
+        ))
+    };
+    for node in doc.descendants() {
+        if node.is_text() && node.parent().is_some_and(|p| p.has_tag_name("style")) {
+            if node.text().is_some_and(css_reaches_outside) {
+                return refuse(node, "style sheet loading another file".into());
+            }
+            continue;
+        }
+        if !node.is_element() {
+            continue;
+        }
+        let name = node.tag_name().name();
+        if matches!(
+            name,
+            "script" | "foreignObject" | "iframe" | "object" | "embed" | "audio" | "video"
+        ) {
+            return refuse(node, format!("with a <{name}> element"));
+        }
+        for attribute in node.attributes() {
+            let attr = attribute.name();
+            let value = attribute.value();
+            if attr.to_ascii_lowercase().starts_with("on") {
+                return refuse(node, format!("with an event handler `{attr}`"));
+            }
+            if attr == "href" && !is_inline_reference(value) {
+                return refuse(node, format!("referring to `{value}`"));
+            }
+            if css_reaches_outside(value) {
+                return refuse(node, format!("with `{attr}` loading another file"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `#id` in the same file, or an inline PNG/JPEG/GIF.
+fn is_inline_reference(href: &str) -> bool {
+    let href = href.trim().to_ascii_lowercase();
+    href.starts_with('#')
+        || ["data:image/png", "data:image/jpeg", "data:image/gif"]
+            .iter()
+            .any(|prefix| href.starts_with(prefix))
+}
+
+/// CSS that loads something: `@import`, or a `url()` that is not `#id` or an inline image.
+fn css_reaches_outside(css: &str) -> bool {
+    let lower = css.to_ascii_lowercase();
+    if lower.contains("@import") {
+        return true;
+    }
+    lower.match_indices("url(").any(|(at, _)| {
+        let target = lower
+            .get(at + 4..)
+            .unwrap_or_default()
+            .trim_start_matches([' ', '"', '\'']);
+        !is_inline_reference(target)
+    })
 }
 
 fn check_dimensions(width: u32, height: u32) -> Result<(), String> {
@@ -654,5 +803,74 @@ mod tests {
             "{}",
             messages[3]
         );
+    }
+
+    #[test]
+    fn a_png_bomb_is_named_from_its_header_alone() {
+        let mut header = png_header(100_000, 100_000);
+        header.truncate(33); // signature + IHDR, no image data
+        let refused = inspect_image(&header).err().unwrap_or_default();
+        assert!(refused.contains("decompression bomb"), "{refused}");
+        assert_eq!(png_header_size(&header), Some((100_000, 100_000)));
+        assert_eq!(png_header_size(b"\x89PNG\r\n\x1a\n"), None);
+    }
+
+    #[test]
+    fn cmyk_jpeg_becomes_rgb_and_rgb_jpeg_stays_as_is() {
+        let rgb = encoded(image::ImageFormat::Jpeg, 8, 8);
+        assert_eq!(jpeg_components(&rgb), Some(3));
+        let kept = inspect_image(&rgb).map(|i| i.converted.is_none());
+        assert_eq!(kept, Ok(true));
+        // The same JPEG with its frame header claiming 4 components is not a valid CMYK
+        // JPEG; a real one is in tests/fixtures/hostile/cmyk.jpg (tests/hostile.rs).
+        assert_eq!(jpeg_components(&[0xFF, 0xD8, 0xFF]), None);
+        assert_eq!(jpeg_components(b""), None);
+    }
+
+    #[test]
+    fn svgs_that_run_or_load_anything_are_refused() {
+        let wrap = |inner: &str| {
+            format!(
+                r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">{inner}</svg>"#
+            )
+        };
+        let fine = [
+            r##"<rect width="10" height="10" fill="url(#g)"/><linearGradient id="g"/>"##,
+            r##"<use href="#a"/><circle id="a" r="2"/>"##,
+            r#"<image href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/>"#,
+            r#"<style>rect { fill: red }</style><text>Bonjour</text>"#,
+        ];
+        for inner in fine {
+            assert_eq!(check_svg_is_inert(&wrap(inner)), Ok(()), "{inner}");
+        }
+        let refused = [
+            ("<script>alert(1)</script>", "<script>"),
+            (r#"<rect onclick="x()"/>"#, "onclick"),
+            (
+                r#"<image xlink:href="file:///etc/passwd"/>"#,
+                "file:///etc/passwd",
+            ),
+            (r#"<image href="../secret.png"/>"#, "../secret.png"),
+            (
+                r#"<a href="https://evil.example"><rect/></a>"#,
+                "https://evil.example",
+            ),
+            (
+                r#"<foreignObject><p>x</p></foreignObject>"#,
+                "foreignObject",
+            ),
+            ("<style>@import 'x.css';</style>", "style sheet"),
+            (r#"<rect style="fill: url(http://x/y)"/>"#, "style"),
+            (r#"<rect fill="url('/etc/passwd#x')"/>"#, "fill"),
+        ];
+        for (inner, phrase) in refused {
+            let message = check_svg_is_inert(&wrap(inner)).err().unwrap_or_default();
+            assert!(message.contains(phrase), "{inner}: {message}");
+        }
+        assert!(check_svg_is_inert("<svg").is_err(), "unreadable SVG");
+        let laughs = r#"<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;"><!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;"><!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">]><svg xmlns="http://www.w3.org/2000/svg"><text>&h;</text></svg>"#;
+        let started = std::time::Instant::now();
+        let _ = check_svg_is_inert(laughs);
+        assert!(started.elapsed() < Duration::from_secs(5), "entity bomb");
     }
 }

@@ -45,7 +45,7 @@ pub fn assign_ids(doc: &mut Document, root: &Path, diags: &mut Diagnostics) -> C
             .collect();
         let mut locals: BTreeMap<String, String> = BTreeMap::new();
         let mut slugs_used: BTreeSet<String> = BTreeSet::new();
-        let display = root.join(&chapter.source).display().to_string();
+        let display = crate::corpus::display_path(root, &chapter.source);
 
         for site in sites {
             let (attr, local, is_explicit) = match site {

@@ -68,7 +68,7 @@ pub fn resolve_links(
         let mut context = LinkContext {
             chapter: &chapter.id,
             source: &chapter.source,
-            display: root.join(&chapter.source).display().to_string(),
+            display: crate::corpus::display_path(root, &chapter.source),
             chapter_of_page: &chapter_of_page,
             anchors,
             router,

@@ -4,6 +4,7 @@
 mod assets;
 mod ids;
 mod links;
+pub mod svg;
 mod typography;
 
 pub use ids::slug;

@@ -185,6 +185,10 @@ impl Scanner<'_, '_> {
         let bytes = chunk.as_bytes();
         let mut i = 0;
         let mut line = first_line;
+        let mut cursor = LineCursor::default();
+        // Once a closing delimiter is missing from some point on, it is missing from every
+        // later point: remembered, so that a line of 100,000 `{{` is not searched 100,000 times.
+        let (mut no_var_close, mut no_tag_close, mut no_ial_close) = (false, false, false);
         while i < chunk.len() {
             let rest = &chunk[i..];
             if self.comment_open {
@@ -242,9 +246,11 @@ impl Scanner<'_, '_> {
                 continue;
             }
             if let Some(after) = rest.strip_prefix("{{") {
-                if let Some(close) = after.find("}}").map(|p| p + 2) {
+                let close = (!no_var_close).then(|| after.find("}}")).flatten();
+                no_var_close = close.is_none();
+                if let Some(close) = close.map(|p| p + 2) {
                     let expression = &rest[2..close];
-                    let col = column_in(chunk, i);
+                    let col = cursor.column(chunk, i);
                     let value = self.expand_variable(expression, line, col, rep);
                     self.out.push_str(&value);
                     self.out.push_str(&newlines_of(&rest[..close + 2]));
@@ -254,9 +260,11 @@ impl Scanner<'_, '_> {
                     continue;
                 }
             } else if let Some(after) = rest.strip_prefix("{%") {
-                if let Some(close) = after.find("%}").map(|p| p + 2) {
+                let close = (!no_tag_close).then(|| after.find("%}")).flatten();
+                no_tag_close = close.is_none();
+                if let Some(close) = close.map(|p| p + 2) {
                     let inner = &rest[2..close];
-                    let col = column_in(chunk, i);
+                    let col = cursor.column(chunk, i);
                     let replacement = self.expand_tag(inner, line, col, rep);
                     self.out.push_str(&replacement);
                     self.out.push_str(&newlines_of(&rest[..close + 2]));
@@ -267,17 +275,21 @@ impl Scanner<'_, '_> {
                 }
                 rep.warning(
                     line,
-                    column_in(chunk, i),
+                    cursor.column(chunk, i),
                     "unclosed Liquid tag `{%`",
                     Some("close it with `%}` or escape it as `\\{%`"),
                 );
             } else if rest.starts_with("{:")
-                && let Some(close) = rest.find('}')
+                && !no_ial_close
+                && let Some(close) = rest.find('}').or_else(|| {
+                    no_ial_close = true;
+                    None
+                })
                 && !rest[..close].contains('\n')
             {
                 let end = i + close + 1;
-                let line_start = chunk[..i].rfind('\n').map_or(0, |p| p + 1);
-                let line_end = chunk[end..].find('\n').map_or(chunk.len(), |p| end + p);
+                cursor.seek(chunk, i);
+                let (line_start, line_end) = (cursor.start, cursor.end);
                 let before = &chunk[line_start..i];
                 let after = &chunk[end..line_end];
                 let ial = parse_ial(&rest[2..close]);
@@ -395,10 +407,40 @@ fn count_newlines(text: &str) -> usize {
     text.bytes().filter(|&b| b == b'\n').count()
 }
 
-/// 1-based column (in characters) of byte `at` in its line.
-fn column_in(text: &str, at: usize) -> u32 {
-    let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
-    u32::try_from(text[line_start..at].chars().count() + 1).unwrap_or(u32::MAX)
+/// The line around a byte of a chunk and its column, carried on from the previous query:
+/// queries come in order, so a line holding 100,000 tags is scanned once, not once per tag.
+#[derive(Default)]
+struct LineCursor {
+    /// Bounds of the current line in the chunk (`end` at its `\n` or the chunk's end).
+    start: usize,
+    end: usize,
+    /// Last byte queried, and its characters from `start`.
+    at: usize,
+    chars: usize,
+    valid: bool,
+}
+
+impl LineCursor {
+    fn seek(&mut self, chunk: &str, at: usize) {
+        let at = at.min(chunk.len());
+        if !(self.valid && self.at <= at && at <= self.end) {
+            let before = chunk.get(..at).unwrap_or_default();
+            let after = chunk.get(at..).unwrap_or_default();
+            self.start = before.rfind('\n').map_or(0, |p| p + 1);
+            self.end = after.find('\n').map_or(chunk.len(), |p| at + p);
+            self.at = self.start;
+            self.chars = 0;
+            self.valid = true;
+        }
+        self.chars += chunk.get(self.at..at).map_or(0, |s| s.chars().count());
+        self.at = at;
+    }
+
+    /// 1-based column (in characters) of byte `at`.
+    fn column(&mut self, chunk: &str, at: usize) -> u32 {
+        self.seek(chunk, at);
+        u32::try_from(self.chars + 1).unwrap_or(u32::MAX)
+    }
 }
 
 /// Where `{% name %}` (any whitespace, `-` trimming) starts and ends in `text`.

@@ -31,6 +31,7 @@ pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter)
         line_starts: std::iter::once(0)
             .chain(body.match_indices('\n').map(|(i, _)| i + 1))
             .collect(),
+        last_column: std::cell::Cell::new((usize::MAX, 0, 0)),
         rep,
         stack: vec![Frame::Blocks {
             kind: BlockKind::Root,
@@ -165,6 +166,10 @@ struct Builder<'s, 'r, 'd> {
     body: &'s str,
     prepared: &'s Prepared,
     line_starts: Vec<usize>,
+    /// `(line, body offset, characters from the line start)` of the last `locate`: positions
+    /// come in order, so a column is counted on from there, not from the line start (a page
+    /// that is one line with 100,000 links would otherwise take quadratic time).
+    last_column: std::cell::Cell<(usize, usize, usize)>,
     rep: &'r mut Reporter<'d>,
     stack: Vec<Frame>,
     opened: Vec<Opened>,
@@ -181,12 +186,18 @@ impl Builder<'_, '_, '_> {
             .partition_point(|&start| start <= offset)
             .saturating_sub(1);
         let line_start = self.line_starts.get(line).copied().unwrap_or(0);
-        let col = self
-            .body
-            .get(line_start..offset)
-            .map_or(0, |s| s.chars().count())
-            + 1;
-        let col = u32::try_from(col).unwrap_or(u32::MAX);
+        let (last_line, last_offset, last_chars) = self.last_column.get();
+        let from_last = (last_line == line && last_offset <= offset)
+            .then(|| self.body.get(last_offset..offset))
+            .flatten()
+            .map(|s| last_chars + s.chars().count());
+        let chars = from_last.unwrap_or_else(|| {
+            self.body
+                .get(line_start..offset)
+                .map_or(0, |s| s.chars().count())
+        });
+        self.last_column.set((line, offset, chars));
+        let col = u32::try_from(chars + 1).unwrap_or(u32::MAX);
         Where {
             line,
             col,
