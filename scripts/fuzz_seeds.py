@@ -90,6 +90,31 @@ def main() -> None:
         write(out / "pipeline", seed)
     for image in images:
         write(out / "pipeline", b"title: Image\0![x](/img/a.png)\0\0" + image.read_bytes())
+    for seed in hostile_seeds(small_image):
+        write(out / "pipeline", seed)
+
+
+def hostile_seeds(png: bytes) -> list[bytes]:
+    """A few of issue 5's hostile shapes, small enough for the fuzzer to mutate."""
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 6, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr
+    chunk += struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk
+    return [
+        b"title: Bombe\0![b](/img/a.png)\0\0" + bomb,
+        b"title: Tronque\0![t](/img/a.png)\0\0" + png[: len(png) // 2],
+        b"title: GIF\0![g](/img/a.png)\0\0GIF89a\x01\x00\x01\x00\x00\x00\x00;",
+        b"title: SVG\0![s](/img/a.png)\0\0<svg xmlns='http://www.w3.org/2000/svg' width='10' height='1e9'/>",
+        b"title: Profond\0" + b"> " * 2000 + b"x\n" + b"- " * 2000 + b"y\n",
+        b"title: Liens\0" + b"[a](#b) [b](/faq/b/) [c](../../x) " * 300,
+        b"a: &a [*a, *a]\nb: &b [*a, *a]\nc: [*b, *b]\nbuttons: 3\0text",
+        b"title: \"\xff\xfe\"\r\nlang: x\0\xef\xbb\xbftext\r\rmore\0\0\x00",
+        b"title: HTML\0<div><div><table><tr><td><script>x</script><iframe src=javascript:x>"
+        b"<img src=x onerror=y><a href='data:text/html,x'>z</a>",
+    ]
 
 
 if __name__ == "__main__":

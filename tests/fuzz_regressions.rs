@@ -95,6 +95,17 @@ fn pipeline_input_layout() {
     let slugs: Vec<&str> = corpus.personas.iter().map(|p| p.slug.as_str()).collect();
     assert_eq!(slugs, ["a", "b"]);
     assert!(doc.chapters.len() >= 2);
+    // The harness reaches the writers' real work, not an early error.
+    let ctx = livret::write::WriteContext {
+        theme: livret::theme::Theme::default(),
+        build_time: 0,
+        version: livret::VERSION,
+    };
+    for format in [livret::write::Format::Html, livret::write::Format::Epub] {
+        let bytes = livret::write::write(format, &doc, &ctx, &mut diags)
+            .unwrap_or_else(|e| panic!("{format:?}: {e}"));
+        assert!(bytes.len() > 1000, "{format:?}");
+    }
     // A shorter input removes the previous one's second page and image.
     harness::write_corpus(b"title: A\0text", dir.path()).unwrap_or_else(|e| panic!("{e}"));
     assert!(!dir.path().join("faq/b.md").exists());
