@@ -8,8 +8,10 @@ mod resolve;
 mod source;
 mod walk;
 
+pub use front_matter::{ParsedFrontMatter, SplitPage, parse_front_matter, split_front_matter};
 pub use load::{display_path, load_corpus};
 pub use resolve::{Lookup, normalise_site_path};
+pub use source::decode_text;
 
 use crate::ir::PageSize;
 use std::collections::{BTreeMap, BTreeSet};

@@ -474,13 +474,16 @@ fn find_closing_backticks(text: &str, run: usize) -> Option<usize> {
     None
 }
 
-/// Percent-encode what would end a Markdown link destination.
+/// Percent-encode what would end a Markdown link destination. Line ends and tabs too: the
+/// pre-pass must not move text to another line (a fuzz finding: `{% link a\nb %}`).
 fn encode_target(target: &str) -> String {
     let mut out = String::with_capacity(target.len());
     for c in target.chars() {
         match c {
             '%' => out.push_str("%25"),
             ' ' => out.push_str("%20"),
+            '\n' => out.push_str("%0A"),
+            '\t' => out.push_str("%09"),
             '(' => out.push_str("%28"),
             ')' => out.push_str("%29"),
             '<' => out.push_str("%3C"),
@@ -499,6 +502,8 @@ pub(crate) fn decode_target(target: &str) -> String {
         .replace("%29", ")")
         .replace("%3C", "<")
         .replace("%3E", ">")
+        .replace("%0A", "\n")
+        .replace("%09", "\t")
         .replace("%25", "%")
 }
 

@@ -49,6 +49,22 @@ pub fn read_page(page: &Page, corpus: &Corpus, diags: &mut Diagnostics) -> ReadP
     }
 }
 
+/// The Liquid/IAL pre-pass alone, as `read_page` runs it: the text handed to the Markdown
+/// parser (for the fuzzer and for tests of the dialect).
+pub fn prepare_dialect(page: &Page, corpus: &Corpus, diags: &mut Diagnostics) -> String {
+    let mut rep = Reporter {
+        diags,
+        path: display_path(corpus, page),
+        body_line: page.body_line.max(1),
+        depth_warned: false,
+    };
+    let vars = liquid::LiquidVars {
+        page: &page.front.vars,
+        site: &corpus.site.vars,
+    };
+    liquid::prepare(&page.body, &vars, &mut rep).text
+}
+
 /// Remove the `#` heading that opens the page (only anchors may precede it) and return its
 /// text. An explicit id on it stays in place as an empty anchor, so links to it still work.
 fn take_title_heading(blocks: &mut Vec<Block>) -> Option<String> {

@@ -1187,3 +1187,37 @@ fn collect_urls_and_attrs(blocks: &[Block], out: &mut Vec<String>) {
         }
     }
 }
+
+/// Found by the `front_matter` fuzz target: Liquid whose arguments span lines.
+#[test]
+fn multi_line_liquid_keeps_every_line() {
+    let cases = [
+        "a {% link faq/a\nb.md %} c\n",
+        "a {% post_url x\n\ty %}\n",
+        "{{ page.title\n}} {% link\nx %}\n",
+        "{% raw\n%}{{ x }}{% endraw\n%}\n",
+        "x {% comment\n%}\ny\n{% endcomment %} z\n",
+        "  {: #a\n.b}\n",
+        "[x](y){: .a}\n{: .b}\n",
+    ];
+    for body in cases {
+        let vars = liquid::LiquidVars {
+            page: &Default::default(),
+            site: &Default::default(),
+        };
+        let mut diags = Diagnostics::new();
+        let mut rep = Reporter {
+            diags: &mut diags,
+            path: String::new(),
+            body_line: 1,
+            depth_warned: false,
+        };
+        let prepared = liquid::prepare(body, &vars, &mut rep);
+        assert_eq!(
+            prepared.text.matches('\n').count(),
+            body.matches('\n').count(),
+            "{body:?} → {:?}",
+            prepared.text
+        );
+    }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Run each cargo-fuzz target for SECONDS (default 900), one after the other, and print what each
+# found (crash / timeout / out-of-memory inputs saved under fuzz/artifacts/<target>/).
+#   scripts/fuzz.sh [SECONDS] [TARGET...]        targets: pipeline front_matter (default: both)
+# cargo-fuzz passes nightly-only flags (-Zsanitizer=address); RUSTC_BOOTSTRAP=1 lets the stable
+# toolchain accept them, so no nightly toolchain is needed.
+# libFuzzer runs in fork mode and ignores crashes, so one run collects every crash it meets
+# instead of stopping at the first. Replay one: `cargo fuzz run TARGET fuzz/artifacts/TARGET/FILE`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-900}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(pipeline front_matter)
+export RUSTC_BOOTSTRAP=1
+
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+python3 scripts/fuzz_seeds.py fuzz/seeds
+cargo fuzz build
+mkdir -p fuzz/logs
+
+for target in "${targets[@]}"; do
+  mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target"
+  before=$(ls "fuzz/artifacts/$target" | sort)
+  echo "== $target: ${seconds}s"
+  # fuzz/corpus/<target> grows (new inputs are saved there); fuzz/seeds/<target> is read only.
+  cargo fuzz run "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
+    -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=10 -dict=fuzz/livret.dict \
+    -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -print_final_stats=1 \
+    >"fuzz/logs/$target.log" 2>&1 || true
+  echo "   last status: $(grep -E '^#[0-9]+' "fuzz/logs/$target.log" | tail -1)"
+  found=$(comm -13 <(echo "$before") <(ls "fuzz/artifacts/$target" | sort) | grep -v '^$' || true)
+  if [ -z "$found" ]; then
+    echo "   found nothing"
+  else
+    echo "   found $(echo "$found" | wc -l) input(s):"
+    echo "$found" | sed "s|^|   fuzz/artifacts/$target/|"
+  fi
+done
