@@ -109,7 +109,16 @@ pub fn build(options: &BuildOptions, diags: &mut Diagnostics) -> Result<Vec<Arti
     for &format in &options.formats {
         for (stem, variant) in &variants {
             let started = Instant::now();
-            let bytes = write::write(format, variant, &ctx, diags)?;
+            let mut writer_diags = Diagnostics::new();
+            let bytes = write::write(format, variant, &ctx, &mut writer_diags)?;
+            // Writers name pages relative to the corpus; the same problem found again in a
+            // `--split` variant is reported once.
+            for mut d in writer_diags.items().iter().cloned() {
+                d.path = options.corpus_dir.join(&d.path).display().to_string();
+                if !diags.items().contains(&d) {
+                    diags.push(d);
+                }
+            }
             let path = options
                 .out_dir
                 .join(format!("{stem}.{}", format.extension()));

@@ -277,9 +277,13 @@ impl<'a> Builder<'a> {
                 } else {
                     ' '
                 });
+            } else if let Some(text) = ascii_stand_in(c) {
+                out.push_str(text);
             } else {
                 out.push(self.fallback);
-                if self.warned.insert(c) {
+                // Outside a chapter (title page, contents) the same text comes again in its
+                // chapter, where the warning can name the page it came from.
+                if self.chapter.is_some() && self.warned.insert(c) {
                     let source = self.source();
                     let chapter = self.chapter.map(|c| c.title.clone()).unwrap_or_default();
                     self.diags
@@ -1225,4 +1229,13 @@ pub fn layout_pass(
         },
         outline,
     })
+}
+
+/// Task-list boxes the fonts lack, written the way plain-text task lists are.
+fn ascii_stand_in(c: char) -> Option<&'static str> {
+    match c {
+        '\u{2610}' => Some("[ ]"),
+        '\u{2611}' | '\u{2612}' => Some("[x]"),
+        _ => None,
+    }
 }
