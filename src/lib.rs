@@ -65,7 +65,17 @@ pub struct Artifact {
 /// Build every requested artifact. Nothing is written unless every writer succeeded and the
 /// content had no error; each file is then written atomically.
 pub fn build(options: &BuildOptions, diags: &mut Diagnostics) -> Result<Vec<Artifact>> {
+    build_with(options, diags, &mut |_| {})
+}
+
+/// `build`, showing the book (after the passes, before any writer) to `inspect`.
+pub fn build_with(
+    options: &BuildOptions,
+    diags: &mut Diagnostics,
+    inspect: &mut dyn FnMut(&Document),
+) -> Result<Vec<Artifact>> {
     let (_corpus, doc) = load_document(&options.corpus_dir, diags)?;
+    inspect(&doc);
     if options.strict {
         diags.promote_warnings();
     }
@@ -75,7 +85,10 @@ pub fn build(options: &BuildOptions, diags: &mut Diagnostics) -> Result<Vec<Arti
     if let Some(theme) = &options.theme
         && !theme.is_dir()
     {
-        return Err(Error::io(theme, std::io::Error::new(std::io::ErrorKind::NotFound, "theme directory not found")));
+        return Err(Error::io(
+            theme,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "theme directory not found"),
+        ));
     }
     // Moved, not cloned, when nothing is selected: a big book is held in memory once.
     let doc = if options.personas.is_empty() {

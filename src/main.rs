@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use livret::diag::{Diagnostics, Error, Severity};
 use livret::ir::ChapterKind;
 use livret::write::Format;
-use livret::{BuildOptions, build, build_time_from_env, load_document};
+use livret::{BuildOptions, build_time_from_env, build_with, load_document};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,7 +25,7 @@ struct Cli {
     /// Print only errors.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
-    /// Also print the book's structure and each stage's time.
+    /// build: also print the book's chapters before writing.
     #[arg(short, long, global = true)]
     verbose: bool,
 }
@@ -171,7 +171,11 @@ fn run_build(args: &BuildArgs, cli: &Cli, diags: &mut Diagnostics) -> Result<(),
         strict: args.strict,
         build_time: build_time_from_env()?,
     };
-    let artifacts = build(&options, diags)?;
+    let artifacts = build_with(&options, diags, &mut |doc| {
+        if cli.verbose {
+            print_book(doc, &args.dir);
+        }
+    })?;
     if !cli.quiet {
         let width = artifacts
             .iter()
@@ -196,24 +200,29 @@ fn run_check(args: &CheckArgs, cli: &Cli, diags: &mut Diagnostics) -> Result<(),
         diags.promote_warnings();
     }
     if !cli.quiet && args.format == ReportFormat::Text {
-        println!("{} — {} chapter(s)", doc.meta.title, doc.chapters.len());
-        for chapter in &doc.chapters {
-            let kind = match chapter.kind {
-                ChapterKind::Introduction => "introduction",
-                ChapterKind::Persona => "persona",
-                ChapterKind::Appendix => "appendix",
-            };
-            println!(
-                "  {kind:<12} {:<16} {}",
-                chapter.id,
-                args.dir.join(&chapter.source).display()
-            );
-        }
+        print_book(&doc, &args.dir);
     }
     if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }
     Ok(())
+}
+
+/// The book's outline: its title, then each chapter's kind, id and source page.
+fn print_book(doc: &livret::ir::Document, dir: &std::path::Path) {
+    println!("{} — {} chapter(s)", doc.meta.title, doc.chapters.len());
+    for chapter in &doc.chapters {
+        let kind = match chapter.kind {
+            ChapterKind::Introduction => "introduction",
+            ChapterKind::Persona => "persona",
+            ChapterKind::Appendix => "appendix",
+        };
+        println!(
+            "  {kind:<12} {:<16} {}",
+            chapter.id,
+            dir.join(&chapter.source).display()
+        );
+    }
 }
 
 fn run_dump_ir(dir: &std::path::Path, diags: &mut Diagnostics) -> Result<(), Error> {

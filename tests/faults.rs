@@ -22,7 +22,12 @@ fn artifacts(out: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<_> = std::fs::read_dir(out)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     files.sort();
     files
@@ -44,11 +49,18 @@ fn a_killed_build_leaves_the_previous_artifacts_and_no_partial_file() {
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
-        let now: Vec<_> = artifacts(out.path()).into_iter().filter(|(name, _)| !name.ends_with(".tmp")).collect();
+        let now: Vec<_> = artifacts(out.path())
+            .into_iter()
+            .filter(|(name, _)| !name.ends_with(".tmp"))
+            .collect();
         assert_eq!(now, good, "killed after {delay_ms} ms");
     }
     assert!(build(out.path(), &["--split"]).status.success());
-    assert_eq!(artifacts(out.path()), good, "stale temporary files removed, artifacts unchanged");
+    assert_eq!(
+        artifacts(out.path()),
+        good,
+        "stale temporary files removed, artifacts unchanged"
+    );
 }
 
 #[test]
@@ -94,11 +106,18 @@ fn a_missing_theme_directory_exits_2_naming_it() {
 fn a_theme_template_error_exits_1_naming_the_file() {
     let theme = tempfile::tempdir().unwrap();
     std::fs::create_dir(theme.path().join("html")).unwrap();
-    std::fs::write(theme.path().join("html/page.html"), "<html>{% for x in %}</html>").unwrap();
+    std::fs::write(
+        theme.path().join("html/page.html"),
+        "<html>{% for x in %}</html>",
+    )
+    .unwrap();
     let out = tempfile::tempdir().unwrap();
     let previous = out.path().join(format!("{BOOK}.html"));
     std::fs::write(&previous, "previous").unwrap();
-    let o = build(out.path(), &["-f", "html", "--theme", theme.path().to_str().unwrap()]);
+    let o = build(
+        out.path(),
+        &["-f", "html", "--theme", theme.path().to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("html/page.html"), "{stderr}");
@@ -109,11 +128,21 @@ fn a_theme_template_error_exits_1_naming_the_file() {
 fn a_theme_overrides_one_file_and_keeps_the_rest() {
     let theme = tempfile::tempdir().unwrap();
     std::fs::create_dir(theme.path().join("html")).unwrap();
-    std::fs::write(theme.path().join("html/style.css"), "body { color: rebeccapurple }").unwrap();
+    std::fs::write(
+        theme.path().join("html/style.css"),
+        "body { color: rebeccapurple }",
+    )
+    .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let o = build(out.path(), &["-f", "html", "--theme", theme.path().to_str().unwrap()]);
+    let o = build(
+        out.path(),
+        &["-f", "html", "--theme", theme.path().to_str().unwrap()],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let html = std::fs::read_to_string(out.path().join(format!("{BOOK}.html"))).unwrap();
     assert!(html.contains("rebeccapurple"));
-    assert!(html.contains("class=\"chapter"), "the embedded page template is still used");
+    assert!(
+        html.contains("class=\"chapter"),
+        "the embedded page template is still used"
+    );
 }

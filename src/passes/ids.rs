@@ -138,20 +138,7 @@ pub fn slug(text: &str) -> String {
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect();
-    let ascii = deunicode::deunicode(&letters).to_lowercase();
-    let mut out = String::with_capacity(ascii.len());
-    let mut pending_dash = false;
-    for c in ascii.chars() {
-        if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            if pending_dash && !out.is_empty() {
-                out.push('-');
-            }
-            pending_dash = false;
-            out.push(c);
-        } else {
-            pending_dash = true;
-        }
-    }
+    let out = crate::read::slugify(&letters);
     if out.is_empty() {
         "section".to_string()
     } else {
