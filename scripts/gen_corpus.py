@@ -8,6 +8,7 @@ generator, no clock, files written in sorted order. Every link, anchor and image
 resolves, so a correct tool builds the result without errors. Python 3.11 stdlib only.
 """
 
+import json
 import random
 import shutil
 import sys
@@ -123,7 +124,7 @@ def persona_page(rng, slug, title, label, sections, anchors, others):
     """Render one persona page. `anchors[s]` lists the anchor ids of page `s`."""
     lines = ["---", f"title: {title}",
              f"subtitle: {bare(rng.choice(NOUNS)).capitalize()} et {rng.choice(NOUNS)}",
-             f"label: {label}", f"summary: {sentence(rng)}", "---", "", f"# {title}", ""]
+             f"label: {label}", f"summary: {json.dumps(sentence(rng), ensure_ascii=False)}", "---", "", f"# {title}", ""]
     if slug == PERSONAS[0][0]:
         lines += ["* TOC", "{:toc}", ""]
     lines += paragraph(rng, 3) + [""]
@@ -184,7 +185,7 @@ def index_page(rng):
 
 
 def appendix_page(rng):
-    lines = ["---", f"title: {APPENDIX[1]}", f"summary: {sentence(rng)}", "---", "",
+    lines = ["---", f"title: {APPENDIX[1]}", f"summary: {json.dumps(sentence(rng), ensure_ascii=False)}", "---", "",
              f"# {APPENDIX[1]}", ""]
     for noun in sorted({bare(n) for n in NOUNS}):
         lines += [f"## {noun[0].upper()}{noun[1:]}", "", sentence(rng), ""]

@@ -295,3 +295,46 @@ fn visit_inline_list_mut(inlines: &mut [Inline], f: &mut dyn FnMut(&mut Inline))
         }
     }
 }
+
+/// Bytes of text in `blocks` (prose, code, alt text): what a writer will have to set.
+pub fn text_bytes(blocks: &[Block]) -> usize {
+    blocks.iter().map(block_text_bytes).sum()
+}
+
+fn block_text_bytes(block: &Block) -> usize {
+    match block {
+        Block::Para(c) | Block::Plain(c) | Block::Heading { content: c, .. } => {
+            inline_text_bytes(c)
+        }
+        Block::BulletList(items) | Block::OrderedList { items, .. } => {
+            items.iter().map(|i| text_bytes(i)).sum()
+        }
+        Block::BlockQuote(b) | Block::Div { blocks: b, .. } => text_bytes(b),
+        Block::CodeBlock { text, .. } => text.len(),
+        Block::Table { head, rows, .. } => head
+            .iter()
+            .chain(rows.iter().flatten())
+            .map(|c| inline_text_bytes(c))
+            .sum(),
+        Block::ThematicBreak | Block::Toc => 0,
+    }
+}
+
+fn inline_text_bytes(inlines: &[Inline]) -> usize {
+    inlines
+        .iter()
+        .map(|inline| match inline {
+            Inline::Text(t) | Inline::Code(t) => t.len(),
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strikeout(c)
+            | Inline::Superscript(c)
+            | Inline::Subscript(c)
+            | Inline::Link { content: c, .. }
+            | Inline::Span { content: c, .. } => inline_text_bytes(c),
+            Inline::Image { alt, .. } => alt.len(),
+            Inline::Note(blocks) => text_bytes(blocks),
+            Inline::SoftBreak | Inline::LineBreak => 1,
+        })
+        .sum()
+}

@@ -59,6 +59,15 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(dir, e))?;
     temp.write_all(bytes)
         .map_err(|e| Error::io(temp.path(), e))?;
+    // tempfile creates 0600 files; an artifact is for sharing, like any file the user writes.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::Permissions::from_mode(0o644);
+        temp.as_file()
+            .set_permissions(mode)
+            .map_err(|e| Error::io(temp.path(), e))?;
+    }
     temp.as_file()
         .sync_all()
         .map_err(|e| Error::io(temp.path(), e))?;
@@ -77,6 +86,12 @@ mod tests {
         std::fs::write(&path, b"old").unwrap();
         write_atomically(&path, b"new").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644, "readable by others, like any published file");
+        }
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())

@@ -380,13 +380,32 @@ fn a_20_mb_page_builds_within_120_s_and_2_gib() {
     let body = paragraph.repeat(20_000_000 / paragraph.len());
     let book = Book::with_citoyen(citoyen_with(&body));
     let out = tempfile::tempdir().expect("tempdir");
-    binary_within(
-        "20 MB page",
-        &build_args(book.root(), out.path()),
-        0,
-        secs(120),
-        2048,
-    );
+    let mut args = build_args(book.root(), out.path());
+    // The PDF writer refuses this much text (see `a_book_too_big_for_a_pdf_is_refused`).
+    *args.last_mut().expect("formats") = "html,epub";
+    binary_within("20 MB page", &args, 0, secs(120), 2048);
+}
+
+/// A PDF of thousands of pages would exhaust memory: the writer refuses it before laying out
+/// anything, with a message saying what to do, in well under a second.
+#[test]
+fn a_book_too_big_for_a_pdf_is_refused_at_once() {
+    let book = Book::new();
+    let mut diags = Diagnostics::new();
+    let (_, mut doc) = livret::load_document(book.root(), &mut diags).expect("loads");
+    let big = "Une phrase ordinaire. ".repeat(livret::write::pdf::MAX_TEXT_BYTES / 20);
+    doc.chapters[0]
+        .blocks
+        .push(livret::ir::Block::Para(vec![livret::ir::Inline::Text(big)]));
+    let ctx = WriteContext {
+        theme: Default::default(),
+        build_time: 0,
+        version: "test",
+    };
+    let started = Instant::now();
+    let err = livret::write::write(Format::Pdf, &doc, &ctx, &mut diags).expect_err("refused");
+    assert!(started.elapsed() < secs(2), "{:?}", started.elapsed());
+    assert!(err.to_string().contains("--split"), "{err}");
 }
 
 /// One line of 2 MB (no line break at all): builds in under 30 s.

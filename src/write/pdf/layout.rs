@@ -234,6 +234,8 @@ struct Builder<'a> {
     notes: Vec<Vec<Block>>,
     section_count: usize,
     list_depth: usize,
+    /// Lists and quotes the current block sits in (each moves the text right).
+    indent_depth: usize,
     figures: Vec<Inline>,
 }
 
@@ -693,9 +695,14 @@ impl<'a> Builder<'a> {
                     self.list(items, markers, out, size);
                     out.push(self.spacer(gap));
                 }
+                Block::BlockQuote(inner) if self.indent_depth >= MAX_INDENT_DEPTH => {
+                    self.blocks(inner, out, size, false);
+                }
                 Block::BlockQuote(inner) => {
+                    self.indent_depth += 1;
                     let mut body = LinearLayout::vertical();
                     self.blocks(inner, &mut body, size, false);
+                    self.indent_depth -= 1;
                     out.push(Quote { body, indent: 6.0 });
                     out.push(self.spacer(gap));
                 }
@@ -732,6 +739,23 @@ impl<'a> Builder<'a> {
         out: &mut LinearLayout,
         size: u8,
     ) {
+        if self.indent_depth >= MAX_INDENT_DEPTH {
+            // Past this depth the line would be too narrow to hold words: items keep their
+            // marker and text but stop moving right.
+            for (item, marker) in items.iter().zip(markers) {
+                let marker = Run {
+                    text: marker,
+                    style: RunStyle::body(size),
+                    link: None,
+                    anchor: None,
+                    mode: BreakMode::Plain,
+                };
+                out.push(self.para(vec![marker], Align::Left, size));
+                self.blocks(item, out, size, false);
+            }
+            return;
+        }
+        self.indent_depth += 1;
         self.list_depth += 1;
         let widest = markers.iter().map(|m| m.chars().count()).max().unwrap_or(1);
         let indent = 4.0 + widest as f64 * 1.8;
@@ -754,6 +778,7 @@ impl<'a> Builder<'a> {
             out.push(self.spacer(0.8));
         }
         self.list_depth -= 1;
+        self.indent_depth -= 1;
     }
 
     fn table(
@@ -1186,6 +1211,7 @@ pub fn layout_pass(
             notes: Vec::new(),
             section_count: 0,
             list_depth: 0,
+            indent_depth: 0,
             figures: Vec::new(),
         };
         builder.title_page(&mut root);
@@ -1230,6 +1256,9 @@ pub fn layout_pass(
         outline,
     })
 }
+
+/// Lists and quotes nested deeper than this no longer indent.
+const MAX_INDENT_DEPTH: usize = 8;
 
 /// Task-list boxes the fonts lack, written the way plain-text task lists are.
 fn ascii_stand_in(c: char) -> Option<&'static str> {

@@ -10,13 +10,33 @@ mod hyphenate;
 mod layout;
 mod post;
 
-use crate::diag::{Diagnostics, Result};
+use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::Document;
 use crate::write::WriteContext;
 
 pub use layout::OutlineEntry;
 
+/// genpdf keeps every page in memory (≈ 1.5 MB a page while laying out): past about 2,000
+/// pages of text a handout would exhaust memory rather than help anyone. Refuse it up front.
+pub const MAX_TEXT_BYTES: usize = 6 << 20;
+
 pub fn write_pdf(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -> Result<Vec<u8>> {
+    let text: usize = doc
+        .chapters
+        .iter()
+        .map(|c| crate::ir::text_bytes(&c.blocks))
+        .sum();
+    if text > MAX_TEXT_BYTES {
+        return Err(Error::Write {
+            format: "pdf",
+            message: format!(
+                "the book holds {} MiB of text, over the {} MiB a PDF handout can hold (about 2,000 pages); \
+                 build it with `-f html,epub`, or make smaller handouts with `--persona`/`--split`",
+                text >> 20,
+                MAX_TEXT_BYTES >> 20
+            ),
+        });
+    }
     let mut pass_diags = Diagnostics::new();
     let mut pass = layout::layout_pass(doc, &mut pass_diags, None)?;
     for _ in 0..2 {
