@@ -90,7 +90,11 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o644, "readable by others, like any published file");
+            assert_eq!(
+                mode & 0o777,
+                0o644,
+                "readable by others, like any published file"
+            );
         }
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
