@@ -732,6 +732,33 @@ impl Element for Spacer {
     }
 }
 
+/// Moves what follows to the next page unless `height` mm are left on this one (a table's
+/// header row must not end a page without a row under it).
+pub struct NeedSpace {
+    pub height: f64,
+    pub started: bool,
+    pub rec: Shared,
+}
+
+impl Element for NeedSpace {
+    fn render(
+        &mut self,
+        _ctx: &Context,
+        area: Area<'_>,
+        _style: Style,
+    ) -> Result<RenderResult, PdfError> {
+        let width = val(area.size().width);
+        if !self.started && !at_top(&self.rec, &area) && val(area.size().height) < self.height {
+            return Ok(no_more(width));
+        }
+        self.started = true;
+        Ok(RenderResult {
+            size: Size::new(mm(0.0), mm(0.0)),
+            has_more: false,
+        })
+    }
+}
+
 /// A heading: space above, kept on the page of what follows (needs `keep` mm below it).
 pub struct Heading {
     pub para: Para,

@@ -2,8 +2,8 @@
 
 use super::elements::{
     Align, AnchorPoint, BreakMode, CodeBlock, Dest, Event, Grid, Heading, ImageBox, LINK_COLOR,
-    ListItem, Mark, PT, Para, Quote, Recorder, Rule, Run, RunStyle, Shared, Spacer, TocLine,
-    line_box, mm, style_of, val,
+    ListItem, Mark, NeedSpace, PT, Para, Quote, Recorder, Rule, Run, RunStyle, Shared, Spacer,
+    TocLine, line_box, mm, style_of, val,
 };
 use super::fonts::{self, Families, family_has_glyph};
 use super::hyphenate::Hyphenation;
@@ -842,6 +842,14 @@ impl<'a> Builder<'a> {
             .iter()
             .map(|w| (w * 10.0).round().max(1.0) as usize)
             .collect();
+        // Room for the header and about two rows of small text, else the table starts on the
+        // next page.
+        let line = f64::from(SMALL) * PT * 1.3 + 2.4;
+        out.push(NeedSpace {
+            height: line * if head.is_empty() { 2.0 } else { 3.0 },
+            started: false,
+            rec: self.rec.clone(),
+        });
         let mut table = TableLayout::new(weights);
         table.set_cell_decorator(Grid {
             rec: self.rec.clone(),
