@@ -251,6 +251,49 @@ fn push_plain_text(inlines: &[Inline], out: &mut String) {
     }
 }
 
+/// Calls `f` on every inline of `blocks`, depth first (notes, tables, nested blocks included).
+pub fn visit_inlines(blocks: &[Block], f: &mut dyn FnMut(&Inline)) {
+    for block in blocks {
+        match block {
+            Block::Para(inlines)
+            | Block::Plain(inlines)
+            | Block::Heading {
+                content: inlines, ..
+            } => visit_inline_list(inlines, f),
+            Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                items.iter().for_each(|item| visit_inlines(item, f));
+            }
+            Block::BlockQuote(blocks) | Block::Div { blocks, .. } => visit_inlines(blocks, f),
+            Block::Table { head, rows, .. } => head
+                .iter()
+                .chain(rows.iter().flatten())
+                .for_each(|cell| visit_inline_list(cell, f)),
+            Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
+        }
+    }
+}
+
+fn visit_inline_list(inlines: &[Inline], f: &mut dyn FnMut(&Inline)) {
+    for inline in inlines {
+        f(inline);
+        match inline {
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strikeout(c)
+            | Inline::Superscript(c)
+            | Inline::Subscript(c)
+            | Inline::Link { content: c, .. }
+            | Inline::Span { content: c, .. } => visit_inline_list(c, f),
+            Inline::Note(blocks) => visit_inlines(blocks, f),
+            Inline::Text(_)
+            | Inline::Code(_)
+            | Inline::Image { .. }
+            | Inline::SoftBreak
+            | Inline::LineBreak => {}
+        }
+    }
+}
+
 /// Calls `f` on every inline of `blocks`, depth first, including inlines inside notes, tables
 /// and nested blocks. `f` sees a parent before its children.
 pub fn visit_inlines_mut(blocks: &mut [Block], f: &mut dyn FnMut(&mut Inline)) {

@@ -1,7 +1,7 @@
 //! The images the book shows: each asset embedded once, in a format EPUB readers must support.
 
 use crate::diag::Diagnostics;
-use crate::ir::{Asset, Block, Document, ImageFormat, Inline};
+use crate::ir::{Asset, Document, ImageFormat, Inline};
 use std::collections::BTreeMap;
 
 pub(super) struct EmbeddedImage {
@@ -26,7 +26,7 @@ impl Images {
         let mut images = Images::default();
         let mut used = Vec::new();
         for chapter in &doc.chapters {
-            visit_blocks(&chapter.blocks, &mut |inline| {
+            crate::ir::visit_inlines(&chapter.blocks, &mut |inline| {
                 if let Inline::Image { alt, asset, .. } = inline {
                     images.uses += 1;
                     if alt.trim().is_empty() {
@@ -138,48 +138,6 @@ fn file_stem(path: &str) -> String {
         "image".into()
     } else {
         stem
-    }
-}
-
-fn visit_blocks(blocks: &[Block], f: &mut impl FnMut(&Inline)) {
-    for block in blocks {
-        match block {
-            Block::Para(inlines)
-            | Block::Plain(inlines)
-            | Block::Heading {
-                content: inlines, ..
-            } => visit_inlines(inlines, f),
-            Block::BulletList(items) | Block::OrderedList { items, .. } => {
-                items.iter().for_each(|item| visit_blocks(item, f));
-            }
-            Block::BlockQuote(blocks) | Block::Div { blocks, .. } => visit_blocks(blocks, f),
-            Block::Table { head, rows, .. } => head
-                .iter()
-                .chain(rows.iter().flatten())
-                .for_each(|cell| visit_inlines(cell, f)),
-            Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
-        }
-    }
-}
-
-fn visit_inlines(inlines: &[Inline], f: &mut impl FnMut(&Inline)) {
-    for inline in inlines {
-        f(inline);
-        match inline {
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Strikeout(c)
-            | Inline::Superscript(c)
-            | Inline::Subscript(c)
-            | Inline::Link { content: c, .. }
-            | Inline::Span { content: c, .. } => visit_inlines(c, f),
-            Inline::Note(blocks) => visit_blocks(blocks, f),
-            Inline::Text(_)
-            | Inline::Code(_)
-            | Inline::Image { .. }
-            | Inline::SoftBreak
-            | Inline::LineBreak => {}
-        }
     }
 }
 
