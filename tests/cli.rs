@@ -109,7 +109,11 @@ fn buttons_that_match_no_page_say_did_you_mean() {
 
 #[test]
 fn malformed_yaml_points_at_the_page_line() {
-    assert_content_error("bad-yaml", &fixture("bad-yaml"), &["error:"]);
+    assert_content_error(
+        "bad-yaml",
+        &fixture("bad-yaml"),
+        &["index.md:5:19: error:", "YAML"],
+    );
 }
 
 #[test]
