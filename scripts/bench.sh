@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: livret vs pandoc on generated corpora (scale 1 ≈ the default corpus, 10, 100).
 # Wall time and peak memory per format, median of N runs; file sizes. Prints a Markdown table.
-#   scripts/bench.sh [SCALES...]      (default: 1 10 100; RUNS=5)
+#   scripts/bench.sh [SCALES...]      (default: 1 10 100; RUNS=5; FORMATS="html epub pdf")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
@@ -28,6 +28,9 @@ size() { [ -f "$1" ] && stat -c %s "$1" || echo NA; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || b == 0) print "–"; else printf "%.2f×", a / b }'; }
 
 pdf_engine=""
+# pandoc ≥ 2.19 says --embed-resources; older ones --self-contained.
+self_contained=--self-contained
+pandoc --help 2>/dev/null | grep -q -- --embed-resources && self_contained=--embed-resources
 command -v wkhtmltopdf >/dev/null && pdf_engine=wkhtmltopdf
 [ -z "$pdf_engine" ] && command -v pdflatex >/dev/null && pdf_engine=pdflatex
 
@@ -48,11 +51,11 @@ for p in pages:
     text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|^\{:.*\}\s*$", "", text, flags=re.M)
     print(text.replace("](/img/", "](" + str(root) + "/img/"), end="\n\n")
 PY
-  for format in html epub pdf; do
+  for format in ${FORMATS:-html epub pdf}; do
     read -r lt lm < <(measure "$livret" -q build "$corpus" -o "$work/out-$scale" -f "$format")
     ls_=$(size "$(ls "$work/out-$scale"/*."$format" 2>/dev/null | head -1)")
     case $format in
-      html) pcmd=(pandoc "$work/book-$scale.md" -s --embed-resources --metadata title=Bench -o "$work/p-$scale.html") ;;
+      html) pcmd=(pandoc "$work/book-$scale.md" -s "$self_contained" --metadata title=Bench -o "$work/p-$scale.html") ;;
       epub) pcmd=(pandoc "$work/book-$scale.md" --metadata title=Bench -o "$work/p-$scale.epub") ;;
       pdf) if [ -n "$pdf_engine" ]; then pcmd=(pandoc "$work/book-$scale.md" --metadata title=Bench --pdf-engine="$pdf_engine" -o "$work/p-$scale.pdf"); else pcmd=(false); fi ;;
     esac
