@@ -294,23 +294,28 @@ fn visit_inline_list(inlines: &[Inline], f: &mut dyn FnMut(&Inline)) {
     }
 }
 
-/// Calls `f` on every inline of `blocks`, depth first, including inlines inside notes, tables
-/// and nested blocks. `f` sees a parent before its children.
-pub fn visit_inlines_mut(blocks: &mut [Block], f: &mut dyn FnMut(&mut Inline)) {
+/// Visit every inline of `blocks` in document order. When `rewrite` returns a replacement,
+/// it takes the inline's place and is visited in turn (a replacement must be made of smaller
+/// subtrees, e.g. a link's content, so this ends); otherwise the inline's children are visited.
+pub fn rewrite_inlines(
+    blocks: &mut [Block],
+    rewrite: &mut dyn FnMut(&mut Inline) -> Option<Vec<Inline>>,
+) {
     for block in blocks {
         match block {
-            Block::Para(c) | Block::Plain(c) | Block::Heading { content: c, .. } => {
-                visit_inline_list_mut(c, f)
-            }
+            Block::Para(inlines) | Block::Plain(inlines) => rewrite_inline_list(inlines, rewrite),
+            Block::Heading { content, .. } => rewrite_inline_list(content, rewrite),
             Block::BulletList(items) | Block::OrderedList { items, .. } => {
                 for item in items {
-                    visit_inlines_mut(item, f);
+                    rewrite_inlines(item, rewrite);
                 }
             }
-            Block::BlockQuote(b) | Block::Div { blocks: b, .. } => visit_inlines_mut(b, f),
+            Block::BlockQuote(inner) | Block::Div { blocks: inner, .. } => {
+                rewrite_inlines(inner, rewrite)
+            }
             Block::Table { head, rows, .. } => {
                 for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {
-                    visit_inline_list_mut(cell, f);
+                    rewrite_inline_list(cell, rewrite);
                 }
             }
             Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
@@ -318,9 +323,16 @@ pub fn visit_inlines_mut(blocks: &mut [Block], f: &mut dyn FnMut(&mut Inline)) {
     }
 }
 
-fn visit_inline_list_mut(inlines: &mut [Inline], f: &mut dyn FnMut(&mut Inline)) {
-    for inline in inlines {
-        f(inline);
+fn rewrite_inline_list(
+    list: &mut Vec<Inline>,
+    rewrite: &mut dyn FnMut(&mut Inline) -> Option<Vec<Inline>>,
+) {
+    let mut i = 0;
+    while let Some(inline) = list.get_mut(i) {
+        if let Some(replacement) = rewrite(inline) {
+            list.splice(i..=i, replacement);
+            continue;
+        }
         match inline {
             Inline::Emph(c)
             | Inline::Strong(c)
@@ -328,14 +340,15 @@ fn visit_inline_list_mut(inlines: &mut [Inline], f: &mut dyn FnMut(&mut Inline))
             | Inline::Superscript(c)
             | Inline::Subscript(c)
             | Inline::Link { content: c, .. }
-            | Inline::Span { content: c, .. } => visit_inline_list_mut(c, f),
-            Inline::Note(blocks) => visit_inlines_mut(blocks, f),
+            | Inline::Span { content: c, .. } => rewrite_inline_list(c, rewrite),
+            Inline::Note(blocks) => rewrite_inlines(blocks, rewrite),
             Inline::Text(_)
             | Inline::Code(_)
             | Inline::Image { .. }
             | Inline::SoftBreak
             | Inline::LineBreak => {}
         }
+        i += 1;
     }
 }
 

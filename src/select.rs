@@ -1,7 +1,7 @@
 //! Cutting a book down to some of its chapters (`--persona`, `--split`) after the passes ran:
 //! links into chapters left out lose their link, images no chapter uses are dropped.
 
-use crate::ir::{Chapter, Document, Inline, LinkTarget, visit_inlines_mut};
+use crate::ir::{Chapter, Document, Inline, LinkTarget, rewrite_inlines};
 use std::collections::BTreeMap;
 
 /// A copy of `doc` with only the chapters `keep` accepts, still self-consistent.
@@ -11,18 +11,13 @@ pub fn select_chapters(doc: &Document, keep: &dyn Fn(&Chapter) -> bool) -> Docum
     let mut asset_map: BTreeMap<usize, usize> = BTreeMap::new();
     let mut assets = Vec::new();
     for chapter in &mut chapters {
-        visit_inlines_mut(&mut chapter.blocks, &mut |inline| match inline {
+        rewrite_inlines(&mut chapter.blocks, &mut |inline| match inline {
+            // The link goes; its text stays where it was.
             Inline::Link {
                 target: LinkTarget::Internal { chapter, .. },
                 content,
                 ..
-            } if !kept.contains(chapter) => {
-                let content = std::mem::take(content);
-                *inline = Inline::Span {
-                    attr: Default::default(),
-                    content,
-                };
-            }
+            } if !kept.contains(chapter) => Some(std::mem::take(content)),
             Inline::Image { asset, .. } => {
                 *asset = asset.and_then(|old| {
                     let asset = doc.assets.get(old)?;
@@ -31,8 +26,9 @@ pub fn select_chapters(doc: &Document, keep: &dyn Fn(&Chapter) -> bool) -> Docum
                         assets.len() - 1
                     }))
                 });
+                None
             }
-            _ => {}
+            _ => None,
         });
     }
     Document {

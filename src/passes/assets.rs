@@ -2,8 +2,9 @@
 //! checked against decompression bombs, decoded to prove it is whole, and indexed in
 //! `Document::assets` in order of first use.
 
-use super::{join_within_root, page_dir, percent_decode, rewrite_inlines, url_scheme};
+use super::{join_within_root, page_dir, percent_decode, url_scheme};
 use crate::diag::Diagnostics;
+use crate::ir::rewrite_inlines;
 use crate::ir::{Asset, Document, ImageFormat, Inline, LinkTarget};
 use image::{ImageReader, Limits};
 use sha2::{Digest, Sha256};

@@ -2,9 +2,10 @@
 //! `External` (an absolute URL), or the link is removed and its content kept.
 
 use super::ids::ChapterAnchors;
-use super::{join_within_root, page_dir, percent_decode, rewrite_inlines, url_scheme};
+use super::{join_within_root, page_dir, percent_decode, url_scheme};
 use crate::corpus::{Corpus, Routes};
 use crate::diag::Diagnostics;
+use crate::ir::rewrite_inlines;
 use crate::ir::{Document, Inline, LinkTarget, Pos};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -11,7 +11,7 @@ pub use ids::slug;
 
 use crate::corpus::Corpus;
 use crate::diag::Diagnostics;
-use crate::ir::{Block, Document, Inline};
+use crate::ir::Document;
 
 pub fn run_passes(doc: &mut Document, corpus: &Corpus, diags: &mut Diagnostics) {
     let anchors = ids::assign_ids(doc, &corpus.root, diags);
@@ -27,64 +27,6 @@ pub fn run_passes(doc: &mut Document, corpus: &Corpus, diags: &mut Diagnostics) 
 fn is_french(language: &str) -> bool {
     let lang = language.trim().to_ascii_lowercase();
     lang == "fr" || lang.starts_with("fr-") || lang.starts_with("fr_")
-}
-
-/// Visit every inline of `blocks` in document order. When `rewrite` returns a replacement,
-/// it takes the inline's place and is visited in turn (a replacement must be made of smaller
-/// subtrees, e.g. a link's content, so this ends); otherwise the inline's children are visited.
-fn rewrite_inlines(
-    blocks: &mut [Block],
-    rewrite: &mut dyn FnMut(&mut Inline) -> Option<Vec<Inline>>,
-) {
-    for block in blocks {
-        match block {
-            Block::Para(inlines) | Block::Plain(inlines) => rewrite_inline_list(inlines, rewrite),
-            Block::Heading { content, .. } => rewrite_inline_list(content, rewrite),
-            Block::BulletList(items) | Block::OrderedList { items, .. } => {
-                for item in items {
-                    rewrite_inlines(item, rewrite);
-                }
-            }
-            Block::BlockQuote(inner) | Block::Div { blocks: inner, .. } => {
-                rewrite_inlines(inner, rewrite)
-            }
-            Block::Table { head, rows, .. } => {
-                for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {
-                    rewrite_inline_list(cell, rewrite);
-                }
-            }
-            Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
-        }
-    }
-}
-
-fn rewrite_inline_list(
-    list: &mut Vec<Inline>,
-    rewrite: &mut dyn FnMut(&mut Inline) -> Option<Vec<Inline>>,
-) {
-    let mut i = 0;
-    while let Some(inline) = list.get_mut(i) {
-        if let Some(replacement) = rewrite(inline) {
-            list.splice(i..=i, replacement);
-            continue;
-        }
-        match inline {
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Strikeout(c)
-            | Inline::Superscript(c)
-            | Inline::Subscript(c)
-            | Inline::Link { content: c, .. }
-            | Inline::Span { content: c, .. } => rewrite_inline_list(c, rewrite),
-            Inline::Note(blocks) => rewrite_inlines(blocks, rewrite),
-            Inline::Text(_)
-            | Inline::Code(_)
-            | Inline::Image { .. }
-            | Inline::SoftBreak
-            | Inline::LineBreak => {}
-        }
-        i += 1;
-    }
 }
 
 /// The scheme of an absolute URL, lowercased (`https`, `javascript`…). ASCII whitespace and
@@ -154,7 +96,7 @@ fn page_dir(source: &str) -> &str {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::ir::{Chapter, ChapterKind, Meta, PageSize};
+    use crate::ir::{Block, Chapter, ChapterKind, Inline, Meta, PageSize};
 
     pub(crate) fn chapter(id: &str, source: &str, blocks: Vec<Block>) -> Chapter {
         Chapter {
