@@ -13,6 +13,7 @@ pub mod passes;
 pub mod read;
 pub mod select;
 pub mod theme;
+pub mod url;
 pub mod write;
 
 use corpus::Corpus;

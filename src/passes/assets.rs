@@ -2,10 +2,11 @@
 //! checked against decompression bombs, decoded to prove it is whole, and indexed in
 //! `Document::assets` in order of first use.
 
-use super::{join_within_root, page_dir, percent_decode, url_scheme};
+use super::{join_within_root, page_dir, percent_decode};
 use crate::diag::Diagnostics;
 use crate::ir::rewrite_inlines;
 use crate::ir::{Asset, Document, ImageFormat, Inline, LinkTarget};
+use crate::url::url_scheme;
 use image::{ImageReader, Limits};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

@@ -2,11 +2,12 @@
 //! `External` (an absolute URL), or the link is removed and its content kept.
 
 use super::ids::ChapterAnchors;
-use super::{join_within_root, page_dir, percent_decode, url_scheme};
+use super::{join_within_root, page_dir, percent_decode};
 use crate::corpus::{Corpus, Routes};
 use crate::diag::Diagnostics;
 use crate::ir::rewrite_inlines;
 use crate::ir::{Document, Inline, LinkTarget, Pos};
+use crate::url::url_scheme;
 use std::collections::BTreeMap;
 use std::path::Path;
 

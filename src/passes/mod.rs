@@ -29,26 +29,6 @@ fn is_french(language: &str) -> bool {
     lang == "fr" || lang.starts_with("fr-") || lang.starts_with("fr_")
 }
 
-/// The scheme of an absolute URL, lowercased (`https`, `javascript`…). ASCII whitespace and
-/// control characters are skipped first, as browsers do (`java\tscript:`).
-fn url_scheme(url: &str) -> Option<String> {
-    let cleaned: String = url
-        .trim()
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())
-        .collect();
-    let colon = cleaned.find(':')?;
-    let scheme = cleaned.get(..colon)?;
-    let mut chars = scheme.chars();
-    let first = chars.next()?;
-    if !first.is_ascii_alphabetic()
-        || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    {
-        return None;
-    }
-    Some(scheme.to_ascii_lowercase())
-}
-
 /// Decode `%XX` escapes; invalid sequences and non-UTF-8 results are kept as written.
 fn percent_decode(text: &str) -> String {
     if !text.contains('%') {
@@ -232,19 +212,6 @@ pub(crate) mod tests {
             &vec![text("Pourquoi ?")],
             "no French spacing in English"
         );
-    }
-
-    #[test]
-    fn schemes() {
-        assert_eq!(url_scheme("https://x").as_deref(), Some("https"));
-        assert_eq!(
-            url_scheme(" JavaScript:alert(1)").as_deref(),
-            Some("javascript")
-        );
-        assert_eq!(url_scheme("java\tscript:x").as_deref(), Some("javascript"));
-        assert_eq!(url_scheme("/faq/x.html"), None);
-        assert_eq!(url_scheme("x.md#a:b"), None);
-        assert_eq!(url_scheme("1a:b"), None);
     }
 
     #[test]

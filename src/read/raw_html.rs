@@ -351,20 +351,7 @@ pub(crate) fn decode_entities(text: &str) -> String {
     out
 }
 
-/// The scheme of a URL that must never reach the output (`javascript`, `vbscript`, `data`).
-pub(crate) fn dangerous_scheme(url: &str) -> Option<&'static str> {
-    // Browsers ignore control characters and whitespace inside a scheme.
-    let squeezed: String = url
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
-        .take(16)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    ["javascript:", "vbscript:", "data:", "livescript:"]
-        .into_iter()
-        .find(|scheme| squeezed.starts_with(scheme))
-        .map(|scheme| scheme.trim_end_matches(':'))
-}
+pub(crate) use crate::url::dangerous_scheme;
 
 /// Link target of an `href`/Markdown destination as written.
 pub(crate) fn link_target(url: &str) -> LinkTarget {

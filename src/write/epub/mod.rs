@@ -332,7 +332,7 @@ fn link_href(
     match target {
         LinkTarget::External(url) => Some(url.clone()),
         // Unresolved by the links pass (which reported it): keep absolute URLs, drop the rest.
-        LinkTarget::Source(url) if has_url_scheme(url) => Some(url.clone()),
+        LinkTarget::Source(url) if crate::url::has_link_scheme(url) => Some(url.clone()),
         LinkTarget::Source(_) | LinkTarget::Page(_) => None,
         LinkTarget::Internal { chapter, anchor } => {
             let file = files.get(chapter)?;
@@ -348,12 +348,6 @@ fn link_href(
             }
         }
     }
-}
-
-fn has_url_scheme(url: &str) -> bool {
-    ["http://", "https://", "mailto:", "ftp://", "tel:"]
-        .iter()
-        .any(|scheme| url.starts_with(scheme))
 }
 
 /// The chapter's `##` sections that can be linked to: (id, title).

@@ -71,15 +71,11 @@ pub fn safe_href(url: &str) -> Option<&str> {
     if url.is_empty() || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return None;
     }
-    let scheme_end = url.find(':');
-    let path_start = url.find(['/', '?', '#']);
-    match (scheme_end, path_start) {
-        (Some(colon), Some(other)) if other < colon => Some(url),
-        (Some(colon), _) => {
-            let scheme = url[..colon].to_ascii_lowercase();
-            matches!(scheme.as_str(), "http" | "https" | "mailto" | "tel" | "ftp").then_some(url)
-        }
-        (None, _) => Some(url),
+    match crate::url::url_scheme(url) {
+        None => Some(url),
+        Some(scheme) => crate::url::LINK_SCHEMES
+            .contains(&scheme.as_str())
+            .then_some(url),
     }
 }
 
