@@ -770,3 +770,70 @@ fn letter_size_and_split_handout_title() {
     );
     assert!(pages[0].contains("Découvrir l’OpenData"));
 }
+
+/// BaseFont names of the document's Type0 fonts.
+fn type0_font_names(pdf: &lopdf::Document) -> Vec<String> {
+    let mut names: Vec<String> = pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Type0"))
+        .filter_map(|d| d.get(b"BaseFont").and_then(|n| n.as_name()).ok())
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn only_fonts_in_use_are_embedded_each_tagged_by_its_subset() {
+    let (rich_bytes, _) = rich();
+    let rich_fonts = type0_font_names(&load(&rich_bytes));
+    assert!(
+        rich_fonts.iter().any(|n| n.ends_with("+DejaVuSansMono")),
+        "{rich_fonts:?}"
+    );
+    // Code is one mono face in every style: embedded once.
+    assert_eq!(
+        rich_fonts
+            .iter()
+            .filter(|n| n.ends_with("+DejaVuSansMono"))
+            .count(),
+        1,
+        "{rich_fonts:?}"
+    );
+
+    let mut plain = rich_document();
+    plain.chapters = vec![chapter(
+        "seul",
+        ChapterKind::Persona,
+        "Seul",
+        vec![para(vec![t("Un paragraphe sans code.")])],
+    )];
+    let (plain_bytes, _) = write(&plain);
+    let plain_pdf = load(&plain_bytes);
+    let plain_fonts = type0_font_names(&plain_pdf);
+    assert!(
+        plain_fonts.iter().all(|n| !n.contains("Mono")),
+        "a book without code embeds no mono face: {plain_fonts:?}"
+    );
+    let untyped: Vec<&str> = plain_pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter_map(|d| d.get(b"BaseFont").and_then(|n| n.as_name()).ok())
+        .filter_map(|n| std::str::from_utf8(n).ok())
+        .filter(|n| !n.contains('+'))
+        .collect();
+    assert!(untyped.is_empty(), "fonts not embedded: {untyped:?}");
+
+    // Different glyph sets, different tags; the face name after the tag is the same.
+    let serif = |names: &[String]| {
+        names
+            .iter()
+            .find(|n| n.ends_with("+DejaVuSerif"))
+            .cloned()
+            .expect("serif face")
+    };
+    assert_ne!(serif(&rich_fonts), serif(&plain_fonts));
+}

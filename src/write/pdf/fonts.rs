@@ -2,6 +2,7 @@
 
 use crate::diag::{Error, Result};
 use genpdf::fonts::{Font, FontCache, FontData, FontFamily};
+use printpdf::BuiltinFont;
 
 static SERIF_REGULAR: &[u8] = include_bytes!("../../../fonts/DejaVuSerif.ttf");
 static SERIF_BOLD: &[u8] = include_bytes!("../../../fonts/DejaVuSerif-Bold.ttf");
@@ -9,16 +10,13 @@ static SERIF_ITALIC: &[u8] = include_bytes!("../../../fonts/DejaVuSerif-Italic.t
 static SERIF_BOLD_ITALIC: &[u8] = include_bytes!("../../../fonts/DejaVuSerif-BoldItalic.ttf");
 static MONO: &[u8] = include_bytes!("../../../fonts/DejaVuSansMono.ttf");
 
-/// PostScript names of the embedded faces, in the order genpdf registers them (serif family first,
-/// then the mono family, whose four styles are the same face).
-pub const FACE_NAMES: [&str; 8] = [
+/// PostScript names of the embedded faces, in the order genpdf registers them (the serif family,
+/// then the mono face; the three stand-ins after it are never drawn).
+pub const FACE_NAMES: [&str; 5] = [
     "DejaVuSerif",
     "DejaVuSerif-Bold",
     "DejaVuSerif-Italic",
     "DejaVuSerif-BoldItalic",
-    "DejaVuSansMono",
-    "DejaVuSansMono",
-    "DejaVuSansMono",
     "DejaVuSansMono",
 ];
 
@@ -38,16 +36,33 @@ pub fn serif_family() -> Result<FontFamily<FontData>> {
     })
 }
 
-/// Code has no bold or italic: every style is the regular mono face (the post-pass merges the
-/// duplicate embedded copies).
+/// Code has no bold or italic: one mono face serves every style. genpdf only registers whole
+/// families, so the other three styles are built-in stand-ins that are never drawn (embedded
+/// copies would cost a scan of every code point each when printpdf saves) and that the post-pass
+/// drops from the resources.
 pub fn mono_family() -> Result<FontFamily<FontData>> {
-    let regular = face(MONO, "DejaVuSansMono.ttf")?;
+    let stand_in = || {
+        FontData::new(MONO.to_vec(), Some(BuiltinFont::Courier)).map_err(|e| Error::Font {
+            path: "fonts/DejaVuSansMono.ttf".into(),
+            message: e.to_string(),
+        })
+    };
     Ok(FontFamily {
-        bold: regular.clone(),
-        italic: regular.clone(),
-        bold_italic: regular.clone(),
-        regular,
+        regular: face(MONO, "DejaVuSansMono.ttf")?,
+        bold: stand_in()?,
+        italic: stand_in()?,
+        bold_italic: stand_in()?,
     })
+}
+
+/// The family of one face in every style.
+pub fn one_face_family(font: Font) -> FontFamily<Font> {
+    FontFamily {
+        regular: font,
+        bold: font,
+        italic: font,
+        bold_italic: font,
+    }
 }
 
 /// The registered families.
@@ -80,7 +95,7 @@ pub fn face_bytes(index: usize) -> Option<&'static [u8]> {
         1 => Some(SERIF_BOLD),
         2 => Some(SERIF_ITALIC),
         3 => Some(SERIF_BOLD_ITALIC),
-        4..=7 => Some(MONO),
+        4 => Some(MONO),
         _ => None,
     }
 }

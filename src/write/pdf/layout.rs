@@ -1148,18 +1148,55 @@ fn small_size(size: u8) -> u8 {
     ((f64::from(size) * 0.7).round() as u8).max(5)
 }
 
+/// Wraps the root element of a measuring pass: once the last page is laid out it stops genpdf
+/// with an error we recognise, before printpdf saves (saving scans all 1.1 million code points of
+/// each of the 8 registered faces: most of a small book's time).
+struct StopWhenLaidOut {
+    root: LinearLayout,
+    laid_out: Rc<std::cell::Cell<bool>>,
+}
+
+impl Element for StopWhenLaidOut {
+    fn render(
+        &mut self,
+        context: &Context,
+        area: Area<'_>,
+        style: Style,
+    ) -> std::result::Result<genpdf::RenderResult, PdfError> {
+        let result = self.root.render(context, area, style)?;
+        if result.has_more {
+            return Ok(result);
+        }
+        self.laid_out.set(true);
+        Err(PdfError::new(
+            "layout measured; no PDF wanted from this pass",
+            genpdf::error::ErrorKind::Internal,
+        ))
+    }
+}
+
+/// How far a layout pass goes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PassKind {
+    /// Only learn where things land (`Pass::bytes` stays empty).
+    Measure,
+    /// Lay out and save the PDF.
+    Render,
+}
+
 /// One layout pass: genpdf renders the document; the recorder learns where things landed.
 pub fn layout_pass(
     doc: &Document,
     diags: &mut Diagnostics,
     info: Option<&PassInfo>,
+    kind: PassKind,
 ) -> Result<Pass> {
     let write_err = |e: PdfError| Error::Write {
         format: "pdf",
         message: e.to_string(),
     };
     let mut gdoc = genpdf::Document::new(fonts::serif_family()?);
-    let mono = gdoc.add_font_family(fonts::mono_family()?);
+    let mono = fonts::one_face_family(gdoc.add_font_family(fonts::mono_family()?).regular);
     let fams = Families {
         serif: gdoc.font_cache().default_font_family(),
         mono,
@@ -1228,9 +1265,26 @@ pub fn layout_pass(
             builder.chapter(chapter, &mut root);
         }
     }
-    gdoc.push(root);
     let mut bytes = Vec::new();
-    gdoc.render(&mut bytes).map_err(write_err)?;
+    match kind {
+        PassKind::Render => {
+            gdoc.push(root);
+            gdoc.render(&mut bytes).map_err(write_err)?;
+        }
+        PassKind::Measure => {
+            let laid_out = Rc::new(std::cell::Cell::new(false));
+            gdoc.push(StopWhenLaidOut {
+                root,
+                laid_out: laid_out.clone(),
+            });
+            match gdoc.render(&mut bytes) {
+                Err(_) if laid_out.get() => {}
+                Err(e) => return Err(write_err(e)),
+                // Cannot happen (the wrapper always stops the render); the bytes are unused anyway.
+                Ok(()) => {}
+            }
+        }
+    }
     let rec = Rc::try_unwrap(rec)
         .map(RefCell::into_inner)
         .unwrap_or_else(|shared| {

@@ -1,8 +1,9 @@
 //! The PDF writer: genpdf lays out the pages with our own elements (`elements.rs`); a lopdf
 //! post-pass (`post.rs`) adds what genpdf lacks: images, links, outline, metadata, compression.
 //!
-//! Layout runs twice (three times at most): the first pass learns the page of every chapter and
-//! section for the table of contents, the running headers and the page count.
+//! Layout runs twice (three times at most): the first pass only measures (the page of every
+//! chapter and section, for the table of contents, the running headers and the page count); the
+//! next lays out with those pages and saves; a third runs if the pages it found moved.
 
 mod elements;
 mod fonts;
@@ -15,6 +16,7 @@ use crate::ir::Document;
 use crate::write::WriteContext;
 
 pub use layout::OutlineEntry;
+use layout::PassKind;
 
 /// genpdf keeps every page in memory (≈ 1.5 MB a page while laying out): past about 2,000
 /// pages of text a handout would exhaust memory rather than help anyone. Refuse it up front.
@@ -38,10 +40,10 @@ pub fn write_pdf(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) ->
         });
     }
     let mut pass_diags = Diagnostics::new();
-    let mut pass = layout::layout_pass(doc, &mut pass_diags, None)?;
+    let mut pass = layout::layout_pass(doc, &mut pass_diags, None, PassKind::Measure)?;
     for _ in 0..2 {
         pass_diags = Diagnostics::new();
-        let next = layout::layout_pass(doc, &mut pass_diags, Some(&pass.info))?;
+        let next = layout::layout_pass(doc, &mut pass_diags, Some(&pass.info), PassKind::Render)?;
         let stable = next.info == pass.info;
         pass = next;
         if stable {

@@ -1,6 +1,6 @@
 //! The post-pass over genpdf's bytes (with our own lopdf): markers → images, shaded boxes, link
-//! annotations and destinations; outline; metadata as proper text strings; `/Lang`; duplicate
-//! streams merged; every stream compressed; a deterministic `/ID`.
+//! annotations and destinations; outline; metadata as proper text strings; `/Lang`; fonts
+//! subset and named; every stream compressed; a deterministic `/ID`.
 
 use super::elements::{Dest, Event, Mark, PT};
 use super::fonts::{FACE_NAMES, face_bytes, glyph_chars};
@@ -545,12 +545,10 @@ pub fn finish(input: PostInput<'_>, diags: &mut Diagnostics) -> Result<Vec<u8>> 
 
     // 8. Fonts: text extraction maps for the glyphs used, real names instead of F0…F7.
     if let Some(&first_page) = pages.first() {
-        write_to_unicode(&mut pdf, first_page, &used_glyphs);
+        drop_unused_fonts(&mut pdf, first_page, &used_glyphs);
+        let subsets = write_to_unicode(&mut pdf, first_page, &used_glyphs);
+        name_fonts(&mut pdf, &subsets);
     }
-    name_fonts(&mut pdf);
-
-    // 9. Merge identical streams (the mono face is embedded once per style by genpdf).
-    merge_duplicate_streams(&mut pdf);
 
     pdf.prune_objects();
     pdf.renumber_objects();
@@ -615,7 +613,8 @@ fn add_outline_level(
     ids
 }
 
-fn name_fonts(pdf: &mut lopdf::Document) {
+/// Gives each font its real name, with a subset tag (PDF 32000 §9.6.4).
+fn name_fonts(pdf: &mut lopdf::Document, subsets: &BTreeMap<&'static str, BTreeSet<u16>>) {
     let ids: Vec<ObjectId> = pdf.objects.keys().copied().collect();
     for id in ids {
         let Ok(Object::Dictionary(dict)) = pdf.get_object_mut(id) else {
@@ -636,53 +635,51 @@ fn name_fonts(pdf: &mut lopdf::Document) {
         else {
             continue;
         };
-        if let Some(real_name) = FACE_NAMES.get(index) {
-            dict.set(key, Object::Name(subset_name(real_name)));
-        }
+        let Some(real_name) = FACE_NAMES.get(index) else {
+            continue;
+        };
+        let tagged = subset_name(real_name, subsets.get(real_name));
+        dict.set(key, Object::Name(tagged.clone()));
         if let Ok(Object::Array(descendants)) = dict.get_mut(b"DescendantFonts") {
             for d in descendants.iter_mut() {
-                if let Object::Dictionary(d) = d
-                    && let Some(real_name) = FACE_NAMES.get(index)
-                {
-                    d.set("BaseFont", Object::Name(subset_name(real_name)));
+                if let Object::Dictionary(d) = d {
+                    d.set("BaseFont", Object::Name(tagged.clone()));
                 }
             }
         }
     }
 }
 
-fn merge_duplicate_streams(pdf: &mut lopdf::Document) {
-    let mut seen: HashMap<Vec<u8>, ObjectId> = HashMap::new();
-    let mut replace: BTreeMap<ObjectId, ObjectId> = BTreeMap::new();
-    for (id, object) in &pdf.objects {
-        if let Object::Stream(stream) = object {
-            if stream.content.len() < 1024 {
-                continue;
-            }
-            let mut hasher = Sha256::new();
-            hasher.update(format!("{:?}", stream.dict).as_bytes());
-            hasher.update(&stream.content);
-            let key = hasher.finalize().to_vec();
-            match seen.get(&key) {
-                Some(original) => {
-                    replace.insert(*id, *original);
-                }
-                None => {
-                    seen.insert(key, *id);
-                }
-            }
-        }
-    }
-    if replace.is_empty() {
+/// Removes from the shared font resources every font no page selects: the stand-ins genpdf must
+/// register for the mono face's unused styles, the mono face itself in a book without code.
+fn drop_unused_fonts(
+    pdf: &mut lopdf::Document,
+    page: ObjectId,
+    used: &BTreeMap<Vec<u8>, BTreeSet<u16>>,
+) {
+    let Ok((direct, indirect)) = pdf.get_page_resources(page) else {
         return;
-    }
-    pdf.traverse_objects(|object| {
-        if let Object::Reference(r) = object
-            && let Some(new) = replace.get(r)
-        {
-            *r = *new;
-        }
+    };
+    let resources = direct.cloned().or_else(|| {
+        indirect
+            .first()
+            .and_then(|id| pdf.get_dictionary(*id).ok().cloned())
     });
+    // printpdf shares one font dictionary between all pages, by reference.
+    let Some(Ok(Object::Reference(fonts_id))) = resources.as_ref().map(|r| r.get(b"Font")) else {
+        return;
+    };
+    let fonts_id = *fonts_id;
+    if let Ok(fonts) = pdf.get_dictionary_mut(fonts_id) {
+        let unused: Vec<Vec<u8>> = fonts
+            .iter()
+            .map(|(name, _)| name.clone())
+            .filter(|name| !used.contains_key(name))
+            .collect();
+        for name in unused {
+            fonts.remove(&name);
+        }
+    }
 }
 
 /// Glyph ids shown per font resource name (genpdf writes two-byte Identity-H codes with `TJ`).
@@ -699,6 +696,8 @@ fn collect_glyphs(ops: &[Operation], used: &mut BTreeMap<Vec<u8>, BTreeSet<u16>>
             "Tf" => {
                 if let Some(Object::Name(name)) = op.operands.first() {
                     font = name.clone();
+                    // A font selected, even for no glyph, must stay in the resources.
+                    add(&font, &[]);
                 }
             }
             "Tj" | "'" | "\"" => {
@@ -729,14 +728,16 @@ fn hex_utf16(c: char) -> String {
 }
 
 /// Replaces printpdf's ToUnicode maps (every glyph, last code point wins: spaces came out as
-/// no-break spaces) with maps of the glyphs used, each to its lowest code point.
+/// no-break spaces) with maps of the glyphs used, each to its lowest code point, and each embedded
+/// face with the subset of those glyphs. Returns the glyphs kept per face.
 fn write_to_unicode(
     pdf: &mut lopdf::Document,
     page: ObjectId,
     used: &BTreeMap<Vec<u8>, BTreeSet<u16>>,
-) {
+) -> BTreeMap<&'static str, BTreeSet<u16>> {
+    let mut per_face: BTreeMap<&'static str, BTreeSet<u16>> = BTreeMap::new();
     let Ok((direct, indirect)) = pdf.get_page_resources(page) else {
-        return;
+        return per_face;
     };
     let resources = direct.cloned().or_else(|| {
         indirect
@@ -748,9 +749,9 @@ fn write_to_unicode(
         Some(Object::Dictionary(d)) => Some(d.clone()),
         _ => None,
     };
-    let Some(fonts) = fonts_obj else { return };
-    // Glyphs per face: genpdf embeds the mono face once per style; equal subsets merge later.
-    let mut per_face: BTreeMap<&str, BTreeSet<u16>> = BTreeMap::new();
+    let Some(fonts) = fonts_obj else {
+        return per_face;
+    };
     for (name, font_ref) in fonts.iter() {
         let index = font_ref
             .as_reference()
@@ -759,7 +760,7 @@ fn write_to_unicode(
             .and_then(font_index);
         if let Some(face) = index.and_then(|i| FACE_NAMES.get(i)) {
             per_face
-                .entry(face)
+                .entry(*face)
                 .or_default()
                 .extend(used.get(name).into_iter().flatten());
         }
@@ -803,7 +804,7 @@ fn write_to_unicode(
         // Subset: outlines of unused glyphs dropped, glyph ids unchanged (genpdf's codes stay valid).
         let face_glyphs = index
             .and_then(|i| FACE_NAMES.get(i))
-            .and_then(|f| per_face.get(f))
+            .and_then(|f| per_face.get(*f))
             .cloned()
             .unwrap_or_default();
         let mut keep: Vec<u16> = face_glyphs.into_iter().collect();
@@ -817,6 +818,7 @@ fn write_to_unicode(
                 .insert(file_id, Object::Stream(Stream::new(dict, small)));
         }
     }
+    per_face
 }
 
 /// The face index of a genpdf font (its BaseFont is `F<index>` before `name_fonts`).
@@ -849,9 +851,16 @@ fn font_file(pdf: &lopdf::Document, font: &Dictionary) -> Option<ObjectId> {
     descriptor.get(b"FontFile2").ok()?.as_reference().ok()
 }
 
-/// A subset font's name: a six-letter tag from the face name (stable across builds), `+`, name.
-fn subset_name(face: &str) -> Vec<u8> {
-    let digest = Sha256::digest(face.as_bytes());
+/// A subset font's name: a six-letter tag, `+`, the face name. The tag is a digest of the face and
+/// its glyphs: stable across builds, different for different subsets (readers that cache fonts by
+/// name must not mix up two handouts' subsets).
+fn subset_name(face: &str, glyphs: Option<&BTreeSet<u16>>) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(face.as_bytes());
+    for glyph in glyphs.into_iter().flatten() {
+        hasher.update(glyph.to_be_bytes());
+    }
+    let digest = hasher.finalize();
     let mut name: Vec<u8> = digest.iter().take(6).map(|b| b'A' + b % 26).collect();
     name.push(b'+');
     name.extend_from_slice(face.as_bytes());
