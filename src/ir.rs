@@ -252,6 +252,34 @@ fn push_plain_text(inlines: &[Inline], out: &mut String) {
 }
 
 /// Calls `f` on every inline of `blocks`, depth first (notes, tables, nested blocks included).
+/// Calls `f` on every attribute set of the blocks: headings, divs and spans, in notes too.
+pub fn visit_attrs(blocks: &[Block], f: &mut dyn FnMut(&Attr)) {
+    fn block_attrs(blocks: &[Block], f: &mut dyn FnMut(&Attr)) {
+        for block in blocks {
+            match block {
+                Block::Heading { attr, .. } => f(attr),
+                Block::Div { attr, blocks } => {
+                    f(attr);
+                    block_attrs(blocks, f);
+                }
+                Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                    items.iter().for_each(|item| block_attrs(item, f));
+                }
+                Block::BlockQuote(blocks) => block_attrs(blocks, f),
+                _ => {}
+            }
+        }
+    }
+    block_attrs(blocks, f);
+    // `visit_inlines` reaches every inline, those of notes included: spans here, and the
+    // blocks of each note once.
+    visit_inlines(blocks, &mut |inline| match inline {
+        Inline::Span { attr, .. } => f(attr),
+        Inline::Note(note) => block_attrs(note, f),
+        _ => {}
+    });
+}
+
 pub fn visit_inlines(blocks: &[Block], f: &mut dyn FnMut(&Inline)) {
     for block in blocks {
         match block {

@@ -1,10 +1,8 @@
 //! Ids pass: every heading gets an id, and every element id becomes global
 //! (`{chapter}-{local}`), unique across the whole book.
 
-use crate::diag::Diagnostics;
 use crate::ir::{Attr, Block, Document, Inline, plain_text};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 /// Per chapter: local id as written in the page → global id in the book.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,7 +27,7 @@ enum IdSite<'a> {
 }
 
 /// Assign global ids; returns the local → global map per chapter for the links pass.
-pub fn assign_ids(doc: &mut Document, root: &Path, diags: &mut Diagnostics) -> ChapterAnchors {
+pub fn assign_ids(doc: &mut Document) -> ChapterAnchors {
     // Chapter ids are the `<section id>`s: no element may take one.
     let mut taken: BTreeSet<String> = doc.chapters.iter().map(|c| c.id.clone()).collect();
     let mut anchors = ChapterAnchors::default();
@@ -45,12 +43,11 @@ pub fn assign_ids(doc: &mut Document, root: &Path, diags: &mut Diagnostics) -> C
             .collect();
         let mut locals: BTreeMap<String, String> = BTreeMap::new();
         let mut slugs_used: BTreeSet<String> = BTreeSet::new();
-        let display = crate::corpus::display_path(root, &chapter.source);
 
         for site in sites {
-            let (attr, local, is_explicit) = match site {
+            let (attr, local) = match site {
                 IdSite::Heading { attr, text } => match explicit_id(attr) {
-                    Some(id) => (attr, id, true),
+                    Some(id) => (attr, id),
                     None => {
                         // kramdown numbers repeated auto ids `x`, `x-1`, `x-2`…: pages link to those.
                         let base = slug(&text);
@@ -61,33 +58,17 @@ pub fn assign_ids(doc: &mut Document, root: &Path, diags: &mut Diagnostics) -> C
                             n += 1;
                         }
                         slugs_used.insert(local.clone());
-                        (attr, local, false)
+                        (attr, local)
                     }
                 },
                 IdSite::Element(attr) => match explicit_id(attr) {
-                    Some(id) => (attr, id, true),
+                    Some(id) => (attr, id),
                     None => continue,
                 },
             };
             let global = unique_global(&chapter.id, &local, &mut taken);
-            match locals.entry(local) {
-                std::collections::btree_map::Entry::Occupied(first) => {
-                    if is_explicit {
-                        let local = first.key();
-                        diags
-                            .warning(
-                                display.clone(),
-                                0,
-                                0,
-                                format!("duplicate id `{local}` in this page"),
-                            )
-                            .with_hint(format!("links to `#{local}` go to the first one"));
-                    }
-                }
-                std::collections::btree_map::Entry::Vacant(slot) => {
-                    slot.insert(global.clone());
-                }
-            }
+            // A repeated id: links go to the first (the reader warned, with the line).
+            locals.entry(local).or_insert_with(|| global.clone());
             attr.id = Some(global);
         }
         anchors.by_chapter.insert(chapter.id.clone(), locals);
@@ -264,8 +245,7 @@ mod tests {
         doc.chapters[0]
             .blocks
             .push(heading("Pourquoi bis", Some("pourquoi-x")));
-        let mut diags = Diagnostics::new();
-        let anchors = assign_ids(&mut doc, Path::new("c"), &mut diags);
+        let anchors = assign_ids(&mut doc);
         assert_eq!(
             heading_ids(&doc),
             vec![
@@ -287,7 +267,6 @@ mod tests {
         );
         assert_eq!(anchors.global("citoyen", "mon-id"), Some("citoyen-mon-id"));
         assert_eq!(anchors.global("dev", "mon-id"), None);
-        assert!(diags.items().is_empty());
     }
 
     #[test]
@@ -321,8 +300,7 @@ mod tests {
             ),
             chapter("a-x-2", "_faq/b.md", vec![heading("Y", Some("a b.c"))]),
         ]);
-        let mut diags = Diagnostics::new();
-        let anchors = assign_ids(&mut doc, Path::new("root"), &mut diags);
+        let anchors = assign_ids(&mut doc);
         let Block::Para(inlines) = &doc.chapters[0].blocks[0] else {
             panic!("para")
         };
@@ -333,7 +311,8 @@ mod tests {
         let Block::Div { attr, .. } = &doc.chapters[0].blocks[1] else {
             panic!("div")
         };
-        // Second `x` in the page: a warning, and a distinct global id (`a-x-2` is a chapter).
+        // Second `x` in the page: a distinct global id (`a-x-2` is a chapter); links go to the
+        // first (the reader warns about the repeat, with its line).
         assert_eq!(attr.id.as_deref(), Some("a-x-3"));
         // The auto slug avoids the explicit `x` of the page.
         assert_eq!(anchors.global("a", "x-1"), Some("a-x-1"));
@@ -343,11 +322,5 @@ mod tests {
         assert_eq!(attr.id, None, "an element without id gets none");
         assert_eq!(anchors.global("a", "x"), Some("a-x"));
         assert_eq!(anchors.global("a-x-2", "a b.c"), Some("a-x-2-a-b-c"));
-        assert_eq!(diags.items().len(), 1);
-        assert!(diags.items()[0].message.contains("duplicate id `x`"));
-        assert_eq!(
-            diags.items()[0].path,
-            Path::new("root").join("_faq/a.md").display().to_string()
-        );
     }
 }

@@ -317,7 +317,7 @@ mod tests {
         ]);
         let mut diags = Diagnostics::new();
         let root = Path::new("corpus");
-        let anchors = assign_ids(&mut doc, root, &mut diags);
+        let anchors = assign_ids(&mut doc);
         resolve_links(&mut doc, &anchors, &FakeRouter, root, &mut diags);
         let Some(Block::Para(inlines)) = doc.chapters[0].blocks.get(1) else {
             panic!("para expected")
@@ -527,7 +527,7 @@ mod tests {
             ],
         )]);
         let mut diags = Diagnostics::new();
-        let anchors = assign_ids(&mut doc, Path::new("."), &mut diags);
+        let anchors = assign_ids(&mut doc);
         resolve_links(&mut doc, &anchors, &FakeRouter, Path::new("."), &mut diags);
         let dump = serde_json::to_string(&doc).unwrap_or_default();
         assert!(dump.contains("Internal"), "{dump}");

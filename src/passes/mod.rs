@@ -14,7 +14,7 @@ use crate::diag::Diagnostics;
 use crate::ir::Document;
 
 pub fn run_passes(doc: &mut Document, corpus: &Corpus, diags: &mut Diagnostics) {
-    let anchors = ids::assign_ids(doc, &corpus.root, diags);
+    let anchors = ids::assign_ids(doc);
     let router = links::CorpusRouter::new(corpus);
     links::resolve_links(doc, &anchors, &router, &corpus.root, diags);
     if is_french(&doc.meta.language) {

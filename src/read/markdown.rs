@@ -324,6 +324,9 @@ impl Builder<'_, '_, '_> {
                     .collect();
                 let mut attr = raw_html::safe_attr("h", &pairs, self.rep, at);
                 attr.id = id.as_ref().map(|id| id.to_string());
+                if let Some(id) = &attr.id {
+                    self.rep.id_written(id, at);
+                }
                 attr.classes
                     .splice(0..0, classes.iter().map(|c| c.to_string()));
                 let level = *level as u8;
@@ -793,7 +796,12 @@ impl Builder<'_, '_, '_> {
             let Some(BlockIal { offset, ial, .. }) = self.ials.pop_front() else {
                 return;
             };
-            let at = self.locate(offset);
+            // The pre-pass blanked the IAL's line, so its offset maps to the line's end: the
+            // IAL stands alone on its line, point at the line.
+            let at = Where {
+                col: 1,
+                ..self.locate(offset)
+            };
             self.flush_pending();
             let target = match self.stack.last_mut() {
                 Some(Frame::Blocks { blocks, .. }) => blocks.last_mut(),
@@ -851,6 +859,9 @@ fn apply_ial(block: &mut Block, ial: Ial, rep: &mut Reporter, at: Where) {
     let mut classes = ial.classes;
     classes.extend(safe.classes);
     let attributes = safe.attributes;
+    if let Some(id) = &ial.id {
+        rep.id_written(id, at);
+    }
     let id = ial.id.or(safe.id);
     if id.is_none() && classes.is_empty() && attributes.is_empty() {
         return;

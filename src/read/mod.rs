@@ -13,7 +13,9 @@ pub use document::read_document;
 
 use crate::corpus::{Corpus, Page};
 use crate::diag::Diagnostics;
-use crate::ir::{Block, plain_text};
+use crate::ir::{Block, plain_text, visit_attrs};
+use raw_html::Where;
+use std::collections::HashMap;
 
 /// Deepest nesting of block containers (lists, quotes, divs) and of inline containers kept in
 /// the IR; deeper content is flattened into the deepest level, so that no later stage recurses
@@ -30,12 +32,7 @@ pub struct ReadPage {
 
 /// Read one page. `corpus` gives Liquid variables; diagnostics point at the page's lines.
 pub fn read_page(page: &Page, corpus: &Corpus, diags: &mut Diagnostics) -> ReadPage {
-    let mut rep = Reporter {
-        diags,
-        path: display_path(corpus, page),
-        body_line: page.body_line.max(1),
-        depth_warned: false,
-    };
+    let mut rep = Reporter::new(diags, display_path(corpus, page), page.body_line.max(1));
     let vars = liquid::LiquidVars {
         page: &page.front.vars,
         site: &corpus.site.vars,
@@ -43,6 +40,7 @@ pub fn read_page(page: &Page, corpus: &Corpus, diags: &mut Diagnostics) -> ReadP
     let prepared = liquid::prepare(&page.body, &vars, &mut rep);
     let mut blocks = markdown::read_markdown(&page.body, &prepared, &mut rep);
     let first_heading = take_title_heading(&mut blocks);
+    rep.warn_duplicate_ids(&blocks);
     ReadPage {
         first_heading,
         blocks,
@@ -52,12 +50,7 @@ pub fn read_page(page: &Page, corpus: &Corpus, diags: &mut Diagnostics) -> ReadP
 /// The Liquid/IAL pre-pass alone, as `read_page` runs it: the text handed to the Markdown
 /// parser (for the fuzzer and for tests of the dialect).
 pub fn prepare_dialect(page: &Page, corpus: &Corpus, diags: &mut Diagnostics) -> String {
-    let mut rep = Reporter {
-        diags,
-        path: display_path(corpus, page),
-        body_line: page.body_line.max(1),
-        depth_warned: false,
-    };
+    let mut rep = Reporter::new(diags, display_path(corpus, page), page.body_line.max(1));
     let vars = liquid::LiquidVars {
         page: &page.front.vars,
         site: &corpus.site.vars,
@@ -114,9 +107,21 @@ pub(crate) struct Reporter<'a> {
     body_line: u32,
     /// The depth cap warns once per page.
     depth_warned: bool,
+    /// Explicit ids as the reader wrote them into the IR, with where they stand in the page.
+    ids_written: Vec<(String, Where)>,
 }
 
-impl Reporter<'_> {
+impl<'a> Reporter<'a> {
+    pub(crate) fn new(diags: &'a mut Diagnostics, path: String, body_line: u32) -> Self {
+        Reporter {
+            diags,
+            path,
+            body_line,
+            depth_warned: false,
+            ids_written: Vec::new(),
+        }
+    }
+
     /// `line` is 0-based in the body.
     pub(crate) fn file_line(&self, line: usize) -> u32 {
         self.body_line
@@ -134,6 +139,50 @@ impl Reporter<'_> {
         let diagnostic = self.diags.warning(self.path.clone(), line, col, message);
         if let Some(hint) = hint {
             diagnostic.with_hint(hint);
+        }
+    }
+
+    pub(crate) fn id_written(&mut self, id: &str, at: Where) {
+        let id = id.trim();
+        if !id.is_empty() {
+            self.ids_written.push((id.to_string(), at));
+        }
+    }
+
+    /// One warning at each repeated explicit id of the page. Counted in the IR the page became
+    /// (an IAL may have replaced an id the reader wrote), placed where the reader met it.
+    fn warn_duplicate_ids(&mut self, blocks: &[Block]) {
+        let mut in_page: HashMap<String, usize> = HashMap::new();
+        visit_attrs(blocks, &mut |attr| {
+            if let Some(id) = attr
+                .id
+                .as_deref()
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+            {
+                *in_page.entry(id.to_string()).or_default() += 1;
+            }
+        });
+        let mut first: HashMap<String, Where> = HashMap::new();
+        let written = std::mem::take(&mut self.ids_written);
+        for (id, at) in written {
+            let Some(left) = in_page.get_mut(&id).filter(|n| **n > 0) else {
+                continue;
+            };
+            *left -= 1;
+            match first.get(&id) {
+                None => {
+                    first.insert(id, at);
+                }
+                Some(original) => {
+                    let message = format!(
+                        "duplicate id `{id}` in this page (first at line {})",
+                        original.pos.line
+                    );
+                    let hint = format!("links to `#{id}` go to the first one");
+                    self.warning(at.line, at.col, message, Some(&hint));
+                }
+            }
         }
     }
 

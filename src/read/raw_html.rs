@@ -378,8 +378,24 @@ pub(crate) fn warn_url(rep: &mut Reporter, at: Where, scheme: &str, what: &str) 
     );
 }
 
-/// Safe attributes of an element; `on*` and `style` attributes are dropped with one warning.
+/// Safe attributes of an element that goes into the book; `on*` and `style` attributes are
+/// dropped with one warning. Its id is recorded for the page's duplicate-id check.
 pub(crate) fn safe_attr(
+    tag: &str,
+    attrs: &[(String, String)],
+    rep: &mut Reporter,
+    at: Where,
+) -> Attr {
+    let attr = check_attr(tag, attrs, rep, at);
+    if let Some(id) = &attr.id {
+        rep.id_written(id, at);
+    }
+    attr
+}
+
+/// The safe attributes of an element, with the warning about the others, and nothing recorded:
+/// for elements whose own attributes do not reach the book (an `<img>`, a dropped `<script>`).
+pub(crate) fn check_attr(
     tag: &str,
     attrs: &[(String, String)],
     rep: &mut Reporter,
@@ -476,7 +492,7 @@ pub(crate) fn open_inline(
         "wbr" | "hr" => return InlineOpen::Nothing,
         "img" => {
             // Called for its warning about handlers; an image keeps src, alt and title.
-            let _ = safe_attr(name, attrs, rep, at);
+            let _ = check_attr(name, attrs, rep, at);
             let Some(src) = attr_value("src").filter(|s| !s.trim().is_empty()) else {
                 return InlineOpen::Nothing;
             };
@@ -529,7 +545,7 @@ pub(crate) fn open_inline(
         "code" | "kbd" | "samp" | "tt" => InlineForm::Code,
         _ => {
             // Still report handlers on a tag that is unwrapped.
-            let _ = safe_attr(name, attrs, rep, at);
+            let _ = check_attr(name, attrs, rep, at);
             InlineForm::Unwrap
         }
     };
@@ -752,7 +768,7 @@ impl Converter<'_, '_> {
         let depth = depth + 1;
         match name {
             "p" => {
-                let _ = safe_attr(name, &attrs, self.rep, self.at);
+                let _ = check_attr(name, &attrs, self.rep, self.at);
                 let mut inlines = self.inlines_of(element, depth);
                 trim_inlines(&mut inlines);
                 if let Some(anchors) = anchors_only(&inlines) {
@@ -773,7 +789,7 @@ impl Converter<'_, '_> {
                 });
             }
             "ul" | "ol" => {
-                let _ = safe_attr(name, &attrs, self.rep, self.at);
+                let _ = check_attr(name, &attrs, self.rep, self.at);
                 let mut items = Vec::new();
                 for child in element.child_elements() {
                     let child_name = child.value().name().to_ascii_lowercase();
@@ -795,11 +811,11 @@ impl Converter<'_, '_> {
                 }
             }
             "blockquote" => {
-                let _ = safe_attr(name, &attrs, self.rep, self.at);
+                let _ = check_attr(name, &attrs, self.rep, self.at);
                 out.push(Block::BlockQuote(self.blocks_of(element, depth)));
             }
             "pre" => {
-                let _ = safe_attr(name, &attrs, self.rep, self.at);
+                let _ = check_attr(name, &attrs, self.rep, self.at);
                 let lang = element
                     .child_elements()
                     .find(|c| c.value().name() == "code")
@@ -813,7 +829,7 @@ impl Converter<'_, '_> {
                 out.push(Block::CodeBlock { lang, text });
             }
             "table" => {
-                let _ = safe_attr(name, &attrs, self.rep, self.at);
+                let _ = check_attr(name, &attrs, self.rep, self.at);
                 out.push(self.table(element, depth));
             }
             "hr" => out.push(Block::ThematicBreak),
@@ -844,7 +860,7 @@ impl Converter<'_, '_> {
             }
         }
         for (index, (in_head, row)) in row_elements.into_iter().enumerate() {
-            let _ = safe_attr("tr", &attrs_of(row), self.rep, self.at);
+            let _ = check_attr("tr", &attrs_of(row), self.rep, self.at);
             let mut all_th = true;
             let mut cells = Vec::new();
             for cell in row.child_elements() {
@@ -853,7 +869,7 @@ impl Converter<'_, '_> {
                     continue;
                 }
                 all_th &= name == "th";
-                let _ = safe_attr(name, &attrs_of(cell), self.rep, self.at);
+                let _ = check_attr(name, &attrs_of(cell), self.rep, self.at);
                 let mut content = self.inlines_of(cell, depth + 1);
                 trim_inlines(&mut content);
                 cells.push(content);

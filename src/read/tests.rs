@@ -703,12 +703,7 @@ fn line_numbers_survive_the_pre_pass() {
             site: &Default::default(),
         };
         let mut diags = Diagnostics::new();
-        let mut rep = Reporter {
-            diags: &mut diags,
-            path: String::new(),
-            body_line: 1,
-            depth_warned: false,
-        };
+        let mut rep = Reporter::new(&mut diags, String::new(), 1);
         let prepared = liquid::prepare(body, &vars, &mut rep);
         (prepared.text.lines().count(), body.lines().count())
     };
@@ -1206,12 +1201,7 @@ fn multi_line_liquid_keeps_every_line() {
             site: &Default::default(),
         };
         let mut diags = Diagnostics::new();
-        let mut rep = Reporter {
-            diags: &mut diags,
-            path: String::new(),
-            body_line: 1,
-            depth_warned: false,
-        };
+        let mut rep = Reporter::new(&mut diags, String::new(), 1);
         let prepared = liquid::prepare(body, &vars, &mut rep);
         assert_eq!(
             prepared.text.matches('\n').count(),
@@ -1220,4 +1210,42 @@ fn multi_line_liquid_keeps_every_line() {
             prepared.text
         );
     }
+}
+
+#[test]
+fn a_repeated_explicit_id_is_reported_where_it_repeats() {
+    // Body lines 0–8 are file lines 5–13.
+    let body = "## Premier {#x}\n\
+                \n\
+                Texte <span id=\"y\">ici</span>.\n\
+                \n\
+                <a id=\"x\"></a>\n\
+                \n\
+                ## Deuxième\n\
+                {: #y}\n\
+                \n\
+                ## Même {#z}\n\
+                {: #z}\n";
+    let (_, diags) = read_body(body);
+    let found: Vec<(u32, u32, &str)> = warnings(&diags)
+        .iter()
+        .map(|d| (d.line, d.col, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (9, 1, "duplicate id `x` in this page (first at line 5)"),
+            (12, 1, "duplicate id `y` in this page (first at line 7)"),
+        ],
+        "an IAL restating a heading's own id is not a repeat"
+    );
+    let hints: Vec<_> = warnings(&diags).iter().map(|d| d.hint.clone()).collect();
+    assert_eq!(
+        hints[0].as_deref(),
+        Some("links to `#x` go to the first one")
+    );
+
+    // An id on an element that does not reach the book is not counted.
+    let (_, diags) = read_body("<img id=\"x\" src=\"a.png\">\n\n## Titre {#x}\n");
+    assert!(warnings(&diags).is_empty(), "{:?}", diags.items());
 }
