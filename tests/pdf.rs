@@ -837,3 +837,50 @@ fn only_fonts_in_use_are_embedded_each_tagged_by_its_subset() {
     };
     assert_ne!(serif(&rich_fonts), serif(&plain_fonts));
 }
+
+#[test]
+fn a_table_over_several_pages_repeats_its_header_row() {
+    let cell = |s: String| vec![t(&s)];
+    let rows: Vec<Vec<Vec<Inline>>> = (1..=150)
+        .map(|n| vec![cell(format!("ligne{n}")), cell(format!("valeur{n}"))])
+        .collect();
+    let mut doc = rich_document();
+    doc.chapters = vec![chapter(
+        "long",
+        ChapterKind::Persona,
+        "Long",
+        vec![Block::Table {
+            aligns: vec![Align::Left, Align::Left],
+            head: vec![cell("Entête".into()), cell("Valeur".into())],
+            rows,
+        }],
+    )];
+    let (bytes, _) = write(&doc);
+    if !have("pdftotext") {
+        return;
+    }
+    let path = save("long-table.pdf", &bytes);
+    let pages = pdftotext(&path, "-layout");
+    let with_rows: Vec<&String> = pages.iter().filter(|p| p.contains("ligne")).collect();
+    assert!(with_rows.len() >= 3, "{} pages of rows", with_rows.len());
+    for page in &with_rows {
+        assert!(
+            page.contains("Entête"),
+            "page without the header row:\n{page}"
+        );
+    }
+    // Every row once, in order: the header is repeated, rows never are.
+    let all = pages.concat();
+    let mut last = 0;
+    for n in 1..=150 {
+        let word = format!("ligne{n} ");
+        assert_eq!(all.matches(&word).count(), 1, "{word}");
+        let at = all.find(&word).expect("row");
+        assert!(at > last, "row {n} out of order");
+        last = at;
+    }
+    if have("qpdf") {
+        let (ok, out, err) = run("qpdf", &["--check", path.to_str().expect("utf8")]);
+        assert!(ok, "{out}{err}");
+    }
+}

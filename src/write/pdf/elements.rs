@@ -1145,6 +1145,8 @@ impl Element for TocLine {
 /// Table cell borders in light grey; the header row shaded.
 pub struct Grid {
     pub rec: Shared,
+    /// Shade the first row (the table's header row).
+    pub shade_first_row: bool,
 }
 
 impl CellDecorator for Grid {
@@ -1158,7 +1160,7 @@ impl CellDecorator for Grid {
     ) {
         let size = area.size();
         let (w, h) = (val(size.width), val(size.height));
-        if row == 0 {
+        if row == 0 && self.shade_first_row {
             mark(&self.rec, &area, 0.0, 0.0, w, h, Mark::Shade(230));
         }
         let grey = Style::new().with_color(Color::Greyscale(160));
@@ -1167,6 +1169,119 @@ impl CellDecorator for Grid {
             vec![p(0.0, 0.0), p(w, 0.0), p(w, h), p(0.0, h), p(0.0, 0.0)],
             grey,
         );
+    }
+}
+
+/// A table cell: its paragraph inside padding. Unlike genpdf's `PaddedElement`, a cell whose
+/// paragraph places no line on this page takes no room either, so a row that starts at the
+/// foot of a page leaves no empty bordered sliver there: it starts whole on the next page.
+pub struct TableCell {
+    pub para: Para,
+    /// Top, right, bottom, left, in mm.
+    pub padding: [f64; 4],
+}
+
+impl Element for TableCell {
+    fn render(
+        &mut self,
+        ctx: &Context,
+        mut area: Area<'_>,
+        style: Style,
+    ) -> Result<RenderResult, PdfError> {
+        let [top, right, bottom, left] = self.padding;
+        area.add_margins(genpdf::Margins::trbl(mm(top), mm(right), mm(0.0), mm(left)));
+        let room = val(area.size().height) - bottom;
+        if room > 0.0 {
+            area.set_height(mm(room));
+        }
+        let result = self.para.render(ctx, area, style)?;
+        if result.has_more && val(result.size.height) < EPS {
+            return Ok(RenderResult {
+                size: Size::new(mm(0.0), mm(0.0)),
+                has_more: true,
+            });
+        }
+        Ok(RenderResult {
+            size: Size::new(
+                mm(val(result.size.width) + left + right),
+                mm(val(result.size.height) + top + bottom),
+            ),
+            has_more: result.has_more,
+        })
+    }
+}
+
+/// A header row taller than this is not repeated on the pages a table continues on.
+const MAX_REPEATED_HEAD: f64 = 60.0;
+
+/// A table whose header row is set again at the top of every page the table continues on.
+/// genpdf's `TableLayout` cannot repeat a row, so the header is its own one-row table, made anew
+/// by `make_head` for each page.
+pub struct RepeatingHeadTable {
+    make_head: Option<Box<dyn Fn() -> genpdf::elements::TableLayout>>,
+    head: Option<genpdf::elements::TableLayout>,
+    body: genpdf::elements::TableLayout,
+    repeat: bool,
+    rec: Shared,
+}
+
+impl RepeatingHeadTable {
+    pub fn new(
+        make_head: Option<Box<dyn Fn() -> genpdf::elements::TableLayout>>,
+        body: genpdf::elements::TableLayout,
+        rec: Shared,
+    ) -> Self {
+        let head = make_head.as_ref().map(|make| make());
+        RepeatingHeadTable {
+            make_head,
+            head,
+            body,
+            repeat: true,
+            rec,
+        }
+    }
+}
+
+impl Element for RepeatingHeadTable {
+    fn render(
+        &mut self,
+        ctx: &Context,
+        mut area: Area<'_>,
+        style: Style,
+    ) -> Result<RenderResult, PdfError> {
+        let width = area.size().width;
+        let page_top = at_top(&self.rec, &area);
+        let mut height = 0.0;
+        if let Some(head) = &mut self.head {
+            let result = head.render(ctx, area.clone(), style)?;
+            height += val(result.size.height);
+            area.add_offset(Position::new(mm(0.0), result.size.height));
+            if result.has_more || height > MAX_REPEATED_HEAD {
+                // A header that does not fit on a page is set once.
+                self.repeat = false;
+            }
+            if result.has_more {
+                return Ok(RenderResult {
+                    size: Size::new(width, mm(height)),
+                    has_more: true,
+                });
+            }
+            self.head = None;
+        }
+        let result = self.body.render(ctx, area, style)?;
+        let body_height = val(result.size.height);
+        if result.has_more && page_top && body_height < EPS {
+            // Not one line of the body fits under the header on a whole page: stop repeating,
+            // so genpdf sees a row that fits nowhere instead of a header on every new page.
+            self.repeat = false;
+        }
+        if result.has_more && self.repeat {
+            self.head = self.make_head.as_ref().map(|make| make());
+        }
+        Ok(RenderResult {
+            size: Size::new(width, mm(height + body_height)),
+            has_more: result.has_more,
+        })
     }
 }
 

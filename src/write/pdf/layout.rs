@@ -2,8 +2,8 @@
 
 use super::elements::{
     Align, AnchorPoint, BreakMode, CodeBlock, Dest, Event, Grid, Heading, ImageBox, LINK_COLOR,
-    ListItem, Mark, NeedSpace, PT, Para, Quote, Recorder, Rule, Run, RunStyle, Shared, Spacer,
-    TocLine, line_box, mm, style_of, val,
+    ListItem, Mark, NeedSpace, PT, Para, Quote, Recorder, RepeatingHeadTable, Rule, Run, RunStyle,
+    Shared, Spacer, TableCell, TocLine, line_box, mm, style_of, val,
 };
 use super::fonts::{self, Families, family_has_glyph};
 use super::hyphenate::Hyphenation;
@@ -850,44 +850,70 @@ impl<'a> Builder<'a> {
             started: false,
             rec: self.rec.clone(),
         });
-        let mut table = TableLayout::new(weights);
-        table.set_cell_decorator(Grid {
-            rec: self.rec.clone(),
+        let mut cells_of = |row: &[Vec<Inline>], bold: bool| -> Vec<(Vec<Run>, Align)> {
+            (0..columns)
+                .map(|c| {
+                    let style = RunStyle {
+                        bold,
+                        ..RunStyle::body(SMALL)
+                    };
+                    let mut runs = Vec::new();
+                    if let Some(cell) = row.get(c) {
+                        self.runs(cell, style, &None, BreakMode::Prose, &mut runs);
+                    }
+                    let align = match aligns.get(c) {
+                        Some(crate::ir::Align::Center) => Align::Center,
+                        _ => Align::Left,
+                    };
+                    (runs, align)
+                })
+                .collect()
+        };
+        let head_cells = (!head.is_empty()).then(|| cells_of(head, true));
+        let body_cells: Vec<_> = rows.iter().map(|row| cells_of(row, false)).collect();
+        // Images in cells are set after the table.
+        let table_of = {
+            let (fams, hyph, rec) = (self.fams, self.hyph.clone(), self.rec.clone());
+            move |rows: &[Vec<(Vec<Run>, Align)>], is_head: bool| {
+                let mut table = TableLayout::new(weights.clone());
+                table.set_cell_decorator(Grid {
+                    rec: rec.clone(),
+                    shade_first_row: is_head,
+                });
+                for row in rows {
+                    let cells: Vec<Box<dyn Element>> = row
+                        .iter()
+                        .map(|(runs, align)| {
+                            let leading = if is_head { 1.3 } else { 1.25 };
+                            let para = Para::new(
+                                runs.clone(),
+                                *align,
+                                SMALL,
+                                fams,
+                                hyph.clone(),
+                                rec.clone(),
+                            )
+                            .with_leading(leading);
+                            Box::new(TableCell {
+                                para,
+                                padding: [1.2, 1.5, 1.2, 1.5],
+                            }) as Box<dyn Element>
+                        })
+                        .collect();
+                    // Every row has `columns` cells: pushing cannot fail.
+                    let _ = table.push_row(cells);
+                }
+                table
+            }
+        };
+        let table_of = Rc::new(table_of);
+        let body = table_of(&body_cells, false);
+        let make_head = head_cells.map(|cells| {
+            let table_of = table_of.clone();
+            Box::new(move || table_of(std::slice::from_ref(&cells), true))
+                as Box<dyn Fn() -> TableLayout>
         });
-        let all_rows = (!head.is_empty())
-            .then_some((true, head))
-            .into_iter()
-            .chain(rows.iter().map(|r| (false, r.as_slice())));
-        for (is_head, row) in all_rows {
-            let mut cells: Vec<Box<dyn Element>> = Vec::new();
-            for c in 0..columns {
-                let style = RunStyle {
-                    bold: is_head,
-                    ..RunStyle::body(SMALL)
-                };
-                let mut runs = Vec::new();
-                if let Some(cell) = row.get(c) {
-                    self.runs(cell, style, &None, BreakMode::Prose, &mut runs);
-                }
-                let align = match aligns.get(c) {
-                    Some(crate::ir::Align::Center) => Align::Center,
-                    _ => Align::Left,
-                };
-                let mut para = self.para(runs, align, SMALL).with_leading(1.25);
-                if is_head {
-                    para = para.with_leading(1.3);
-                }
-                cells.push(Box::new(genpdf::Element::padded(
-                    para,
-                    Margins::trbl(mm(1.2), mm(1.5), mm(1.2), mm(1.5)),
-                )));
-                // Images in cells are set after the table.
-            }
-            if table.push_row(cells).is_err() {
-                continue;
-            }
-        }
-        out.push(table);
+        out.push(RepeatingHeadTable::new(make_head, body, self.rec.clone()));
         for figure in std::mem::take(&mut self.figures) {
             self.figure(&figure, out, BODY);
         }
