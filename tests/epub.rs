@@ -2,79 +2,19 @@
 
 mod common;
 
+use common::doc::{asset, chapter, heading, image, link, para, text, to_chapter};
+
 use livret::diag::Diagnostics;
 use livret::ir::{
-    Align, Asset, Attr, Block, Chapter, ChapterKind, Document, ImageFormat, Inline, LinkTarget,
-    Meta, PageSize, Pos,
+    Align, Attr, Block, ChapterKind, Document, ImageFormat, Inline, LinkTarget, Meta, PageSize, Pos,
 };
 use livret::theme::Theme;
 use livret::write::WriteContext;
 use livret::write::epub::write_epub;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read};
-use std::sync::Arc;
 
 const BUILD_TIME: i64 = 1_700_000_000;
-
-fn text(s: &str) -> Inline {
-    Inline::Text(s.into())
-}
-
-fn para(inlines: Vec<Inline>) -> Block {
-    Block::Para(inlines)
-}
-
-fn heading(level: u8, id: &str, title: &str) -> Block {
-    Block::Heading {
-        level,
-        attr: Attr {
-            id: Some(id.into()),
-            ..Attr::default()
-        },
-        content: vec![text(title)],
-    }
-}
-
-fn link(target: LinkTarget, label: &str) -> Inline {
-    Inline::Link {
-        target,
-        title: None,
-        content: vec![text(label)],
-        pos: Pos { line: 1, col: 1 },
-    }
-}
-
-fn internal(chapter: &str, anchor: Option<&str>) -> LinkTarget {
-    LinkTarget::Internal {
-        chapter: chapter.into(),
-        anchor: anchor.map(String::from),
-    }
-}
-
-fn image(asset: usize, alt: &str) -> Inline {
-    Inline::Image {
-        src: format!("img/{asset}"),
-        alt: alt.into(),
-        title: None,
-        asset: Some(asset),
-        pos: Pos { line: 1, col: 1 },
-    }
-}
-
-fn asset(path: &str, format: ImageFormat, bytes: Vec<u8>) -> Asset {
-    Asset {
-        path: path.into(),
-        format,
-        width: 40,
-        height: 30,
-        sha256: Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-        bytes: Arc::new(bytes),
-    }
-}
 
 fn encoded(format: image::ImageFormat) -> Vec<u8> {
     let picture = image::RgbImage::from_fn(40, 30, |x, y| {
@@ -87,19 +27,6 @@ fn encoded(format: image::ImageFormat) -> Vec<u8> {
     out.into_inner()
 }
 
-fn chapter(id: &str, kind: ChapterKind, title: &str, blocks: Vec<Block>) -> Chapter {
-    Chapter {
-        id: id.into(),
-        kind,
-        title: title.into(),
-        subtitle: None,
-        summary: None,
-        label: None,
-        source: format!("{id}.md"),
-        blocks,
-    }
-}
-
 /// A small book that uses every feature the EPUB writer handles.
 fn rich_document() -> Document {
     let intro = chapter(
@@ -109,9 +36,12 @@ fn rich_document() -> Document {
         vec![
             para(vec![
                 text("Bienvenue\u{202f}! Voir "),
-                link(internal("citoyen", Some("donnees-ouvertes")), "les données"),
+                link(
+                    to_chapter("citoyen", Some("donnees-ouvertes")),
+                    "les données",
+                ),
                 text(", le "),
-                link(internal("producteur", None), "chapitre producteur"),
+                link(to_chapter("producteur", None), "chapitre producteur"),
                 text(" et "),
                 link(
                     LinkTarget::External("https://www.data.gouv.fr/fr/?a=1&b=2".into()),
@@ -120,7 +50,7 @@ fn rich_document() -> Document {
                 text("."),
                 Inline::Note(vec![para(vec![
                     text("Une note avec un "),
-                    link(internal("citoyen", None), "lien"),
+                    link(to_chapter("citoyen", None), "lien"),
                     text("."),
                 ])]),
             ]),
@@ -163,7 +93,7 @@ fn rich_document() -> Document {
                     classes: vec!["note".into()],
                     attributes: vec![],
                 },
-                blocks: vec![para(vec![link(internal("faq", None), "Retour au début")])],
+                blocks: vec![para(vec![link(to_chapter("faq", None), "Retour au début")])],
             },
         ],
     );
@@ -178,7 +108,7 @@ fn rich_document() -> Document {
             para(vec![
                 image(1, "Photo d’un tableau de bord"),
                 text(" Voir "),
-                link(internal("citoyen", Some("reutiliser")), "réutiliser"),
+                link(to_chapter("citoyen", Some("reutiliser")), "réutiliser"),
                 text("."),
             ]),
             Block::BlockQuote(vec![para(vec![text("Une citation.")])]),
@@ -848,7 +778,7 @@ fn awkward_document() -> Document {
                 },
                 content: vec![],
             },
-            link(internal("annexe-été", Some("été-2024")), "ici"),
+            link(to_chapter("annexe-été", Some("été-2024")), "ici"),
             link(
                 LinkTarget::Source("/faq/ailleurs.html".into()),
                 "non résolu",

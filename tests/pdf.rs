@@ -1,5 +1,8 @@
 //! The PDF writer on hand-built documents, checked with real tools (qpdf, poppler) and lopdf.
 
+mod common;
+
+use common::doc::{asset, chapter, heading, image, link, para, text, to_chapter};
 use livret::diag::Diagnostics;
 use livret::ir::*;
 use livret::theme::Theme;
@@ -7,50 +10,15 @@ use livret::write::WriteContext;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::Arc;
 
 const BUILD_TIME: i64 = 1_714_521_600; // 2024-05-01T00:00:00Z
 
-fn t(s: &str) -> Inline {
-    Inline::Text(s.into())
+fn internal(chapter: &str, anchor: Option<&str>, label: &str) -> Inline {
+    link(to_chapter(chapter, anchor), label)
 }
 
-fn para(parts: Vec<Inline>) -> Block {
-    Block::Para(parts)
-}
-
-fn heading(level: u8, id: &str, text: &str) -> Block {
-    Block::Heading {
-        level,
-        attr: Attr {
-            id: Some(id.into()),
-            ..Attr::default()
-        },
-        content: vec![t(text)],
-    }
-}
-
-fn link(target: LinkTarget, text: &str) -> Inline {
-    Inline::Link {
-        target,
-        title: None,
-        content: vec![t(text)],
-        pos: Pos::default(),
-    }
-}
-
-fn internal(chapter: &str, anchor: Option<&str>, text: &str) -> Inline {
-    link(
-        LinkTarget::Internal {
-            chapter: chapter.into(),
-            anchor: anchor.map(Into::into),
-        },
-        text,
-    )
-}
-
-fn external(url: &str, text: &str) -> Inline {
-    link(LinkTarget::External(url.into()), text)
+fn external(url: &str, label: &str) -> Inline {
+    link(LinkTarget::External(url.into()), label)
 }
 
 fn png_with_alpha() -> Vec<u8> {
@@ -89,33 +57,6 @@ fn jpeg() -> Vec<u8> {
     out.into_inner()
 }
 
-fn asset(path: &str, format: ImageFormat, bytes: Vec<u8>) -> Asset {
-    let (width, height) = match format {
-        ImageFormat::Svg => (100, 100),
-        _ => image::load_from_memory(&bytes)
-            .map(|i| (i.width(), i.height()))
-            .expect("decodable"),
-    };
-    Asset {
-        path: path.into(),
-        format,
-        width,
-        height,
-        bytes: Arc::new(bytes),
-        sha256: String::new(),
-    }
-}
-
-fn image_inline(alt: &str, asset: usize) -> Inline {
-    Inline::Image {
-        src: format!("img{asset}"),
-        alt: alt.into(),
-        title: None,
-        asset: Some(asset),
-        pos: Pos::default(),
-    }
-}
-
 fn lorem(n: usize) -> String {
     let words = [
         "Les",
@@ -148,43 +89,30 @@ fn lorem(n: usize) -> String {
         .join(" ")
 }
 
-fn chapter(id: &str, kind: ChapterKind, title: &str, blocks: Vec<Block>) -> Chapter {
-    Chapter {
-        id: id.into(),
-        kind,
-        title: title.into(),
-        subtitle: None,
-        summary: None,
-        label: None,
-        source: format!("{id}.md"),
-        blocks,
-    }
-}
-
 fn rich_document() -> Document {
     let intro = chapter(
         "introduction",
         ChapterKind::Introduction,
         "Découvrir l’open data",
         vec![
-            para(vec![t(&format!("Bienvenue\u{a0}! {}", lorem(120)))]),
+            para(vec![text(&format!("Bienvenue\u{a0}! {}", lorem(120)))]),
             para(vec![
-                t("Voir la "),
+                text("Voir la "),
                 internal("citoyen", Some("qu-est-ce"), "question du citoyen"),
-                t(" ou le "),
+                text(" ou le "),
                 internal("developpeur", None, "parcours développeur"),
-                t(", et le site "),
+                text(", et le site "),
                 external("https://www.data.gouv.fr/fr/", "data.gouv.fr"),
-                t(". Un mot immense\u{202f}: "),
-                t(
+                text(". Un mot immense\u{202f}: "),
+                text(
                     "anticonstitutionnellementanticonstitutionnellementanticonstitutionnellementanticonstitutionnellement",
                 ),
-                t(" puis une adresse "),
+                text(" puis une adresse "),
                 external(
                     "https://www.data.gouv.fr/fr/datasets/base-adresse-nationale/very/long/path/that/does/not/fit/on/one/line/at/all/index.html",
                     "https://www.data.gouv.fr/fr/datasets/base-adresse-nationale/very/long/path/that/does/not/fit/on/one/line/at/all/index.html",
                 ),
-                t(" et un émoji 😀 pour finir « œuvre »…"),
+                text(" et un émoji 😀 pour finir « œuvre »…"),
             ]),
         ],
     );
@@ -195,39 +123,39 @@ fn rich_document() -> Document {
         vec![
             heading(2, "qu-est-ce", "Qu’est-ce que l’open data ?"),
             para(vec![
-                t(&lorem(60)),
-                Inline::Note(vec![para(vec![t("Une note de bas de page avec des détails précis.")])]),
-                t(" "),
-                Inline::Strong(vec![t("important")]),
-                t(" et "),
-                Inline::Emph(vec![t("souligné")]),
-                t(", "),
+                text(&lorem(60)),
+                Inline::Note(vec![para(vec![text("Une note de bas de page avec des détails précis.")])]),
+                text(" "),
+                Inline::Strong(vec![text("important")]),
+                text(" et "),
+                Inline::Emph(vec![text("souligné")]),
+                text(", "),
                 Inline::Code("let x = 42;".into()),
-                t(" fin"),
-                Inline::Superscript(vec![t("e")]),
-                t("."),
+                text(" fin"),
+                Inline::Superscript(vec![text("e")]),
+                text("."),
             ]),
             Block::BulletList(vec![
-                vec![Block::Plain(vec![t("premier point de la liste")])],
+                vec![Block::Plain(vec![text("premier point de la liste")])],
                 vec![
-                    Block::Plain(vec![t("second point avec une sous-liste")]),
+                    Block::Plain(vec![text("second point avec une sous-liste")]),
                     Block::OrderedList {
                         start: 3,
                         items: vec![
-                            vec![Block::Plain(vec![t("troisième élément numéroté")])],
-                            vec![Block::Plain(vec![t("quatrième élément numéroté")])],
+                            vec![Block::Plain(vec![text("troisième élément numéroté")])],
+                            vec![Block::Plain(vec![text("quatrième élément numéroté")])],
                         ],
                     },
                 ],
             ]),
-            Block::BlockQuote(vec![para(vec![t("Une citation mise en retrait, sobre et lisible.")])]),
+            Block::BlockQuote(vec![para(vec![text("Une citation mise en retrait, sobre et lisible.")])]),
             heading(2, "tableau", "Un tableau"),
             Block::Table {
                 aligns: vec![Align::Left, Align::Center, Align::None],
-                head: vec![vec![t("Jeu de données")], vec![t("Format")], vec![t("Description")]],
+                head: vec![vec![text("Jeu de données")], vec![text("Format")], vec![text("Description")]],
                 rows: vec![
-                    vec![vec![t("Base adresse")], vec![t("CSV")], vec![t(&lorem(30))]],
-                    vec![vec![t("Cadastre")], vec![t("GeoJSON")], vec![t("Parcelles cadastrales de toute la France")]],
+                    vec![vec![text("Base adresse")], vec![text("CSV")], vec![text(&lorem(30))]],
+                    vec![vec![text("Cadastre")], vec![text("GeoJSON")], vec![text("Parcelles cadastrales de toute la France")]],
                 ],
             },
             heading(3, "code", "Du code"),
@@ -236,11 +164,11 @@ fn rich_document() -> Document {
                 text: "import requests\n\nresponse = requests.get(\"https://www.data.gouv.fr/api/1/datasets/?q=adresse&page_size=20&sort=-created\", timeout=30)\nfor d in response.json()[\"data\"]:\n    print(d[\"title\"])\n".into(),
             },
             Block::ThematicBreak,
-            para(vec![image_inline("Un graphique en couleurs", 0)]),
-            para(vec![image_inline("Une photo", 1)]),
-            para(vec![image_inline("Un dégradé gris", 2)]),
-            para(vec![image_inline("Un schéma vectoriel", 3)]),
-            para(vec![t(&lorem(200))]),
+            para(vec![image(0, "Un graphique en couleurs")]),
+            para(vec![image(1, "Une photo")]),
+            para(vec![image(2, "Un dégradé gris")]),
+            para(vec![image(3, "Un schéma vectoriel")]),
+            para(vec![text(&lorem(200))]),
         ],
     );
     let dev = chapter(
@@ -250,14 +178,14 @@ fn rich_document() -> Document {
         vec![
             heading(2, "api", "L’API"),
             para(vec![
-                t(&lorem(40)),
-                Inline::Note(vec![para(vec![t("Seconde note.")])]),
-                t(" Retour vers "),
+                text(&lorem(40)),
+                Inline::Note(vec![para(vec![text("Seconde note.")])]),
+                text(" Retour vers "),
                 internal("citoyen", Some("tableau"), "le tableau"),
-                t("."),
+                text("."),
             ]),
             heading(2, "limites", "Les limites"),
-            para(vec![t(&lorem(80))]),
+            para(vec![text(&lorem(80))]),
         ],
     );
     Document {
@@ -318,14 +246,7 @@ fn save(name: &str, bytes: &[u8]) -> PathBuf {
 
 /// Whether `tool` runs; in CI a missing tool fails the test.
 fn have(tool: &str) -> bool {
-    let ok = Command::new(tool).arg("-v").output().is_ok();
-    if !ok {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{tool} not installed (required in CI)");
-        }
-        eprintln!("skipped: {tool} not installed");
-    }
-    ok
+    common::require_tool(tool, &["-v"])
 }
 
 fn run(tool: &str, args: &[&str]) -> (bool, String, String) {
@@ -808,7 +729,7 @@ fn only_fonts_in_use_are_embedded_each_tagged_by_its_subset() {
         "seul",
         ChapterKind::Persona,
         "Seul",
-        vec![para(vec![t("Un paragraphe sans code.")])],
+        vec![para(vec![text("Un paragraphe sans code.")])],
     )];
     let (plain_bytes, _) = write(&plain);
     let plain_pdf = load(&plain_bytes);
@@ -840,7 +761,7 @@ fn only_fonts_in_use_are_embedded_each_tagged_by_its_subset() {
 
 #[test]
 fn a_table_over_several_pages_repeats_its_header_row() {
-    let cell = |s: String| vec![t(&s)];
+    let cell = |s: String| vec![text(&s)];
     let rows: Vec<Vec<Vec<Inline>>> = (1..=150)
         .map(|n| vec![cell(format!("ligne{n}")), cell(format!("valeur{n}"))])
         .collect();

@@ -1,6 +1,8 @@
 //! Shared by the integration tests: paths, the real binary, and validator discovery.
 #![allow(dead_code)]
 
+pub mod doc;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
