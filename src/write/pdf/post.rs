@@ -104,6 +104,12 @@ fn strip_markers(ops: Vec<Operation>) -> (Vec<Operation>, Vec<(f64, f64)>) {
     (kept, points)
 }
 
+fn encode(operations: Vec<Operation>) -> Result<Vec<u8>> {
+    Content { operations }
+        .encode()
+        .map_err(|e| err(e.to_string()))
+}
+
 fn op(operator: &str, operands: Vec<Object>) -> Operation {
     Operation::new(operator, operands)
 }
@@ -241,7 +247,9 @@ pub fn finish(input: PostInput<'_>, diags: &mut Diagnostics) -> Result<Vec<u8>> 
         by_page.entry(event.page).or_default().push(event);
     }
     let mut placed: Vec<(usize, Placed)> = Vec::new();
-    let mut contents: Vec<Vec<Operation>> = Vec::new();
+    // Each page's content, re-encoded as soon as it is decoded: decoded operations take about
+    // 50 times the room of their bytes, and a long book has thousands of pages.
+    let mut contents: Vec<Vec<u8>> = Vec::new();
     let mut used_glyphs: BTreeMap<Vec<u8>, BTreeSet<u16>> = BTreeMap::new();
     for (idx, page_id) in pages.iter().enumerate() {
         let raw = pdf.get_page_content(*page_id);
@@ -267,7 +275,7 @@ pub fn finish(input: PostInput<'_>, diags: &mut Diagnostics) -> Result<Vec<u8>> 
                 },
             ));
         }
-        contents.push(ops);
+        contents.push(encode(ops)?);
     }
 
     // 2. Anchors: first place wins.
@@ -349,12 +357,19 @@ pub fn finish(input: PostInput<'_>, diags: &mut Diagnostics) -> Result<Vec<u8>> 
         }
     }
     for (idx, page_id) in pages.iter().enumerate() {
-        let mut ops = under.remove(&idx).unwrap_or_default();
-        ops.append(&mut contents[idx]);
-        ops.extend(over.remove(&idx).unwrap_or_default());
-        let bytes = Content { operations: ops }
-            .encode()
-            .map_err(|e| err(e.to_string()))?;
+        // lopdf puts a newline between operations, none after the last: join parts likewise.
+        let parts = [
+            encode(under.remove(&idx).unwrap_or_default())?,
+            std::mem::take(&mut contents[idx]),
+            encode(over.remove(&idx).unwrap_or_default())?,
+        ];
+        let mut bytes = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+        for part in parts.iter().filter(|p| !p.is_empty()) {
+            if !bytes.is_empty() {
+                bytes.push(b'\n');
+            }
+            bytes.extend_from_slice(part);
+        }
         let content_ids = pdf.get_page_contents(*page_id);
         let Some(&first) = content_ids.first() else {
             continue;
