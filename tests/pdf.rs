@@ -748,6 +748,34 @@ fn only_fonts_in_use_are_embedded_each_tagged_by_its_subset() {
         .collect();
     assert!(untyped.is_empty(), "fonts not embedded: {untyped:?}");
 
+    // Widths are listed for the glyphs used only (printpdf lists the whole face: ≈ 48 KB each).
+    let cid_fonts: Vec<&lopdf::Dictionary> = plain_pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Type0"))
+        .filter_map(|d| d.get(b"DescendantFonts").and_then(|a| a.as_array()).ok())
+        .filter_map(|a| a.first()?.as_dict().ok())
+        .collect();
+    assert!(!cid_fonts.is_empty());
+    for font in cid_fonts {
+        let w = font
+            .get(b"W")
+            .and_then(|w| w.as_array())
+            .expect("a /W array");
+        let listed: usize = w
+            .iter()
+            .filter_map(|o| o.as_array().ok())
+            .map(Vec::len)
+            .sum();
+        // "Un paragraphe sans code.", the title, the header, page numbers, the title page.
+        assert!(
+            (1..80).contains(&listed),
+            "{listed} widths listed in {} entries",
+            w.len()
+        );
+    }
+
     // Different glyph sets, different tags; the face name after the tag is the same.
     let serif = |names: &[String]| {
         names

@@ -822,6 +822,7 @@ fn write_to_unicode(
             .and_then(|f| per_face.get(*f))
             .cloned()
             .unwrap_or_default();
+        trim_widths(pdf, font_id, &face_glyphs);
         let mut keep: Vec<u16> = face_glyphs.into_iter().collect();
         keep.insert(0, 0);
         if let Some(file_id) = file_id
@@ -834,6 +835,71 @@ fn write_to_unicode(
         }
     }
     per_face
+}
+
+/// Keeps in a Type0 font's `/W` array only the widths of the glyphs used. printpdf lists every
+/// glyph of the face (≈ 48 KB of uncompressed text per face, most of a small PDF's size).
+fn trim_widths(pdf: &mut lopdf::Document, font_id: ObjectId, keep: &BTreeSet<u16>) {
+    let Ok(font) = pdf.get_dictionary_mut(font_id) else {
+        return;
+    };
+    let Ok(Object::Array(descendants)) = font.get_mut(b"DescendantFonts") else {
+        return;
+    };
+    let Some(Object::Dictionary(cid_font)) = descendants.first_mut() else {
+        return;
+    };
+    let Ok(Object::Array(w)) = cid_font.get(b"W") else {
+        return;
+    };
+    // `/W` holds `first [w1 w2 …]` and `first last w` entries (PDF 32000 §9.7.4.3).
+    let mut widths: BTreeMap<u16, Object> = BTreeMap::new();
+    let mut i = 0;
+    while let Some(first) = w.get(i).and_then(|o| o.as_i64().ok()) {
+        match (w.get(i + 1), w.get(i + 2)) {
+            (Some(Object::Array(list)), _) => {
+                for (k, width) in list.iter().enumerate() {
+                    if let Ok(gid) = u16::try_from(first + k as i64) {
+                        widths.insert(gid, width.clone());
+                    }
+                }
+                i += 2;
+            }
+            (Some(last), Some(width)) => {
+                let last = last.as_i64().unwrap_or(first);
+                for gid in first..=last.min(first + 0xffff) {
+                    if let Ok(gid) = u16::try_from(gid) {
+                        widths.insert(gid, width.clone());
+                    }
+                }
+                i += 3;
+            }
+            _ => return,
+        }
+    }
+    let mut trimmed: Vec<Object> = Vec::new();
+    let mut run: Vec<Object> = Vec::new();
+    let mut run_start: Option<u16> = None;
+    let mut previous: Option<u16> = None;
+    for &gid in keep {
+        let Some(width) = widths.get(&gid) else {
+            continue;
+        };
+        if previous.is_some_and(|p| p + 1 != gid)
+            && let Some(start) = run_start.take()
+        {
+            trimmed.push(Object::Integer(i64::from(start)));
+            trimmed.push(Object::Array(std::mem::take(&mut run)));
+        }
+        run_start.get_or_insert(gid);
+        run.push(width.clone());
+        previous = Some(gid);
+    }
+    if let Some(start) = run_start {
+        trimmed.push(Object::Integer(i64::from(start)));
+        trimmed.push(Object::Array(run));
+    }
+    cid_font.set("W", Object::Array(trimmed));
 }
 
 /// The face index of a genpdf font (its BaseFont is `F<index>` before `name_fonts`).
