@@ -112,7 +112,7 @@ fn rich_document() -> Document {
                     "https://www.data.gouv.fr/fr/datasets/base-adresse-nationale/very/long/path/that/does/not/fit/on/one/line/at/all/index.html",
                     "https://www.data.gouv.fr/fr/datasets/base-adresse-nationale/very/long/path/that/does/not/fit/on/one/line/at/all/index.html",
                 ),
-                text(" et un émoji 😀 pour finir « œuvre »…"),
+                text(" et un émoji 😀 pour finir « œuvre »… 漢字"),
             ]),
         ],
     );
@@ -351,9 +351,11 @@ fn no_word_is_lost_and_chapters_come_in_order() {
     }
     for p in paras {
         for word in words(&p) {
-            // The emoji is replaced by a fallback glyph (and a warning).
+            // The emoji is left out, a letter the fonts lack is replaced by a fallback glyph
+            // (each with a warning).
             let word = word
-                .replace('😀', "\u{fffd}")
+                .replace('😀', "")
+                .replace(['漢', '字'], "\u{fffd}")
                 .replace(['\u{a0}', '\u{202f}'], "");
             assert!(
                 text.contains(&word),
@@ -373,17 +375,21 @@ fn no_word_is_lost_and_chapters_come_in_order() {
         let found = found.unwrap_or_else(|| panic!("chapter {} not found in order", chapter.title));
         from += found;
     }
-    let emoji: Vec<_> = diags
-        .items()
-        .iter()
-        .filter(|d| d.message.contains("U+1F600"))
-        .collect();
-    assert_eq!(
-        emoji.len(),
-        1,
-        "one warning for the emoji: {:?}",
-        diags.items()
-    );
+    let warned = |code: &str| {
+        diags
+            .items()
+            .iter()
+            .filter(|d| d.message.contains(code))
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+    };
+    let emoji = warned("U+1F600");
+    assert_eq!(emoji.len(), 1, "one warning for the emoji: {emoji:?}");
+    assert!(emoji[0].ends_with("left out"), "{emoji:?}");
+    let kanji = warned("U+6F22");
+    assert_eq!(kanji.len(), 1, "one warning for 漢: {:?}", diags.items());
+    assert!(kanji[0].contains("printed as '\u{fffd}'"), "{kanji:?}");
+    assert!(!text.contains('😀'));
     assert!(
         diags
             .items()

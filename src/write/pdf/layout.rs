@@ -253,11 +253,18 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// Text the fonts can print: invisible characters dropped, missing glyphs replaced (one
+    /// Text the fonts can print: invisible characters dropped, emoji the fonts lack left out
+    /// (decoration: a `�` in a heading helps no reader), other missing glyphs replaced (one
     /// warning per character for the whole book).
     fn clean(&mut self, text: &str, mono: bool) -> String {
         let mut out = String::with_capacity(text.len());
+        let mut after_dropped_emoji = false;
         for c in text.chars() {
+            let dropped_before = std::mem::take(&mut after_dropped_emoji);
+            if c == ' ' && dropped_before && out.chars().last().is_none_or(char::is_whitespace) {
+                // "💡 Trois idées" → "Trois idées", not " Trois idées".
+                continue;
+            }
             match c {
                 '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' => {
                     continue;
@@ -281,6 +288,23 @@ impl<'a> Builder<'a> {
                 });
             } else if let Some(text) = ascii_stand_in(c) {
                 out.push_str(text);
+            } else if is_pictograph(c) {
+                after_dropped_emoji = true;
+                if self.chapter.is_some() && self.warned.insert(c) {
+                    let source = self.source();
+                    let chapter = self.chapter.map(|c| c.title.clone()).unwrap_or_default();
+                    self.diags
+                        .warning(
+                            source,
+                            0,
+                            0,
+                            format!(
+                                "PDF: emoji '{c}' (U+{:04X}) in chapter «{chapter}» has no glyph in the PDF fonts; left out",
+                                c as u32
+                            ),
+                        )
+                        .with_hint("the PDF embeds DejaVu Serif and DejaVu Sans Mono; HTML and EPUB keep it");
+                }
             } else {
                 out.push(self.fallback);
                 // Outside a chapter (title page, contents) the same text comes again in its
@@ -1347,6 +1371,12 @@ pub fn layout_pass(
 
 /// Lists and quotes nested deeper than this no longer indent.
 const MAX_INDENT_DEPTH: usize = 8;
+
+/// Emoji and pictographic symbols (the blocks that hold them; only those the fonts lack are
+/// left out, so ★ or ☺, which DejaVu has, stay).
+fn is_pictograph(c: char) -> bool {
+    matches!(c as u32, 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x1F000..=0x1FAFF)
+}
 
 /// Task-list boxes the fonts lack, written the way plain-text task lists are.
 fn ascii_stand_in(c: char) -> Option<&'static str> {
