@@ -290,43 +290,35 @@ impl<'a> Builder<'a> {
                 out.push_str(text);
             } else if is_pictograph(c) {
                 after_dropped_emoji = true;
-                if self.chapter.is_some() && self.warned.insert(c) {
-                    let source = self.source();
-                    let chapter = self.chapter.map(|c| c.title.clone()).unwrap_or_default();
-                    self.diags
-                        .warning(
-                            source,
-                            0,
-                            0,
-                            format!(
-                                "PDF: emoji '{c}' (U+{:04X}) in chapter «{chapter}» has no glyph in the PDF fonts; left out",
-                                c as u32
-                            ),
-                        )
-                        .with_hint("the PDF embeds DejaVu Serif and DejaVu Sans Mono; HTML and EPUB keep it");
-                }
+                self.warn_missing_glyph(c, "emoji", "left out".into());
             } else {
                 out.push(self.fallback);
-                // Outside a chapter (title page, contents) the same text comes again in its
-                // chapter, where the warning can name the page it came from.
-                if self.chapter.is_some() && self.warned.insert(c) {
-                    let source = self.source();
-                    let chapter = self.chapter.map(|c| c.title.clone()).unwrap_or_default();
-                    self.diags
-                        .warning(
-                            source,
-                            0,
-                            0,
-                            format!(
-                                "PDF: character '{c}' (U+{:04X}) in chapter «{chapter}» has no glyph in the PDF fonts; printed as '{}'",
-                                c as u32, self.fallback
-                            ),
-                        )
-                        .with_hint("the PDF embeds DejaVu Serif and DejaVu Sans Mono; HTML and EPUB are unaffected");
-                }
+                let printed = format!("printed as '{}'", self.fallback);
+                self.warn_missing_glyph(c, "character", printed);
             }
         }
         out
+    }
+
+    /// One warning per character for the whole book. Outside a chapter (title page, contents)
+    /// the same text comes again in its chapter, where the warning can name its source page.
+    fn warn_missing_glyph(&mut self, c: char, what: &str, outcome: String) {
+        if self.chapter.is_none() || !self.warned.insert(c) {
+            return;
+        }
+        let source = self.source();
+        let chapter = self.chapter.map(|c| c.title.clone()).unwrap_or_default();
+        self.diags
+            .warning(
+                source,
+                0,
+                0,
+                format!(
+                    "PDF: {what} '{c}' (U+{:04X}) in chapter «{chapter}» has no glyph in the PDF fonts; {outcome}",
+                    c as u32
+                ),
+            )
+            .with_hint("the PDF embeds DejaVu Serif and DejaVu Sans Mono; HTML and EPUB keep it");
     }
 
     fn link_id(&mut self) -> usize {
