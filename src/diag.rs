@@ -49,6 +49,49 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Longest part of a source line shown under a diagnostic, in characters.
+const EXCERPT_WIDTH: usize = 100;
+
+impl Diagnostic {
+    /// The diagnostic with its source line under it and a caret at the column, as compilers
+    /// print them. `source_line` is the text of line `self.line` of `self.path`.
+    pub fn render(&self, source_line: Option<&str>) -> String {
+        let mut text = self.to_string();
+        let Some(line) = source_line.filter(|_| self.line > 0) else {
+            return text;
+        };
+        let line = line.trim_end_matches(['\r', '\n']);
+        let chars: Vec<char> = line.chars().collect();
+        let col = (self.col.max(1) as usize - 1).min(chars.len());
+        // A long line (a minified page, a 2 MB paragraph) shows the part around the column.
+        let start = col.saturating_sub(EXCERPT_WIDTH / 2);
+        let end = (start + EXCERPT_WIDTH).min(chars.len());
+        let shown: String = chars[start..end]
+            .iter()
+            .map(|&c| if c.is_control() && c != '\t' { ' ' } else { c })
+            .collect();
+        let (before, after) = (
+            if start > 0 { "…" } else { "" },
+            if end < chars.len() { "…" } else { "" },
+        );
+        // Tabs stay tabs under the line, so the caret lines up however the terminal sets them.
+        let pad: String = chars[start..col]
+            .iter()
+            .map(|&c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        let number = self.line.to_string();
+        let gutter = " ".repeat(number.len());
+        let hint_at = text.find("\n  hint:").unwrap_or(text.len());
+        let hint = text.split_off(hint_at);
+        text.push_str(&format!(
+            "\n{gutter} |\n{number} | {before}{shown}{after}\n{gutter} | {}{pad}^",
+            " ".repeat(before.chars().count())
+        ));
+        text.push_str(&hint);
+        text
+    }
+}
+
 /// Every diagnostic of a run, in the order found.
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
@@ -187,3 +230,55 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diagnostic(line: u32, col: u32) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            path: "faq.md".into(),
+            line,
+            col,
+            message: "invalid YAML".into(),
+            hint: Some("fix it".into()),
+        }
+    }
+
+    #[test]
+    fn the_source_line_is_shown_with_a_caret_at_the_column() {
+        let shown = diagnostic(5, 8).render(Some("title: a: b\r\n"));
+        assert_eq!(
+            shown,
+            "faq.md:5:8: error: invalid YAML\n  |\n5 | title: a: b\n  |        ^\n  hint: fix it"
+        );
+        // Tabs are kept under the line; characters count, not bytes.
+        let shown = diagnostic(12, 4).render(Some("\tél: x"));
+        assert!(
+            shown.ends_with("12 | \tél: x\n   | \t  ^\n  hint: fix it"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_column_and_no_line_means_no_excerpt() {
+        let line = "a".repeat(5000) + "X" + &"b".repeat(5000);
+        let shown = diagnostic(1, 5001).render(Some(&line));
+        let excerpt = shown.lines().nth(2).expect("excerpt line");
+        assert!(
+            excerpt.starts_with("1 | …a") && excerpt.ends_with("b…"),
+            "{excerpt}"
+        );
+        assert!(excerpt.chars().count() < EXCERPT_WIDTH + 10);
+        let caret = shown.lines().nth(3).expect("caret line");
+        let x = excerpt.chars().position(|c| c == 'X').expect("X shown");
+        assert_eq!(caret.chars().position(|c| c == '^'), Some(x));
+
+        assert_eq!(
+            diagnostic(0, 0).render(Some("whatever")),
+            diagnostic(0, 0).to_string()
+        );
+        assert_eq!(diagnostic(3, 1).render(None), diagnostic(3, 1).to_string());
+    }
+}

@@ -5,8 +5,9 @@ use livret::diag::{Diagnostics, Error, Severity};
 use livret::ir::ChapterKind;
 use livret::write::Format;
 use livret::{BuildOptions, build_time_from_env, build_with, load_document};
+use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Turn a Jekyll FAQ corpus (an index page whose `buttons:` list personas, one Markdown page
@@ -144,6 +145,7 @@ fn report(diags: &Diagnostics, quiet: bool, json: bool) {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     let mut out = std::io::stdout().lock();
+    let mut sources = SourceLines::default();
     for d in diags.items() {
         if quiet && d.severity == Severity::Warning {
             continue;
@@ -152,8 +154,38 @@ fn report(diags: &Diagnostics, quiet: bool, json: bool) {
             let line = serde_json::to_string(d).unwrap_or_default();
             let _ = writeln!(out, "{line}");
         } else {
-            let _ = writeln!(err, "{d}");
+            let source_line = sources.line(&d.path, d.line);
+            let _ = writeln!(err, "{}", d.render(source_line));
         }
+    }
+}
+
+/// The pages diagnostics point at, read again (once each) to show the line under a message.
+#[derive(Default)]
+struct SourceLines {
+    files: HashMap<String, Option<Vec<String>>>,
+}
+
+impl SourceLines {
+    /// Pages larger than this are not read again: the message alone must do.
+    const MAX_BYTES: u64 = 32 << 20;
+
+    fn line(&mut self, path: &str, line: u32) -> Option<&str> {
+        if line == 0 {
+            return None;
+        }
+        let lines = self.files.entry(path.to_string()).or_insert_with(|| {
+            let path = Path::new(path);
+            let size = std::fs::metadata(path).ok().filter(|m| m.is_file())?.len();
+            if size > Self::MAX_BYTES {
+                return None;
+            }
+            let bytes = std::fs::read(path).ok()?;
+            // Lines as the loader counts them: CRLF, CR and LF each end one.
+            let text = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
+            Some(text.split(['\n', '\r']).map(str::to_string).collect())
+        });
+        lines.as_ref()?.get(line as usize - 1).map(String::as_str)
     }
 }
 

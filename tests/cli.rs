@@ -247,3 +247,33 @@ fn check_json_prints_one_diagnostic_per_line() {
     );
     assert!(lines.iter().any(|d| d["line"].as_u64().unwrap_or(0) > 0));
 }
+
+#[test]
+fn a_diagnostic_shows_the_page_line_with_a_caret() {
+    let o = run(&repo(), &["check", fixture("bad-yaml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.ends_with("index.md:5:19: error: invalid YAML front matter: mapping values are not allowed in this context"))
+        .unwrap_or_else(|| panic!("no YAML error in:\n{err}"));
+    assert_eq!(lines[at + 1], "  |");
+    assert_eq!(
+        lines[at + 2],
+        "5 | summary: Attention: ce résumé contient un deux-points non protégé"
+    );
+    assert_eq!(lines[at + 3], format!("  | {}^", " ".repeat(18)));
+    // JSON lines stay one object per line.
+    let o = run(
+        &repo(),
+        &[
+            "check",
+            "--format",
+            "json",
+            fixture("bad-yaml").to_str().unwrap(),
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.lines().all(|l| l.starts_with('{')), "{out}");
+}
