@@ -665,6 +665,16 @@ fn name_fonts(pdf: &mut lopdf::Document, subsets: &BTreeMap<&'static str, BTreeS
     }
 }
 
+/// The `/Font` entry of a page's resources (a reference or a dictionary).
+fn font_resources(pdf: &lopdf::Document, page: ObjectId) -> Option<Object> {
+    let (direct, indirect) = pdf.get_page_resources(page).ok()?;
+    let resources = match direct {
+        Some(resources) => resources,
+        None => pdf.get_dictionary(*indirect.first()?).ok()?,
+    };
+    resources.get(b"Font").ok().cloned()
+}
+
 /// Removes from the shared font resources every font no page selects: the stand-ins genpdf must
 /// register for the mono face's unused styles, the mono face itself in a book without code.
 fn drop_unused_fonts(
@@ -672,19 +682,10 @@ fn drop_unused_fonts(
     page: ObjectId,
     used: &BTreeMap<Vec<u8>, BTreeSet<u16>>,
 ) {
-    let Ok((direct, indirect)) = pdf.get_page_resources(page) else {
-        return;
-    };
-    let resources = direct.cloned().or_else(|| {
-        indirect
-            .first()
-            .and_then(|id| pdf.get_dictionary(*id).ok().cloned())
-    });
     // printpdf shares one font dictionary between all pages, by reference.
-    let Some(Ok(Object::Reference(fonts_id))) = resources.as_ref().map(|r| r.get(b"Font")) else {
+    let Some(Object::Reference(fonts_id)) = font_resources(pdf, page) else {
         return;
     };
-    let fonts_id = *fonts_id;
     if let Ok(fonts) = pdf.get_dictionary_mut(fonts_id) {
         let unused: Vec<Vec<u8>> = fonts
             .iter()
@@ -751,17 +752,9 @@ fn write_to_unicode(
     used: &BTreeMap<Vec<u8>, BTreeSet<u16>>,
 ) -> BTreeMap<&'static str, BTreeSet<u16>> {
     let mut per_face: BTreeMap<&'static str, BTreeSet<u16>> = BTreeMap::new();
-    let Ok((direct, indirect)) = pdf.get_page_resources(page) else {
-        return per_face;
-    };
-    let resources = direct.cloned().or_else(|| {
-        indirect
-            .first()
-            .and_then(|id| pdf.get_dictionary(*id).ok().cloned())
-    });
-    let fonts_obj = match resources.as_ref().and_then(|r| r.get(b"Font").ok()) {
-        Some(Object::Reference(id)) => pdf.get_dictionary(*id).ok().cloned(),
-        Some(Object::Dictionary(d)) => Some(d.clone()),
+    let fonts_obj = match font_resources(pdf, page) {
+        Some(Object::Reference(id)) => pdf.get_dictionary(id).ok().cloned(),
+        Some(Object::Dictionary(d)) => Some(d),
         _ => None,
     };
     let Some(fonts) = fonts_obj else {
