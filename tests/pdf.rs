@@ -839,3 +839,47 @@ fn a_table_over_several_pages_repeats_its_header_row() {
         assert!(ok, "{out}{err}");
     }
 }
+
+#[test]
+fn a_header_row_taller_than_a_page_is_set_once_and_nothing_is_lost() {
+    let cell = |s: String| vec![text(&s)];
+    let tall_head = (0..1500)
+        .map(|n| format!("tête{n}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let tall_row = (0..1500)
+        .map(|n| format!("corps{n}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut rows: Vec<Vec<Vec<Inline>>> = (1..=60)
+        .map(|n| vec![cell(format!("ligne{n}")), cell("x".into())])
+        .collect();
+    rows.insert(30, vec![cell(tall_row), cell("y".into())]);
+    let mut doc = rich_document();
+    doc.chapters = vec![chapter(
+        "haut",
+        ChapterKind::Persona,
+        "Haut",
+        vec![Block::Table {
+            aligns: vec![Align::Left, Align::Left],
+            head: vec![cell(tall_head), cell("Valeur".into())],
+            rows,
+        }],
+    )];
+    let (bytes, _) = write(&doc);
+    if !have("pdftotext") {
+        return;
+    }
+    let path = save("tall-table.pdf", &bytes);
+    let all = pdftotext(&path, "-raw").concat();
+    let count = |word: &str| all.split_whitespace().filter(|w| *w == word).count();
+    // The header is set once (it would fill pages if repeated); every word of it, and of the
+    // tall row, and every other row, once.
+    for n in 0..1500 {
+        assert_eq!(count(&format!("tête{n}")), 1, "tête{n}");
+        assert_eq!(count(&format!("corps{n}")), 1, "corps{n}");
+    }
+    for n in 1..=60 {
+        assert_eq!(count(&format!("ligne{n}")), 1, "ligne{n}");
+    }
+}
