@@ -198,9 +198,9 @@ pub enum Error {
     },
     #[error("{0}")]
     Usage(String),
-    #[error("{path}: error: theme template: {message}")]
+    #[error("{path}: theme template: {message}")]
     Theme { path: String, message: String },
-    #[error("{path}: error: font: {message}")]
+    #[error("{path}: font: {message}")]
     Font { path: String, message: String },
     #[error("{format} writer: {message}")]
     Write {

@@ -146,3 +146,82 @@ fn a_theme_overrides_one_file_and_keeps_the_rest() {
         "the embedded page template is still used"
     );
 }
+
+/// A theme folder holding `files` (path under the theme, bytes).
+fn theme_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let theme = tempfile::tempdir().unwrap();
+    for (rel, bytes) in files {
+        let path = theme.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    theme
+}
+
+#[test]
+fn a_theme_font_that_is_not_a_font_exits_2_naming_it_and_keeps_the_previous_pdf() {
+    let theme = theme_with(&[(
+        "pdf/fonts/text-bold.ttf",
+        b"<html>not a font</html>".as_slice(),
+    )]);
+    let out = tempfile::tempdir().unwrap();
+    let previous = out.path().join(format!("{BOOK}.pdf"));
+    std::fs::write(&previous, "previous").unwrap();
+    let o = build(
+        out.path(),
+        &["-f", "pdf", "--theme", theme.path().to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("pdf/fonts/text-bold.ttf"), "{stderr}");
+    assert!(stderr.contains("not a TrueType/OpenType font"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&previous).unwrap(), "previous");
+    // A truncated font is refused the same way, before any layout.
+    let font = std::fs::read(repo().join("fonts/DejaVuSansMono.ttf")).unwrap();
+    let theme = theme_with(&[("pdf/fonts/code.ttf", &font[..4000])]);
+    let o = build(
+        out.path(),
+        &["-f", "pdf", "--theme", theme.path().to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("pdf/fonts/code.ttf"));
+}
+
+#[test]
+fn a_theme_font_replaces_its_face_in_the_pdf() {
+    let font = std::fs::read(repo().join("fonts/DejaVuSansMono.ttf")).unwrap();
+    let theme = theme_with(&[("pdf/fonts/text-regular.ttf", &font)]);
+    let out = tempfile::tempdir().unwrap();
+    let o = build(
+        out.path(),
+        &["-f", "pdf", "--theme", theme.path().to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pdf = lopdf::Document::load(out.path().join(format!("{BOOK}.pdf"))).unwrap();
+    let mut names: Vec<String> = pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Type0"))
+        .filter_map(|d| d.get(b"BaseFont").and_then(|n| n.as_name()).ok())
+        .map(|n| {
+            String::from_utf8_lossy(n)
+                .split('+')
+                .nth(1)
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    names.sort();
+    // The text's regular face is now the mono file; bold and italic stay DejaVu Serif.
+    assert_eq!(
+        names,
+        [
+            "DejaVuSansMono",
+            "DejaVuSansMono",
+            "DejaVuSerif-Bold",
+            "DejaVuSerif-BoldItalic",
+            "DejaVuSerif-Italic"
+        ]
+    );
+}

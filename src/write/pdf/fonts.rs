@@ -1,8 +1,11 @@
-//! The embedded font families (DejaVu Serif for text, DejaVu Sans Mono for code) and glyph coverage.
+//! The PDF's faces (DejaVu Serif for text, DejaVu Sans Mono for code, or a theme's own files)
+//! and glyph coverage.
 
 use crate::diag::{Error, Result};
+use crate::theme::Theme;
 use genpdf::fonts::{Font, FontCache, FontData, FontFamily};
 use printpdf::BuiltinFont;
+use std::borrow::Cow;
 
 static SERIF_REGULAR: &[u8] = include_bytes!("../../../fonts/DejaVuSerif.ttf");
 static SERIF_BOLD: &[u8] = include_bytes!("../../../fonts/DejaVuSerif-Bold.ttf");
@@ -10,49 +13,161 @@ static SERIF_ITALIC: &[u8] = include_bytes!("../../../fonts/DejaVuSerif-Italic.t
 static SERIF_BOLD_ITALIC: &[u8] = include_bytes!("../../../fonts/DejaVuSerif-BoldItalic.ttf");
 static MONO: &[u8] = include_bytes!("../../../fonts/DejaVuSansMono.ttf");
 
-/// PostScript names of the embedded faces, in the order genpdf registers them (the serif family,
-/// then the mono face; the three stand-ins after it are never drawn).
-pub const FACE_NAMES: [&str; 5] = [
-    "DejaVuSerif",
-    "DejaVuSerif-Bold",
-    "DejaVuSerif-Italic",
-    "DejaVuSerif-BoldItalic",
-    "DejaVuSansMono",
+/// The faces in the order genpdf registers them (the text family, then the code face; the three
+/// stand-ins registered after it are never drawn): the theme file that replaces each, the
+/// embedded default and its PostScript name.
+const SLOTS: [(&str, &[u8], &str); 5] = [
+    ("pdf/fonts/text-regular.ttf", SERIF_REGULAR, "DejaVuSerif"),
+    ("pdf/fonts/text-bold.ttf", SERIF_BOLD, "DejaVuSerif-Bold"),
+    (
+        "pdf/fonts/text-italic.ttf",
+        SERIF_ITALIC,
+        "DejaVuSerif-Italic",
+    ),
+    (
+        "pdf/fonts/text-bold-italic.ttf",
+        SERIF_BOLD_ITALIC,
+        "DejaVuSerif-BoldItalic",
+    ),
+    ("pdf/fonts/code.ttf", MONO, "DejaVuSansMono"),
 ];
 
-fn face(bytes: &'static [u8], name: &str) -> Result<FontData> {
-    FontData::new(bytes.to_vec(), None).map_err(|e| Error::Font {
-        path: format!("fonts/{name}"),
-        message: e.to_string(),
-    })
+/// A face the PDF embeds.
+#[derive(Debug, Clone)]
+pub struct Face {
+    pub bytes: Cow<'static, [u8]>,
+    /// PostScript name, as the PDF names the font (after its subset tag).
+    pub name: String,
+    /// Where it came from, for messages.
+    pub path: String,
 }
 
-pub fn serif_family() -> Result<FontFamily<FontData>> {
-    Ok(FontFamily {
-        regular: face(SERIF_REGULAR, "DejaVuSerif.ttf")?,
-        bold: face(SERIF_BOLD, "DejaVuSerif-Bold.ttf")?,
-        italic: face(SERIF_ITALIC, "DejaVuSerif-Italic.ttf")?,
-        bold_italic: face(SERIF_BOLD_ITALIC, "DejaVuSerif-BoldItalic.ttf")?,
-    })
+/// The five faces of a PDF: DejaVu, or the theme's own files (`--theme DIR`, each optional).
+#[derive(Debug, Clone)]
+pub struct FontSet {
+    faces: Vec<Face>,
 }
 
-/// Code has no bold or italic: one mono face serves every style. genpdf only registers whole
-/// families, so the other three styles are built-in stand-ins that are never drawn (embedded
-/// copies would cost a scan of every code point each when printpdf saves) and that the post-pass
-/// drops from the resources.
-pub fn mono_family() -> Result<FontFamily<FontData>> {
-    let stand_in = || {
-        FontData::new(MONO.to_vec(), Some(BuiltinFont::Courier)).map_err(|e| Error::Font {
-            path: "fonts/DejaVuSansMono.ttf".into(),
+impl Default for FontSet {
+    fn default() -> Self {
+        FontSet {
+            faces: SLOTS
+                .iter()
+                .map(|&(rel, bytes, name)| Face {
+                    bytes: Cow::Borrowed(bytes),
+                    name: name.to_string(),
+                    path: format!("fonts/{}", rel.rsplit('/').next().unwrap_or(rel)),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl FontSet {
+    /// The faces of `theme`, checked before any layout: a file that is not a TrueType font is
+    /// an error naming it.
+    pub fn load(theme: &Theme) -> Result<FontSet> {
+        let mut set = FontSet::default();
+        let Some(dir) = &theme.dir else {
+            return Ok(set);
+        };
+        for (face, (rel, _, _)) in set.faces.iter_mut().zip(SLOTS) {
+            let path = dir.join(rel);
+            let bytes = match std::fs::read(&path) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::io(path, e)),
+            };
+            let shown = path.display().to_string();
+            let name = truetype_name(&bytes).map_err(|message| Error::Font {
+                path: shown.clone(),
+                message,
+            })?;
+            *face = Face {
+                bytes: Cow::Owned(bytes),
+                name,
+                path: shown,
+            };
+        }
+        Ok(set)
+    }
+
+    /// Face `index` in genpdf's registration order.
+    pub fn face(&self, index: usize) -> Option<&Face> {
+        self.faces.get(index)
+    }
+
+    /// The names of the text and code faces, for messages.
+    pub fn describe(&self) -> String {
+        format!("{} and {}", self.faces[0].name, self.faces[4].name)
+    }
+
+    fn data(&self, index: usize) -> Result<FontData> {
+        let face = &self.faces[index];
+        FontData::new(face.bytes.to_vec(), None).map_err(|e| Error::Font {
+            path: face.path.clone(),
             message: e.to_string(),
         })
-    };
-    Ok(FontFamily {
-        regular: face(MONO, "DejaVuSansMono.ttf")?,
-        bold: stand_in()?,
-        italic: stand_in()?,
-        bold_italic: stand_in()?,
-    })
+    }
+
+    pub fn text_family(&self) -> Result<FontFamily<FontData>> {
+        Ok(FontFamily {
+            regular: self.data(0)?,
+            bold: self.data(1)?,
+            italic: self.data(2)?,
+            bold_italic: self.data(3)?,
+        })
+    }
+
+    /// Code has no bold or italic: one face serves every style. genpdf only registers whole
+    /// families, so the other three styles are built-in stand-ins that are never drawn (embedded
+    /// copies would cost a scan of every code point each when printpdf saves) and that the
+    /// post-pass drops from the resources.
+    pub fn code_family(&self) -> Result<FontFamily<FontData>> {
+        let code = &self.faces[4];
+        let stand_in = || {
+            FontData::new(code.bytes.to_vec(), Some(BuiltinFont::Courier)).map_err(|e| {
+                Error::Font {
+                    path: code.path.clone(),
+                    message: e.to_string(),
+                }
+            })
+        };
+        Ok(FontFamily {
+            regular: self.data(4)?,
+            bold: stand_in()?,
+            italic: stand_in()?,
+            bold_italic: stand_in()?,
+        })
+    }
+}
+
+/// The PostScript name of a font file that the PDF can embed, or why it cannot.
+fn truetype_name(bytes: &[u8]) -> std::result::Result<String, String> {
+    let face = ttf_parser::Face::parse(bytes, 0)
+        .map_err(|e| format!("not a TrueType/OpenType font ({e})"))?;
+    if face.tables().glyf.is_none() {
+        return Err(
+            "the font has no TrueType outlines (`glyf` table; CFF-based .otf fonts cannot be \
+             embedded): use a .ttf"
+                .into(),
+        );
+    }
+    // genpdf measures text with its own reader (rusttype): it must accept the file too.
+    FontData::new(bytes.to_vec(), None)
+        .map_err(|e| format!("the font cannot be read for text measurement ({e})"))?;
+    let name = face
+        .names()
+        .into_iter()
+        .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+        .find_map(|n| n.to_string())
+        .unwrap_or_else(|| "Font".into());
+    // A PDF name: printable ASCII without delimiters or spaces.
+    let name: String = name
+        .chars()
+        .filter(|c| c.is_ascii_graphic() && !"()<>[]{}/%#".contains(*c))
+        .collect();
+    Ok(if name.is_empty() { "Font".into() } else { name })
 }
 
 /// The family of one face in every style.
@@ -88,18 +203,6 @@ pub fn family_has_glyph(cache: &FontCache, family: &FontFamily<Font>, c: char) -
     .all(|f| has_glyph(cache, f, c))
 }
 
-/// The embedded bytes of face `index` (genpdf's registration order, see `FACE_NAMES`).
-pub fn face_bytes(index: usize) -> Option<&'static [u8]> {
-    match index {
-        0 => Some(SERIF_REGULAR),
-        1 => Some(SERIF_BOLD),
-        2 => Some(SERIF_ITALIC),
-        3 => Some(SERIF_BOLD_ITALIC),
-        4 => Some(MONO),
-        _ => None,
-    }
-}
-
 /// For each glyph of `glyphs`, the character it stands for (the lowest code point when several
 /// share it: a space rather than a no-break space, `-` rather than a soft hyphen).
 pub fn glyph_chars(
@@ -128,4 +231,29 @@ pub fn glyph_chars(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_font_file_is_checked_and_named_by_its_postscript_name() {
+        assert_eq!(truetype_name(MONO).as_deref(), Ok("DejaVuSansMono"));
+        let not_a_font = truetype_name(b"%PDF-1.7 not a font").unwrap_err();
+        assert!(
+            not_a_font.starts_with("not a TrueType/OpenType font"),
+            "{not_a_font}"
+        );
+        // The same face with its `glyf` table renamed: as a CFF-outline font looks to us.
+        let mut no_outlines = MONO.to_vec();
+        let tables = usize::from(u16::from_be_bytes([no_outlines[4], no_outlines[5]]));
+        let record = (0..tables)
+            .map(|i| 12 + 16 * i)
+            .find(|&at| &no_outlines[at..at + 4] == b"glyf")
+            .expect("a glyf table");
+        no_outlines[record..record + 4].copy_from_slice(b"glyg");
+        let refused = truetype_name(&no_outlines).unwrap_err();
+        assert!(refused.contains("no TrueType outlines"), "{refused}");
+    }
 }

@@ -5,7 +5,7 @@ use super::elements::{
     ListItem, Mark, NeedSpace, PT, Para, Quote, Recorder, RepeatingHeadTable, Rule, Run, RunStyle,
     Shared, Spacer, TableCell, TocLine, line_box, mm, style_of, val,
 };
-use super::fonts::{self, Families, family_has_glyph};
+use super::fonts::{self, Families, FontSet, family_has_glyph};
 use super::hyphenate::Hyphenation;
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Block, Chapter, Document, ImageFormat, Inline, LinkTarget, PageSize, plain_text};
@@ -217,6 +217,7 @@ impl PageDecorator for Pages {
 
 struct Builder<'a> {
     doc: &'a Document,
+    fonts: &'a FontSet,
     fams: Families,
     cache: &'a FontCache,
     hyph: Option<Rc<Hyphenation>>,
@@ -318,7 +319,10 @@ impl<'a> Builder<'a> {
                     c as u32
                 ),
             )
-            .with_hint("the PDF embeds DejaVu Serif and DejaVu Sans Mono; HTML and EPUB keep it");
+            .with_hint(format!(
+                "the PDF embeds {}; HTML and EPUB keep it",
+                self.fonts.describe()
+            ));
     }
 
     fn link_id(&mut self) -> usize {
@@ -1232,13 +1236,14 @@ pub fn layout_pass(
     diags: &mut Diagnostics,
     info: Option<&PassInfo>,
     kind: PassKind,
+    fonts: &FontSet,
 ) -> Result<Pass> {
     let write_err = |e: PdfError| Error::Write {
         format: "pdf",
         message: e.to_string(),
     };
-    let mut gdoc = genpdf::Document::new(fonts::serif_family()?);
-    let mono = fonts::one_face_family(gdoc.add_font_family(fonts::mono_family()?).regular);
+    let mut gdoc = genpdf::Document::new(fonts.text_family()?);
+    let mono = fonts::one_face_family(gdoc.add_font_family(fonts.code_family()?).regular);
     let fams = Families {
         serif: gdoc.font_cache().default_font_family(),
         mono,
@@ -1281,6 +1286,7 @@ pub fn layout_pass(
             .unwrap_or('?');
         let mut builder = Builder {
             doc,
+            fonts,
             fams,
             cache,
             hyph: Hyphenation::for_language(&doc.meta.language).map(Rc::new),

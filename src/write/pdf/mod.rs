@@ -15,6 +15,7 @@ use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::Document;
 use crate::write::WriteContext;
 
+use fonts::FontSet;
 pub use layout::OutlineEntry;
 use layout::PassKind;
 
@@ -39,11 +40,18 @@ pub fn write_pdf(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) ->
             ),
         });
     }
+    let fonts = FontSet::load(&ctx.theme)?;
     let mut pass_diags = Diagnostics::new();
-    let mut pass = layout::layout_pass(doc, &mut pass_diags, None, PassKind::Measure)?;
+    let mut pass = layout::layout_pass(doc, &mut pass_diags, None, PassKind::Measure, &fonts)?;
     for _ in 0..2 {
         pass_diags = Diagnostics::new();
-        let next = layout::layout_pass(doc, &mut pass_diags, Some(&pass.info), PassKind::Render)?;
+        let next = layout::layout_pass(
+            doc,
+            &mut pass_diags,
+            Some(&pass.info),
+            PassKind::Render,
+            &fonts,
+        )?;
         let stable = next.info == pass.info;
         pass = next;
         if stable {
@@ -58,6 +66,7 @@ pub fn write_pdf(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) ->
             bytes: &pass.bytes,
             events: &pass.events,
             outline: &pass.outline,
+            fonts: &fonts,
         },
         diags,
     )

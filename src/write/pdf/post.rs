@@ -3,7 +3,7 @@
 //! subset and named; every stream compressed; a deterministic `/ID`.
 
 use super::elements::{Dest, Event, Mark, PT};
-use super::fonts::{FACE_NAMES, face_bytes, glyph_chars};
+use super::fonts::{FontSet, glyph_chars};
 use super::layout::OutlineEntry;
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Asset, Document, ImageFormat};
@@ -233,6 +233,7 @@ pub struct PostInput<'a> {
     pub bytes: &'a [u8],
     pub events: &'a [Event],
     pub outline: &'a [OutlineEntry],
+    pub fonts: &'a FontSet,
 }
 
 pub fn finish(input: PostInput<'_>, diags: &mut Diagnostics) -> Result<Vec<u8>> {
@@ -561,8 +562,8 @@ pub fn finish(input: PostInput<'_>, diags: &mut Diagnostics) -> Result<Vec<u8>> 
     // 8. Fonts: text extraction maps for the glyphs used, real names instead of F0…F7.
     if let Some(&first_page) = pages.first() {
         drop_unused_fonts(&mut pdf, first_page, &used_glyphs);
-        let subsets = write_to_unicode(&mut pdf, first_page, &used_glyphs);
-        name_fonts(&mut pdf, &subsets);
+        let subsets = write_to_unicode(&mut pdf, first_page, &used_glyphs, input.fonts);
+        name_fonts(&mut pdf, &subsets, input.fonts);
     }
 
     pdf.prune_objects();
@@ -629,7 +630,11 @@ fn add_outline_level(
 }
 
 /// Gives each font its real name, with a subset tag (PDF 32000 §9.6.4).
-fn name_fonts(pdf: &mut lopdf::Document, subsets: &BTreeMap<&'static str, BTreeSet<u16>>) {
+fn name_fonts(
+    pdf: &mut lopdf::Document,
+    subsets: &BTreeMap<usize, BTreeSet<u16>>,
+    fonts: &FontSet,
+) {
     let ids: Vec<ObjectId> = pdf.objects.keys().copied().collect();
     for id in ids {
         let Ok(Object::Dictionary(dict)) = pdf.get_object_mut(id) else {
@@ -650,10 +655,10 @@ fn name_fonts(pdf: &mut lopdf::Document, subsets: &BTreeMap<&'static str, BTreeS
         else {
             continue;
         };
-        let Some(real_name) = FACE_NAMES.get(index) else {
+        let Some(face) = fonts.face(index) else {
             continue;
         };
-        let tagged = subset_name(real_name, subsets.get(real_name));
+        let tagged = subset_name(&face.name, subsets.get(&index));
         dict.set(key, Object::Name(tagged.clone()));
         if let Ok(Object::Array(descendants)) = dict.get_mut(b"DescendantFonts") {
             for d in descendants.iter_mut() {
@@ -750,8 +755,10 @@ fn write_to_unicode(
     pdf: &mut lopdf::Document,
     page: ObjectId,
     used: &BTreeMap<Vec<u8>, BTreeSet<u16>>,
-) -> BTreeMap<&'static str, BTreeSet<u16>> {
-    let mut per_face: BTreeMap<&'static str, BTreeSet<u16>> = BTreeMap::new();
+    faces: &FontSet,
+) -> BTreeMap<usize, BTreeSet<u16>> {
+    // Glyphs per face index (genpdf's registration order).
+    let mut per_face: BTreeMap<usize, BTreeSet<u16>> = BTreeMap::new();
     let fonts_obj = match font_resources(pdf, page) {
         Some(Object::Reference(id)) => pdf.get_dictionary(id).ok().cloned(),
         Some(Object::Dictionary(d)) => Some(d),
@@ -766,9 +773,9 @@ fn write_to_unicode(
             .ok()
             .and_then(|id| pdf.get_dictionary(id).ok())
             .and_then(font_index);
-        if let Some(face) = index.and_then(|i| FACE_NAMES.get(i)) {
+        if let Some(index) = index.filter(|&i| faces.face(i).is_some()) {
             per_face
-                .entry(*face)
+                .entry(index)
                 .or_default()
                 .extend(used.get(name).into_iter().flatten());
         }
@@ -782,9 +789,10 @@ fn write_to_unicode(
         };
         let index = font_index(font);
         let file_id = font_file(pdf, font);
-        let (Some(face), Ok(Object::Reference(map_id))) =
-            (index.and_then(face_bytes), font.get(b"ToUnicode"))
-        else {
+        let (Some(face), Ok(Object::Reference(map_id))) = (
+            index.and_then(|i| faces.face(i)).map(|f| &*f.bytes),
+            font.get(b"ToUnicode"),
+        ) else {
             continue;
         };
         let map_id = *map_id;
@@ -811,8 +819,7 @@ fn write_to_unicode(
         );
         // Subset: outlines of unused glyphs dropped, glyph ids unchanged (genpdf's codes stay valid).
         let face_glyphs = index
-            .and_then(|i| FACE_NAMES.get(i))
-            .and_then(|f| per_face.get(*f))
+            .and_then(|i| per_face.get(&i))
             .cloned()
             .unwrap_or_default();
         trim_widths(pdf, font_id, &face_glyphs);
@@ -947,7 +954,8 @@ mod tests {
 
     #[test]
     fn subsetting_keeps_glyph_ids_and_shrinks_the_face() {
-        let face = face_bytes(0).expect("serif");
+        let fonts = FontSet::default();
+        let face = &*fonts.face(0).expect("serif").bytes;
         let parsed = ttf_parser::Face::parse(face, 0).expect("parse");
         let a = parsed.glyph_index('a').expect("a").0;
         let small = subsetter::subset(face, 0, subsetter::Profile::pdf(&[0, a]));
