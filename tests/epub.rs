@@ -244,6 +244,8 @@ struct Opf {
     /// manifest id → (href, media-type)
     manifest: BTreeMap<String, (String, String)>,
     spine: Vec<String>,
+    /// href of the item whose properties say `cover-image`.
+    cover: Option<String>,
     /// (element name or meta property, value)
     metadata: Vec<(String, String)>,
     unique_identifier: String,
@@ -287,6 +289,15 @@ fn parse_opf(pkg: &Package) -> Opf {
             metadata.push((property.to_string(), value));
         }
     }
+    let cover = root
+        .descendants()
+        .filter(|n| n.has_tag_name((OPF_NS, "item")))
+        .find(|n| {
+            n.attribute("properties")
+                .is_some_and(|p| p.split_whitespace().any(|p| p == "cover-image"))
+        })
+        .and_then(|n| n.attribute("href"))
+        .map(str::to_string);
     let manifest = root
         .descendants()
         .filter(|n| n.has_tag_name((OPF_NS, "item")))
@@ -309,6 +320,7 @@ fn parse_opf(pkg: &Package) -> Opf {
         base,
         manifest,
         spine,
+        cover,
         metadata,
         unique_identifier,
     }
@@ -483,11 +495,24 @@ fn package_structure_is_complete_and_consistent() {
         "external link kept absolute"
     );
 
+    // The cover: a PNG e-reader libraries show, in the shape they expect, not blank.
+    let cover_href = opf.cover.as_deref().expect("a cover-image item");
+    let cover = image::load_from_memory(&pkg.files[&format!("{}{cover_href}", opf.base)])
+        .expect("the cover decodes")
+        .to_rgb8();
+    assert_eq!(cover.dimensions(), (1000, 1600));
+    let colours: BTreeSet<[u8; 3]> = cover.pixels().map(|p| p.0).collect();
+    assert!(
+        colours.len() > 20,
+        "text drawn on the cover: {} colours",
+        colours.len()
+    );
+
     // Images: each embedded once, referenced ⇔ in the manifest, with its media type.
     let manifest_images: BTreeMap<&str, &str> = opf
         .manifest
         .values()
-        .filter(|(_, t)| t.starts_with("image/"))
+        .filter(|(h, t)| t.starts_with("image/") && Some(h.as_str()) != opf.cover.as_deref())
         .map(|(h, t)| (h.as_str(), t.as_str()))
         .collect();
     let used: BTreeSet<&str> = docs.images.iter().map(|(_, src)| src.as_str()).collect();
@@ -648,8 +673,12 @@ fn title_page_shows_the_book_and_a_handout_names_its_persona() {
     }
 
     let book_id = parse_opf(&pkg).unique_identifier;
+    let book_cover = pkg.files["OEBPS/cover.png"].clone();
     let pkg = open(&write(&handout(), BUILD_TIME));
     let opf = parse_opf(&pkg);
+    // The handout's cover names its persona: it is not the book's.
+    assert_eq!(opf.cover.as_deref(), Some("cover.png"));
+    assert_ne!(pkg.files["OEBPS/cover.png"], book_cover);
     assert_eq!(opf.spine, ["titlepage.xhtml", "nav.xhtml", "citoyen.xhtml"]);
     assert_ne!(opf.unique_identifier, book_id, "a handout is its own book");
     assert_eq!(

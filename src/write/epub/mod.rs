@@ -6,6 +6,7 @@
 //! publisher and date, the `toc` landmark with `nav.xhtml` in the spine, the NCX `dtb:uid`).
 
 mod content;
+mod cover;
 mod images;
 mod package;
 
@@ -22,6 +23,7 @@ const DEFAULT_CSS: &str = include_str!("../../../themes/default/epub/style.css")
 /// Name epub-builder gives the stylesheet (its `nav.xhtml` links to it).
 const STYLESHEET: &str = "stylesheet.css";
 const TITLE_PAGE: &str = "titlepage.xhtml";
+const COVER: &str = "cover.png";
 
 pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -> Result<Vec<u8>> {
     let labels = Labels::for_language(book_language(doc));
@@ -65,6 +67,23 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
     builder.stylesheet(css.as_bytes()).map_err(builder_error)?;
 
     let mut order = vec![TITLE_PAGE.to_string()];
+    match cover::cover_png(doc) {
+        Ok(png) => {
+            builder
+                .add_cover_image(COVER, png.as_slice(), "image/png")
+                .map_err(builder_error)?;
+            order.push(COVER.to_string());
+        }
+        // A book without a cover is still a good book: say so, and go on.
+        Err(message) => {
+            diags.warning(
+                doc.meta.name.clone(),
+                0,
+                0,
+                format!("EPUB: no cover image: {message}"),
+            );
+        }
+    }
     let title_page = content::title_page(doc, &title, &labels);
     builder
         .add_content(

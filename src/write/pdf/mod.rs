@@ -16,6 +16,7 @@ use crate::ir::Document;
 use crate::write::WriteContext;
 
 use fonts::FontSet;
+pub use fonts::default_text_faces;
 pub use layout::OutlineEntry;
 use layout::PassKind;
 
