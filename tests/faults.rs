@@ -176,6 +176,12 @@ fn a_theme_font_that_is_not_a_font_exits_2_naming_it_and_keeps_the_previous_pdf(
     assert!(stderr.contains("pdf/fonts/text-bold.ttf"), "{stderr}");
     assert!(stderr.contains("not a TrueType/OpenType font"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&previous).unwrap(), "previous");
+    // The EPUB's cover is set in the same faces: the same error.
+    let o = build(
+        out.path(),
+        &["-f", "epub", "--theme", theme.path().to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
     // A truncated font is refused the same way, before any layout.
     let font = std::fs::read(repo().join("fonts/DejaVuSansMono.ttf")).unwrap();
     let theme = theme_with(&[("pdf/fonts/code.ttf", &font[..4000])]);

@@ -1,12 +1,12 @@
 //! The EPUB's cover: e-reader libraries show it as the book's thumbnail (a book without one
-//! shows a blank or generic tile). Drawn from the title page's text, with the PDF's own serif
-//! faces, as an SVG rasterised by resvg: the same bytes on every build.
+//! shows a blank or generic tile). Drawn from the title page's text, with the PDF's text faces,
+//! as an SVG rasterised by resvg: the same bytes on every build.
 
 use super::content::escape;
 use super::persona_title;
 use crate::ir::Document;
 use crate::passes::svg::rasterize_svg_with_fonts;
-use crate::write::pdf::default_text_faces;
+use crate::write::pdf::FontSet;
 
 /// Pixels: the 1:1.6 shape e-reader stores recommend, at a size that stays sharp on a tablet.
 const WIDTH: u32 = 1000;
@@ -16,9 +16,9 @@ const TEXT_WIDTH: f64 = 800.0;
 const INK: &str = "#16213e";
 const ACCENT: &str = "#000091";
 
-/// The cover as PNG bytes.
-pub fn cover_png(doc: &Document) -> Result<Vec<u8>, String> {
-    let [regular, bold, italic] = default_text_faces();
+/// The cover as PNG bytes, set in the PDF's text faces (the theme's, when it has them).
+pub fn cover_png(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, String> {
+    let [regular, bold, italic] = fonts.text_faces();
     let svg = cover_svg(doc, bold, italic);
     let raster = rasterize_svg_with_fonts(svg.as_bytes(), WIDTH, &[regular, bold, italic])?;
     let rgb = image::DynamicImage::ImageRgba8(raster).to_rgb8();
@@ -86,7 +86,7 @@ fn cover_svg(doc: &Document, bold: &[u8], italic: &[u8]) -> String {
 <rect width="{WIDTH}" height="{HEIGHT}" fill="#fbfaf7"/>
 <rect width="{WIDTH}" height="150" fill="{ACCENT}"/>
 <rect x="100" y="1340" width="800" height="4" fill="{ACCENT}"/>
-<g font-family="DejaVu Serif" text-anchor="middle" fill="{INK}">{text}{foot}</g>
+<g font-family="serif" text-anchor="middle" fill="{INK}">{text}{foot}</g>
 </svg>"##
     )
 }
@@ -146,7 +146,8 @@ mod tests {
 
     #[test]
     fn long_text_wraps_within_the_width_and_stops_at_four_lines() {
-        let [_, bold, _] = default_text_faces();
+        let fonts = FontSet::default();
+        let [_, bold, _] = fonts.text_faces();
         let lines = wrap("Découvrir l'OpenData", bold, 92.0, TEXT_WIDTH, 4);
         assert_eq!(lines, ["Découvrir", "l'OpenData"]);
         let long = "mot ".repeat(100);

@@ -14,6 +14,7 @@ use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Block, Chapter, ChapterKind, Document};
 use crate::write::WriteContext;
 use crate::write::html::body::{self, BodyStyle, render_chapter};
+use crate::write::pdf::FontSet;
 use epub_builder::{
     EpubBuilder, EpubContent, EpubVersion, MetadataOpfV3, ReferenceType, TocElement, ZipLibrary,
 };
@@ -67,7 +68,9 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
     builder.stylesheet(css.as_bytes()).map_err(builder_error)?;
 
     let mut order = vec![TITLE_PAGE.to_string()];
-    match cover::cover_png(doc) {
+    // A theme font that cannot be read stops the build here as it does for the PDF.
+    let fonts = FontSet::load(&ctx.theme)?;
+    match cover::cover_png(doc, &fonts) {
         Ok(png) => {
             builder
                 .add_cover_image(COVER, png.as_slice(), "image/png")

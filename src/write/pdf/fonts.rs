@@ -13,12 +13,6 @@ static SERIF_ITALIC: &[u8] = include_bytes!("../../../fonts/DejaVuSerif-Italic.t
 static SERIF_BOLD_ITALIC: &[u8] = include_bytes!("../../../fonts/DejaVuSerif-BoldItalic.ttf");
 static MONO: &[u8] = include_bytes!("../../../fonts/DejaVuSansMono.ttf");
 
-/// The embedded text faces (regular, bold, italic), for other writers that draw text (the EPUB
-/// cover).
-pub fn default_text_faces() -> [&'static [u8]; 3] {
-    [SERIF_REGULAR, SERIF_BOLD, SERIF_ITALIC]
-}
-
 /// The faces in the order genpdf registers them (the text family, then the code face; the three
 /// stand-ins registered after it are never drawn): the theme file that replaces each, the
 /// embedded default and its PostScript name.
@@ -96,6 +90,15 @@ impl FontSet {
             };
         }
         Ok(set)
+    }
+
+    /// The text faces (regular, bold, italic), for other writers that draw text (the EPUB cover).
+    pub fn text_faces(&self) -> [&[u8]; 3] {
+        [
+            &self.faces[0].bytes,
+            &self.faces[1].bytes,
+            &self.faces[2].bytes,
+        ]
     }
 
     /// Face `index` in genpdf's registration order.

@@ -15,8 +15,7 @@ use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::Document;
 use crate::write::WriteContext;
 
-use fonts::FontSet;
-pub use fonts::default_text_faces;
+pub use fonts::FontSet;
 pub use layout::OutlineEntry;
 use layout::PassKind;
 
