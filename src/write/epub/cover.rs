@@ -7,6 +7,7 @@ use super::persona_title;
 use crate::ir::Document;
 use crate::passes::svg::rasterize_svg_with_fonts;
 use crate::write::pdf::FontSet;
+use image::ImageEncoder;
 
 /// Pixels: the 1:1.6 shape e-reader stores recommend, at a size that stays sharp on a tablet.
 const WIDTH: u32 = 1000;
@@ -37,8 +38,6 @@ pub fn cover_png(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, String> {
     .map_err(|e| format!("cover: {e}"))?;
     Ok(png)
 }
-
-use image::ImageEncoder;
 
 fn cover_svg(doc: &Document, bold: &[u8], italic: &[u8]) -> String {
     let meta = &doc.meta;
