@@ -204,19 +204,9 @@ fn a_theme_font_replaces_its_face_in_the_pdf() {
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let pdf = lopdf::Document::load(out.path().join(format!("{BOOK}.pdf"))).unwrap();
-    let mut names: Vec<String> = pdf
-        .objects
-        .values()
-        .filter_map(|o| o.as_dict().ok())
-        .filter(|d| d.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Type0"))
-        .filter_map(|d| d.get(b"BaseFont").and_then(|n| n.as_name()).ok())
-        .map(|n| {
-            String::from_utf8_lossy(n)
-                .split('+')
-                .nth(1)
-                .unwrap_or("")
-                .to_string()
-        })
+    let mut names: Vec<String> = common::type0_font_names(&pdf)
+        .iter()
+        .map(|n| n.split('+').nth(1).unwrap_or("").to_string())
         .collect();
     names.sort();
     // The text's regular face is now the mono file; bold and italic stay DejaVu Serif.

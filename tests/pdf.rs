@@ -3,6 +3,7 @@
 mod common;
 
 use common::doc::{asset, chapter, heading, image, link, para, text, to_chapter};
+use common::type0_font_names;
 use livret::diag::Diagnostics;
 use livret::ir::*;
 use livret::theme::Theme;
@@ -698,20 +699,6 @@ fn letter_size_and_split_handout_title() {
     assert!(pages[0].contains("Découvrir l’OpenData"));
 }
 
-/// BaseFont names of the document's Type0 fonts.
-fn type0_font_names(pdf: &lopdf::Document) -> Vec<String> {
-    let mut names: Vec<String> = pdf
-        .objects
-        .values()
-        .filter_map(|o| o.as_dict().ok())
-        .filter(|d| d.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Type0"))
-        .filter_map(|d| d.get(b"BaseFont").and_then(|n| n.as_name()).ok())
-        .map(|n| String::from_utf8_lossy(n).into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 #[test]
 fn only_fonts_in_use_are_embedded_each_tagged_by_its_subset() {
     let (rich_bytes, _) = rich();
@@ -793,23 +780,29 @@ fn only_fonts_in_use_are_embedded_each_tagged_by_its_subset() {
     assert_ne!(serif(&rich_fonts), serif(&plain_fonts));
 }
 
+/// The rich document's metadata with one chapter holding one two-column table.
+fn table_document(head: Vec<Vec<Inline>>, rows: Vec<Vec<Vec<Inline>>>) -> Document {
+    let mut doc = rich_document();
+    doc.chapters = vec![chapter(
+        "tableau",
+        ChapterKind::Persona,
+        "Tableau",
+        vec![Block::Table {
+            aligns: vec![Align::Left, Align::Left],
+            head,
+            rows,
+        }],
+    )];
+    doc
+}
+
 #[test]
 fn a_table_over_several_pages_repeats_its_header_row() {
     let cell = |s: String| vec![text(&s)];
     let rows: Vec<Vec<Vec<Inline>>> = (1..=150)
         .map(|n| vec![cell(format!("ligne{n}")), cell(format!("valeur{n}"))])
         .collect();
-    let mut doc = rich_document();
-    doc.chapters = vec![chapter(
-        "long",
-        ChapterKind::Persona,
-        "Long",
-        vec![Block::Table {
-            aligns: vec![Align::Left, Align::Left],
-            head: vec![cell("Entête".into()), cell("Valeur".into())],
-            rows,
-        }],
-    )];
+    let doc = table_document(vec![cell("Entête".into()), cell("Valeur".into())], rows);
     let (bytes, _) = write(&doc);
     if !have("pdftotext") {
         return;
@@ -855,17 +848,7 @@ fn a_header_row_taller_than_a_page_is_set_once_and_nothing_is_lost() {
         .map(|n| vec![cell(format!("ligne{n}")), cell("x".into())])
         .collect();
     rows.insert(30, vec![cell(tall_row), cell("y".into())]);
-    let mut doc = rich_document();
-    doc.chapters = vec![chapter(
-        "haut",
-        ChapterKind::Persona,
-        "Haut",
-        vec![Block::Table {
-            aligns: vec![Align::Left, Align::Left],
-            head: vec![cell(tall_head), cell("Valeur".into())],
-            rows,
-        }],
-    )];
+    let doc = table_document(vec![cell(tall_head), cell("Valeur".into())], rows);
     let (bytes, _) = write(&doc);
     if !have("pdftotext") {
         return;

@@ -126,3 +126,17 @@ pub fn qpdf_and_pdffonts(path: &Path) {
         );
     }
 }
+
+/// BaseFont names of a PDF's Type0 fonts (`TAG+Name` once subset), sorted.
+pub fn type0_font_names(pdf: &lopdf::Document) -> Vec<String> {
+    let mut names: Vec<String> = pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Type0"))
+        .filter_map(|d| d.get(b"BaseFont").and_then(|n| n.as_name()).ok())
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    names.sort();
+    names
+}
