@@ -337,8 +337,17 @@ fn text_list(
         .collect()
 }
 
-/// File lines of the items of the top-level `buttons:` list, in order (block style only).
-fn button_item_lines(source: &YamlSource) -> Vec<u32> {
+/// Where a button item stands in the file (block style only).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct ItemPlace {
+    /// The `title:` line, else the item's `-` line.
+    line: u32,
+    /// Line and column of the value of each of `default:`, `page:`, `url:` written.
+    targets: Vec<(&'static str, u32, u32)>,
+}
+
+/// Places of the items of the top-level `buttons:` list, in order (block style only).
+fn button_item_places(source: &YamlSource) -> Vec<ItemPlace> {
     let lines: Vec<&str> = source.yaml.lines().collect();
     let Some(start) = lines
         .iter()
@@ -375,16 +384,34 @@ fn button_item_lines(source: &YamlSource) -> Vec<u32> {
         .enumerate()
         .map(|(at, &start)| {
             let end = starts.get(at + 1).copied().unwrap_or(u32::MAX);
-            lines
+            let item_lines: Vec<(u32, &str)> = lines
                 .iter()
                 .enumerate()
-                .map(|(index, line)| (source.file_line(index as u32 + 1), line))
+                .map(|(index, line)| (source.file_line(index as u32 + 1), *line))
                 .filter(|(line_no, _)| *line_no >= start && *line_no < end)
-                .find(|(_, line)| {
-                    let content = line.trim_start_matches([' ', '-']);
-                    is_top_level_key(content, "title")
+                .collect();
+            let key_of = |line: &str| line.trim_start_matches([' ', '-']).to_string();
+            let line = item_lines
+                .iter()
+                .find(|(_, line)| is_top_level_key(&key_of(line), "title"))
+                .map_or(start, |(line_no, _)| *line_no);
+            let targets = ["default", "page", "url"]
+                .into_iter()
+                .filter_map(|key| {
+                    let (line_no, text) = item_lines
+                        .iter()
+                        .find(|(_, line)| is_top_level_key(&key_of(line), key))?;
+                    // The value starts after the key's `:` and the spaces after it.
+                    let colon = text.find(':')?;
+                    let value = colon
+                        + 1
+                        + (text[colon + 1..].len()
+                            - text[colon + 1..].trim_start_matches([' ', '\t']).len());
+                    let col = text[..value].chars().count() as u32 + 1;
+                    Some((key, *line_no, col))
                 })
-                .map_or(start, |(line_no, _)| line_no)
+                .collect();
+            ItemPlace { line, targets }
         })
         .collect()
 }
@@ -408,14 +435,21 @@ fn read_buttons(source: &YamlSource, value: &Value, diags: &mut Diagnostics) -> 
             return Vec::new();
         }
     };
-    let item_lines = button_item_lines(source);
-    let item_lines = if item_lines.len() == items.len() {
-        item_lines
+    let places = button_item_places(source);
+    let places = if places.len() == items.len() {
+        places
     } else {
-        vec![key_line; items.len()]
+        vec![
+            ItemPlace {
+                line: key_line,
+                targets: Vec::new()
+            };
+            items.len()
+        ]
     };
     let mut buttons = Vec::new();
-    for (item, line) in items.iter().zip(item_lines) {
+    for (item, place) in items.iter().zip(places) {
+        let line = place.line;
         let field = |name: &str| match item {
             Value::Mapping(mapping) => mapping
                 .get(name)
@@ -435,14 +469,19 @@ fn read_buttons(source: &YamlSource, value: &Value, diags: &mut Diagnostics) -> 
                 .with_hint("e.g. `- title: Citoyen` then `  default: faq/citoyen`");
             continue;
         }
-        let target = field("default")
-            .or_else(|| field("page"))
-            .or_else(|| field("url"));
+        let target = ["default", "page", "url"]
+            .into_iter()
+            .find_map(|key| field(key).map(|value| (key, value)));
         match (field("title"), target) {
-            (Some(title), Some(target)) => buttons.push(Button {
+            (Some(title), Some((key, target))) => buttons.push(Button {
                 title,
                 target,
                 line,
+                target_at: place
+                    .targets
+                    .iter()
+                    .find(|(k, _, _)| *k == key)
+                    .map_or((line, 1), |&(_, line, col)| (line, col)),
             }),
             (None, _) => {
                 diags
@@ -582,6 +621,25 @@ mod tests {
             ),
             ("Producteur", "faq/producteur", 7)
         );
+        // A wrong target is reported at its value.
+        assert_eq!(buttons[0].target_at, (6, 14));
+        assert_eq!(buttons[1].target_at, (8, 11));
+        // `default:` wins over `page:` in one item, and is the place reported.
+        let (parsed, _) = parse(
+            "buttons:
+  - title: A
+    page: x
+    default:   y
+",
+        );
+        assert_eq!(parsed.front.buttons[0].target, "y");
+        assert_eq!(parsed.front.buttons[0].target_at, (5, 16));
+        // Flow style cannot be placed by the line scan: the button's line, column 1.
+        let (parsed, _) = parse(
+            "buttons: [{title: A, default: x}]
+",
+        );
+        assert_eq!(parsed.front.buttons[0].target_at, (2, 1));
     }
 
     #[test]

@@ -411,10 +411,11 @@ fn resolve_buttons(
 
 fn report_missing(index_display: &str, button: &Button, routes: &Routes, diags: &mut Diagnostics) {
     let wanted = normalise_site_path(&button.target);
+    let (line, col) = button.target_at;
     let diagnostic = diags.error(
         index_display,
-        button.line,
-        1,
+        line,
+        col,
         format!(
             "button \"{}\": no page is published at `{wanted}`",
             button.title

@@ -67,6 +67,9 @@ pub struct Button {
     pub target: String,
     /// Line of the button in the index file (1-based).
     pub line: u32,
+    /// Line and column (1-based) of the target's value, where a wrong target is reported;
+    /// `(line, 1)` when the scan cannot place it (flow-style YAML).
+    pub target_at: (u32, u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -914,6 +914,7 @@ fn persona(slug: &str, title: &str, page: Page) -> Persona {
             title: title.into(),
             target: format!("faq/{slug}"),
             line: 4,
+            target_at: (5, 14),
         },
         page,
     }
