@@ -335,12 +335,14 @@ fn resolve_buttons(
     let index_display = display_path(root, &index.path);
     let mut personas: Vec<Persona> = Vec::new();
     for button in &index.front.buttons {
+        // Problems with a button's target are reported at the target's value.
+        let (target_line, target_col) = button.target_at;
         if is_external(&button.target) {
             diags
                 .error(
                     &index_display,
-                    button.line,
-                    1,
+                    target_line,
+                    target_col,
                     format!(
                         "button \"{}\" points outside the site: {}",
                         button.title, button.target
@@ -359,8 +361,8 @@ fn resolve_buttons(
                 diags
                     .error(
                         &index_display,
-                        button.line,
-                        1,
+                        target_line,
+                        target_col,
                         format!(
                             "button \"{}\": `{}` names several pages: {}",
                             button.title,
@@ -375,8 +377,8 @@ fn resolve_buttons(
         if page_path == index.path {
             diags.error(
                 &index_display,
-                button.line,
-                1,
+                target_line,
+                target_col,
                 format!("button \"{}\" names the index page itself", button.title),
             );
             continue;
@@ -685,7 +687,7 @@ mod tests {
         let item = &diags.items()[0];
         assert_eq!(item.severity, Severity::Error);
         assert!(item.path.ends_with("/faq.md"));
-        assert_eq!(item.line, 3);
+        assert_eq!((item.line, item.col), (4, 14), "at the target's value");
         assert!(item.message.contains("\"Citizen\""), "{item}");
         assert_eq!(item.hint.as_deref(), Some("did you mean faqs/citizen.md?"));
     }
@@ -876,7 +878,7 @@ mod tests {
         let (corpus, diags) = load(&dir);
         assert!(corpus.unwrap().personas.is_empty());
         let lines: Vec<u32> = diags.items().iter().map(|d| d.line).collect();
-        assert_eq!(lines, vec![3, 5, 7, 9], "{}", messages(&diags));
+        assert_eq!(lines, vec![4, 6, 8, 10], "{}", messages(&diags));
     }
 
     #[cfg(unix)]
