@@ -221,3 +221,29 @@ fn a_theme_font_replaces_its_face_in_the_pdf() {
         ]
     );
 }
+
+#[test]
+fn a_damaged_theme_font_is_an_error_not_a_panic() {
+    // DejaVu Sans Mono claiming 5 glyphs (`maxp`) while its character map names thousands:
+    // ttf-parser reads it, rusttype asserts on the first character past glyph 5.
+    let mut font = std::fs::read(repo().join("fonts/DejaVuSansMono.ttf")).unwrap();
+    let tables = usize::from(u16::from_be_bytes([font[4], font[5]]));
+    let record = (0..tables)
+        .map(|i| 12 + 16 * i)
+        .find(|&at| &font[at..at + 4] == b"maxp")
+        .expect("a maxp table");
+    let offset = u32::from_be_bytes(font[record + 8..record + 12].try_into().unwrap()) as usize;
+    font[offset + 4..offset + 6].copy_from_slice(&5u16.to_be_bytes());
+    let theme = theme_with(&[("pdf/fonts/code.ttf", &font)]);
+    let out = tempfile::tempdir().unwrap();
+    let o = build(
+        out.path(),
+        &["-f", "pdf", "--theme", theme.path().to_str().unwrap()],
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("pdf/fonts/code.ttf"), "{stderr}");
+    assert!(stderr.contains("the font is damaged"), "{stderr}");
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}

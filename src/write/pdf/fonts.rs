@@ -79,10 +79,12 @@ impl FontSet {
                 Err(e) => return Err(Error::io(path, e)),
             };
             let shown = path.display().to_string();
-            let name = truetype_name(&bytes).map_err(|message| Error::Font {
-                path: shown.clone(),
-                message,
-            })?;
+            let name = truetype_name(&bytes)
+                .and_then(|name| probe(&bytes).map(|()| name))
+                .map_err(|message| Error::Font {
+                    path: shown.clone(),
+                    message,
+                })?;
             *face = Face {
                 bytes: Cow::Owned(bytes),
                 name,
@@ -177,6 +179,35 @@ fn truetype_name(bytes: &[u8]) -> std::result::Result<String, String> {
         .filter(|c| c.is_ascii_graphic() && !"()<>[]{}/%#".contains(*c))
         .collect();
     Ok(if name.is_empty() { "Font".into() } else { name })
+}
+
+/// Reads every glyph the way genpdf and printpdf will (rusttype's character map, each glyph's
+/// outline and metrics, kerning between common letters), so that a damaged font is refused
+/// here, naming its file, rather than met halfway through a layout.
+fn probe(bytes: &[u8]) -> std::result::Result<(), String> {
+    let damaged = |what: String| format!("the font is damaged: {what}");
+    super::guard::catch_panic(|| -> std::result::Result<(), String> {
+        let font = rusttype::Font::from_bytes(bytes.to_vec())
+            .map_err(|e| damaged(format!("unreadable ({e})")))?;
+        let scale = rusttype::Scale::uniform(10.0);
+        // printpdf maps every code point when it saves.
+        for c in (0..=0x10_FFFFu32).filter_map(char::from_u32) {
+            font.glyph(c);
+        }
+        for id in 0..font.glyph_count() {
+            let glyph = font.glyph(rusttype::GlyphId(id as u32));
+            glyph.standalone().get_data();
+            glyph.scaled(scale).h_metrics();
+        }
+        let common: Vec<char> = (' '..='~').chain('\u{a0}'..='ÿ').collect();
+        for &a in &common {
+            for &b in &common {
+                font.pair_kerning(scale, a, b);
+            }
+        }
+        Ok(())
+    })
+    .map_err(|panic| damaged(format!("reading its glyphs failed ({panic})")))?
 }
 
 /// The family of one face in every style.

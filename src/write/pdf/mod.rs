@@ -7,6 +7,7 @@
 
 mod elements;
 mod fonts;
+mod guard;
 mod hyphenate;
 mod layout;
 mod post;
@@ -41,8 +42,26 @@ pub fn write_pdf(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) ->
         });
     }
     let fonts = FontSet::load(&ctx.theme)?;
+    // genpdf, printpdf and rusttype panic on data they did not expect: an error instead.
+    guard::catch_panic(|| lay_out_and_finish(doc, ctx, &fonts, diags)).unwrap_or_else(|panic| {
+        Err(Error::Write {
+            format: "pdf",
+            message: format!(
+                "the PDF libraries failed ({panic}); if a theme font is in use it may be damaged, \
+                 else please report this with the corpus"
+            ),
+        })
+    })
+}
+
+fn lay_out_and_finish(
+    doc: &Document,
+    ctx: &WriteContext,
+    fonts: &FontSet,
+    diags: &mut Diagnostics,
+) -> Result<Vec<u8>> {
     let mut pass_diags = Diagnostics::new();
-    let mut pass = layout::layout_pass(doc, &mut pass_diags, None, PassKind::Measure, &fonts)?;
+    let mut pass = layout::layout_pass(doc, &mut pass_diags, None, PassKind::Measure, fonts)?;
     for _ in 0..2 {
         pass_diags = Diagnostics::new();
         let next = layout::layout_pass(
@@ -50,7 +69,7 @@ pub fn write_pdf(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) ->
             &mut pass_diags,
             Some(&pass.info),
             PassKind::Render,
-            &fonts,
+            fonts,
         )?;
         let stable = next.info == pass.info;
         pass = next;
@@ -66,7 +85,7 @@ pub fn write_pdf(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) ->
             bytes: &pass.bytes,
             events: &pass.events,
             outline: &pass.outline,
-            fonts: &fonts,
+            fonts,
         },
         diags,
     )
