@@ -757,7 +757,7 @@ fn write_to_unicode(
     used: &BTreeMap<Vec<u8>, BTreeSet<u16>>,
     faces: &FontSet,
 ) -> BTreeMap<usize, BTreeSet<u16>> {
-    // Glyphs per face index (genpdf's registration order).
+    // Glyphs per face index (genpdf's registration order; one font resource per face).
     let mut per_face: BTreeMap<usize, BTreeSet<u16>> = BTreeMap::new();
     let fonts_obj = match font_resources(pdf, page) {
         Some(Object::Reference(id)) => pdf.get_dictionary(id).ok().cloned(),
@@ -768,26 +768,17 @@ fn write_to_unicode(
         return per_face;
     };
     for (name, font_ref) in fonts.iter() {
-        let index = font_ref
-            .as_reference()
-            .ok()
-            .and_then(|id| pdf.get_dictionary(id).ok())
-            .and_then(font_index);
-        if let Some(index) = index.filter(|&i| faces.face(i).is_some()) {
-            per_face
-                .entry(index)
-                .or_default()
-                .extend(used.get(name).into_iter().flatten());
-        }
-    }
-    for (name, font_ref) in fonts.iter() {
         let Ok(font_id) = font_ref.as_reference() else {
             continue;
         };
         let Ok(font) = pdf.get_dictionary(font_id) else {
             continue;
         };
-        let index = font_index(font);
+        let index = font_index(font).filter(|&i| faces.face(i).is_some());
+        let glyphs = used.get(name).cloned().unwrap_or_default();
+        if let Some(index) = index {
+            per_face.insert(index, glyphs.clone());
+        }
         let file_id = font_file(pdf, font);
         let (Some(face), Ok(Object::Reference(map_id))) = (
             index.and_then(|i| faces.face(i)).map(|f| &*f.bytes),
@@ -796,7 +787,6 @@ fn write_to_unicode(
             continue;
         };
         let map_id = *map_id;
-        let glyphs = used.get(name).cloned().unwrap_or_default();
         let chars = glyph_chars(face, &glyphs);
         let mut cmap = String::from(
             "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
@@ -818,12 +808,8 @@ fn write_to_unicode(
             Object::Stream(Stream::new(Dictionary::new(), cmap.into_bytes())),
         );
         // Subset: outlines of unused glyphs dropped, glyph ids unchanged (genpdf's codes stay valid).
-        let face_glyphs = index
-            .and_then(|i| per_face.get(&i))
-            .cloned()
-            .unwrap_or_default();
-        trim_widths(pdf, font_id, &face_glyphs);
-        let mut keep: Vec<u16> = face_glyphs.into_iter().collect();
+        trim_widths(pdf, font_id, &glyphs);
+        let mut keep: Vec<u16> = glyphs.into_iter().collect();
         keep.insert(0, 0);
         if let Some(file_id) = file_id
             && let Ok(small) = subsetter::subset(face, 0, subsetter::Profile::pdf(&keep))
