@@ -113,9 +113,10 @@ impl FontSet {
         format!("{} and {}", self.faces[0].name, self.faces[4].name)
     }
 
-    fn data(&self, index: usize) -> Result<FontData> {
+    /// genpdf's copy of face `index`, embedded, or as a `builtin` stand-in measured with it.
+    fn data(&self, index: usize, builtin: Option<BuiltinFont>) -> Result<FontData> {
         let face = &self.faces[index];
-        FontData::new(face.bytes.to_vec(), None).map_err(|e| Error::Font {
+        FontData::new(face.bytes.to_vec(), builtin).map_err(|e| Error::Font {
             path: face.path.clone(),
             message: e.to_string(),
         })
@@ -123,10 +124,10 @@ impl FontSet {
 
     pub fn text_family(&self) -> Result<FontFamily<FontData>> {
         Ok(FontFamily {
-            regular: self.data(0)?,
-            bold: self.data(1)?,
-            italic: self.data(2)?,
-            bold_italic: self.data(3)?,
+            regular: self.data(0, None)?,
+            bold: self.data(1, None)?,
+            italic: self.data(2, None)?,
+            bold_italic: self.data(3, None)?,
         })
     }
 
@@ -135,25 +136,18 @@ impl FontSet {
     /// copies would cost a scan of every code point each when printpdf saves) and that the
     /// post-pass drops from the resources.
     pub fn code_family(&self) -> Result<FontFamily<FontData>> {
-        let code = &self.faces[4];
-        let stand_in = || {
-            FontData::new(code.bytes.to_vec(), Some(BuiltinFont::Courier)).map_err(|e| {
-                Error::Font {
-                    path: code.path.clone(),
-                    message: e.to_string(),
-                }
-            })
-        };
+        let stand_in = Some(BuiltinFont::Courier);
         Ok(FontFamily {
-            regular: self.data(4)?,
-            bold: stand_in()?,
-            italic: stand_in()?,
-            bold_italic: stand_in()?,
+            regular: self.data(4, None)?,
+            bold: self.data(4, stand_in)?,
+            italic: self.data(4, stand_in)?,
+            bold_italic: self.data(4, stand_in)?,
         })
     }
 }
 
-/// The PostScript name of a font file that the PDF can embed, or why it cannot.
+/// The PostScript name of a font file that the PDF can embed, or why it cannot (whether genpdf's
+/// own reader accepts it is `probe`'s question).
 fn truetype_name(bytes: &[u8]) -> std::result::Result<String, String> {
     let face = ttf_parser::Face::parse(bytes, 0)
         .map_err(|e| format!("not a TrueType/OpenType font ({e})"))?;
@@ -164,9 +158,6 @@ fn truetype_name(bytes: &[u8]) -> std::result::Result<String, String> {
                 .into(),
         );
     }
-    // genpdf measures text with its own reader (rusttype): it must accept the file too.
-    FontData::new(bytes.to_vec(), None)
-        .map_err(|e| format!("the font cannot be read for text measurement ({e})"))?;
     let name = face
         .names()
         .into_iter()
