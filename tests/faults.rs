@@ -104,13 +104,7 @@ fn a_missing_theme_directory_exits_2_naming_it() {
 
 #[test]
 fn a_theme_template_error_exits_1_naming_the_file() {
-    let theme = tempfile::tempdir().unwrap();
-    std::fs::create_dir(theme.path().join("html")).unwrap();
-    std::fs::write(
-        theme.path().join("html/page.html"),
-        "<html>{% for x in %}</html>",
-    )
-    .unwrap();
+    let theme = theme_with(&[("html/page.html", b"<html>{% for x in %}</html>".as_slice())]);
     let out = tempfile::tempdir().unwrap();
     let previous = out.path().join(format!("{BOOK}.html"));
     std::fs::write(&previous, "previous").unwrap();
@@ -126,13 +120,10 @@ fn a_theme_template_error_exits_1_naming_the_file() {
 
 #[test]
 fn a_theme_overrides_one_file_and_keeps_the_rest() {
-    let theme = tempfile::tempdir().unwrap();
-    std::fs::create_dir(theme.path().join("html")).unwrap();
-    std::fs::write(
-        theme.path().join("html/style.css"),
-        "body { color: rebeccapurple }",
-    )
-    .unwrap();
+    let theme = theme_with(&[(
+        "html/style.css",
+        b"body { color: rebeccapurple }".as_slice(),
+    )]);
     let out = tempfile::tempdir().unwrap();
     let o = build(
         out.path(),
