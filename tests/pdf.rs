@@ -391,11 +391,14 @@ fn no_word_is_lost_and_chapters_come_in_order() {
     assert_eq!(kanji.len(), 1, "one warning for 漢: {:?}", diags.items());
     assert!(kanji[0].contains("printed as '\u{fffd}'"), "{kanji:?}");
     assert!(!text.contains('😀'));
+    // The SVG is drawn (rasterised), not replaced by its alt text.
     assert!(
-        diags
+        !diags
             .items()
             .iter()
-            .any(|d| d.message.contains("schema.svg"))
+            .any(|d| d.message.contains("schema.svg")),
+        "{:?}",
+        diags.items()
     );
 }
 
@@ -449,16 +452,23 @@ fn metadata_language_and_compression() {
     assert!(info.get(b"Producer").is_ok());
     assert_eq!(
         text_of(info.get(b"CreationDate").expect("date")),
-        "D:20240501000000Z"
+        "D:20240501000000+00'00'"
     );
     let catalog = pdf.catalog().expect("catalog");
     assert_eq!(text_of(catalog.get(b"Lang").expect("Lang")), "fr");
     assert!(pdf.trailer.get(b"ID").is_ok());
     for (id, object) in &pdf.objects {
         if let lopdf::Object::Stream(s) = object {
+            // XMP stays plain text, readable by tools that scan for it (ISO 16684-1); the
+            // cross-reference stream is lopdf's index of the file.
+            let kind = s.dict.get(b"Type").and_then(|t| t.as_name()).ok();
+            if kind == Some(b"Metadata") || kind == Some(b"XRef") {
+                continue;
+            }
             assert!(
                 s.dict.get(b"Filter").is_ok(),
-                "stream {id:?} is not compressed"
+                "stream {id:?} is not compressed: {:?}",
+                s.dict
             );
         }
     }
@@ -748,7 +758,10 @@ fn only_fonts_in_use_are_embedded_each_tagged_by_its_subset() {
         .filter_map(|o| o.as_dict().ok())
         .filter(|d| d.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Type0"))
         .filter_map(|d| d.get(b"DescendantFonts").and_then(|a| a.as_array()).ok())
-        .filter_map(|a| a.first()?.as_dict().ok())
+        .filter_map(|a| match a.first()? {
+            lopdf::Object::Reference(r) => plain_pdf.get_dictionary(*r).ok(),
+            other => other.as_dict().ok(),
+        })
         .collect();
     assert!(!cid_fonts.is_empty());
     for font in cid_fonts {

@@ -1,28 +1,27 @@
-//! Our own genpdf elements. genpdf's `Paragraph` drops words wider than the line, cannot hyphenate
-//! with our dictionary, justify or tell where a link landed, so text is set here; everything that
-//! the post-pass needs to know (anchors, link rectangles, image boxes, shaded backgrounds) is
-//! recorded as an event plus an invisible marker drawn into the page (see `post.rs`).
+//! Our genpdf elements. genpdf decides where pages break (the `Element` protocol: render what
+//! fits, say whether more is left); every element here paints through the recorder
+//! (`canvas.rs`), never through genpdf's printpdf layer, tagging each piece of paint with the
+//! structure element it belongs to. Containers set the recorder's origin before they render a
+//! child, so every element knows where on the page its area lies.
 
-use super::fonts::Families;
+use super::canvas::{Dest, PT, Paint, Shared, Tag, TextStyle};
 use super::hyphenate::Hyphenation;
-use genpdf::elements::{CellDecorator, LinearLayout};
+use super::metrics::{MONO, Metrics};
+use super::structure::StructId;
 use genpdf::error::Error as PdfError;
 use genpdf::render::Area;
-use genpdf::style::{Color, Style};
+use genpdf::style::Style;
 use genpdf::{Context, Element, Mm, Position, RenderResult, Size};
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-/// Millimetres per PDF point.
-pub const PT: f64 = 25.4 / 72.0;
 /// DejaVu's ascent and descent, in em: places the baseline inside a line box.
 const ASCENT: f64 = 0.93;
 const DESCENT: f64 = 0.24;
 const EPS: f64 = 0.01;
-/// The colour of marker strokes: CMYK is used nowhere else, so `post.rs` can find them.
-pub const MARKER_COLOR: Color = Color::Cmyk(0, 0, 0, 255);
 pub const LINK_COLOR: (u8, u8, u8) = (0, 0x3d, 0x99);
+/// Longest piece of prose handed to the hyphenation dictionary (no word is longer).
+const MAX_HYPHENATED: usize = 64;
 
 pub fn mm(v: f64) -> Mm {
     Mm::from(v)
@@ -32,67 +31,18 @@ pub fn val(m: Mm) -> f64 {
     m.into()
 }
 
-/// Where a link goes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Dest {
-    Uri(String),
-    /// An element id (or the chapter's start when the id was not placed).
-    GoTo {
-        anchor: Option<String>,
-        chapter: String,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Mark {
-    /// A named place (chapter start, element id, footnote).
-    Anchor(String),
-    /// One piece of link `id` (a link wrapped over lines has several pieces).
-    Link { id: usize, dest: Dest },
-    /// `Document::assets[i]` drawn into this box.
-    Image(usize),
-    /// A grey background (grey level 0–255) under the text.
-    Shade(u8),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    /// 0-based page index.
-    pub page: usize,
-    pub mark: Mark,
-    /// Box size in mm; its top-left corner is the marker.
-    pub width: f64,
-    pub height: f64,
-}
-
-/// What the layout learnt; shared by every element and the page decorator.
-#[derive(Debug, Default)]
-pub struct Recorder {
-    pub page: usize,
-    /// Height of an empty page's body area: an area this tall is at the top of a page.
-    pub body_height: f64,
-    pub events: Vec<Event>,
-}
-
-pub type Shared = Rc<RefCell<Recorder>>;
-
+/// An area that starts at the top of a page's body, or a table row that does.
 fn at_top(rec: &Shared, area: &Area<'_>) -> bool {
-    (val(area.size().height) - rec.borrow().body_height).abs() < EPS
+    let r = rec.borrow();
+    r.force_progress || (val(area.size().height) - r.body_height).abs() < EPS
 }
 
-/// Draws the invisible marker and records the event; returns the event's index.
-pub fn mark(rec: &Shared, area: &Area<'_>, x: f64, y: f64, w: f64, h: f64, mark: Mark) -> usize {
-    let pos = Position::new(mm(x), mm(y));
-    area.draw_line(vec![pos, pos], Style::new().with_color(MARKER_COLOR));
-    let mut r = rec.borrow_mut();
-    let page = r.page;
-    r.events.push(Event {
-        page,
-        mark,
-        width: w,
-        height: h,
-    });
-    r.events.len() - 1
+fn origin(rec: &Shared) -> (f64, f64) {
+    rec.borrow().origin
+}
+
+fn set_origin(rec: &Shared, origin: (f64, f64)) {
+    rec.borrow_mut().origin = origin;
 }
 
 fn no_more(width: f64) -> RenderResult {
@@ -100,6 +50,13 @@ fn no_more(width: f64) -> RenderResult {
     RenderResult {
         size: Size::new(mm(width.max(1.0)), mm(0.0)),
         has_more: true,
+    }
+}
+
+fn done(width: f64, height: f64, has_more: bool) -> RenderResult {
+    RenderResult {
+        size: Size::new(mm(width), mm(height)),
+        has_more,
     }
 }
 
@@ -138,6 +95,32 @@ impl RunStyle {
             strike: false,
         }
     }
+
+    pub fn face(&self) -> u8 {
+        match (self.mono, self.bold, self.italic) {
+            (true, _, _) => MONO,
+            (false, false, false) => 0,
+            (false, true, false) => 1,
+            (false, false, true) => 2,
+            (false, true, true) => 3,
+        }
+    }
+
+    pub fn text(&self) -> TextStyle {
+        TextStyle {
+            face: self.face(),
+            size: f64::from(self.size),
+            paint: match self.color {
+                Some((r, g, b)) => Paint::Rgb(r, g, b),
+                None => Paint::Gray(0),
+            },
+        }
+    }
+
+    pub fn grey(mut self, level: u8) -> Self {
+        self.color = Some((level, level, level));
+        self
+    }
 }
 
 /// A piece of inline text with one style. `"\n"` as text is a forced line break; empty text with
@@ -149,25 +132,45 @@ pub struct Run {
     pub link: Option<(usize, Dest)>,
     pub anchor: Option<String>,
     pub mode: BreakMode,
+    /// The inline structure element (link, code, note reference) the run belongs to, if any.
+    pub tag: Option<StructId>,
+}
+
+impl Run {
+    pub fn plain(text: String, style: RunStyle, mode: BreakMode) -> Run {
+        Run {
+            text,
+            style,
+            link: None,
+            anchor: None,
+            mode,
+            tag: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
     Left,
+    Right,
     Center,
     Justify,
 }
 
-#[derive(Debug, Clone)]
+/// A slice of one run's text.
+#[derive(Debug, Clone, Copy)]
 struct Piece {
     run: usize,
-    text: String,
+    start: usize,
+    end: usize,
 }
 
 #[derive(Debug, Clone, Default)]
 struct Word {
     pieces: Vec<Piece>,
     hard_break: bool,
+    /// A hyphen is added after the last piece.
+    hyphen: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -185,19 +188,30 @@ struct Line {
     baseline: f64,
 }
 
-/// A paragraph set by us: greedy line filling, hyphenation, justification, forced breaks of
-/// over-long words (no text is ever dropped), links and anchors recorded.
+/// Characters a line may not be cut before: they belong to the character before them.
+fn joins_previous(c: char) -> bool {
+    matches!(c as u32,
+        0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F
+        | 0xFE00..=0xFE0F | 0x200D | 0xE0100..=0xE01EF | 0x1F3FB..=0x1F3FF)
+}
+
+/// A paragraph set by us: greedy line filling in time linear in its length (a word wider than
+/// the line is cut in one pass), hyphenation, justification, links and anchors recorded.
 pub struct Para {
     runs: Vec<Run>,
     align: Align,
     leading: f64,
     base_size: u8,
-    fams: Families,
     hyph: Option<Rc<Hyphenation>>,
     rec: Shared,
+    metrics: Rc<Metrics>,
+    tag: Tag,
     lines: Option<Vec<Line>>,
     next: usize,
     width: f64,
+    finished: bool,
+    /// Height and baseline of the last line.
+    last_box: (f64, f64),
 }
 
 impl Para {
@@ -205,21 +219,25 @@ impl Para {
         runs: Vec<Run>,
         align: Align,
         base_size: u8,
-        fams: Families,
         hyph: Option<Rc<Hyphenation>>,
         rec: Shared,
+        tag: Tag,
     ) -> Self {
+        let metrics = rec.borrow().metrics.clone();
         Para {
             runs,
             align,
             leading: 1.35,
             base_size,
-            fams,
             hyph,
             rec,
+            metrics,
+            tag,
             lines: None,
             next: 0,
             width: 0.0,
+            finished: false,
+            last_box: (0.0, 0.0),
         }
     }
 
@@ -228,22 +246,60 @@ impl Para {
         self
     }
 
-    fn gstyle(&self, rs: &RunStyle) -> Style {
-        style_of(&self.fams, rs)
+    fn text(&self, p: &Piece) -> &str {
+        self.runs
+            .get(p.run)
+            .and_then(|r| r.text.get(p.start..p.end))
+            .unwrap_or("")
     }
 
-    fn text_width(&self, ctx: &Context, run: usize, text: &str) -> f64 {
+    fn str_width(&self, run: usize, text: &str) -> f64 {
         match self.runs.get(run) {
-            Some(r) => val(self.gstyle(&r.style).str_width(&ctx.font_cache, text)),
+            Some(r) => self
+                .metrics
+                .width(r.style.face(), f64::from(r.style.size), text),
             None => 0.0,
         }
     }
 
-    fn word_width(&self, ctx: &Context, word: &Word) -> f64 {
+    fn hyphen_width(&self, word: &Word) -> f64 {
         word.pieces
-            .iter()
-            .map(|p| self.text_width(ctx, p.run, &p.text))
-            .sum()
+            .last()
+            .map(|p| self.str_width(p.run, "-"))
+            .unwrap_or(0.0)
+    }
+
+    /// The word's width if it is at most `limit`, measured no further than that.
+    fn width_within(&self, word: &Word, limit: f64) -> Option<f64> {
+        let mut total = 0.0;
+        for p in &word.pieces {
+            let Some(run) = self.runs.get(p.run) else {
+                continue;
+            };
+            let (face, size) = (run.style.face(), f64::from(run.style.size));
+            let text = self.text(p);
+            if text.len() <= 64 {
+                total += self.metrics.width(face, size, text);
+            } else {
+                for c in text.chars() {
+                    total += self.metrics.char_width(face, size, c);
+                    if total > limit + EPS {
+                        return None;
+                    }
+                }
+            }
+            if total > limit + EPS {
+                return None;
+            }
+        }
+        if word.hyphen {
+            total += self.hyphen_width(word);
+        }
+        (total <= limit + EPS).then_some(total)
+    }
+
+    fn word_width(&self, word: &Word) -> f64 {
+        self.width_within(word, f64::INFINITY).unwrap_or(0.0)
     }
 
     fn words(&self) -> Vec<Word> {
@@ -253,7 +309,8 @@ impl Para {
             if run.text.is_empty() {
                 cur.pieces.push(Piece {
                     run: i,
-                    text: String::new(),
+                    start: 0,
+                    end: 0,
                 });
                 continue;
             }
@@ -262,23 +319,25 @@ impl Para {
                     words.push(std::mem::take(&mut cur));
                 }
                 words.push(Word {
-                    pieces: Vec::new(),
                     hard_break: true,
+                    ..Word::default()
                 });
                 continue;
             }
-            for c in run.text.chars() {
+            for (off, c) in run.text.char_indices() {
                 if c == ' ' || c == '\n' || c == '\t' {
                     if !cur.pieces.is_empty() {
                         words.push(std::mem::take(&mut cur));
                     }
                     continue;
                 }
+                let end = off + c.len_utf8();
                 match cur.pieces.last_mut() {
-                    Some(p) if p.run == i => p.text.push(c),
+                    Some(p) if p.run == i && p.end == off => p.end = end,
                     _ => cur.pieces.push(Piece {
                         run: i,
-                        text: c.to_string(),
+                        start: off,
+                        end,
                     }),
                 }
             }
@@ -289,123 +348,116 @@ impl Para {
         words
     }
 
-    /// Byte offsets (in the word's concatenated text) where it may break, and whether a hyphen
-    /// must be added there.
-    fn break_points(&self, word: &Word) -> Vec<(usize, bool)> {
-        let mut points = Vec::new();
-        let mut base = 0;
-        for piece in &word.pieces {
-            let mode = self
-                .runs
-                .get(piece.run)
-                .map(|r| r.mode)
-                .unwrap_or(BreakMode::Plain);
-            let chars: Vec<(usize, char)> = piece.text.char_indices().collect();
-            for (k, &(off, c)) in chars.iter().enumerate() {
-                let after = off + c.len_utf8();
-                if k + 1 >= chars.len() {
-                    break;
-                }
-                let breakable = match mode {
-                    BreakMode::Url => "/.-_?&=#,;".contains(c),
-                    BreakMode::Prose | BreakMode::Plain => c == '-' || c == '/' || c == '\u{2011}',
-                };
-                if breakable {
-                    points.push((base + after, false));
-                }
-            }
-            if mode == BreakMode::Prose
-                && let Some(h) = &self.hyph
-            {
-                points.extend(h.breaks(&piece.text).into_iter().map(|b| (base + b, true)));
-            }
-            base += piece.text.len();
+    /// Splits a word after byte `at` of piece `k` (a cut inside the piece or at its end).
+    fn split_at(word: &Word, k: usize, at: usize, hyphen: bool) -> (Word, Word) {
+        let mut head = Word {
+            pieces: word.pieces[..k].to_vec(),
+            hyphen,
+            ..Word::default()
+        };
+        let mut tail = Word {
+            pieces: Vec::with_capacity(word.pieces.len() - k),
+            hyphen: word.hyphen,
+            ..Word::default()
+        };
+        let p = word.pieces[k];
+        head.pieces.push(Piece { end: at, ..p });
+        if at < p.end {
+            tail.pieces.push(Piece { start: at, ..p });
         }
-        points.sort();
-        points.dedup_by_key(|p| p.0);
-        points
-    }
-
-    /// Splits a word at a byte offset of its concatenated text.
-    fn split_at(word: &Word, at: usize, hyphen: bool) -> (Word, Word) {
-        let mut head = Word::default();
-        let mut tail = Word::default();
-        let mut base = 0;
-        for piece in &word.pieces {
-            let end = base + piece.text.len();
-            if end <= at {
-                head.pieces.push(piece.clone());
-            } else if base >= at {
-                tail.pieces.push(piece.clone());
-            } else {
-                let cut = at - base;
-                head.pieces.push(Piece {
-                    run: piece.run,
-                    text: piece.text[..cut].to_string(),
-                });
-                tail.pieces.push(Piece {
-                    run: piece.run,
-                    text: piece.text[cut..].to_string(),
-                });
-            }
-            base = end;
-        }
-        if hyphen && let Some(last) = head.pieces.last_mut() {
-            last.text.push('-');
-        }
+        tail.pieces.extend_from_slice(&word.pieces[k + 1..]);
         (head, tail)
     }
 
-    fn text_of(word: &Word) -> String {
-        word.pieces.iter().map(|p| p.text.as_str()).collect()
-    }
-
-    /// The longest head (at a permitted break) that fits in `avail`; whether it ends in an added
-    /// hyphen.
+    /// The longest head that fits in `avail`, cut at a permitted break (or, with `force`, at
+    /// the last character that fits, at least one); scans no further than `avail`.
     fn split_to_fit(
         &self,
-        ctx: &Context,
         word: &Word,
         avail: f64,
         allow_hyphen: bool,
+        force: bool,
     ) -> Option<(Word, Word, bool)> {
-        let text_len = Self::text_of(word).len();
-        let mut best = None;
-        for (at, hyphen) in self.break_points(word) {
-            if at == 0 || at >= text_len || (hyphen && !allow_hyphen) {
+        let mut x = 0.0;
+        // (piece, byte end, hyphen) of the best break found so far, and of the last character.
+        let mut best: Option<(usize, usize, bool)> = None;
+        let mut last_fit: Option<(usize, usize)> = None;
+        let count = word.pieces.len();
+        'pieces: for (k, p) in word.pieces.iter().enumerate() {
+            let Some(run) = self.runs.get(p.run) else {
                 continue;
-            }
-            let (head, tail) = Self::split_at(word, at, hyphen);
-            if self.word_width(ctx, &head) <= avail + EPS {
-                best = Some((head, tail, hyphen));
-            } else {
-                break;
+            };
+            let (face, size) = (run.style.face(), f64::from(run.style.size));
+            let text = self.text(p);
+            let hyphens: Vec<usize> = match (&self.hyph, run.mode) {
+                (Some(h), BreakMode::Prose) if allow_hyphen && text.len() <= MAX_HYPHENATED => {
+                    h.breaks(text)
+                }
+                _ => Vec::new(),
+            };
+            let hyphen_w = self.metrics.width(face, size, "-");
+            let mut chars = text.char_indices().peekable();
+            while let Some((off, c)) = chars.next() {
+                x += self.metrics.char_width(face, size, c);
+                if x > avail + EPS {
+                    break 'pieces;
+                }
+                let end = off + c.len_utf8();
+                let next = chars.peek().map(|&(_, n)| n);
+                let last_of_word = next.is_none() && k + 1 == count;
+                if last_of_word {
+                    break 'pieces;
+                }
+                if next.is_some_and(joins_previous) {
+                    continue;
+                }
+                last_fit = Some((k, p.start + end));
+                let breakable = match run.mode {
+                    BreakMode::Url => "/.-_?&=#,;".contains(c),
+                    BreakMode::Prose | BreakMode::Plain => {
+                        c == '-' || c == '/' || c == '\u{2011}'
+                    }
+                };
+                if breakable {
+                    best = Some((k, p.start + end, false));
+                } else if hyphens.binary_search(&end).is_ok() && x + hyphen_w <= avail + EPS {
+                    best = Some((k, p.start + end, true));
+                }
             }
         }
-        best
+        let (k, at, hyphen) = match (best, last_fit, force) {
+            (Some(b), _, _) => b,
+            (None, Some((k, at)), true) => (k, at, false),
+            (None, None, true) => {
+                // Not one character fits: the first goes anyway.
+                let p = word.pieces.first()?;
+                let text = self.text(p);
+                let first = text.chars().next()?;
+                let mut end = first.len_utf8();
+                for c in text[end..].chars() {
+                    if !joins_previous(c) {
+                        break;
+                    }
+                    end += c.len_utf8();
+                }
+                if end >= text.len() && count == 1 {
+                    return None;
+                }
+                (0, p.start + end, false)
+            }
+            _ => return None,
+        };
+        let (head, tail) = Self::split_at(word, k, at, hyphen);
+        if tail.pieces.iter().all(|p| p.start == p.end) {
+            return None;
+        }
+        Some((head, tail, hyphen))
     }
 
-    /// Cuts a word wider than a whole line at the last character that fits (at least one).
-    fn force_split(&self, ctx: &Context, word: &Word, width: f64) -> (Word, Word) {
-        let text = Self::text_of(word);
-        let mut cut = text.chars().next().map(char::len_utf8).unwrap_or(0);
-        for (off, c) in text.char_indices().skip(1) {
-            let (head, _) = Self::split_at(word, off + c.len_utf8(), false);
-            if self.word_width(ctx, &head) > width + EPS {
-                break;
-            }
-            cut = off + c.len_utf8();
-        }
-        if cut >= text.len() {
-            return (word.clone(), Word::default());
-        }
-        Self::split_at(word, cut, false)
-    }
-
-    fn space_width(&self, ctx: &Context, word: &Word) -> f64 {
+    fn space_width(&self, word: &Word) -> f64 {
         word.pieces
             .last()
-            .map(|p| self.text_width(ctx, p.run, " "))
+            .map(|p| self.str_width(p.run, " "))
             .unwrap_or(0.0)
     }
 
@@ -424,73 +476,70 @@ impl Para {
         line.baseline = baseline;
     }
 
-    fn layout(&mut self, ctx: &Context, width: f64) -> Vec<Line> {
+    fn layout(&self, width: f64) -> Vec<Line> {
         let mut queue: VecDeque<Word> = self.words().into();
         let mut lines = Vec::new();
-        // Words of the current line, each with its natural x.
-        let mut cur: Vec<(Word, f64)> = Vec::new();
+        // Words of the current line, each with its natural x and width.
+        let mut cur: Vec<(Word, f64, f64)> = Vec::new();
         let mut x = 0.0;
         let mut prev_space = 0.0;
         // Typographers allow at most two hyphenated lines in a row.
         let mut hyphenated_lines = 0;
         while let Some(word) = queue.pop_front() {
             if word.hard_break {
-                lines.push(self.finish_line(ctx, std::mem::take(&mut cur), width, true));
+                lines.push(self.finish_line(std::mem::take(&mut cur), width, true));
                 x = 0.0;
                 continue;
             }
-            let w = self.word_width(ctx, &word);
             let space = if cur.is_empty() { 0.0 } else { prev_space };
-            if x + space + w <= width + EPS {
-                prev_space = self.space_width(ctx, &word);
-                cur.push((word, x + space));
+            if let Some(w) = self.width_within(&word, width - x - space) {
+                prev_space = self.space_width(&word);
+                cur.push((word, x + space, w));
                 x += space + w;
                 continue;
             }
             let avail = width - x - space;
+            let alone = cur.is_empty();
             if let Some((head, tail, hyphen)) =
-                self.split_to_fit(ctx, &word, avail, hyphenated_lines < 2)
+                self.split_to_fit(&word, avail, hyphenated_lines < 2, alone)
             {
                 hyphenated_lines = if hyphen { hyphenated_lines + 1 } else { 0 };
-                cur.push((head, x + space));
-                lines.push(self.finish_line(ctx, std::mem::take(&mut cur), width, false));
+                let w = self.word_width(&head);
+                cur.push((head, x + space, w));
+                lines.push(self.finish_line(std::mem::take(&mut cur), width, false));
                 x = 0.0;
                 queue.push_front(tail);
                 continue;
             }
-            if !cur.is_empty() {
+            if !alone {
                 hyphenated_lines = 0;
-                lines.push(self.finish_line(ctx, std::mem::take(&mut cur), width, false));
+                lines.push(self.finish_line(std::mem::take(&mut cur), width, false));
                 x = 0.0;
                 queue.push_front(word);
                 continue;
             }
-            let (head, tail) = self.force_split(ctx, &word, width);
-            cur.push((head, 0.0));
-            lines.push(self.finish_line(ctx, std::mem::take(&mut cur), width, false));
+            // One character that is wider than the line: it goes alone.
+            let w = self.word_width(&word);
+            cur.push((word, 0.0, w));
+            lines.push(self.finish_line(std::mem::take(&mut cur), width, false));
             x = 0.0;
-            if !tail.pieces.is_empty() {
-                queue.push_front(tail);
-            }
         }
         if !cur.is_empty() || lines.is_empty() {
-            lines.push(self.finish_line(ctx, cur, width, true));
+            lines.push(self.finish_line(cur, width, true));
         }
         lines
     }
 
-    fn finish_line(&self, ctx: &Context, words: Vec<(Word, f64)>, width: f64, last: bool) -> Line {
-        let natural = words
-            .last()
-            .map(|(w, x)| x + self.word_width(ctx, w))
-            .unwrap_or(0.0);
+    fn finish_line(&self, words: Vec<(Word, f64, f64)>, width: f64, last: bool) -> Line {
+        let natural = words.last().map(|(_, x, w)| x + w).unwrap_or(0.0);
         let gaps = words.len().saturating_sub(1);
         let normal_space = words
             .first()
-            .map(|(w, _)| self.space_width(ctx, w))
+            .map(|(w, _, _)| self.space_width(w))
             .unwrap_or(0.0);
         let (shift, stretch) = match self.align {
             Align::Left => (0.0, 0.0),
+            Align::Right => ((width - natural).max(0.0), 0.0),
             Align::Center => ((width - natural).max(0.0) / 2.0, 0.0),
             Align::Justify => {
                 let extra = (width - natural).max(0.0);
@@ -502,13 +551,18 @@ impl Para {
             }
         };
         let mut line = Line::default();
-        for (k, (word, x)) in words.into_iter().enumerate() {
+        for (k, (word, x, _)) in words.into_iter().enumerate() {
             let mut px = x + shift + stretch * k as f64;
-            for piece in word.pieces {
-                let w = self.text_width(ctx, piece.run, &piece.text);
+            let n = word.pieces.len();
+            for (i, piece) in word.pieces.iter().enumerate() {
+                let mut text = self.text(piece).to_string();
+                if word.hyphen && i + 1 == n {
+                    text.push('-');
+                }
+                let w = self.str_width(piece.run, &text);
                 line.placed.push(Placed {
                     run: piece.run,
-                    text: piece.text,
+                    text,
                     x: px,
                     width: w,
                 });
@@ -519,17 +573,21 @@ impl Para {
         line
     }
 
-    fn ensure_layout(&mut self, ctx: &Context, width: f64) {
+    fn ensure_layout(&mut self, width: f64) {
         if self.lines.is_none() || (self.next == 0 && (self.width - width).abs() > EPS) {
             self.width = width;
-            let lines = self.layout(ctx, width);
+            let lines = self.layout(width);
+            self.last_box = lines
+                .last()
+                .map(|l| (l.height, l.baseline))
+                .unwrap_or((0.0, 0.0));
             self.lines = Some(lines);
         }
     }
 
     /// Total height at `width` (lays the paragraph out).
-    pub fn measure(&mut self, ctx: &Context, width: f64) -> f64 {
-        self.ensure_layout(ctx, width);
+    pub fn measure(&mut self, width: f64) -> f64 {
+        self.ensure_layout(width);
         self.lines
             .as_ref()
             .map(|l| l.iter().map(|l| l.height).sum())
@@ -538,73 +596,32 @@ impl Para {
 
     /// Height and baseline of the last line.
     pub fn last_line(&self) -> (f64, f64) {
-        self.lines
-            .as_ref()
-            .and_then(|l| l.last())
-            .map(|l| (l.height, l.baseline))
-            .unwrap_or((0.0, 0.0))
+        self.last_box
     }
 
-    fn draw_line(
-        &self,
-        ctx: &Context,
-        area: &Area<'_>,
-        line: &Line,
-        y: f64,
-    ) -> Result<(), PdfError> {
+    fn draw_line(&self, line: &Line, y: f64) {
+        let mut rec = self.rec.borrow_mut();
         for p in &line.placed {
             let Some(run) = self.runs.get(p.run) else {
                 continue;
             };
             if let Some(anchor) = &run.anchor {
-                mark(
-                    &self.rec,
-                    area,
-                    p.x,
-                    y,
-                    0.0,
-                    line.height,
-                    Mark::Anchor(anchor.clone()),
-                );
+                rec.anchor(anchor, y);
             }
             if p.text.is_empty() {
                 continue;
             }
-            let style = self.gstyle(&run.style);
-            let glyph_h = val(style.font(&ctx.font_cache).glyph_height(run.style.size));
-            let top = y + line.baseline - glyph_h - run.style.rise * PT;
-            area.print_str(
-                &ctx.font_cache,
-                Position::new(mm(p.x), mm(top)),
-                style,
-                &p.text,
-            )?;
+            let tag = run.tag.map(Tag::Struct).unwrap_or(self.tag);
+            let baseline = y + line.baseline - run.style.rise * PT;
+            rec.text(tag, p.x, baseline, run.style.text(), &p.text);
             if run.style.strike {
                 let mid = y + line.baseline - f64::from(run.style.size) * PT * 0.3;
-                area.draw_line(
-                    vec![
-                        Position::new(mm(p.x), mm(mid)),
-                        Position::new(mm(p.x + p.width), mm(mid)),
-                    ],
-                    style,
-                );
+                rec.line(Tag::Layout, &[(p.x, mid), (p.x + p.width, mid)], 0, 0.5);
             }
             if let Some((id, dest)) = &run.link {
-                mark(
-                    &self.rec,
-                    area,
-                    p.x,
-                    y,
-                    p.width,
-                    line.height,
-                    Mark::Link {
-                        id: *id,
-                        dest: dest.clone(),
-                    },
-                );
+                rec.link(*id, dest, run.tag, p.x, y, p.width, line.height);
             }
         }
-        Ok(())
     }
 }
 
@@ -616,52 +633,20 @@ pub fn line_box(size: u8, leading: f64) -> (f64, f64) {
     (height, baseline)
 }
 
-pub fn style_of(fams: &Families, rs: &RunStyle) -> Style {
-    let family = if rs.mono { fams.mono } else { fams.serif };
-    let mut s = Style::new()
-        .with_font_family(family)
-        .with_font_size(rs.size);
-    if rs.bold {
-        s.set_bold();
-    }
-    if rs.italic {
-        s.set_italic();
-    }
-    if let Some((r, g, b)) = rs.color {
-        s.set_color(Color::Rgb(r, g, b));
-    }
-    s
-}
-
-/// Prints `text` with its baseline at `baseline` (mm from the area's top).
-pub fn print_at(
-    ctx: &Context,
-    area: &Area<'_>,
-    x: f64,
-    baseline: f64,
-    style: Style,
-    text: &str,
-) -> Result<(), PdfError> {
-    let glyph_h = val(style.font(&ctx.font_cache).glyph_height(style.font_size()));
-    area.print_str(
-        &ctx.font_cache,
-        Position::new(mm(x), mm(baseline - glyph_h)),
-        style,
-        text,
-    )?;
-    Ok(())
-}
-
 impl Element for Para {
     fn render(
         &mut self,
-        ctx: &Context,
+        _ctx: &Context,
         area: Area<'_>,
         _style: Style,
     ) -> Result<RenderResult, PdfError> {
         let width = val(area.size().width);
         let avail = val(area.size().height);
-        self.ensure_layout(ctx, width);
+        if self.finished {
+            // A table cell whose row goes on over a page: nothing of it is left.
+            return Ok(RenderResult::default());
+        }
+        self.ensure_layout(width);
         let Some(lines) = self.lines.take() else {
             return Ok(RenderResult::default());
         };
@@ -689,19 +674,105 @@ impl Element for Para {
         }
         let mut y = 0.0;
         for line in &lines[self.next..self.next + fit] {
-            self.draw_line(ctx, &area, line, y)?;
+            self.draw_line(line, y);
             y += line.height;
         }
         self.next += fit;
         let has_more = self.next < lines.len();
-        self.lines = Some(lines);
+        // Lines already painted are not needed again: a long book keeps only what is to come.
+        if has_more {
+            self.lines = Some(lines);
+        } else {
+            self.finished = true;
+        }
         if has_more && y == 0.0 {
             return Ok(no_more(width));
         }
-        Ok(RenderResult {
-            size: Size::new(mm(width), mm(y)),
-            has_more,
-        })
+        Ok(done(width, y, has_more))
+    }
+}
+
+/// Children one under the other (genpdf's `LinearLayout`, telling each child where it is).
+pub struct Stack {
+    children: Vec<Box<dyn Element>>,
+    next: usize,
+    rec: Shared,
+}
+
+impl Stack {
+    pub fn new(rec: Shared) -> Self {
+        Stack {
+            children: Vec::new(),
+            next: 0,
+            rec,
+        }
+    }
+
+    pub fn push<E: Element + 'static>(&mut self, element: E) {
+        self.children.push(Box::new(element));
+    }
+}
+
+impl Element for Stack {
+    fn render(
+        &mut self,
+        ctx: &Context,
+        mut area: Area<'_>,
+        style: Style,
+    ) -> Result<RenderResult, PdfError> {
+        let base = origin(&self.rec);
+        let width = val(area.size().width);
+        let mut height = 0.0;
+        while let Some(child) = self.children.get_mut(self.next) {
+            set_origin(&self.rec, (base.0, base.1 + height));
+            let result = child.render(ctx, area.clone(), style)?;
+            let h = val(result.size.height);
+            height += h;
+            area.add_offset(Position::new(mm(0.0), mm(h)));
+            if result.has_more {
+                set_origin(&self.rec, base);
+                if height == 0.0 {
+                    return Ok(no_more(width));
+                }
+                return Ok(done(width, height, true));
+            }
+            // A finished child's memory goes with it.
+            self.children[self.next] = Box::new(Gone);
+            self.next += 1;
+        }
+        set_origin(&self.rec, base);
+        Ok(done(width, height, false))
+    }
+}
+
+/// What a finished child of a `Stack` becomes.
+struct Gone;
+
+impl Element for Gone {
+    fn render(&mut self, _: &Context, _: Area<'_>, _: Style) -> Result<RenderResult, PdfError> {
+        Ok(RenderResult::default())
+    }
+}
+
+/// Starts a new page unless at the top of one already.
+pub struct PageBreak {
+    pub rec: Shared,
+    pub done: bool,
+}
+
+impl Element for PageBreak {
+    fn render(
+        &mut self,
+        _ctx: &Context,
+        area: Area<'_>,
+        _style: Style,
+    ) -> Result<RenderResult, PdfError> {
+        if self.done || at_top(&self.rec, &area) {
+            self.done = true;
+            return Ok(RenderResult::default());
+        }
+        self.done = true;
+        Ok(no_more(val(area.size().width)))
     }
 }
 
@@ -725,10 +796,7 @@ impl Element for Spacer {
         } else {
             self.height.min(val(area.size().height))
         };
-        Ok(RenderResult {
-            size: Size::new(mm(0.0), mm(height)),
-            has_more: false,
-        })
+        Ok(done(0.0, height, false))
     }
 }
 
@@ -752,10 +820,7 @@ impl Element for NeedSpace {
             return Ok(no_more(width));
         }
         self.started = true;
-        Ok(RenderResult {
-            size: Size::new(mm(0.0), mm(0.0)),
-            has_more: false,
-        })
+        Ok(RenderResult::default())
     }
 }
 
@@ -779,7 +844,7 @@ impl Element for Heading {
         let mut before = 0.0;
         if !self.started {
             let top = at_top(&self.rec, &area);
-            let h = self.para.measure(ctx, width);
+            let h = self.para.measure(width);
             before = if top { 0.0 } else { self.space_before };
             if !top && val(area.size().height) < before + h + self.keep {
                 return Ok(no_more(width));
@@ -787,7 +852,10 @@ impl Element for Heading {
             self.started = true;
             area.add_offset(Position::new(mm(0.0), mm(before)));
         }
+        let base = origin(&self.rec);
+        set_origin(&self.rec, (base.0, base.1 + before));
         let mut result = self.para.render(ctx, area, style)?;
+        set_origin(&self.rec, base);
         result.size.height += mm(before);
         Ok(result)
     }
@@ -798,8 +866,8 @@ impl Element for Heading {
 pub struct CodeBlock {
     pub text: String,
     pub size: u8,
-    pub fams: Families,
     pub rec: Shared,
+    pub tag: Tag,
     lines: Option<Vec<(bool, String)>>,
     next: usize,
 }
@@ -808,29 +876,29 @@ const CODE_PAD: f64 = 2.0;
 pub const CONTINUATION: &str = "↪ ";
 
 impl CodeBlock {
-    pub fn new(text: String, size: u8, fams: Families, rec: Shared) -> Self {
+    pub fn new(text: String, size: u8, rec: Shared, tag: Tag) -> Self {
         CodeBlock {
             text,
             size,
-            fams,
             rec,
+            tag,
             lines: None,
             next: 0,
         }
     }
 
-    fn style(&self) -> Style {
-        style_of(
-            &self.fams,
-            &RunStyle {
-                mono: true,
-                ..RunStyle::body(self.size)
-            },
-        )
+    fn style(&self) -> RunStyle {
+        RunStyle {
+            mono: true,
+            ..RunStyle::body(self.size)
+        }
     }
 
-    fn wrap(&self, ctx: &Context, width: f64) -> Vec<(bool, String)> {
-        let char_w = val(self.style().char_width(&ctx.font_cache, 'M')).max(0.1);
+    fn wrap(&self, width: f64) -> Vec<(bool, String)> {
+        let metrics = self.rec.borrow().metrics.clone();
+        let char_w = metrics
+            .char_width(MONO, f64::from(self.size), 'M')
+            .max(0.1);
         let cols = (((width - 2.0 * CODE_PAD) / char_w).floor() as usize).max(8);
         let mut out = Vec::new();
         for line in self.text.trim_end_matches('\n').split('\n') {
@@ -856,15 +924,19 @@ impl CodeBlock {
 impl Element for CodeBlock {
     fn render(
         &mut self,
-        ctx: &Context,
+        _ctx: &Context,
         area: Area<'_>,
         _style: Style,
     ) -> Result<RenderResult, PdfError> {
         let width = val(area.size().width);
         if self.lines.is_none() {
-            self.lines = Some(self.wrap(ctx, width));
+            self.lines = Some(self.wrap(width));
         }
-        let lines = self.lines.clone().unwrap_or_default();
+        let lines = self.lines.take().unwrap_or_default();
+        if self.next >= lines.len() {
+            self.lines = Some(lines);
+            return Ok(RenderResult::default());
+        }
         let (line_h, baseline) = line_box(self.size, 1.3);
         let avail = val(area.size().height);
         let top = at_top(&self.rec, &area);
@@ -881,43 +953,46 @@ impl Element for CodeBlock {
         }
         let remaining = lines.len() - self.next;
         if fit < remaining.min(2) && !top {
+            self.lines = Some(lines);
             return Ok(no_more(width));
         }
         let fit = fit.max(1).min(remaining);
         let last = self.next + fit == lines.len();
         let height = pad_top + fit as f64 * line_h + if last { CODE_PAD } else { 1.0 };
-        mark(&self.rec, &area, 0.0, 0.0, width, height, Mark::Shade(240));
-        let style = self.style();
-        let grey = style.with_color(Color::Greyscale(130));
-        let cont_w = val(style.str_width(&ctx.font_cache, CONTINUATION));
+        let style = self.style().text();
+        let grey = self.style().grey(130).text();
+        let mut rec = self.rec.borrow_mut();
+        let metrics = rec.metrics.clone();
+        let mark = rec.mark();
+        let cont_w = metrics.width(MONO, f64::from(self.size), CONTINUATION);
         let mut y = pad_top;
         for (cont, text) in &lines[self.next..self.next + fit] {
             let mut x = CODE_PAD;
             if *cont {
-                print_at(ctx, &area, x, y + baseline, grey, CONTINUATION)?;
+                rec.text(Tag::Layout, x, y + baseline, grey, CONTINUATION);
                 x += cont_w;
             }
-            if !text.is_empty() {
-                print_at(ctx, &area, x, y + baseline, style, text)?;
-            }
+            rec.text(self.tag, x, y + baseline, style, text);
             y += line_h;
         }
+        rec.fill_under(mark, 0.0, 0.0, width, height, 240);
+        drop(rec);
         self.next += fit;
-        Ok(RenderResult {
-            size: Size::new(mm(width), mm(height)),
-            has_more: !last,
-        })
+        self.lines = Some(lines);
+        Ok(done(width, height, !last))
     }
 }
 
 /// A list item: its marker hangs in the indent, aligned on the first line of the body.
 pub struct ListItem {
     pub marker: String,
-    pub marker_style: Style,
+    pub marker_style: RunStyle,
     pub marker_link: Option<(usize, Dest)>,
+    /// The `Lbl` element (or the link around a note's number).
+    pub marker_tag: Tag,
     pub anchor: Option<String>,
     pub indent: f64,
-    pub body: LinearLayout,
+    pub body: Stack,
     pub baseline: f64,
     pub rec: Shared,
     pub done: bool,
@@ -930,45 +1005,28 @@ impl Element for ListItem {
         area: Area<'_>,
         style: Style,
     ) -> Result<RenderResult, PdfError> {
+        let base = origin(&self.rec);
         let mut body_area = area.clone();
         body_area.add_offset(Position::new(mm(self.indent), mm(0.0)));
+        set_origin(&self.rec, (base.0 + self.indent, base.1));
         let result = self.body.render(ctx, body_area, style)?;
+        set_origin(&self.rec, base);
         if !self.done && val(result.size.height) > 0.0 {
-            let w = val(self.marker_style.str_width(&ctx.font_cache, &self.marker));
+            let mut rec = self.rec.borrow_mut();
+            let text = self.marker_style.text();
+            let w = rec.metrics.width(text.face, text.size, &self.marker);
             let x = (self.indent - 1.8 - w).max(0.0);
-            print_at(
-                ctx,
-                &area,
-                x,
-                self.baseline,
-                self.marker_style,
-                &self.marker,
-            )?;
+            rec.text(self.marker_tag, x, self.baseline, text, &self.marker);
             if let Some(anchor) = &self.anchor {
-                mark(
-                    &self.rec,
-                    &area,
-                    x,
-                    0.0,
-                    0.0,
-                    0.0,
-                    Mark::Anchor(anchor.clone()),
-                );
+                rec.anchor(anchor, 0.0);
             }
             if let Some((id, dest)) = &self.marker_link {
-                let (h, _) = line_box(self.marker_style.font_size(), 1.35);
-                mark(
-                    &self.rec,
-                    &area,
-                    x,
-                    0.0,
-                    w,
-                    h,
-                    Mark::Link {
-                        id: *id,
-                        dest: dest.clone(),
-                    },
-                );
+                let (h, _) = line_box(self.marker_style.size, 1.35);
+                let tag = match self.marker_tag {
+                    Tag::Struct(s) => Some(s),
+                    _ => None,
+                };
+                rec.link(*id, dest, tag, x, 0.0, w, h);
             }
             self.done = true;
         }
@@ -981,8 +1039,9 @@ impl Element for ListItem {
 
 /// A block quote: indented, with a grey rule on its left.
 pub struct Quote {
-    pub body: LinearLayout,
+    pub body: Stack,
     pub indent: f64,
+    pub rec: Shared,
 }
 
 impl Element for Quote {
@@ -992,18 +1051,17 @@ impl Element for Quote {
         area: Area<'_>,
         style: Style,
     ) -> Result<RenderResult, PdfError> {
+        let base = origin(&self.rec);
         let mut inner = area.clone();
         inner.add_offset(Position::new(mm(self.indent), mm(0.0)));
+        set_origin(&self.rec, (base.0 + self.indent, base.1));
         let result = self.body.render(ctx, inner, style)?;
+        set_origin(&self.rec, base);
         let h = val(result.size.height);
         if h > 0.0 {
-            area.draw_line(
-                vec![
-                    Position::new(mm(1.5), mm(0.0)),
-                    Position::new(mm(1.5), mm(h)),
-                ],
-                Style::new().with_color(Color::Greyscale(170)),
-            );
+            self.rec
+                .borrow_mut()
+                .line(Tag::Layout, &[(1.5, 0.0), (1.5, h)], 170, 1.0);
         }
         Ok(RenderResult {
             size: Size::new(area.size().width, result.size.height),
@@ -1013,7 +1071,9 @@ impl Element for Quote {
 }
 
 /// A thematic break: a short centred rule.
-pub struct Rule;
+pub struct Rule {
+    pub rec: Shared,
+}
 
 impl Element for Rule {
     fn render(
@@ -1026,26 +1086,21 @@ impl Element for Rule {
         if val(area.size().height) < 8.0 {
             return Ok(no_more(w));
         }
-        area.draw_line(
-            vec![
-                Position::new(mm(w * 0.35), mm(4.0)),
-                Position::new(mm(w * 0.65), mm(4.0)),
-            ],
-            Style::new().with_color(Color::Greyscale(140)),
-        );
-        Ok(RenderResult {
-            size: Size::new(mm(w), mm(8.0)),
-            has_more: false,
-        })
+        self.rec
+            .borrow_mut()
+            .line(Tag::Layout, &[(w * 0.35, 4.0), (w * 0.65, 4.0)], 140, 1.0);
+        Ok(done(w, 8.0, false))
     }
 }
 
-/// A box for an image that the post-pass draws (genpdf would re-encode JPEGs and rejects alpha).
+/// An image, drawn by the serialiser from the asset (genpdf would re-encode JPEGs and rejects
+/// alpha).
 pub struct ImageBox {
     pub asset: usize,
     pub width: f64,
     pub height: f64,
     pub rec: Shared,
+    pub tag: Tag,
     pub done: bool,
 }
 
@@ -1075,12 +1130,11 @@ impl Element for ImageBox {
             h = avail_h;
         }
         let x = ((avail_w - w) / 2.0).max(0.0);
-        mark(&self.rec, &area, x, 0.0, w, h, Mark::Image(self.asset));
+        self.rec
+            .borrow_mut()
+            .image(self.tag, self.asset, x, 0.0, w, h);
         self.done = true;
-        Ok(RenderResult {
-            size: Size::new(mm(avail_w), mm(h)),
-            has_more: false,
-        })
+        Ok(done(avail_w, h, false))
     }
 }
 
@@ -1089,8 +1143,10 @@ pub struct TocLine {
     pub title: Para,
     pub indent: f64,
     pub number: String,
-    pub number_style: Style,
+    pub number_style: RunStyle,
     pub link: (usize, Dest),
+    /// The entry's `Link` element.
+    pub tag: StructId,
     pub rec: Shared,
 }
 
@@ -1104,81 +1160,50 @@ impl Element for TocLine {
         let width = val(area.size().width);
         let number_col = 14.0;
         let title_w = width - self.indent - number_col;
-        let h = self.title.measure(ctx, title_w);
+        let h = self.title.measure(title_w);
         if h > val(area.size().height) + EPS && !at_top(&self.rec, &area) {
             return Ok(no_more(width));
         }
+        let base = origin(&self.rec);
         let mut title_area = area.clone();
         title_area.add_offset(Position::new(mm(self.indent), mm(0.0)));
         title_area.set_width(mm(title_w));
+        set_origin(&self.rec, (base.0 + self.indent, base.1));
         let result = self.title.render(ctx, title_area, style)?;
+        set_origin(&self.rec, base);
         let height = val(result.size.height);
         let (last_h, last_base) = self.title.last_line();
-        let nw = val(self.number_style.str_width(&ctx.font_cache, &self.number));
-        print_at(
-            ctx,
-            &area,
+        let mut rec = self.rec.borrow_mut();
+        let text = self.number_style.text();
+        let nw = rec.metrics.width(text.face, text.size, &self.number);
+        rec.text(
+            Tag::Struct(self.tag),
             width - nw,
             height - last_h + last_base,
-            self.number_style,
+            text,
             &self.number,
-        )?;
-        mark(
-            &self.rec,
-            &area,
+        );
+        rec.link(
+            self.link.0,
+            &self.link.1,
+            Some(self.tag),
             self.indent,
             0.0,
             width - self.indent,
             height,
-            Mark::Link {
-                id: self.link.0,
-                dest: self.link.1.clone(),
-            },
         );
-        Ok(RenderResult {
-            size: Size::new(mm(width), mm(height)),
-            has_more: result.has_more,
-        })
+        Ok(done(width, height, result.has_more))
     }
 }
 
-/// Table cell borders in light grey; the header row shaded.
-pub struct Grid {
-    pub rec: Shared,
-    /// Shade the first row (the table's header row).
-    pub shade_first_row: bool,
-}
-
-impl CellDecorator for Grid {
-    fn decorate_cell(
-        &mut self,
-        _column: usize,
-        row: usize,
-        _has_more: bool,
-        area: Area<'_>,
-        _style: Style,
-    ) {
-        let size = area.size();
-        let (w, h) = (val(size.width), val(size.height));
-        if row == 0 && self.shade_first_row {
-            mark(&self.rec, &area, 0.0, 0.0, w, h, Mark::Shade(230));
-        }
-        let grey = Style::new().with_color(Color::Greyscale(160));
-        let p = |x: f64, y: f64| Position::new(mm(x), mm(y));
-        area.draw_line(
-            vec![p(0.0, 0.0), p(w, 0.0), p(w, h), p(0.0, h), p(0.0, 0.0)],
-            grey,
-        );
-    }
-}
-
-/// A table cell: its paragraph inside padding. Unlike genpdf's `PaddedElement`, a cell whose
-/// paragraph places no line on this page takes no room either, so a row that starts at the
-/// foot of a page leaves no empty bordered sliver there: it starts whole on the next page.
+/// A table cell: its paragraph inside padding. A cell whose paragraph places no line on this
+/// page takes no room either, so a row that starts at the foot of a page leaves no empty
+/// bordered sliver there: it starts whole on the next page.
 pub struct TableCell {
     pub para: Para,
     /// Top, right, bottom, left, in mm.
     pub padding: [f64; 4],
+    pub rec: Shared,
 }
 
 impl Element for TableCell {
@@ -1194,44 +1219,139 @@ impl Element for TableCell {
         if room > 0.0 {
             area.set_height(mm(room));
         }
+        let base = origin(&self.rec);
+        set_origin(&self.rec, (base.0 + left, base.1 + top));
         let result = self.para.render(ctx, area, style)?;
+        set_origin(&self.rec, base);
         if result.has_more && val(result.size.height) < EPS {
             return Ok(RenderResult {
                 size: Size::new(mm(0.0), mm(0.0)),
                 has_more: true,
             });
         }
-        Ok(RenderResult {
-            size: Size::new(
-                mm(val(result.size.width) + left + right),
-                mm(val(result.size.height) + top + bottom),
-            ),
-            has_more: result.has_more,
-        })
+        Ok(done(
+            val(result.size.width) + left + right,
+            val(result.size.height) + top + bottom,
+            result.has_more,
+        ))
+    }
+}
+
+/// Rows of cells in columns of fixed relative widths, light grey borders, an optional shade.
+pub struct Table {
+    weights: Vec<f64>,
+    rows: Vec<Vec<TableCell>>,
+    next: usize,
+    shade: Option<u8>,
+    rec: Shared,
+}
+
+impl Table {
+    pub fn new(weights: Vec<f64>, shade: Option<u8>, rec: Shared) -> Self {
+        Table {
+            weights,
+            rows: Vec::new(),
+            next: 0,
+            shade,
+            rec,
+        }
+    }
+
+    pub fn push_row(&mut self, row: Vec<TableCell>) {
+        self.rows.push(row);
+    }
+}
+
+impl Element for Table {
+    fn render(
+        &mut self,
+        ctx: &Context,
+        mut area: Area<'_>,
+        style: Style,
+    ) -> Result<RenderResult, PdfError> {
+        let width = val(area.size().width);
+        let total: f64 = self.weights.iter().sum::<f64>().max(EPS);
+        let widths: Vec<f64> = self.weights.iter().map(|w| w / total * width).collect();
+        let base = origin(&self.rec);
+        let mut height = 0.0;
+        while self.next < self.rows.len() {
+            let row_top = at_top(&self.rec, &area);
+            let mark = self.rec.borrow().mark();
+            let mut row_h: f64 = 0.0;
+            let mut more = false;
+            let mut x = 0.0;
+            let avail = val(area.size().height);
+            for (cell, &w) in self.rows[self.next].iter_mut().zip(&widths) {
+                let mut cell_area = area.clone();
+                cell_area.add_offset(Position::new(mm(x), mm(0.0)));
+                cell_area.set_width(mm(w));
+                {
+                    let mut rec = self.rec.borrow_mut();
+                    rec.origin = (base.0 + x, base.1 + height);
+                    rec.force_progress = row_top;
+                }
+                let result = cell.render(ctx, cell_area, style)?;
+                self.rec.borrow_mut().force_progress = false;
+                row_h = row_h.max(val(result.size.height));
+                more |= result.has_more;
+                x += w;
+            }
+            set_origin(&self.rec, (base.0, base.1 + height));
+            if row_h < EPS {
+                // Nothing of this row fits here.
+                set_origin(&self.rec, base);
+                if height < EPS {
+                    return Ok(no_more(width));
+                }
+                return Ok(done(width, height, true));
+            }
+            let row_h = row_h.min(avail);
+            let mut rec = self.rec.borrow_mut();
+            if let Some(level) = self.shade {
+                rec.fill_under(mark, 0.0, 0.0, width, row_h, level);
+            }
+            let mut x = 0.0;
+            for &w in &widths {
+                let (x0, x1) = (x, x + w);
+                rec.line(
+                    Tag::Layout,
+                    &[(x0, 0.0), (x1, 0.0), (x1, row_h), (x0, row_h), (x0, 0.0)],
+                    160,
+                    0.5,
+                );
+                x = x1;
+            }
+            drop(rec);
+            set_origin(&self.rec, base);
+            height += row_h;
+            area.add_offset(Position::new(mm(0.0), mm(row_h)));
+            if more {
+                return Ok(done(width, height, true));
+            }
+            // A finished row's paragraphs are not needed again.
+            self.rows[self.next] = Vec::new();
+            self.next += 1;
+        }
+        Ok(done(width, height, false))
     }
 }
 
 /// A header row taller than this is not repeated on the pages a table continues on.
 const MAX_REPEATED_HEAD: f64 = 60.0;
 
-/// A table whose header row is set again at the top of every page the table continues on.
-/// genpdf's `TableLayout` cannot repeat a row, so the header is its own one-row table, made anew
-/// by `make_head` for each page.
+/// A table whose header row is set again at the top of every page the table continues on;
+/// the repeats are artifacts (`make_head(false)` tags their text as such).
 pub struct RepeatingHeadTable {
-    make_head: Option<Box<dyn Fn() -> genpdf::elements::TableLayout>>,
-    head: Option<genpdf::elements::TableLayout>,
-    body: genpdf::elements::TableLayout,
+    make_head: Option<Box<dyn Fn(bool) -> Table>>,
+    head: Option<Table>,
+    body: Table,
     repeat: bool,
     rec: Shared,
 }
 
 impl RepeatingHeadTable {
-    pub fn new(
-        make_head: Option<Box<dyn Fn() -> genpdf::elements::TableLayout>>,
-        body: genpdf::elements::TableLayout,
-        rec: Shared,
-    ) -> Self {
-        let head = make_head.as_ref().map(|make| make());
+    pub fn new(make_head: Option<Box<dyn Fn(bool) -> Table>>, body: Table, rec: Shared) -> Self {
+        let head = make_head.as_ref().map(|make| make(true));
         RepeatingHeadTable {
             make_head,
             head,
@@ -1251,6 +1371,7 @@ impl Element for RepeatingHeadTable {
     ) -> Result<RenderResult, PdfError> {
         let width = area.size().width;
         let page_top = at_top(&self.rec, &area);
+        let base = origin(&self.rec);
         let mut height = 0.0;
         if let Some(head) = &mut self.head {
             let result = head.render(ctx, area.clone(), style)?;
@@ -1268,7 +1389,9 @@ impl Element for RepeatingHeadTable {
             }
             self.head = None;
         }
+        set_origin(&self.rec, (base.0, base.1 + height));
         let result = self.body.render(ctx, area, style)?;
+        set_origin(&self.rec, base);
         let body_height = val(result.size.height);
         if result.has_more && page_top && body_height < EPS {
             // Not one line of the body fits under the header on a whole page: stop repeating,
@@ -1276,7 +1399,7 @@ impl Element for RepeatingHeadTable {
             self.repeat = false;
         }
         if result.has_more && self.repeat {
-            self.head = self.make_head.as_ref().map(|make| make());
+            self.head = self.make_head.as_ref().map(|make| make(false));
         }
         Ok(RenderResult {
             size: Size::new(width, mm(height + body_height)),
@@ -1296,19 +1419,11 @@ impl Element for AnchorPoint {
     fn render(
         &mut self,
         _ctx: &Context,
-        area: Area<'_>,
+        _area: Area<'_>,
         _style: Style,
     ) -> Result<RenderResult, PdfError> {
         if !self.done {
-            mark(
-                &self.rec,
-                &area,
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-                Mark::Anchor(self.anchor.clone()),
-            );
+            self.rec.borrow_mut().anchor(&self.anchor, 0.0);
             self.done = true;
         }
         Ok(RenderResult::default())

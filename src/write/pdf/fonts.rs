@@ -3,7 +3,7 @@
 
 use crate::diag::{Error, Result};
 use crate::theme::Theme;
-use genpdf::fonts::{Font, FontCache, FontData, FontFamily};
+use genpdf::fonts::{FontData, FontFamily};
 use printpdf::BuiltinFont;
 use std::borrow::Cow;
 
@@ -122,26 +122,15 @@ impl FontSet {
         })
     }
 
-    pub fn text_family(&self) -> Result<FontFamily<FontData>> {
+    /// What genpdf is set up with. It measures and prints nothing (our elements do, with
+    /// `Metrics`); a built-in stand-in keeps printpdf from parsing an embedded face.
+    pub fn layout_family(&self) -> Result<FontFamily<FontData>> {
+        let data = self.data(4, Some(BuiltinFont::Courier))?;
         Ok(FontFamily {
-            regular: self.data(0, None)?,
-            bold: self.data(1, None)?,
-            italic: self.data(2, None)?,
-            bold_italic: self.data(3, None)?,
-        })
-    }
-
-    /// Code has no bold or italic: one face serves every style. genpdf only registers whole
-    /// families, so the other three styles are built-in stand-ins that are never drawn (embedded
-    /// copies would cost a scan of every code point each when printpdf saves) and that the
-    /// post-pass drops from the resources.
-    pub fn code_family(&self) -> Result<FontFamily<FontData>> {
-        let stand_in = Some(BuiltinFont::Courier);
-        Ok(FontFamily {
-            regular: self.data(4, None)?,
-            bold: self.data(4, stand_in)?,
-            italic: self.data(4, stand_in)?,
-            bold_italic: self.data(4, stand_in)?,
+            regular: data.clone(),
+            bold: data.clone(),
+            italic: data.clone(),
+            bold_italic: data,
         })
     }
 }
@@ -199,69 +188,6 @@ fn probe(bytes: &[u8]) -> std::result::Result<(), String> {
         Ok(())
     })
     .map_err(|panic| damaged(format!("reading its glyphs failed ({panic})")))?
-}
-
-/// The family of one face in every style.
-pub fn one_face_family(font: Font) -> FontFamily<Font> {
-    FontFamily {
-        regular: font,
-        bold: font,
-        italic: font,
-        bold_italic: font,
-    }
-}
-
-/// The registered families.
-#[derive(Clone, Copy, Debug)]
-pub struct Families {
-    pub serif: FontFamily<Font>,
-    pub mono: FontFamily<Font>,
-}
-
-pub fn has_glyph(cache: &FontCache, font: Font, c: char) -> bool {
-    cache.get_rt_font(font).glyph(c).id().0 != 0
-}
-
-/// Every style of the family has the glyph (a fallback decided once must hold for bold too).
-pub fn family_has_glyph(cache: &FontCache, family: &FontFamily<Font>, c: char) -> bool {
-    [
-        family.regular,
-        family.bold,
-        family.italic,
-        family.bold_italic,
-    ]
-    .into_iter()
-    .all(|f| has_glyph(cache, f, c))
-}
-
-/// For each glyph of `glyphs`, the character it stands for (the lowest code point when several
-/// share it: a space rather than a no-break space, `-` rather than a soft hyphen).
-pub fn glyph_chars(
-    face: &[u8],
-    glyphs: &std::collections::BTreeSet<u16>,
-) -> std::collections::BTreeMap<u16, char> {
-    let mut out = std::collections::BTreeMap::new();
-    let Ok(face) = ttf_parser::Face::parse(face, 0) else {
-        return out;
-    };
-    let Some(cmap) = face.tables().cmap else {
-        return out;
-    };
-    for subtable in cmap.subtables {
-        if !subtable.is_unicode() {
-            continue;
-        }
-        subtable.codepoints(|cp| {
-            if let (Some(g), Some(c)) = (subtable.glyph_index(cp), char::from_u32(cp))
-                && glyphs.contains(&g.0)
-            {
-                out.entry(g.0)
-                    .and_modify(|old: &mut char| *old = (*old).min(c))
-                    .or_insert(c);
-            }
-        });
-    }
-    out
 }
 
 #[cfg(test)]

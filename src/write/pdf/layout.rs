@@ -1,20 +1,21 @@
 //! IR → genpdf elements, the page decorator (running header, footer) and one layout pass.
 
+use super::canvas::{Dest, PT, Recorder, Shared, Tag};
 use super::elements::{
-    Align, AnchorPoint, BreakMode, CodeBlock, Dest, Event, Grid, Heading, ImageBox, LINK_COLOR,
-    ListItem, Mark, NeedSpace, PT, Para, Quote, Recorder, RepeatingHeadTable, Rule, Run, RunStyle,
-    Shared, Spacer, TableCell, TocLine, line_box, mm, style_of, val,
+    Align, AnchorPoint, BreakMode, CodeBlock, Heading, ImageBox, LINK_COLOR, ListItem,
+    NeedSpace, PageBreak, Para, Quote, RepeatingHeadTable, Rule, Run, RunStyle, Spacer, Stack,
+    Table, TableCell, TocLine, line_box, mm, val,
 };
-use super::fonts::{self, Families, FontSet, family_has_glyph};
+use super::fonts::FontSet;
 use super::hyphenate::Hyphenation;
+use super::metrics::{MONO, Metrics};
+use super::structure::{ROOT, Role, StructId, StructTree};
 use crate::diag::{Diagnostics, Error, Result};
-use crate::ir::{Block, Chapter, Document, ImageFormat, Inline, LinkTarget, PageSize, plain_text};
-use genpdf::elements::{LinearLayout, PageBreak, TableLayout};
+use crate::ir::{Block, Chapter, Document, Inline, LinkTarget, PageSize, plain_text};
 use genpdf::error::Error as PdfError;
-use genpdf::fonts::FontCache;
 use genpdf::render::Area;
-use genpdf::style::{Color, Style};
-use genpdf::{Context, Element, Margins, PageDecorator, Position};
+use genpdf::style::Style;
+use genpdf::{Context, Element, Margins, PageDecorator};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
@@ -57,10 +58,10 @@ pub struct OutlineEntry {
 }
 
 pub struct Pass {
-    pub bytes: Vec<u8>,
-    pub events: Vec<Event>,
     pub info: PassInfo,
     pub outline: Vec<OutlineEntry>,
+    /// What was painted (the final pass), the structure, the places and links.
+    pub canvas: Recorder,
 }
 
 struct Labels {
@@ -141,7 +142,7 @@ pub fn outline(doc: &Document) -> Vec<OutlineEntry> {
         .collect()
 }
 
-/// The running header and footer; also tells the recorder which page is being laid out.
+/// The running header and footer (artifacts); also tells the recorder which page is laid out.
 struct Pages {
     rec: Shared,
     page: usize,
@@ -149,25 +150,45 @@ struct Pages {
     /// Header title of each page (from the previous pass).
     headers: Vec<String>,
     total: Option<usize>,
-    fams: Families,
+}
+
+/// `text` cut with an ellipsis to fit `width` mm, in one pass over it.
+fn fit_text(metrics: &Metrics, style: &RunStyle, text: &str, width: f64) -> String {
+    let t = style.text();
+    if metrics.width(t.face, t.size, text) <= width {
+        return text.to_string();
+    }
+    let room = width - metrics.width(t.face, t.size, "…");
+    let mut used = 0.0;
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        used += metrics.char_width(t.face, t.size, c);
+        if used > room {
+            break;
+        }
+        end = i + c.len_utf8();
+    }
+    format!("{}…", text[..end].trim_end())
 }
 
 impl PageDecorator for Pages {
     fn decorate_page<'a>(
         &mut self,
-        ctx: &Context,
+        _ctx: &Context,
         mut area: Area<'a>,
         _style: Style,
     ) -> Result<Area<'a>, PdfError> {
         let idx = self.page;
         self.page += 1;
         let (t, r, b, l) = MARGINS;
-        let page = area.clone();
-        let page_height = val(page.size().height);
+        let page_height = val(area.size().height);
         area.add_margins(Margins::trbl(mm(t), mm(r), mm(b), mm(l)));
-        self.rec.borrow_mut().page = idx;
-        self.rec.borrow_mut().body_height = val(area.size().height);
+        let mut rec = self.rec.borrow_mut();
+        rec.start_page(idx);
+        rec.origin = (0.0, 0.0);
+        rec.body_height = val(area.size().height);
         if idx == 0 {
+            rec.origin = (l, t);
             return Ok(area);
         }
         let width = val(area.size().width);
@@ -176,41 +197,27 @@ impl PageDecorator for Pages {
             color: Some((90, 90, 90)),
             ..RunStyle::body(8)
         };
-        let style = style_of(&self.fams, &small);
         let chapter = self.headers.get(idx).map(String::as_str).unwrap_or("");
-        let mut header = if chapter.is_empty() || chapter == self.book_title {
+        let header = if chapter.is_empty() || chapter == self.book_title {
             self.book_title.clone()
         } else {
             format!("{} · {}", self.book_title, chapter)
         };
-        while val(style.str_width(&ctx.font_cache, &header)) > width && header.chars().count() > 4 {
-            header.pop();
-            header.pop();
-            header.push('…');
-        }
-        super::elements::print_at(ctx, &area, 0.0, -7.0, style, &header)?;
-        area.draw_line(
-            vec![
-                Position::new(mm(0.0), mm(-5.0)),
-                Position::new(mm(width), mm(-5.0)),
-            ],
-            Style::new().with_color(Color::Greyscale(180)),
-        );
-        let footer = match self.total {
-            Some(n) => format!("{} / {}", idx + 1, n),
-            None => format!("{} / {}", idx + 1, idx + 1),
-        };
-        let plain = style_of(&self.fams, &RunStyle::body(8));
-        let fw = val(plain.str_width(&ctx.font_cache, &footer));
-        // Printed on the whole page: genpdf refuses text below the body area.
-        super::elements::print_at(
-            ctx,
-            &page,
+        let metrics = rec.metrics.clone();
+        let header = fit_text(&metrics, &small, &header, width);
+        rec.text(Tag::Pagination, l, t - 7.0, small.text(), &header);
+        rec.line(Tag::Pagination, &[(l, t - 5.0), (l + width, t - 5.0)], 180, 0.5);
+        let footer = format!("{} / {}", idx + 1, self.total.unwrap_or(idx + 1));
+        let plain = RunStyle::body(8);
+        let fw = metrics.width(0, 8.0, &footer);
+        rec.text(
+            Tag::Pagination,
             l + (width - fw) / 2.0,
             page_height - b + 12.0,
-            plain,
+            plain.text(),
             &footer,
-        )?;
+        );
+        rec.origin = (l, t);
         Ok(area)
     }
 }
@@ -218,8 +225,7 @@ impl PageDecorator for Pages {
 struct Builder<'a> {
     doc: &'a Document,
     fonts: &'a FontSet,
-    fams: Families,
-    cache: &'a FontCache,
+    metrics: Rc<Metrics>,
     hyph: Option<Rc<Hyphenation>>,
     rec: Shared,
     diags: &'a mut Diagnostics,
@@ -228,7 +234,6 @@ struct Builder<'a> {
     width: f64,
     glyphs: HashMap<(bool, char), bool>,
     warned: BTreeSet<char>,
-    warned_assets: BTreeSet<usize>,
     fallback: char,
     next_link: usize,
     chapter: Option<&'a Chapter>,
@@ -238,6 +243,10 @@ struct Builder<'a> {
     /// Lists and quotes the current block sits in (each moves the text right).
     indent_depth: usize,
     figures: Vec<Inline>,
+    /// The structure element new blocks go into.
+    parent: StructId,
+    /// The last heading level in this chapter (headings never skip a level in the structure).
+    heading_level: u8,
 }
 
 impl<'a> Builder<'a> {
@@ -245,12 +254,34 @@ impl<'a> Builder<'a> {
         self.chapter.map(|c| c.source.clone()).unwrap_or_default()
     }
 
+    /// A structure element under the current parent, in the book's order.
+    fn elem(&mut self, role: Role) -> StructId {
+        let parent = self.parent;
+        self.rec.borrow_mut().tree.add(role, parent)
+    }
+
+    /// An inline structure element under the current parent, placed when painted.
+    fn inline_elem(&mut self, role: Role) -> StructId {
+        let parent = self.parent;
+        self.rec.borrow_mut().tree.add_inline(role, parent)
+    }
+
+    /// Runs `f` with `id` as the parent of the blocks it adds.
+    fn within<T>(&mut self, id: StructId, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = std::mem::replace(&mut self.parent, id);
+        let out = f(self);
+        self.parent = saved;
+        out
+    }
+
     fn covered(&mut self, mono: bool, c: char) -> bool {
-        let fams = self.fams;
-        let cache = self.cache;
+        let metrics = self.metrics.clone();
         *self.glyphs.entry((mono, c)).or_insert_with(|| {
-            let family = if mono { fams.mono } else { fams.serif };
-            family_has_glyph(cache, &family, c)
+            if mono {
+                metrics.has_glyph(MONO, c)
+            } else {
+                (0..4).all(|face| metrics.has_glyph(face, c))
+            }
         })
     }
 
@@ -325,20 +356,39 @@ impl<'a> Builder<'a> {
             ));
     }
 
-    fn link_id(&mut self) -> usize {
+    fn link_id(&mut self, text: String) -> usize {
         self.next_link += 1;
+        self.rec
+            .borrow_mut()
+            .link_texts
+            .insert(self.next_link, text);
         self.next_link
     }
 
-    fn para(&self, runs: Vec<Run>, align: Align, size: u8) -> Para {
-        Para::new(
-            runs,
-            align,
-            size,
-            self.fams,
-            self.hyph.clone(),
-            self.rec.clone(),
-        )
+    fn para(&self, runs: Vec<Run>, align: Align, size: u8, tag: Tag) -> Para {
+        Para::new(runs, align, size, self.hyph.clone(), self.rec.clone(), tag)
+    }
+
+    /// A paragraph that is its own structure element `role`.
+    fn tagged_para(&mut self, runs: Vec<Run>, align: Align, size: u8, role: Role) -> Para {
+        let id = self.elem(role);
+        self.retag(runs, id, align, size)
+    }
+
+    /// Inline elements made while the runs were built hang under `id`.
+    fn retag(&mut self, runs: Vec<Run>, id: StructId, align: Align, size: u8) -> Para {
+        {
+            let mut rec = self.rec.borrow_mut();
+            for run in &runs {
+                if let Some(t) = run.tag
+                    && let Some(e) = rec.tree.get_mut(t)
+                    && e.parent == Some(self.parent)
+                {
+                    e.parent = Some(id);
+                }
+            }
+        }
+        self.para(runs, align, size, Tag::Struct(id))
     }
 
     fn spacer(&self, height: f64) -> Spacer {
@@ -355,6 +405,7 @@ impl<'a> Builder<'a> {
         style: RunStyle,
         link: &Option<(usize, Dest)>,
         mode: BreakMode,
+        tag: Option<StructId>,
         out: &mut Vec<Run>,
     ) {
         let text = self.clean(text, style.mono);
@@ -379,6 +430,7 @@ impl<'a> Builder<'a> {
                     link: link.clone(),
                     anchor: None,
                     mode: current_mode.unwrap_or(mode),
+                    tag,
                 });
             }
             if k > 0 {
@@ -394,31 +446,31 @@ impl<'a> Builder<'a> {
                 link: link.clone(),
                 anchor: None,
                 mode: current_mode.unwrap_or(mode),
+                tag,
             });
         }
     }
 
     fn anchor_run(anchor: String, style: RunStyle) -> Run {
         Run {
-            text: String::new(),
-            style,
-            link: None,
             anchor: Some(anchor),
-            mode: BreakMode::Plain,
+            ..Run::plain(String::new(), style, BreakMode::Plain)
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn runs(
         &mut self,
         inlines: &[Inline],
         style: RunStyle,
         link: &Option<(usize, Dest)>,
         mode: BreakMode,
+        tag: Option<StructId>,
         out: &mut Vec<Run>,
     ) {
         for inline in inlines {
             match inline {
-                Inline::Text(t) => self.text_runs(t, style, link, mode, out),
+                Inline::Text(t) => self.text_runs(t, style, link, mode, tag, out),
                 Inline::Emph(c) => self.runs(
                     c,
                     RunStyle {
@@ -427,6 +479,7 @@ impl<'a> Builder<'a> {
                     },
                     link,
                     mode,
+                    tag,
                     out,
                 ),
                 Inline::Strong(c) => self.runs(
@@ -437,6 +490,7 @@ impl<'a> Builder<'a> {
                     },
                     link,
                     mode,
+                    tag,
                     out,
                 ),
                 Inline::Strikeout(c) => self.runs(
@@ -447,6 +501,7 @@ impl<'a> Builder<'a> {
                     },
                     link,
                     mode,
+                    tag,
                     out,
                 ),
                 Inline::Superscript(c) => {
@@ -455,7 +510,7 @@ impl<'a> Builder<'a> {
                         rise: f64::from(style.size) * 0.35,
                         ..style
                     };
-                    self.runs(c, s, link, mode, out)
+                    self.runs(c, s, link, mode, tag, out)
                 }
                 Inline::Subscript(c) => {
                     let s = RunStyle {
@@ -463,7 +518,7 @@ impl<'a> Builder<'a> {
                         rise: -f64::from(style.size) * 0.15,
                         ..style
                     };
-                    self.runs(c, s, link, mode, out)
+                    self.runs(c, s, link, mode, tag, out)
                 }
                 Inline::Code(t) => {
                     let s = RunStyle {
@@ -471,7 +526,12 @@ impl<'a> Builder<'a> {
                         size: style.size.saturating_sub(1).max(6),
                         ..style
                     };
-                    self.text_runs(t, s, link, BreakMode::Url, out)
+                    // Inside a link the text stays the link's; elsewhere it is a `Code` element.
+                    let code = match tag {
+                        Some(t) => t,
+                        None => self.inline_elem(Role::Code),
+                    };
+                    self.text_runs(t, s, link, BreakMode::Url, Some(code), out)
                 }
                 Inline::Link {
                     target, content, ..
@@ -487,38 +547,32 @@ impl<'a> Builder<'a> {
                     };
                     match dest {
                         Some(dest) if link.is_none() => {
-                            let id = self.link_id();
+                            let id = self.link_id(plain_text(content));
+                            let elem = self.inline_elem(Role::Link);
                             let s = RunStyle {
                                 color: Some(LINK_COLOR),
                                 ..style
                             };
-                            self.runs(content, s, &Some((id, dest)), mode, out)
+                            self.runs(content, s, &Some((id, dest)), mode, Some(elem), out)
                         }
-                        _ => self.runs(content, style, link, mode, out),
+                        _ => self.runs(content, style, link, mode, tag, out),
                     }
                 }
                 Inline::Image { .. } => self.figures.push(inline.clone()),
                 Inline::SoftBreak => out.push(Run {
-                    text: " ".into(),
-                    style,
                     link: link.clone(),
-                    anchor: None,
-                    mode,
+                    tag,
+                    ..Run::plain(" ".into(), style, mode)
                 }),
-                Inline::LineBreak => out.push(Run {
-                    text: "\n".into(),
-                    style,
-                    link: None,
-                    anchor: None,
-                    mode,
-                }),
+                Inline::LineBreak => out.push(Run::plain("\n".into(), style, mode)),
                 Inline::Note(blocks) => {
                     let Some(chapter) = self.chapter.map(|c| c.id.clone()) else {
                         continue;
                     };
                     self.notes.push(blocks.clone());
                     let n = self.notes.len();
-                    let id = self.link_id();
+                    let id = self.link_id(format!("{} {n}", self.labels.notes));
+                    let elem = self.inline_elem(Role::Link);
                     out.push(Self::anchor_run(note_ref_key(&chapter, n), style));
                     out.push(Run {
                         text: n.to_string(),
@@ -537,19 +591,20 @@ impl<'a> Builder<'a> {
                         )),
                         anchor: None,
                         mode: BreakMode::Plain,
+                        tag: Some(elem),
                     });
                 }
                 Inline::Span { attr, content } => {
                     if let Some(id) = &attr.id {
                         out.push(Self::anchor_run(id.clone(), style));
                     }
-                    self.runs(content, style, link, mode, out)
+                    self.runs(content, style, link, mode, tag, out)
                 }
             }
         }
     }
 
-    fn figure(&mut self, image: &Inline, out: &mut LinearLayout, size: u8) {
+    fn figure(&mut self, image: &Inline, out: &mut Stack, size: u8) {
         let Inline::Image {
             alt, title, asset, ..
         } = image
@@ -562,16 +617,27 @@ impl<'a> Builder<'a> {
             .unwrap_or_else(|| alt.clone());
         let found = asset.and_then(|i| self.doc.assets.get(i).map(|a| (i, a)));
         match found {
-            Some((i, a)) if a.format != ImageFormat::Svg && a.width > 0 && a.height > 0 => {
+            Some((i, a)) if a.width > 0 && a.height > 0 => {
                 let natural_w = f64::from(a.width) / IMAGE_DPI * 25.4;
                 let natural_h = f64::from(a.height) / IMAGE_DPI * 25.4;
                 let scale = (self.width / natural_w).min(1.0);
                 out.push(self.spacer(2.0));
+                // An image with no alternative text is decoration.
+                let tag = if alt.trim().is_empty() {
+                    Tag::Layout
+                } else {
+                    let id = self.elem(Role::Figure);
+                    if let Some(e) = self.rec.borrow_mut().tree.get_mut(id) {
+                        e.alt = Some(alt.trim().to_string());
+                    }
+                    Tag::Struct(id)
+                };
                 out.push(ImageBox {
                     asset: i,
                     width: natural_w * scale,
                     height: natural_h * scale,
                     rec: self.rec.clone(),
+                    tag,
                     done: false,
                 });
                 if !caption.trim().is_empty() {
@@ -580,22 +646,14 @@ impl<'a> Builder<'a> {
                         ..RunStyle::body(SMALL.min(size))
                     };
                     let mut runs = Vec::new();
-                    self.text_runs(&caption, style, &None, BreakMode::Plain, &mut runs);
+                    self.text_runs(&caption, style, &None, BreakMode::Plain, None, &mut runs);
                     out.push(self.spacer(1.5));
-                    out.push(self.para(runs, Align::Center, SMALL.min(size)));
+                    let para = self.tagged_para(runs, Align::Center, SMALL.min(size), Role::Caption);
+                    out.push(para);
                 }
                 out.push(self.spacer(2.0));
             }
-            other => {
-                if let Some((i, a)) = other
-                    && a.format == ImageFormat::Svg
-                    && self.warned_assets.insert(i)
-                {
-                    let source = self.source();
-                    self.diags
-                        .warning(source, 0, 0, format!("PDF: SVG image {} is not drawn yet; its alt text is shown instead", a.path))
-                        .with_hint("convert the image to PNG for the PDF, or wait for SVG support (issue 5)");
-                }
+            _ => {
                 let style = RunStyle {
                     italic: true,
                     ..RunStyle::body(size)
@@ -606,39 +664,36 @@ impl<'a> Builder<'a> {
                     format!("[{} : {}]", self.labels.image, caption.trim())
                 };
                 let mut runs = Vec::new();
-                self.text_runs(&text, style, &None, BreakMode::Plain, &mut runs);
-                out.push(self.para(runs, Align::Center, size));
+                self.text_runs(&text, style, &None, BreakMode::Plain, None, &mut runs);
+                let para = self.tagged_para(runs, Align::Center, size, Role::P);
+                out.push(para);
             }
         }
     }
 
-    fn inline_para(&mut self, inlines: &[Inline], out: &mut LinearLayout, size: u8, align: Align) {
+    fn inline_para(&mut self, inlines: &[Inline], out: &mut Stack, size: u8, align: Align) {
         let mut runs = Vec::new();
         self.runs(
             inlines,
             RunStyle::body(size),
             &None,
             BreakMode::Prose,
+            None,
             &mut runs,
         );
         let has_text = runs
             .iter()
             .any(|r| !r.text.trim().is_empty() || r.anchor.is_some());
         if has_text {
-            out.push(self.para(runs, align, size));
+            let para = self.tagged_para(runs, align, size, Role::P);
+            out.push(para);
         }
         for figure in std::mem::take(&mut self.figures) {
             self.figure(&figure, out, size);
         }
     }
 
-    fn heading(
-        &mut self,
-        level: u8,
-        anchor: Option<String>,
-        content: &[Inline],
-        out: &mut LinearLayout,
-    ) {
+    fn heading(&mut self, level: u8, anchor: Option<String>, content: &[Inline], out: &mut Stack) {
         let (size, italic, before) = match level {
             1 => (16, false, 8.0),
             2 => (14, false, 7.0),
@@ -655,8 +710,13 @@ impl<'a> Builder<'a> {
         if let Some(anchor) = anchor {
             runs.push(Self::anchor_run(anchor, style));
         }
-        self.runs(content, style, &None, BreakMode::Plain, &mut runs);
-        let para = self.para(runs, Align::Left, size).with_leading(1.2);
+        self.runs(content, style, &None, BreakMode::Plain, None, &mut runs);
+        // The chapter title is H1; a heading never skips a level in the structure.
+        let tagged = level.clamp(2, self.heading_level + 1).min(6);
+        self.heading_level = tagged;
+        let para = self
+            .tagged_para(runs, Align::Left, size, Role::H(tagged))
+            .with_leading(1.2);
         out.push(Heading {
             para,
             space_before: before,
@@ -670,7 +730,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn blocks(&mut self, blocks: &[Block], out: &mut LinearLayout, size: u8, section_scope: bool) {
+    fn blocks(&mut self, blocks: &[Block], out: &mut Stack, size: u8, section_scope: bool) {
         let gap = f64::from(size) * PT * 0.55;
         for block in blocks {
             match block {
@@ -716,26 +776,40 @@ impl<'a> Builder<'a> {
                     out.push(self.spacer(gap));
                 }
                 Block::BlockQuote(inner) if self.indent_depth >= MAX_INDENT_DEPTH => {
-                    self.blocks(inner, out, size, false);
+                    let id = self.elem(Role::BlockQuote);
+                    self.within(id, |b| b.blocks(inner, out, size, false));
                 }
                 Block::BlockQuote(inner) => {
                     self.indent_depth += 1;
-                    let mut body = LinearLayout::vertical();
-                    self.blocks(inner, &mut body, size, false);
+                    let mut body = Stack::new(self.rec.clone());
+                    let id = self.elem(Role::BlockQuote);
+                    self.within(id, |b| b.blocks(inner, &mut body, size, false));
                     self.indent_depth -= 1;
-                    out.push(Quote { body, indent: 6.0 });
+                    out.push(Quote {
+                        body,
+                        indent: 6.0,
+                        rec: self.rec.clone(),
+                    });
                     out.push(self.spacer(gap));
                 }
                 Block::CodeBlock { text, .. } => {
                     let text = self.clean(text, true);
-                    out.push(CodeBlock::new(text, CODE, self.fams, self.rec.clone()));
+                    let id = self.elem(Role::Code);
+                    out.push(CodeBlock::new(
+                        text,
+                        CODE,
+                        self.rec.clone(),
+                        Tag::Struct(id),
+                    ));
                     out.push(self.spacer(gap));
                 }
                 Block::Table { aligns, head, rows } => {
                     self.table(aligns, head, rows, out);
                     out.push(self.spacer(gap * 1.5));
                 }
-                Block::ThematicBreak => out.push(Rule),
+                Block::ThematicBreak => out.push(Rule {
+                    rec: self.rec.clone(),
+                }),
                 Block::Div { attr, blocks } => {
                     if let Some(id) = &attr.id {
                         out.push(AnchorPoint {
@@ -752,42 +826,44 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn list(
-        &mut self,
-        items: &[Vec<Block>],
-        markers: Vec<String>,
-        out: &mut LinearLayout,
-        size: u8,
-    ) {
+    fn list(&mut self, items: &[Vec<Block>], markers: Vec<String>, out: &mut Stack, size: u8) {
+        let list = self.elem(Role::L);
+        let saved = std::mem::replace(&mut self.parent, list);
         if self.indent_depth >= MAX_INDENT_DEPTH {
             // Past this depth the line would be too narrow to hold words: items keep their
             // marker and text but stop moving right.
             for (item, marker) in items.iter().zip(markers) {
-                let marker = Run {
-                    text: marker,
-                    style: RunStyle::body(size),
-                    link: None,
-                    anchor: None,
-                    mode: BreakMode::Plain,
-                };
-                out.push(self.para(vec![marker], Align::Left, size));
-                self.blocks(item, out, size, false);
+                let li = self.elem(Role::LI);
+                self.within(li, |b| {
+                    let marker = Run::plain(marker, RunStyle::body(size), BreakMode::Plain);
+                    let para = b.tagged_para(vec![marker], Align::Left, size, Role::Lbl);
+                    out.push(para);
+                    let body = b.elem(Role::LBody);
+                    b.within(body, |b| b.blocks(item, out, size, false));
+                });
             }
+            self.parent = saved;
             return;
         }
         self.indent_depth += 1;
         self.list_depth += 1;
         let widest = markers.iter().map(|m| m.chars().count()).max().unwrap_or(1);
         let indent = 4.0 + widest as f64 * 1.8;
-        let marker_style = style_of(&self.fams, &RunStyle::body(size));
         let (_, baseline) = line_box(size, 1.35);
         for (item, marker) in items.iter().zip(markers) {
-            let mut body = LinearLayout::vertical();
-            self.blocks(item, &mut body, size, false);
+            let li = self.elem(Role::LI);
+            let (label, body) = self.within(li, |b| {
+                let label = b.elem(Role::Lbl);
+                let body_id = b.elem(Role::LBody);
+                let mut body = Stack::new(b.rec.clone());
+                b.within(body_id, |b| b.blocks(item, &mut body, size, false));
+                (label, body)
+            });
             out.push(ListItem {
                 marker,
-                marker_style,
+                marker_style: RunStyle::body(size),
                 marker_link: None,
+                marker_tag: Tag::Struct(label),
                 anchor: None,
                 indent,
                 body,
@@ -799,6 +875,7 @@ impl<'a> Builder<'a> {
         }
         self.list_depth -= 1;
         self.indent_depth -= 1;
+        self.parent = saved;
     }
 
     fn table(
@@ -806,7 +883,7 @@ impl<'a> Builder<'a> {
         aligns: &[crate::ir::Align],
         head: &[Vec<Inline>],
         rows: &[Vec<Vec<Inline>>],
-        out: &mut LinearLayout,
+        out: &mut Stack,
     ) {
         let columns = rows
             .iter()
@@ -858,10 +935,6 @@ impl<'a> Builder<'a> {
                 .map(|(m, d)| m + spare * (d - m) / wanted)
                 .collect()
         };
-        let weights: Vec<usize> = widths
-            .iter()
-            .map(|w| (w * 10.0).round().max(1.0) as usize)
-            .collect();
         // Room for the header and about two rows of small text, else the table starts on the
         // next page.
         let line = f64::from(SMALL) * PT * 1.3 + 2.4;
@@ -870,68 +943,88 @@ impl<'a> Builder<'a> {
             started: false,
             rec: self.rec.clone(),
         });
-        let mut cells_of = |row: &[Vec<Inline>], bold: bool| -> Vec<(Vec<Run>, Align)> {
-            (0..columns)
-                .map(|c| {
-                    let style = RunStyle {
-                        bold,
-                        ..RunStyle::body(SMALL)
-                    };
-                    let mut runs = Vec::new();
-                    if let Some(cell) = row.get(c) {
-                        self.runs(cell, style, &None, BreakMode::Prose, &mut runs);
-                    }
-                    let align = match aligns.get(c) {
-                        Some(crate::ir::Align::Center) => Align::Center,
-                        _ => Align::Left,
-                    };
-                    (runs, align)
+        let table = self.elem(Role::Table);
+        let saved = std::mem::replace(&mut self.parent, table);
+        // Each row's cells: the runs, the alignment and the cell's structure element.
+        let cells_of =
+            |b: &mut Self, row: &[Vec<Inline>], is_head: bool| -> Vec<(Vec<Run>, Align, StructId)> {
+                let tr = b.elem(Role::TR);
+                b.within(tr, |b| {
+                    (0..columns)
+                        .map(|c| {
+                            let style = RunStyle {
+                                bold: is_head,
+                                ..RunStyle::body(SMALL)
+                            };
+                            let cell = b.elem(if is_head { Role::TH } else { Role::TD });
+                            if is_head && let Some(e) = b.rec.borrow_mut().tree.get_mut(cell) {
+                                e.scope = Some("Column");
+                            }
+                            let mut runs = Vec::new();
+                            if let Some(content) = row.get(c) {
+                                b.within(cell, |b| {
+                                    b.runs(content, style, &None, BreakMode::Prose, None, &mut runs)
+                                });
+                            }
+                            let align = match aligns.get(c) {
+                                Some(crate::ir::Align::Center) => Align::Center,
+                                Some(crate::ir::Align::Right) => Align::Right,
+                                _ => Align::Left,
+                            };
+                            (runs, align, cell)
+                        })
+                        .collect()
                 })
-                .collect()
-        };
-        let head_cells = (!head.is_empty()).then(|| cells_of(head, true));
-        let body_cells: Vec<_> = rows.iter().map(|row| cells_of(row, false)).collect();
-        // Images in cells are set after the table.
-        let table_of = {
-            let (fams, hyph, rec) = (self.fams, self.hyph.clone(), self.rec.clone());
-            move |rows: &[Vec<(Vec<Run>, Align)>], is_head: bool| {
-                let mut table = TableLayout::new(weights.clone());
-                table.set_cell_decorator(Grid {
-                    rec: rec.clone(),
-                    shade_first_row: is_head,
-                });
+            };
+        let head_cells = (!head.is_empty()).then(|| {
+            let thead = self.elem(Role::THead);
+            self.within(thead, |b| cells_of(b, head, true))
+        });
+        let tbody = self.elem(Role::TBody);
+        let body_cells: Vec<_> = self.within(tbody, |b| {
+            rows.iter().map(|row| cells_of(b, row, false)).collect()
+        });
+        self.parent = saved;
+        let weights: Vec<f64> = widths;
+        let (hyph, rec) = (self.hyph.clone(), self.rec.clone());
+        let table_of = Rc::new(
+            move |rows: &[Vec<(Vec<Run>, Align, StructId)>], shade: Option<u8>, tagged: bool| {
+                let mut table = Table::new(weights.clone(), shade, rec.clone());
                 for row in rows {
-                    let cells: Vec<Box<dyn Element>> = row
+                    let cells = row
                         .iter()
-                        .map(|(runs, align)| {
-                            let leading = if is_head { 1.3 } else { 1.25 };
-                            let para = Para::new(
-                                runs.clone(),
-                                *align,
-                                SMALL,
-                                fams,
-                                hyph.clone(),
-                                rec.clone(),
-                            )
-                            .with_leading(leading);
-                            Box::new(TableCell {
-                                para,
+                        .map(|(runs, align, cell)| {
+                            // A repeated header row is an artifact: its text is not read twice.
+                            let tag = if tagged {
+                                Tag::Struct(*cell)
+                            } else {
+                                Tag::Layout
+                            };
+                            let mut runs = runs.clone();
+                            if !tagged {
+                                for run in &mut runs {
+                                    run.tag = None;
+                                    run.link = None;
+                                    run.anchor = None;
+                                }
+                            }
+                            TableCell {
+                                para: Para::new(runs, *align, SMALL, hyph.clone(), rec.clone(), tag),
                                 padding: [1.2, 1.5, 1.2, 1.5],
-                            }) as Box<dyn Element>
+                                rec: rec.clone(),
+                            }
                         })
                         .collect();
-                    // Every row has `columns` cells: pushing cannot fail.
-                    let _ = table.push_row(cells);
+                    table.push_row(cells);
                 }
                 table
-            }
-        };
-        let table_of = Rc::new(table_of);
-        let body = table_of(&body_cells, false);
+            },
+        );
+        let body = table_of(&body_cells, None, true);
         let make_head = head_cells.map(|cells| {
             let table_of = table_of.clone();
-            Box::new(move || table_of(std::slice::from_ref(&cells), true))
-                as Box<dyn Fn() -> TableLayout>
+            Box::new(move |first: bool| table_of(std::slice::from_ref(&cells), Some(230), first))
+                as Box<dyn Fn(bool) -> Table>
         });
         out.push(RepeatingHeadTable::new(make_head, body, self.rec.clone()));
         for figure in std::mem::take(&mut self.figures) {
@@ -946,46 +1039,38 @@ impl<'a> Builder<'a> {
             .unwrap_or_default()
     }
 
-    fn title_page(&mut self, out: &mut LinearLayout) {
+    fn title_page(&mut self, out: &mut Stack) {
         let meta = &self.doc.meta;
-        let centred =
-            |b: &mut Self, text: &str, style: RunStyle, out: &mut LinearLayout, after: f64| {
-                let mut runs = Vec::new();
-                b.text_runs(text, style, &None, BreakMode::Plain, &mut runs);
-                out.push(b.para(runs, Align::Center, style.size).with_leading(1.25));
-                out.push(Spacer {
-                    height: after,
-                    force: true,
-                    rec: b.rec.clone(),
-                });
-            };
-        out.push(Spacer {
-            height: 55.0,
-            force: true,
-            rec: self.rec.clone(),
-        });
+        let centred = |b: &mut Self, text: &str, style: RunStyle, role: Role, out: &mut Stack| {
+            let mut runs = Vec::new();
+            b.text_runs(text, style, &None, BreakMode::Plain, None, &mut runs);
+            let para = b
+                .tagged_para(runs, Align::Center, style.size, role)
+                .with_leading(1.25);
+            out.push(para);
+        };
+        let gap = |b: &Self, height: f64, out: &mut Stack| {
+            out.push(Spacer {
+                height,
+                force: true,
+                rec: b.rec.clone(),
+            })
+        };
+        gap(self, 55.0, out);
         let title = meta.title.clone();
-        centred(
-            self,
-            &title,
-            RunStyle {
-                bold: true,
-                ..RunStyle::body(24)
-            },
-            out,
-            6.0,
-        );
+        let bold = |size| RunStyle {
+            bold: true,
+            ..RunStyle::body(size)
+        };
+        centred(self, &title, bold(24), Role::H(1), out);
+        gap(self, 6.0, out);
         if let Some(subtitle) = meta.subtitle.clone() {
-            centred(
-                self,
-                &subtitle,
-                RunStyle {
-                    italic: true,
-                    ..RunStyle::body(14)
-                },
-                out,
-                6.0,
-            );
+            let style = RunStyle {
+                italic: true,
+                ..RunStyle::body(14)
+            };
+            centred(self, &subtitle, style, Role::P, out);
+            gap(self, 6.0, out);
         }
         if let Some(persona) = meta.persona.clone() {
             let name = self
@@ -994,65 +1079,46 @@ impl<'a> Builder<'a> {
                 .map(|c| c.label.clone().unwrap_or_else(|| c.title.clone()))
                 .unwrap_or(persona);
             let text = format!("{} : {}", self.labels.persona, name);
-            centred(
-                self,
-                &text,
-                RunStyle {
-                    bold: true,
-                    ..RunStyle::body(13)
-                },
-                out,
-                6.0,
-            );
+            centred(self, &text, bold(13), Role::P, out);
+            gap(self, 6.0, out);
         }
         if let Some(summary) = meta.summary.clone() {
-            out.push(Spacer {
-                height: 12.0,
-                force: true,
-                rec: self.rec.clone(),
-            });
-            centred(self, &summary, RunStyle::body(11), out, 6.0);
+            gap(self, 12.0, out);
+            centred(self, &summary, RunStyle::body(11), Role::P, out);
+            gap(self, 6.0, out);
         }
-        out.push(Spacer {
-            height: 40.0,
-            force: true,
-            rec: self.rec.clone(),
-        });
+        gap(self, 40.0, out);
         if let Some(author) = meta.author.clone() {
-            centred(self, &author, RunStyle::body(11), out, 2.0);
+            centred(self, &author, RunStyle::body(11), Role::P, out);
+            gap(self, 2.0, out);
         }
         if let Some(publisher) = meta.publisher.clone() {
-            centred(
-                self,
-                &publisher,
-                RunStyle {
-                    bold: true,
-                    ..RunStyle::body(11)
-                },
-                out,
-                2.0,
-            );
+            centred(self, &publisher, bold(11), Role::P, out);
+            gap(self, 2.0, out);
         }
         if let Some(date) = meta.date.clone() {
-            centred(self, &date, RunStyle::body(11), out, 2.0);
+            centred(self, &date, RunStyle::body(11), Role::P, out);
+            gap(self, 2.0, out);
         }
     }
 
-    fn toc(&mut self, outline: &[OutlineEntry], out: &mut LinearLayout) {
-        out.push(PageBreak::new());
+    fn toc(&mut self, outline: &[OutlineEntry], out: &mut Stack) {
+        out.push(PageBreak {
+            rec: self.rec.clone(),
+            done: false,
+        });
+        let toc = self.elem(Role::TOC);
+        let saved = std::mem::replace(&mut self.parent, toc);
         let style = RunStyle {
             bold: true,
             ..RunStyle::body(18)
         };
         let mut runs = Vec::new();
-        self.text_runs(
-            self.labels.contents,
-            style,
-            &None,
-            BreakMode::Plain,
-            &mut runs,
-        );
-        out.push(self.para(runs, Align::Left, 18));
+        let contents = self.labels.contents;
+        self.text_runs(contents, style, &None, BreakMode::Plain, None, &mut runs);
+        // The list's title: a caption of the TOC, not a heading of the book.
+        let para = self.tagged_para(runs, Align::Left, 18, Role::Caption);
+        out.push(para);
         out.push(self.spacer(6.0));
         let mut force_gap = false;
         for entry in outline {
@@ -1060,28 +1126,38 @@ impl<'a> Builder<'a> {
                 out.push(self.spacer(2.5));
             }
             force_gap = true;
-            self.toc_line(entry, 0.0, true, out);
-            for section in &entry.children {
-                self.toc_line(section, 6.0, false, out);
+            let item = self.toc_line(entry, 0.0, true, out);
+            if !entry.children.is_empty() {
+                let sub = self.within(item, |b| b.elem(Role::TOC));
+                self.within(sub, |b| {
+                    for section in &entry.children {
+                        b.toc_line(section, 6.0, false, out);
+                    }
+                });
             }
         }
+        self.parent = saved;
     }
 
+    /// One entry: `TOCI` → `Reference` → `Link` (title and page number). Returns the `TOCI`.
     fn toc_line(
         &mut self,
         entry: &OutlineEntry,
         indent: f64,
         chapter: bool,
-        out: &mut LinearLayout,
-    ) {
+        out: &mut Stack,
+    ) -> StructId {
         let size = if chapter { 11 } else { BODY };
         let style = RunStyle {
             bold: chapter,
             ..RunStyle::body(size)
         };
+        let item = self.elem(Role::TOCI);
+        let reference = self.within(item, |b| b.elem(Role::Reference));
+        let link = self.within(reference, |b| b.elem(Role::Link));
         let mut runs = Vec::new();
-        self.text_runs(&entry.title, style, &None, BreakMode::Plain, &mut runs);
-        let id = self.link_id();
+        self.text_runs(&entry.title, style, &None, BreakMode::Plain, None, &mut runs);
+        let id = self.link_id(entry.title.clone());
         let chapter_id = self
             .doc
             .chapters
@@ -1090,10 +1166,12 @@ impl<'a> Builder<'a> {
             .map(|c| c.id.clone())
             .unwrap_or_default();
         out.push(TocLine {
-            title: self.para(runs, Align::Left, size).with_leading(1.3),
+            title: self
+                .para(runs, Align::Left, size, Tag::Struct(link))
+                .with_leading(1.3),
             indent,
             number: self.page_of(&entry.anchor),
-            number_style: style_of(&self.fams, &style),
+            number_style: style,
             link: (
                 id,
                 Dest::GoTo {
@@ -1101,73 +1179,97 @@ impl<'a> Builder<'a> {
                     chapter: chapter_id,
                 },
             ),
+            tag: link,
             rec: self.rec.clone(),
         });
         out.push(self.spacer(0.6));
+        item
     }
 
-    fn chapter(&mut self, chapter: &'a Chapter, out: &mut LinearLayout) {
+    fn chapter(&mut self, chapter: &'a Chapter, out: &mut Stack) {
         self.chapter = Some(chapter);
         self.notes.clear();
         self.section_count = 0;
-        out.push(PageBreak::new());
+        self.heading_level = 1;
+        out.push(PageBreak {
+            rec: self.rec.clone(),
+            done: false,
+        });
+        let sect = self.within(ROOT, |b| b.elem(Role::Sect));
+        self.parent = sect;
         let style = RunStyle {
             bold: true,
             ..RunStyle::body(20)
         };
         let mut runs = vec![Self::anchor_run(chapter.id.clone(), style)];
-        self.text_runs(&chapter.title, style, &None, BreakMode::Plain, &mut runs);
-        out.push(self.para(runs, Align::Left, 20).with_leading(1.2));
+        self.text_runs(&chapter.title, style, &None, BreakMode::Plain, None, &mut runs);
+        let title = self
+            .tagged_para(runs, Align::Left, 20, Role::H(1))
+            .with_leading(1.2);
+        out.push(title);
         if let Some(subtitle) = &chapter.subtitle {
             let style = RunStyle {
                 italic: true,
                 ..RunStyle::body(13)
             };
             let mut runs = Vec::new();
-            self.text_runs(subtitle, style, &None, BreakMode::Plain, &mut runs);
+            self.text_runs(subtitle, style, &None, BreakMode::Plain, None, &mut runs);
             out.push(self.spacer(1.5));
-            out.push(self.para(runs, Align::Left, 13));
+            let para = self.tagged_para(runs, Align::Left, 13, Role::P);
+            out.push(para);
         }
         out.push(self.spacer(7.0));
         self.blocks(&chapter.blocks, out, BODY, true);
         if !self.notes.is_empty() {
             self.chapter_notes(chapter, out);
         }
+        self.parent = ROOT;
     }
 
-    fn chapter_notes(&mut self, chapter: &Chapter, out: &mut LinearLayout) {
+    fn chapter_notes(&mut self, chapter: &Chapter, out: &mut Stack) {
         out.push(self.spacer(4.0));
-        out.push(Rule);
+        out.push(Rule {
+            rec: self.rec.clone(),
+        });
         let style = RunStyle {
             bold: true,
             ..RunStyle::body(11)
         };
         let mut runs = Vec::new();
-        self.text_runs(self.labels.notes, style, &None, BreakMode::Plain, &mut runs);
+        let notes = self.labels.notes;
+        self.text_runs(notes, style, &None, BreakMode::Plain, None, &mut runs);
+        let level = (self.heading_level + 1).min(2);
+        let para = self.tagged_para(runs, Align::Left, 11, Role::H(level));
         out.push(Heading {
-            para: self.para(runs, Align::Left, 11),
+            para,
             space_before: 0.0,
             keep: 2.0 * line_box(SMALL, 1.35).0,
             started: false,
             rec: self.rec.clone(),
         });
         out.push(self.spacer(2.0));
-        let marker_style = style_of(
-            &self.fams,
-            &RunStyle {
-                color: Some(LINK_COLOR),
-                ..RunStyle::body(SMALL)
-            },
-        );
+        let marker_style = RunStyle {
+            color: Some(LINK_COLOR),
+            ..RunStyle::body(SMALL)
+        };
         let (_, baseline) = line_box(SMALL, 1.35);
         // Notes may hold notes: the list grows while it is set.
         let mut n = 0;
         while n < self.notes.len() {
             let blocks = self.notes[n].clone();
             n += 1;
-            let mut body = LinearLayout::vertical();
-            self.blocks(&blocks, &mut body, SMALL, false);
-            let id = self.link_id();
+            let note = self.elem(Role::Note);
+            if let Some(e) = self.rec.borrow_mut().tree.get_mut(note) {
+                e.id = Some(note_key(&chapter.id, n));
+            }
+            let (label, body) = self.within(note, |b| {
+                let lbl = b.elem(Role::Lbl);
+                let link = b.within(lbl, |b| b.elem(Role::Link));
+                let mut body = Stack::new(b.rec.clone());
+                b.blocks(&blocks, &mut body, SMALL, false);
+                (link, body)
+            });
+            let id = self.link_id(format!("{n}"));
             out.push(ListItem {
                 marker: format!("{n}."),
                 marker_style,
@@ -1178,6 +1280,7 @@ impl<'a> Builder<'a> {
                         chapter: chapter.id.clone(),
                     },
                 )),
+                marker_tag: Tag::Struct(label),
                 anchor: Some(note_key(&chapter.id, n)),
                 indent: 7.0,
                 body,
@@ -1194,11 +1297,10 @@ fn small_size(size: u8) -> u8 {
     ((f64::from(size) * 0.7).round() as u8).max(5)
 }
 
-/// Wraps the root element of a measuring pass: once the last page is laid out it stops genpdf
-/// with an error we recognise, before printpdf saves (saving scans all 1.1 million code points of
-/// each of the 8 registered faces: most of a small book's time).
+/// Wraps the root element: once the last page is laid out it stops genpdf with an error we
+/// recognise, before printpdf saves a PDF nobody reads (the serialiser writes ours).
 struct StopWhenLaidOut {
-    root: LinearLayout,
+    root: Stack,
     laid_out: Rc<std::cell::Cell<bool>>,
 }
 
@@ -1215,7 +1317,7 @@ impl Element for StopWhenLaidOut {
         }
         self.laid_out.set(true);
         Err(PdfError::new(
-            "layout measured; no PDF wanted from this pass",
+            "layout done; the PDF is written by livret's serialiser",
             genpdf::error::ErrorKind::Internal,
         ))
     }
@@ -1224,36 +1326,36 @@ impl Element for StopWhenLaidOut {
 /// How far a layout pass goes.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum PassKind {
-    /// Only learn where things land (`Pass::bytes` stays empty).
+    /// Only learn where things land.
     Measure,
-    /// Lay out and save the PDF.
+    /// Lay out and keep the paint of every page.
     Render,
 }
 
-/// One layout pass: genpdf renders the document; the recorder learns where things landed.
+/// One layout pass: genpdf breaks the pages; our elements paint into the recorder.
 pub fn layout_pass(
     doc: &Document,
     diags: &mut Diagnostics,
     info: Option<&PassInfo>,
     kind: PassKind,
     fonts: &FontSet,
+    metrics: &Rc<Metrics>,
 ) -> Result<Pass> {
     let write_err = |e: PdfError| Error::Write {
         format: "pdf",
         message: e.to_string(),
     };
-    let mut gdoc = genpdf::Document::new(fonts.text_family()?);
-    let mono = fonts::one_face_family(gdoc.add_font_family(fonts.code_family()?).regular);
-    let fams = Families {
-        serif: gdoc.font_cache().default_font_family(),
-        mono,
-    };
+    // genpdf needs a font to set up; nothing is printed or measured with it.
+    let mut gdoc = genpdf::Document::new(fonts.layout_family()?);
     let (w, h) = page_size_mm(doc.meta.page_size);
     gdoc.set_paper_size(genpdf::Size::new(mm(w), mm(h)));
     gdoc.set_font_size(BODY);
-    gdoc.set_title(doc.meta.title.clone());
-    gdoc.set_minimal_conformance();
-    let rec: Shared = Rc::new(RefCell::new(Recorder::default()));
+    let rec: Shared = Rc::new(RefCell::new(Recorder::new(
+        metrics.clone(),
+        h,
+        kind == PassKind::Render,
+        StructTree::default(),
+    )));
     let headers = match info {
         Some(info) => (0..info.total_pages)
             .map(|p| {
@@ -1273,22 +1375,18 @@ pub fn layout_pass(
         book_title: doc.meta.title.clone(),
         headers,
         total: info.map(|i| i.total_pages),
-        fams,
     });
     let outline = outline(doc);
-    let mut root = LinearLayout::vertical();
+    let mut root = Stack::new(rec.clone());
     {
-        let cache = gdoc.font_cache();
-        let serif = fams.serif;
         let fallback = ['\u{fffd}', '□', '?']
             .into_iter()
-            .find(|&c| family_has_glyph(cache, &serif, c))
+            .find(|&c| (0..4).all(|f| metrics.has_glyph(f, c)))
             .unwrap_or('?');
         let mut builder = Builder {
             doc,
             fonts,
-            fams,
-            cache,
+            metrics: metrics.clone(),
             hyph: Hyphenation::for_language(&doc.meta.language).map(Rc::new),
             rec: rec.clone(),
             diags,
@@ -1297,7 +1395,6 @@ pub fn layout_pass(
             width: text_width(doc.meta.page_size),
             glyphs: HashMap::new(),
             warned: BTreeSet::new(),
-            warned_assets: BTreeSet::new(),
             fallback,
             next_link: 0,
             chapter: None,
@@ -1306,64 +1403,59 @@ pub fn layout_pass(
             list_depth: 0,
             indent_depth: 0,
             figures: Vec::new(),
+            parent: ROOT,
+            heading_level: 1,
         };
-        builder.title_page(&mut root);
-        builder.toc(&outline, &mut root);
+        let front = builder.elem(Role::Part);
+        builder.within(front, |b| {
+            b.title_page(&mut root);
+            b.toc(&outline, &mut root);
+        });
         for chapter in &doc.chapters {
             builder.chapter(chapter, &mut root);
         }
     }
-    let mut bytes = Vec::new();
-    match kind {
-        PassKind::Render => {
-            gdoc.push(root);
-            gdoc.render(&mut bytes).map_err(write_err)?;
-        }
-        PassKind::Measure => {
-            let laid_out = Rc::new(std::cell::Cell::new(false));
-            gdoc.push(StopWhenLaidOut {
-                root,
-                laid_out: laid_out.clone(),
+    let laid_out = Rc::new(std::cell::Cell::new(false));
+    gdoc.push(StopWhenLaidOut {
+        root,
+        laid_out: laid_out.clone(),
+    });
+    let mut sink = std::io::sink();
+    match gdoc.render(&mut sink) {
+        Err(_) if laid_out.get() => {}
+        Err(e) => return Err(write_err(e)),
+        // Cannot happen (the wrapper always stops the render).
+        Ok(()) => {}
+    }
+    let mut canvas = match Rc::try_unwrap(rec) {
+        Ok(cell) => cell.into_inner(),
+        Err(_) => {
+            return Err(Error::Write {
+                format: "pdf",
+                message: "the layout kept its recorder".into(),
             });
-            match gdoc.render(&mut bytes) {
-                Err(_) if laid_out.get() => {}
-                Err(e) => return Err(write_err(e)),
-                // Cannot happen (the wrapper always stops the render); the bytes are unused anyway.
-                Ok(()) => {}
-            }
         }
-    }
-    let rec = Rc::try_unwrap(rec)
-        .map(RefCell::into_inner)
-        .unwrap_or_else(|shared| {
-            let r = shared.borrow();
-            Recorder {
-                page: r.page,
-                body_height: r.body_height,
-                events: r.events.clone(),
-            }
-        });
-    let total_pages = rec.page + 1;
-    let mut anchor_pages = BTreeMap::new();
-    for event in &rec.events {
-        if let Mark::Anchor(a) = &event.mark {
-            anchor_pages.entry(a.clone()).or_insert(event.page);
-        }
-    }
+    };
+    canvas.finish_page();
+    let total_pages = canvas.page + 1;
+    let anchor_pages: BTreeMap<String, usize> = canvas
+        .anchors
+        .iter()
+        .map(|(name, &(page, _))| (name.clone(), page))
+        .collect();
     let chapter_starts = doc
         .chapters
         .iter()
         .filter_map(|c| anchor_pages.get(&c.id).map(|&p| (p, c.title.clone())))
         .collect();
     Ok(Pass {
-        bytes,
-        events: rec.events,
         info: PassInfo {
             total_pages,
             anchor_pages,
             chapter_starts,
         },
         outline,
+        canvas,
     })
 }
 
