@@ -227,7 +227,10 @@ impl Recorder {
         if !self.painting {
             return;
         }
-        let points = points.iter().map(|&(x, y)| (self.x(x), self.y(y))).collect();
+        let points = points
+            .iter()
+            .map(|&(x, y)| (self.x(x), self.y(y)))
+            .collect();
         self.draws.push((
             tag,
             Draw::Line {

@@ -414,9 +414,7 @@ impl Para {
                 last_fit = Some((k, p.start + end));
                 let breakable = match run.mode {
                     BreakMode::Url => "/.-_?&=#,;".contains(c),
-                    BreakMode::Prose | BreakMode::Plain => {
-                        c == '-' || c == '/' || c == '\u{2011}'
-                    }
+                    BreakMode::Prose | BreakMode::Plain => c == '-' || c == '/' || c == '\u{2011}',
                 };
                 if breakable {
                     best = Some((k, p.start + end, false));
@@ -896,9 +894,7 @@ impl CodeBlock {
 
     fn wrap(&self, width: f64) -> Vec<(bool, String)> {
         let metrics = self.rec.borrow().metrics.clone();
-        let char_w = metrics
-            .char_width(MONO, f64::from(self.size), 'M')
-            .max(0.1);
+        let char_w = metrics.char_width(MONO, f64::from(self.size), 'M').max(0.1);
         let cols = (((width - 2.0 * CODE_PAD) / char_w).floor() as usize).max(8);
         let mut out = Vec::new();
         for line in self.text.trim_end_matches('\n').split('\n') {

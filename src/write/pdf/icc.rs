@@ -107,7 +107,10 @@ mod tests {
     #[test]
     fn the_profile_is_a_well_formed_icc_v2_rgb_display_profile() {
         let p = srgb_profile();
-        assert_eq!(u32::from_be_bytes([p[0], p[1], p[2], p[3]]) as usize, p.len());
+        assert_eq!(
+            u32::from_be_bytes([p[0], p[1], p[2], p[3]]) as usize,
+            p.len()
+        );
         assert_eq!(&p[12..20], b"mntrRGB ");
         assert_eq!(&p[36..40], b"acsp");
         assert_eq!(p[8], 2);

@@ -2,9 +2,9 @@
 
 use super::canvas::{Dest, PT, Recorder, Shared, Tag};
 use super::elements::{
-    Align, AnchorPoint, BreakMode, CodeBlock, Heading, ImageBox, LINK_COLOR, ListItem,
-    NeedSpace, PageBreak, Para, Quote, RepeatingHeadTable, Rule, Run, RunStyle, Spacer, Stack,
-    Table, TableCell, TocLine, line_box, mm, val,
+    Align, AnchorPoint, BreakMode, CodeBlock, Heading, ImageBox, LINK_COLOR, ListItem, NeedSpace,
+    PageBreak, Para, Quote, RepeatingHeadTable, Rule, Run, RunStyle, Spacer, Stack, Table,
+    TableCell, TocLine, line_box, mm, val,
 };
 use super::fonts::FontSet;
 use super::hyphenate::Hyphenation;
@@ -206,7 +206,12 @@ impl PageDecorator for Pages {
         let metrics = rec.metrics.clone();
         let header = fit_text(&metrics, &small, &header, width);
         rec.text(Tag::Pagination, l, t - 7.0, small.text(), &header);
-        rec.line(Tag::Pagination, &[(l, t - 5.0), (l + width, t - 5.0)], 180, 0.5);
+        rec.line(
+            Tag::Pagination,
+            &[(l, t - 5.0), (l + width, t - 5.0)],
+            180,
+            0.5,
+        );
         let footer = format!("{} / {}", idx + 1, self.total.unwrap_or(idx + 1));
         let plain = RunStyle::body(8);
         let fw = metrics.width(0, 8.0, &footer);
@@ -648,7 +653,8 @@ impl<'a> Builder<'a> {
                     let mut runs = Vec::new();
                     self.text_runs(&caption, style, &None, BreakMode::Plain, None, &mut runs);
                     out.push(self.spacer(1.5));
-                    let para = self.tagged_para(runs, Align::Center, SMALL.min(size), Role::Caption);
+                    let para =
+                        self.tagged_para(runs, Align::Center, SMALL.min(size), Role::Caption);
                     out.push(para);
                 }
                 out.push(self.spacer(2.0));
@@ -946,36 +952,38 @@ impl<'a> Builder<'a> {
         let table = self.elem(Role::Table);
         let saved = std::mem::replace(&mut self.parent, table);
         // Each row's cells: the runs, the alignment and the cell's structure element.
-        let cells_of =
-            |b: &mut Self, row: &[Vec<Inline>], is_head: bool| -> Vec<(Vec<Run>, Align, StructId)> {
-                let tr = b.elem(Role::TR);
-                b.within(tr, |b| {
-                    (0..columns)
-                        .map(|c| {
-                            let style = RunStyle {
-                                bold: is_head,
-                                ..RunStyle::body(SMALL)
-                            };
-                            let cell = b.elem(if is_head { Role::TH } else { Role::TD });
-                            if is_head && let Some(e) = b.rec.borrow_mut().tree.get_mut(cell) {
-                                e.scope = Some("Column");
-                            }
-                            let mut runs = Vec::new();
-                            if let Some(content) = row.get(c) {
-                                b.within(cell, |b| {
-                                    b.runs(content, style, &None, BreakMode::Prose, None, &mut runs)
-                                });
-                            }
-                            let align = match aligns.get(c) {
-                                Some(crate::ir::Align::Center) => Align::Center,
-                                Some(crate::ir::Align::Right) => Align::Right,
-                                _ => Align::Left,
-                            };
-                            (runs, align, cell)
-                        })
-                        .collect()
-                })
-            };
+        let cells_of = |b: &mut Self,
+                        row: &[Vec<Inline>],
+                        is_head: bool|
+         -> Vec<(Vec<Run>, Align, StructId)> {
+            let tr = b.elem(Role::TR);
+            b.within(tr, |b| {
+                (0..columns)
+                    .map(|c| {
+                        let style = RunStyle {
+                            bold: is_head,
+                            ..RunStyle::body(SMALL)
+                        };
+                        let cell = b.elem(if is_head { Role::TH } else { Role::TD });
+                        if is_head && let Some(e) = b.rec.borrow_mut().tree.get_mut(cell) {
+                            e.scope = Some("Column");
+                        }
+                        let mut runs = Vec::new();
+                        if let Some(content) = row.get(c) {
+                            b.within(cell, |b| {
+                                b.runs(content, style, &None, BreakMode::Prose, None, &mut runs)
+                            });
+                        }
+                        let align = match aligns.get(c) {
+                            Some(crate::ir::Align::Center) => Align::Center,
+                            Some(crate::ir::Align::Right) => Align::Right,
+                            _ => Align::Left,
+                        };
+                        (runs, align, cell)
+                    })
+                    .collect()
+            })
+        };
         let head_cells = (!head.is_empty()).then(|| {
             let thead = self.elem(Role::THead);
             self.within(thead, |b| cells_of(b, head, true))
@@ -1009,7 +1017,14 @@ impl<'a> Builder<'a> {
                                 }
                             }
                             TableCell {
-                                para: Para::new(runs, *align, SMALL, hyph.clone(), rec.clone(), tag),
+                                para: Para::new(
+                                    runs,
+                                    *align,
+                                    SMALL,
+                                    hyph.clone(),
+                                    rec.clone(),
+                                    tag,
+                                ),
                                 padding: [1.2, 1.5, 1.2, 1.5],
                                 rec: rec.clone(),
                             }
@@ -1156,7 +1171,14 @@ impl<'a> Builder<'a> {
         let reference = self.within(item, |b| b.elem(Role::Reference));
         let link = self.within(reference, |b| b.elem(Role::Link));
         let mut runs = Vec::new();
-        self.text_runs(&entry.title, style, &None, BreakMode::Plain, None, &mut runs);
+        self.text_runs(
+            &entry.title,
+            style,
+            &None,
+            BreakMode::Plain,
+            None,
+            &mut runs,
+        );
         let id = self.link_id(entry.title.clone());
         let chapter_id = self
             .doc
@@ -1202,7 +1224,14 @@ impl<'a> Builder<'a> {
             ..RunStyle::body(20)
         };
         let mut runs = vec![Self::anchor_run(chapter.id.clone(), style)];
-        self.text_runs(&chapter.title, style, &None, BreakMode::Plain, None, &mut runs);
+        self.text_runs(
+            &chapter.title,
+            style,
+            &None,
+            BreakMode::Plain,
+            None,
+            &mut runs,
+        );
         let title = self
             .tagged_para(runs, Align::Left, 20, Role::H(1))
             .with_leading(1.2);

@@ -49,8 +49,14 @@ fn lay_out_and_finish(
 ) -> Result<Vec<u8>> {
     let metrics = Rc::new(metrics::Metrics::new(fonts));
     let mut pass_diags = Diagnostics::new();
-    let mut pass =
-        layout::layout_pass(doc, &mut pass_diags, None, PassKind::Measure, fonts, &metrics)?;
+    let mut pass = layout::layout_pass(
+        doc,
+        &mut pass_diags,
+        None,
+        PassKind::Measure,
+        fonts,
+        &metrics,
+    )?;
     for _ in 0..2 {
         pass_diags = Diagnostics::new();
         let next = layout::layout_pass(

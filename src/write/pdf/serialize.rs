@@ -212,7 +212,14 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
         anchors.iter().map(|(k, &v)| (k.as_str(), v)).collect();
     let outlines_id = pdf.new_object_id();
     let mut items: Vec<(ObjectId, Dictionary)> = Vec::new();
-    let top = add_outline_level(&mut pdf, &mut items, outline, outlines_id, &page_ids, &places);
+    let top = add_outline_level(
+        &mut pdf,
+        &mut items,
+        outline,
+        outlines_id,
+        &page_ids,
+        &places,
+    );
     for (id, d) in items {
         pdf.objects.insert(id, Object::Dictionary(d));
     }
@@ -275,7 +282,10 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
     let output_intent = dict(vec![
         ("Type", name("OutputIntent")),
         ("S", name("GTS_PDFA1")),
-        ("OutputConditionIdentifier", text_string("sRGB IEC61966-2.1")),
+        (
+            "OutputConditionIdentifier",
+            text_string("sRGB IEC61966-2.1"),
+        ),
         ("RegistryName", text_string("http://www.color.org")),
         ("Info", text_string("sRGB IEC61966-2.1")),
         ("DestOutputProfile", Object::Reference(icc_id)),
@@ -388,10 +398,7 @@ fn link_annotations(
                 "Rect",
                 Object::Array(vec![real(x0), real(y0), real(x1), real(y1)]),
             ),
-            (
-                "Border",
-                Object::Array(vec![0.into(), 0.into(), 0.into()]),
-            ),
+            ("Border", Object::Array(vec![0.into(), 0.into(), 0.into()])),
             ("F", Object::Integer(4)),
             ("Contents", text_string(&contents)),
             ("P", Object::Reference(pid)),
@@ -474,7 +481,10 @@ fn write_structure(
                         .ok()
                         .and_then(|d| d.get(b"P").ok())
                         .and_then(|p| p.as_reference().ok());
-                    let mut objr = dict(vec![("Type", name("OBJR")), ("Obj", Object::Reference(aid))]);
+                    let mut objr = dict(vec![
+                        ("Type", name("OBJR")),
+                        ("Obj", Object::Reference(aid)),
+                    ]);
                     if let Some(p) = page {
                         objr.set("Pg", Object::Reference(p));
                     }
@@ -581,6 +591,14 @@ fn embed_font(
     let base = subset_name(face_name, Some(&glyph_set));
     let mut keep: Vec<u16> = glyph_set.iter().copied().collect();
     keep.insert(0, 0);
+    // Glyphs past `hhea.numberOfHMetrics` take the advance of the last glyph listed there
+    // (monospaced faces list a handful): keep that glyph, or the subset gives them width 0.
+    let metrics = face.tables().hhea.number_of_metrics;
+    if metrics > 0 && glyph_set.iter().any(|&g| g >= metrics) {
+        keep.push(metrics - 1);
+        keep.sort_unstable();
+        keep.dedup();
+    }
     let program = subsetter::subset(bytes, 0, subsetter::Profile::pdf(&keep))
         .map_err(|e| format!("subsetting failed ({e:?})"))?;
     let file_id = pdf.add_object(Stream::new(
@@ -848,7 +866,9 @@ fn image_xobject(
 ) -> std::result::Result<Stream, String> {
     let (need_w, need_h) = needed_pixels(w_pt, h_pt);
     // Downsample only what is over half as large again as needed.
-    let too_large = |w: u32, h: u32| f64::from(w) > 1.5 * f64::from(need_w) && f64::from(h) > 1.5 * f64::from(need_h);
+    let too_large = |w: u32, h: u32| {
+        f64::from(w) > 1.5 * f64::from(need_w) && f64::from(h) > 1.5 * f64::from(need_h)
+    };
     let shrink = |img: image::DynamicImage| -> image::DynamicImage {
         if too_large(img.width(), img.height()) {
             img.resize(need_w, need_h, image::imageops::FilterType::Triangle)
@@ -869,7 +889,11 @@ fn image_xobject(
             let components =
                 jpeg_components(&asset.bytes).ok_or("not a baseline/progressive JPEG")?;
             if matches!(components, 1 | 3) && !too_large(asset.width, asset.height) {
-                let space = if components == 1 { "DeviceGray" } else { "DeviceRGB" };
+                let space = if components == 1 {
+                    "DeviceGray"
+                } else {
+                    "DeviceRGB"
+                };
                 let d = dict(vec![
                     ("Type", name("XObject")),
                     ("Subtype", name("Image")),
@@ -933,7 +957,6 @@ pub fn text_string(s: &str) -> Object {
     }
 }
 
-
 /// Number of colour components from a JPEG's start-of-frame segment.
 fn jpeg_components(bytes: &[u8]) -> Option<u8> {
     if bytes.get(..2)? != [0xFF, 0xD8] {
@@ -963,7 +986,6 @@ fn jpeg_components(bytes: &[u8]) -> Option<u8> {
     }
     None
 }
-
 
 fn add_outline_level(
     pdf: &mut lopdf::Document,
@@ -1012,7 +1034,6 @@ fn add_outline_level(
     ids
 }
 
-
 fn hex_utf16(c: char) -> String {
     let mut buf = [0u16; 2];
     c.encode_utf16(&mut buf)
@@ -1020,7 +1041,6 @@ fn hex_utf16(c: char) -> String {
         .map(|u| format!("{u:04X}"))
         .collect()
 }
-
 
 /// A subset font's name: a six-letter tag, `+`, the face name. The tag is a digest of the face and
 /// its glyphs: stable across builds, different for different subsets (readers that cache fonts by
@@ -1037,7 +1057,6 @@ fn subset_name(face: &str, glyphs: Option<&BTreeSet<u16>>) -> Vec<u8> {
     name.extend_from_slice(face.as_bytes());
     name
 }
-
 
 #[cfg(test)]
 mod tests {

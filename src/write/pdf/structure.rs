@@ -75,7 +75,10 @@ impl Role {
 pub enum Kid {
     Elem(StructId),
     /// Marked content `mcid` on page `page`.
-    Content { page: usize, mcid: usize },
+    Content {
+        page: usize,
+        mcid: usize,
+    },
     /// The link annotation with this index in the serialiser's list.
     Annot(usize),
 }
@@ -185,14 +188,27 @@ impl StructTree {
     /// Whether an element holds content (directly or below): empty elements are left out.
     pub fn non_empty(&self) -> Vec<bool> {
         let mut full = vec![false; self.elems.len()];
-        // Children are created after their parents: one backward sweep settles every element.
-        for id in (0..self.elems.len()).rev() {
-            let e = &self.elems[id];
-            let own = e.kids.iter().any(|k| match k {
-                Kid::Content { .. } | Kid::Annot(_) => true,
-                Kid::Elem(c) => full.get(*c).copied().unwrap_or(false),
-            });
-            full[id] = own || e.role == Role::Document;
+        // Post-order from the root (an inline element may be created before its parent, so
+        // ids say nothing of depth); an explicit stack, for deep nesting.
+        let mut stack = vec![(ROOT, false)];
+        while let Some((id, children_done)) = stack.pop() {
+            let Some(e) = self.elems.get(id) else {
+                continue;
+            };
+            if !children_done {
+                stack.push((id, true));
+                for kid in &e.kids {
+                    if let Kid::Elem(c) = kid {
+                        stack.push((*c, false));
+                    }
+                }
+                continue;
+            }
+            full[id] = e.role == Role::Document
+                || e.kids.iter().any(|k| match k {
+                    Kid::Content { .. } | Kid::Annot(_) => true,
+                    Kid::Elem(c) => full.get(*c).copied().unwrap_or(false),
+                });
         }
         full
     }

@@ -1,0 +1,479 @@
+//! The PDF a public body can publish: every PDF livret writes passes PDF/UA-1 and PDF/A-2
+//! (page-validation's veraPDF-mirroring rule sets, and pdfua), and its structure tree, read
+//! back, says what the document model says.
+
+mod common;
+
+use common::{fixture, livret, repo};
+use livret::diag::Diagnostics;
+use livret::ir::{Block, Inline, plain_text};
+use lopdf::content::Content;
+use lopdf::{Document, Object, ObjectId};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Builds `corpus` into a temporary folder; returns the folder and its PDFs.
+fn build_pdfs(corpus: &Path, extra: &[&str]) -> (tempfile::TempDir, Vec<PathBuf>) {
+    let out = tempfile::tempdir().unwrap();
+    let o = livret(&repo())
+        .args(["-q", "build"])
+        .arg(corpus)
+        .arg("-o")
+        .arg(out.path())
+        .args(["-f", "pdf"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}: {}",
+        corpus.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut pdfs: Vec<PathBuf> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .collect();
+    pdfs.sort();
+    (out, pdfs)
+}
+
+/// The Python that has `page-validation` and `pdfua`: `LIVRET_CHECK_PYTHON`, the venv `.ci/run`
+/// makes, the a11y tools' venv, or `python3`.
+fn checker_python() -> PathBuf {
+    if let Some(p) = std::env::var_os("LIVRET_CHECK_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    [
+        repo().join(".ci/venv/bin/python"),
+        home.join(".cache/a11y-tools/venv/bin/python"),
+    ]
+    .into_iter()
+    .find(|p| p.exists())
+    .unwrap_or_else(|| PathBuf::from("python3"))
+}
+
+/// Rules of page-validation that are wrong for a file claiming a higher conformance level. A
+/// PDF/A-2 file declares one level in `pdfaid:conformance`, and level A includes the
+/// requirements of levels U and B (ISO 19005-2:2011 §6.6.4 and clause 2, "conforming file":
+/// "level A … shall also conform to level U and B"). The 2b and 2u rule sets check every
+/// requirement, then also insist that the declared level be exactly theirs: that one
+/// identification rule is the only one allowed to fail under those profiles.
+fn allowed(profile: &str, rule: &str) -> bool {
+    matches!(
+        (profile, rule),
+        ("2b", "PDFA2B-ID-CONFORMANCE-001") | ("2u", "PDFA2U-ID-CONFORMANCE-001")
+    )
+}
+
+/// 0 failed rules under ua1, 2a, 2b and 2u (but the identification rule above), 0 pdfua errors.
+fn assert_conforms(pdfs: &[PathBuf]) {
+    let output = Command::new(checker_python())
+        .arg(repo().join("scripts/pdf_conformance.py"))
+        .arg("ua1,2a,2b,2u")
+        .args(pdfs)
+        .output();
+    let output = match output {
+        Ok(o) if o.status.code() != Some(3) => o,
+        _ => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!(
+                    "page-validation is required in CI (CI=true): pip install page-validation pdfua"
+                );
+            }
+            return eprintln!("skipped: page-validation not installed");
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "checker failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut checked = 0;
+    for line in stdout.lines() {
+        let report: serde_json::Value = serde_json::from_str(line).expect("one JSON per PDF");
+        let file = report["file"].as_str().unwrap_or("?");
+        for (profile, failures) in report["profiles"].as_object().expect("profiles") {
+            let wrong: Vec<&serde_json::Value> = failures
+                .as_array()
+                .expect("failures")
+                .iter()
+                .filter(|f| !allowed(profile, f["rule"].as_str().unwrap_or("")))
+                .collect();
+            assert!(wrong.is_empty(), "{file} fails {profile}: {wrong:#?}");
+        }
+        let pdfua = report["pdfua_errors"]
+            .as_array()
+            .expect("pdfua ran on the file");
+        assert!(pdfua.is_empty(), "{file}: pdfua errors {pdfua:#?}");
+        checked += 1;
+    }
+    assert_eq!(checked, pdfs.len());
+}
+
+#[test]
+fn every_pdf_passes_pdf_ua_1_and_pdf_a_2() {
+    let (_dir, split) = build_pdfs(&repo().join("content"), &["--split"]);
+    assert_eq!(split.len(), 6, "the book and five handouts");
+    let mut all = split;
+    let mut dirs = Vec::new();
+    for name in ["compact-buttons", "collections-dir", "script-injection"] {
+        let (dir, pdfs) = build_pdfs(&fixture(name), &[]);
+        all.extend(pdfs);
+        dirs.push(dir);
+    }
+    let (dir, selection) = build_pdfs(&repo().join("content"), &["--persona", "producteur"]);
+    all.extend(selection);
+    dirs.push(dir);
+    assert_conforms(&all);
+}
+
+/// A structure element read back: its type, attributes, and children in order.
+#[derive(Debug)]
+struct Elem {
+    role: String,
+    alt: Option<String>,
+    kids: Vec<Node>,
+}
+
+#[derive(Debug)]
+enum Node {
+    Elem(Elem),
+    Content { page: ObjectId, mcid: i64 },
+    Annot(ObjectId),
+}
+
+fn deref<'a>(pdf: &'a Document, o: &'a Object) -> &'a Object {
+    match o {
+        Object::Reference(id) => pdf.get_object(*id).expect("reference resolves"),
+        other => other,
+    }
+}
+
+fn text(o: &Object) -> String {
+    match o {
+        Object::String(bytes, _) if bytes.starts_with(&[0xFE, 0xFF]) => String::from_utf16_lossy(
+            &bytes[2..]
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect::<Vec<_>>(),
+        ),
+        Object::String(bytes, _) => String::from_utf8_lossy(bytes).into_owned(),
+        _ => String::new(),
+    }
+}
+
+fn read_elem(pdf: &Document, o: &Object) -> Node {
+    let d = deref(pdf, o)
+        .as_dict()
+        .expect("a structure element is a dictionary");
+    match d.get(b"Type").and_then(|t| t.as_name()).ok() {
+        Some(b"MCR") => {
+            return Node::Content {
+                page: d
+                    .get(b"Pg")
+                    .and_then(|p| p.as_reference())
+                    .expect("MCR /Pg"),
+                mcid: d.get(b"MCID").and_then(|m| m.as_i64()).expect("MCID"),
+            };
+        }
+        Some(b"OBJR") => {
+            return Node::Annot(d.get(b"Obj").and_then(|p| p.as_reference()).expect("OBJR"));
+        }
+        _ => {}
+    }
+    let role =
+        String::from_utf8_lossy(d.get(b"S").and_then(|s| s.as_name()).expect("/S")).into_owned();
+    let kids = match d.get(b"K") {
+        Ok(Object::Array(items)) => items.iter().map(|k| read_elem(pdf, k)).collect(),
+        Ok(other) => vec![read_elem(pdf, other)],
+        Err(_) => Vec::new(),
+    };
+    Node::Elem(Elem {
+        role,
+        alt: d.get(b"Alt").ok().map(text),
+        kids,
+    })
+}
+
+/// Glyph → text maps of every font, by the font's resource name (livret shares one font
+/// dictionary between pages).
+fn text_maps(pdf: &Document) -> HashMap<Vec<u8>, HashMap<u16, String>> {
+    let mut maps = HashMap::new();
+    let page = *pdf.get_pages().values().next().expect("a page");
+    let (direct, _) = pdf.get_page_resources(page).expect("resources");
+    let fonts = direct
+        .and_then(|r| r.get(b"Font").ok())
+        .map(|f| deref(pdf, f).as_dict().expect("fonts").clone())
+        .expect("font resources");
+    for (name, font) in fonts.iter() {
+        let font = deref(pdf, font).as_dict().expect("font");
+        let id = font
+            .get(b"ToUnicode")
+            .and_then(|t| t.as_reference())
+            .expect("ToUnicode");
+        let stream = pdf
+            .get_object(id)
+            .and_then(|o| o.as_stream())
+            .expect("stream");
+        let data = stream
+            .decompressed_content()
+            .unwrap_or(stream.content.clone());
+        let cmap = String::from_utf8_lossy(&data);
+        let mut map = HashMap::new();
+        for line in cmap
+            .lines()
+            .filter(|l| l.starts_with('<') && l.matches('<').count() == 2)
+        {
+            let parts: Vec<&str> = line
+                .split(['<', '>'])
+                .filter(|p| !p.trim().is_empty())
+                .collect();
+            let gid = u16::from_str_radix(parts[0], 16).expect("gid");
+            let units: Vec<u16> = parts[1]
+                .as_bytes()
+                .chunks(4)
+                .map(|c| u16::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap())
+                .collect();
+            map.insert(gid, String::from_utf16_lossy(&units));
+        }
+        maps.insert(name.clone(), map);
+    }
+    maps
+}
+
+/// The text of each marked-content sequence of each page; asserts on the way that nothing is
+/// painted outside marked content.
+fn marked_texts(pdf: &Document) -> HashMap<(ObjectId, i64), String> {
+    let maps = text_maps(pdf);
+    let mut texts = HashMap::new();
+    for (number, &page) in pdf.get_pages().iter() {
+        let content = Content::decode(&pdf.get_page_content(page)).expect("decodes");
+        let mut depth = 0;
+        let mut mcid: Option<i64> = None;
+        let mut font: Vec<u8> = Vec::new();
+        for op in &content.operations {
+            match op.operator.as_str() {
+                "BDC" => {
+                    depth += 1;
+                    mcid = op
+                        .operands
+                        .get(1)
+                        .and_then(|p| p.as_dict().ok())
+                        .and_then(|d| d.get(b"MCID").ok())
+                        .and_then(|m| m.as_i64().ok());
+                }
+                "BMC" => depth += 1,
+                "EMC" => {
+                    depth -= 1;
+                    mcid = None;
+                }
+                "Tf" => font = op.operands[0].as_name().expect("font name").to_vec(),
+                "TJ" | "Tj" | "'" | "\"" | "Do" | "f" | "F" | "f*" | "S" | "s" | "B" | "b"
+                | "sh" | "BI" => {
+                    assert!(
+                        depth > 0,
+                        "page {number}: `{}` outside marked content",
+                        op.operator
+                    );
+                    if op.operator == "TJ"
+                        && let Some(id) = mcid
+                    {
+                        let out = texts.entry((page, id)).or_insert_with(String::new);
+                        for item in op.operands[0].as_array().expect("TJ array") {
+                            if let Object::String(bytes, _) = item {
+                                for pair in bytes.chunks_exact(2) {
+                                    let gid = u16::from_be_bytes([pair[0], pair[1]]);
+                                    if let Some(s) = maps.get(&font).and_then(|m| m.get(&gid)) {
+                                        out.push_str(s);
+                                    }
+                                }
+                            } else if item
+                                .as_i64()
+                                .or(item.as_float().map(|f| f as i64))
+                                .unwrap_or(0)
+                                < -200
+                            {
+                                out.push(' ');
+                            }
+                        }
+                        out.push(' ');
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(depth, 0, "page {number}: unbalanced marked content");
+    }
+    texts
+}
+
+fn collect_text(node: &Node, texts: &HashMap<(ObjectId, i64), String>, out: &mut String) {
+    match node {
+        Node::Content { page, mcid } => {
+            out.push_str(texts.get(&(*page, *mcid)).map(String::as_str).unwrap_or(""))
+        }
+        Node::Elem(e) => e.kids.iter().for_each(|k| collect_text(k, texts, out)),
+        Node::Annot(_) => {}
+    }
+}
+
+fn normalise(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(*c as u32, 0x1F000..=0x1FAFF | 0xFE0F))
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Walks the tree in reading order.
+fn walk<'a>(node: &'a Node, out: &mut Vec<&'a Elem>) {
+    if let Node::Elem(e) = node {
+        out.push(e);
+        for k in &e.kids {
+            walk(k, out);
+        }
+    }
+}
+
+fn list_items(blocks: &[Block]) -> usize {
+    blocks
+        .iter()
+        .map(|b| match b {
+            Block::BulletList(list) | Block::OrderedList { items: list, .. } => {
+                list.len() + list.iter().map(|item| list_items(item)).sum::<usize>()
+            }
+            Block::BlockQuote(inner) | Block::Div { blocks: inner, .. } => list_items(inner),
+            _ => 0,
+        })
+        .sum()
+}
+
+#[test]
+fn the_structure_tree_says_what_the_document_says() {
+    let (_dir, pdfs) = build_pdfs(&repo().join("content"), &[]);
+    let pdf = Document::load(&pdfs[0]).expect("PDF loads");
+    let mut diags = Diagnostics::new();
+    let (_, doc) = livret::load_document(&repo().join("content"), &mut diags).expect("loads");
+
+    let catalog = pdf.catalog().expect("catalog");
+    let mark_info = deref(&pdf, catalog.get(b"MarkInfo").expect("MarkInfo"))
+        .as_dict()
+        .unwrap();
+    assert_eq!(mark_info.get(b"Marked").unwrap(), &Object::Boolean(true));
+    let root = deref(
+        &pdf,
+        catalog.get(b"StructTreeRoot").expect("StructTreeRoot"),
+    )
+    .as_dict()
+    .unwrap();
+    assert!(root.get(b"ParentTree").is_ok() && root.get(b"ParentTreeNextKey").is_ok());
+    for (_, &page) in pdf.get_pages().iter() {
+        let p = pdf.get_dictionary(page).unwrap();
+        assert_eq!(p.get(b"Tabs").unwrap().as_name().unwrap(), b"S");
+    }
+    let tree = read_elem(&pdf, &root.get(b"K").unwrap().as_array().unwrap()[0]);
+    let texts = marked_texts(&pdf);
+    let mut elems = Vec::new();
+    walk(&tree, &mut elems);
+    assert_eq!(elems[0].role, "Document");
+
+    // Headings: the book's title, then each chapter's title and headings, in order.
+    let mut expected = vec![(1u8, doc.meta.title.clone())];
+    for chapter in &doc.chapters {
+        expected.push((1, chapter.title.clone()));
+        fn headings(blocks: &[Block], out: &mut Vec<(u8, String)>) {
+            for b in blocks {
+                match b {
+                    Block::Heading { level, content, .. } => {
+                        out.push((*level, plain_text(content)))
+                    }
+                    Block::Div { blocks, .. } | Block::BlockQuote(blocks) => headings(blocks, out),
+                    _ => {}
+                }
+            }
+        }
+        headings(&chapter.blocks, &mut expected);
+        // A chapter with footnotes ends with them, under their own heading.
+        let mut notes = 0;
+        livret::ir::visit_inlines(&chapter.blocks, &mut |i| {
+            notes += usize::from(matches!(i, Inline::Note(_)))
+        });
+        if notes > 0 {
+            expected.push((2, "Notes".into()));
+        }
+    }
+    let found: Vec<(u8, String)> = elems
+        .iter()
+        .filter(|e| e.role.len() == 2 && e.role.starts_with('H'))
+        .map(|e| {
+            let mut s = String::new();
+            for k in &e.kids {
+                collect_text(k, &texts, &mut s);
+            }
+            (e.role[1..].parse().unwrap(), normalise(&s))
+        })
+        .collect();
+    let expected: Vec<(u8, String)> = expected
+        .into_iter()
+        .map(|(l, t)| (l, normalise(&t)))
+        .collect();
+    assert_eq!(found, expected);
+
+    // Every image is a figure with its alternative text; list items are list items.
+    let mut items = 0;
+    let mut images = Vec::new();
+    for chapter in &doc.chapters {
+        items += list_items(&chapter.blocks);
+        livret::ir::visit_inlines(&chapter.blocks, &mut |i| {
+            if let Inline::Image { alt, .. } = i {
+                images.push(alt.clone());
+            }
+        });
+    }
+    let figures: Vec<String> = elems
+        .iter()
+        .filter(|e| e.role == "Figure")
+        .map(|e| e.alt.clone().expect("a figure has /Alt"))
+        .collect();
+    let expected_alts: Vec<String> = images
+        .into_iter()
+        .filter(|a| !a.trim().is_empty())
+        .collect();
+    assert!(!figures.is_empty());
+    assert_eq!(figures, expected_alts);
+    assert_eq!(elems.iter().filter(|e| e.role == "LI").count(), items);
+
+    // Every link annotation is reachable from a `Link` element, and the parent tree agrees.
+    let mut owners: BTreeMap<ObjectId, usize> = BTreeMap::new();
+    for e in elems.iter().filter(|e| e.role == "Link") {
+        for k in &e.kids {
+            if let Node::Annot(a) = k {
+                *owners.entry(*a).or_default() += 1;
+            }
+        }
+    }
+    let mut annots = 0;
+    for (_, &page) in pdf.get_pages().iter() {
+        let p = pdf.get_dictionary(page).unwrap();
+        let Ok(list) = p.get(b"Annots") else { continue };
+        for a in list.as_array().unwrap() {
+            let id = a.as_reference().unwrap();
+            let annot = pdf.get_dictionary(id).unwrap();
+            assert!(annot.get(b"StructParent").is_ok());
+            assert!(!text(annot.get(b"Contents").expect("/Contents")).is_empty());
+            assert_eq!(annot.get(b"F").unwrap().as_i64().unwrap(), 4);
+            assert_eq!(owners.get(&id), Some(&1), "annotation {id:?} has one Link");
+            annots += 1;
+        }
+    }
+    assert!(annots > 20, "{annots} link annotations");
+    assert_eq!(owners.len(), annots);
+}
