@@ -80,13 +80,15 @@ struct Outcome {
     load_error: Option<String>,
     /// Each writer that ran, and its bytes or its error.
     written: Vec<(Format, Result<Vec<u8>, String>)>,
+    /// CPU time of the run: a busy machine (another build beside the tests) does not inflate
+    /// it, so the bounds below catch hangs and blow-ups, never load.
     elapsed: Duration,
 }
 
 /// Load, read, resolve, then run every writer, even when the content has errors (a writer must
 /// not panic on a document that `build` would refuse). The PDF writer counts once it exists.
 fn pipeline(root: &Path) -> Outcome {
-    let started = Instant::now();
+    let started = common::thread_cpu_time();
     let mut diags = Diagnostics::new();
     let mut written = Vec::new();
     let load_error = match livret::load_document(root, &mut diags) {
@@ -113,7 +115,7 @@ fn pipeline(root: &Path) -> Outcome {
         diags: diags.items().to_vec(),
         load_error,
         written,
-        elapsed: started.elapsed(),
+        elapsed: common::thread_cpu_time().saturating_sub(started),
     }
 }
 
@@ -239,15 +241,16 @@ fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
-/// The binary under `/usr/bin/time`: its output, wall time, and peak resident memory in KiB
-/// (`None` when GNU time is not installed: the memory assertion is then skipped, with a note).
+/// The binary under `/usr/bin/time`: its output, CPU time (user + system; wall time when GNU
+/// time is missing), and peak resident memory in KiB (`None` when GNU time is not installed:
+/// the memory assertion is then skipped, with a note).
 fn run_measured(args: &[&str]) -> (Output, Duration, Option<u64>) {
     let time = Path::new("/usr/bin/time");
     let rss_file = tempfile::NamedTempFile::new().expect("tempfile");
     let mut command = if time.exists() {
         let mut command = Command::new(time);
         command
-            .args(["-f", "%M", "-o"])
+            .args(["-f", "%M %U %S", "-o"])
             .arg(rss_file.path())
             .arg(env!("CARGO_BIN_EXE_livret"));
         command
@@ -257,11 +260,24 @@ fn run_measured(args: &[&str]) -> (Output, Duration, Option<u64>) {
     command.args(args).env("SOURCE_DATE_EPOCH", "1700000000");
     let started = Instant::now();
     let output = command.output().expect("run livret");
-    let elapsed = started.elapsed();
-    let rss = std::fs::read_to_string(rss_file.path())
-        .ok()
-        .and_then(|text| text.lines().last()?.trim().parse().ok());
-    (output, elapsed, rss)
+    let wall = started.elapsed();
+    let report = std::fs::read_to_string(rss_file.path()).unwrap_or_default();
+    let fields: Vec<&str> = report
+        .lines()
+        .last()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let rss = fields.first().and_then(|f| f.parse().ok());
+    let cpu = match (fields.get(1), fields.get(2)) {
+        (Some(user), Some(system)) => user
+            .parse::<f64>()
+            .ok()
+            .zip(system.parse::<f64>().ok())
+            .map(|(u, s)| Duration::from_secs_f64(u + s)),
+        _ => None,
+    };
+    (output, cpu.unwrap_or(wall), rss)
 }
 
 /// A run of the binary: exit code 0 or 1 (never a crash), within `time` and `max_rss_mib`.
@@ -426,6 +442,94 @@ fn one_line_of_2_mb_builds_within_30_s() {
         .assert_builds("2 MB line")
         .assert_within("2 MB line", secs(30));
     assert!(outcome.html().contains("mot mot mot"));
+}
+
+/// The PDF text of one built book (`pdftotext`), when poppler is installed.
+fn pdf_text(bytes: &[u8]) -> Option<String> {
+    let file = tempfile::NamedTempFile::new().expect("tempfile");
+    std::fs::write(file.path(), bytes).expect("write pdf");
+    let out = Command::new("pdftotext")
+        .arg(file.path())
+        .arg("-")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// One unbroken word of 2 MB (a pasted base64 blob) and one code line of 1 MB: all three
+/// formats build; the PDF cuts them over lines in one pass (it took minutes before) and loses
+/// no character.
+#[test]
+fn a_2_mb_word_and_a_1_mb_code_line_build_every_format() {
+    let word: String = "abcdefghijklmnopqrstuvwxyz0123456789+/"
+        .chars()
+        .cycle()
+        .take(2_000_000)
+        .collect();
+    let code = format!("```\n{}\n```\n", "x=1;".repeat(250_000));
+    for (case, body) in [("2 MB word", word.clone()), ("1 MB code line", code)] {
+        let book = Book::with_citoyen(citoyen_with(&body));
+        let outcome = pipeline(book.root());
+        outcome.assert_builds(case).assert_within(case, secs(60));
+        let pdf = outcome
+            .written
+            .iter()
+            .find(|(f, _)| *f == Format::Pdf)
+            .and_then(|(_, r)| r.as_ref().ok())
+            .expect("PDF written");
+        if case == "2 MB word"
+            && let Some(text) = pdf_text(pdf)
+        {
+            // The word's lines (page headers and numbers are other tokens).
+            let alphabet = |w: &str| {
+                w.len() > 10
+                    && w.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+/".contains(c))
+            };
+            let letters: String = text.split_whitespace().filter(|w| alphabet(w)).collect();
+            assert!(
+                letters.contains(&word[..100_000]),
+                "the word is cut, never lost"
+            );
+            assert!(
+                letters.len() >= word.len(),
+                "{} of {}",
+                letters.len(),
+                word.len()
+            );
+        }
+    }
+}
+
+/// Line breaking is linear in the length of a word: twice the word, at most three times the
+/// time (it was quadratic: 60 KB took 11 s, 120 KB 39 s).
+#[test]
+fn a_long_word_costs_time_in_proportion_to_its_length() {
+    let time_for = |n: usize| {
+        let word: String = "0123456789abcdef".chars().cycle().take(n).collect();
+        let book = Book::with_citoyen(citoyen_with(&word));
+        let started = common::thread_cpu_time();
+        let mut diags = Diagnostics::new();
+        let (_, doc) = livret::load_document(book.root(), &mut diags).expect("loads");
+        let ctx = WriteContext {
+            theme: Default::default(),
+            build_time: 0,
+            version: "test",
+        };
+        livret::write::write(Format::Pdf, &doc, &ctx, &mut diags).expect("pdf");
+        common::thread_cpu_time().saturating_sub(started)
+    };
+    // Warm up, then the smaller of two runs of each size.
+    time_for(10_000);
+    let small = time_for(200_000).min(time_for(200_000));
+    let large = time_for(400_000).min(time_for(400_000));
+    eprintln!("200 KB word: {small:?}; 400 KB word: {large:?}");
+    assert!(
+        large <= small * 3 + Duration::from_millis(50),
+        "200 KB: {small:?}, 400 KB: {large:?}"
+    );
 }
 
 /// 10,000 levels of lists, ordered lists, block quotes, quotes in lists, `<div>`, `<span>` and

@@ -1141,12 +1141,12 @@ impl<'a> Builder<'a> {
                 out.push(self.spacer(2.5));
             }
             force_gap = true;
-            let item = self.toc_line(entry, 0.0, true, out);
+            let item = self.toc_line(entry, &entry.anchor, 0.0, true, out);
             if !entry.children.is_empty() {
                 let sub = self.within(item, |b| b.elem(Role::TOC));
                 self.within(sub, |b| {
                     for section in &entry.children {
-                        b.toc_line(section, 6.0, false, out);
+                        b.toc_line(section, &entry.anchor, 6.0, false, out);
                     }
                 });
             }
@@ -1158,6 +1158,7 @@ impl<'a> Builder<'a> {
     fn toc_line(
         &mut self,
         entry: &OutlineEntry,
+        chapter_id: &str,
         indent: f64,
         chapter: bool,
         out: &mut Stack,
@@ -1180,13 +1181,6 @@ impl<'a> Builder<'a> {
             &mut runs,
         );
         let id = self.link_id(entry.title.clone());
-        let chapter_id = self
-            .doc
-            .chapters
-            .iter()
-            .find(|c| c.id == entry.anchor || sections(c).iter().any(|s| s.anchor == entry.anchor))
-            .map(|c| c.id.clone())
-            .unwrap_or_default();
         out.push(TocLine {
             title: self
                 .para(runs, Align::Left, size, Tag::Struct(link))
@@ -1198,7 +1192,7 @@ impl<'a> Builder<'a> {
                 id,
                 Dest::GoTo {
                     anchor: Some(entry.anchor.clone()),
-                    chapter: chapter_id,
+                    chapter: chapter_id.to_string(),
                 },
             ),
             tag: link,

@@ -81,7 +81,7 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
         outline,
     } = input;
     let Recorder {
-        pages,
+        mut pages,
         mut tree,
         anchors,
         links,
@@ -157,11 +157,11 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
         real(w / super::canvas::PT),
         real(h / super::canvas::PT),
     ];
-    for (idx, (page, &page_id)) in pages.iter().zip(&page_ids).enumerate() {
+    for (idx, (page, &page_id)) in pages.iter_mut().zip(&page_ids).enumerate() {
         digest.update(&page.stream);
         let content = Stream::new(
             dict(vec![("Filter", name("FlateDecode"))]),
-            page.stream.clone(),
+            std::mem::take(&mut page.stream),
         )
         .with_compression(false);
         let content_id = pdf.add_object(content);
@@ -326,6 +326,9 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
 /// Annotations per page, and the object of each annotation by its index.
 type Annotations = (BTreeMap<usize, Vec<ObjectId>>, Vec<ObjectId>);
 
+/// One link on one page: where it goes, its `Link` element, its rectangles.
+type LinkOnPage = (Dest, Option<usize>, Vec<[f64; 4]>);
+
 fn link_annotations(
     pdf: &mut lopdf::Document,
     tree: &mut StructTree,
@@ -335,8 +338,7 @@ fn link_annotations(
     page_ids: &[ObjectId],
     first_key: usize,
 ) -> Annotations {
-    let mut grouped: BTreeMap<(usize, usize), (Dest, Option<usize>, Vec<[f64; 4]>)> =
-        BTreeMap::new();
+    let mut grouped: BTreeMap<(usize, usize), LinkOnPage> = BTreeMap::new();
     for piece in links {
         grouped
             .entry((piece.page, piece.id))

@@ -6,7 +6,9 @@
 
 pub type StructId = usize;
 
-/// Standard structure types (PDF 32000 §14.8.4): no role map needed.
+/// Standard structure types (PDF 32000 §14.8.4): no role map needed. Named as the standard
+/// spells them.
+#[allow(clippy::upper_case_acronyms)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Document,

@@ -1,0 +1,90 @@
+//! The PDF at any size: memory per page stays bounded, and four times the book costs about four
+//! times the time and memory (CPU time and peak RSS of the real binary, through GNU time).
+
+mod common;
+
+use common::repo;
+use std::path::Path;
+use std::process::Command;
+
+/// Generates the benchmark corpus at `scale` into `dir`; `None` (with a note) when python3 or
+/// GNU time is missing outside CI.
+fn corpus(scale: u32, dir: &Path) -> Option<()> {
+    let ok = Command::new("python3")
+        .arg(repo().join("scripts/gen_corpus.py"))
+        .arg(scale.to_string())
+        .arg(dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    let time = Path::new("/usr/bin/time").exists();
+    if ok && time {
+        return Some(());
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("python3 and /usr/bin/time are required in CI");
+    }
+    eprintln!("skipped: python3 or /usr/bin/time missing");
+    None
+}
+
+/// Builds the PDF of `corpus`: (CPU seconds, peak RSS in MiB, pages).
+fn build_pdf(corpus: &Path, out: &Path) -> (f64, f64, usize) {
+    let report = out.join("time.txt");
+    let status = Command::new("/usr/bin/time")
+        .args(["-f", "%U %S %M", "-o"])
+        .arg(&report)
+        .arg(env!("CARGO_BIN_EXE_livret"))
+        .args(["-q", "build"])
+        .arg(corpus)
+        .arg("-o")
+        .arg(out)
+        .args(["-f", "pdf"])
+        .status()
+        .expect("run livret");
+    assert!(status.success());
+    let text = std::fs::read_to_string(&report).expect("time report");
+    let f: Vec<f64> = text
+        .lines()
+        .last()
+        .unwrap_or("")
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let pdf = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .expect("a PDF");
+    let pages = lopdf::Document::load(&pdf).expect("PDF").get_pages().len();
+    (f[0] + f[1], f[2] / 1024.0, pages)
+}
+
+#[test]
+fn memory_per_page_is_bounded_and_growth_is_linear() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut runs = Vec::new();
+    for scale in [1, 4, 10] {
+        let corpus_dir = dir.path().join(format!("c{scale}"));
+        if corpus(scale, &corpus_dir).is_none() {
+            return;
+        }
+        let out = dir.path().join(format!("o{scale}"));
+        std::fs::create_dir_all(&out).unwrap();
+        let (cpu, rss, pages) = build_pdf(&corpus_dir, &out);
+        eprintln!("scale {scale}: {cpu:.2} s CPU, {rss:.1} MiB peak, {pages} pages");
+        runs.push((scale, cpu, rss, pages));
+    }
+    let (_, cpu1, rss1, pages1) = runs[0];
+    let (_, cpu4, rss4, pages4) = runs[1];
+    let (_, _, rss10, pages10) = runs[2];
+    assert!(pages4 >= 2 * pages1, "{pages1} → {pages4} pages");
+    // Linear within 1.5×: four times the book, at most six times the cost.
+    assert!(cpu4 <= 6.0 * cpu1 + 0.5, "CPU {cpu1:.2} s → {cpu4:.2} s");
+    assert!(rss4 <= 6.0 * rss1, "memory {rss1:.1} → {rss4:.1} MiB");
+    // The bound of the benchmark (0.3 MiB a page at scale 100), generous here: the process's
+    // fixed part (fonts, code) plus 0.5 MiB a page.
+    assert!(
+        rss10 <= 40.0 + 0.5 * pages10 as f64,
+        "{rss10:.1} MiB for {pages10} pages"
+    );
+}
