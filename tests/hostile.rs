@@ -432,6 +432,48 @@ fn a_book_over_6_mib_of_text_builds_its_pdf() {
     );
 }
 
+/// A PDF has stated limits instead of running out of memory: 30,000 table columns and
+/// 2,000,000 paragraphs are refused at once, naming the page and saying what to do.
+#[test]
+fn a_pdf_refuses_what_it_cannot_set_with_a_reason() {
+    let book = Book::new();
+    let mut diags = Diagnostics::new();
+    let (_, doc) = livret::load_document(book.root(), &mut diags).expect("loads");
+    let ctx = WriteContext {
+        theme: Default::default(),
+        build_time: 0,
+        version: "test",
+    };
+    let cell = || vec![livret::ir::Inline::Text("c".into())];
+    let mut wide = doc.clone();
+    wide.chapters[0].blocks.push(livret::ir::Block::Table {
+        aligns: vec![livret::ir::Align::None; 30_000],
+        head: (0..30_000).map(|_| cell()).collect(),
+        rows: vec![(0..30_000).map(|_| cell()).collect()],
+    });
+    let mut long = doc.clone();
+    long.chapters[0].blocks.extend(
+        (0..2_000_000).map(|_| livret::ir::Block::Para(vec![livret::ir::Inline::Text("a".into())])),
+    );
+    for (case, book, phrase) in [
+        ("columns", wide, "30000 columns"),
+        ("paragraphs", long, "blocks"),
+    ] {
+        let started = common::thread_cpu_time();
+        let err = livret::write::write(Format::Pdf, &book, &ctx, &mut diags).expect_err(case);
+        let message = err.to_string();
+        assert!(
+            message.contains(phrase) && message.contains("--split"),
+            "{message}"
+        );
+        assert!(message.contains(&book.chapters[0].source), "{message}");
+        assert!(
+            common::thread_cpu_time().saturating_sub(started) < secs(5),
+            "{case}: refused at once"
+        );
+    }
+}
+
 /// One line of 2 MB (no line break at all): builds in under 30 s.
 #[test]
 fn one_line_of_2_mb_builds_within_30_s() {

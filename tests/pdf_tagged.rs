@@ -169,7 +169,14 @@ fn text(o: &Object) -> String {
     }
 }
 
-fn read_elem(pdf: &Document, o: &Object) -> Node {
+/// A structure element or a kid of one; `page` is the parent's `/Pg`, the page of a bare MCID.
+fn read_elem(pdf: &Document, o: &Object, page: Option<ObjectId>) -> Node {
+    if let Object::Integer(mcid) = o {
+        return Node::Content {
+            page: page.expect("an MCID kid needs its element's /Pg"),
+            mcid: *mcid,
+        };
+    }
     let d = deref(pdf, o)
         .as_dict()
         .expect("a structure element is a dictionary");
@@ -190,9 +197,10 @@ fn read_elem(pdf: &Document, o: &Object) -> Node {
     }
     let role =
         String::from_utf8_lossy(d.get(b"S").and_then(|s| s.as_name()).expect("/S")).into_owned();
+    let own_page = d.get(b"Pg").and_then(|p| p.as_reference()).ok();
     let kids = match d.get(b"K") {
-        Ok(Object::Array(items)) => items.iter().map(|k| read_elem(pdf, k)).collect(),
-        Ok(other) => vec![read_elem(pdf, other)],
+        Ok(Object::Array(items)) => items.iter().map(|k| read_elem(pdf, k, own_page)).collect(),
+        Ok(other) => vec![read_elem(pdf, other, own_page)],
         Err(_) => Vec::new(),
     };
     Node::Elem(Elem {
@@ -379,7 +387,7 @@ fn the_structure_tree_says_what_the_document_says() {
         let p = pdf.get_dictionary(page).unwrap();
         assert_eq!(p.get(b"Tabs").unwrap().as_name().unwrap(), b"S");
     }
-    let tree = read_elem(&pdf, &root.get(b"K").unwrap().as_array().unwrap()[0]);
+    let tree = read_elem(&pdf, &root.get(b"K").unwrap().as_array().unwrap()[0], None);
     let texts = marked_texts(&pdf);
     let mut elems = Vec::new();
     walk(&tree, &mut elems);

@@ -19,7 +19,7 @@ mod serialize;
 mod structure;
 
 use crate::diag::{Diagnostics, Error, Result};
-use crate::ir::Document;
+use crate::ir::{Block, Document, Inline};
 use crate::write::WriteContext;
 use std::rc::Rc;
 
@@ -27,7 +27,86 @@ pub use fonts::FontSet;
 pub use layout::OutlineEntry;
 use layout::PassKind;
 
+/// What one PDF lays out at most: past these, memory (about 5 KB per block while the file is
+/// assembled) or the page itself (a column narrower than a letter) would fail the reader.
+pub const MAX_BLOCKS: usize = 300_000;
+pub const MAX_TABLE_COLUMNS: usize = 100;
+pub const MAX_NOTES_PER_CHAPTER: usize = 10_000;
+
+fn count_blocks(blocks: &[Block], tally: &mut Tally) {
+    for block in blocks {
+        tally.blocks += 1;
+        match block {
+            Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                items.iter().for_each(|item| count_blocks(item, tally))
+            }
+            Block::BlockQuote(inner) | Block::Div { blocks: inner, .. } => {
+                count_blocks(inner, tally)
+            }
+            Block::Table { head, rows, .. } => {
+                let columns = rows.iter().map(Vec::len).chain([head.len()]).max();
+                tally.columns = tally.columns.max(columns.unwrap_or(0));
+                tally.blocks += rows.len() * columns.unwrap_or(0);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    blocks: usize,
+    columns: usize,
+}
+
+/// Refuses, with the reason and what to do, a book the PDF writer would not lay out sensibly.
+fn check_limits(doc: &Document) -> Result<()> {
+    let refuse = |source: &str, what: String| Error::Write {
+        format: "pdf",
+        message: format!(
+            "{source}: {what}; build this book with `-f html,epub`, or the PDF of smaller parts \
+             with `--persona`/`--split`"
+        ),
+    };
+    let mut total = 0;
+    for chapter in &doc.chapters {
+        let mut tally = Tally::default();
+        count_blocks(&chapter.blocks, &mut tally);
+        let mut notes = 0;
+        crate::ir::visit_inlines(&chapter.blocks, &mut |inline| {
+            if let Inline::Note(blocks) = inline {
+                notes += 1;
+                count_blocks(blocks, &mut tally);
+            }
+        });
+        if tally.columns > MAX_TABLE_COLUMNS {
+            return Err(refuse(
+                &chapter.source,
+                format!(
+                    "a table of {} columns, over the {MAX_TABLE_COLUMNS} a PDF page can show",
+                    tally.columns
+                ),
+            ));
+        }
+        if notes > MAX_NOTES_PER_CHAPTER {
+            return Err(refuse(
+                &chapter.source,
+                format!("{notes} footnotes, over the {MAX_NOTES_PER_CHAPTER} a PDF chapter sets"),
+            ));
+        }
+        total += tally.blocks;
+        if total > MAX_BLOCKS {
+            return Err(refuse(
+                &chapter.source,
+                format!("the book reaches {total} blocks here, over the {MAX_BLOCKS} one PDF sets"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn write_pdf(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -> Result<Vec<u8>> {
+    check_limits(doc)?;
     let fonts = FontSet::load(&ctx.theme)?;
     // genpdf and the font readers panic on data they did not expect: an error instead.
     guard::catch_panic(|| lay_out_and_finish(doc, ctx, &fonts, diags)).unwrap_or_else(|panic| {

@@ -315,12 +315,46 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
     pdf.trailer.set("Root", Object::Reference(catalog_id));
     pdf.trailer.set("Info", Object::Reference(info_id));
     pdf.compress();
+    no_stream_ends_in_cr(&mut pdf);
     // Deterministic ID: a digest of what the pages show and say.
     let id = Object::String(digest.finalize()[..16].to_vec(), StringFormat::Hexadecimal);
     pdf.trailer.set("ID", Object::Array(vec![id.clone(), id]));
     let mut out = Vec::new();
+    // A classic cross-reference table: every stream's bytes are then ours to check (see
+    // `no_stream_ends_in_cr`); lopdf's object and xref streams are binary data we cannot.
+    pdf.reference_table.cross_reference_type = lopdf::xref::XrefType::CrossReferenceTable;
     pdf.save_to(&mut out).map_err(|e| err(e.to_string()))?;
     Ok(out)
+}
+
+/// A stream's length counts the bytes between the end of line after `stream` and the one
+/// before `endstream` (ISO 19005-2 §6.1.7.1). lopdf ends data with a line feed: data whose last
+/// byte is a carriage return (1 compressed stream in 256) would read as shorter by one. Such a
+/// stream is written in hexadecimal instead (`/ASCIIHexDecode` in front of its filters).
+fn no_stream_ends_in_cr(pdf: &mut lopdf::Document) {
+    for object in pdf.objects.values_mut() {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        if stream.content.last() != Some(&b'\r') {
+            continue;
+        }
+        let mut hex = String::with_capacity(stream.content.len() * 2 + 1);
+        for b in &stream.content {
+            hex.push_str(&format!("{b:02X}"));
+        }
+        hex.push('>');
+        let filters = match stream.dict.get(b"Filter") {
+            Ok(Object::Name(n)) => vec![name("ASCIIHexDecode"), Object::Name(n.clone())],
+            Ok(Object::Array(list)) => std::iter::once(name("ASCIIHexDecode"))
+                .chain(list.iter().cloned())
+                .collect(),
+            _ => vec![name("ASCIIHexDecode")],
+        };
+        stream.dict.set("Filter", Object::Array(filters));
+        stream.set_content(hex.into_bytes());
+        stream.allows_compression = false;
+    }
 }
 
 /// Annotations per page, and the object of each annotation by its index.
@@ -454,7 +488,12 @@ fn write_structure(
             .and_then(|p| ids.get(p).copied().flatten())
             .unwrap_or(root_id);
         let mut kids = Vec::new();
-        let mut first_page = None;
+        // Content on the element's own page (`/Pg`, its first) is an MCID alone; elsewhere
+        // a marked-content reference names its page (PDF 32000 §14.7.4.2).
+        let first_page = e.kids.iter().find_map(|k| match k {
+            Kid::Content { page, .. } => page_ids.get(*page).copied(),
+            _ => None,
+        });
         for kid in &e.kids {
             match kid {
                 Kid::Elem(c) => {
@@ -466,7 +505,10 @@ fn write_structure(
                     let Some(&pid) = page_ids.get(*page) else {
                         continue;
                     };
-                    first_page.get_or_insert(pid);
+                    if Some(pid) == first_page {
+                        kids.push(Object::Integer(*mcid as i64));
+                        continue;
+                    }
                     kids.push(Object::Dictionary(dict(vec![
                         ("Type", name("MCR")),
                         ("Pg", Object::Reference(pid)),
@@ -494,8 +536,8 @@ fn write_structure(
                 }
             }
         }
+        // `/Type /StructElem` is optional (PDF 32000 Table 323): thousands of bytes saved.
         let mut d = dict(vec![
-            ("Type", name("StructElem")),
             ("S", name(e.role.name())),
             ("P", Object::Reference(parent)),
             ("K", Object::Array(kids)),
@@ -1093,6 +1135,32 @@ mod tests {
         fn quad_to(&mut self, _: f32, _: f32, _: f32, _: f32) {}
         fn curve_to(&mut self, _: f32, _: f32, _: f32, _: f32, _: f32, _: f32) {}
         fn close(&mut self) {}
+    }
+
+    #[test]
+    fn a_stream_ending_in_a_carriage_return_is_written_in_hex() {
+        let mut pdf = lopdf::Document::with_version("1.7");
+        let ends_cr = pdf.add_object(
+            Stream::new(
+                dict(vec![("Filter", name("FlateDecode"))]),
+                vec![1, 2, b'\r'],
+            )
+            .with_compression(false),
+        );
+        let plain = pdf.add_object(Stream::new(Dictionary::new(), vec![1, 2, 3]));
+        no_stream_ends_in_cr(&mut pdf);
+        let Ok(Object::Stream(s)) = pdf.get_object(ends_cr) else {
+            panic!("stream")
+        };
+        assert_eq!(s.content, b"01020D>".to_vec());
+        assert_eq!(
+            s.dict.get(b"Filter").unwrap(),
+            &Object::Array(vec![name("ASCIIHexDecode"), name("FlateDecode")])
+        );
+        let Ok(Object::Stream(p)) = pdf.get_object(plain) else {
+            panic!("stream")
+        };
+        assert_eq!(p.content, vec![1, 2, 3]);
     }
 
     #[test]
