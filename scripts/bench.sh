@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Benchmark: livret vs pandoc on generated corpora (scale 1 ≈ the default corpus, 10, 100).
-# Wall time and peak memory per format, median of N runs; file sizes. Prints a Markdown table.
+# Benchmark: livret vs pandoc (and, for the PDF, Typst) on generated corpora (scale 1 ≈ the
+# default corpus, 10, 100), plus one 2 MB unbroken word. Wall time and peak memory per format,
+# median of N runs, interleaved in one run; file sizes; PDF memory per page. Markdown tables.
 #   scripts/bench.sh [SCALES...]      (default: 1 10 100; RUNS=5; FORMATS="html epub pdf")
+# Typst: PyPI `typst` (compile alone, from Typst input that pandoc 3 writes: PyPI
+# `pypandoc-binary`), run by BENCH_PY (default: the a11y tools' venv, else python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
@@ -34,8 +37,17 @@ pandoc --help 2>/dev/null | grep -q -- --embed-resources && self_contained=--emb
 command -v wkhtmltopdf >/dev/null && pdf_engine=wkhtmltopdf
 [ -z "$pdf_engine" ] && command -v pdflatex >/dev/null && pdf_engine=pdflatex
 
-echo "| scale | format | livret time (s) | livret peak (MiB) | livret size (KiB) | pandoc time (s) | pandoc peak (MiB) | pandoc size (KiB) | time livret/pandoc |"
-echo "|---|---|---|---|---|---|---|---|---|"
+py=${BENCH_PY:-$HOME/.cache/a11y-tools/venv/bin/python}
+[ -x "$py" ] || py=python3
+typst_ok=false
+if "$py" -c "import typst, pypandoc" 2>/dev/null; then
+  typst_ok=true
+  pandoc3=$("$py" -c "import pypandoc; print(pypandoc.get_pandoc_path())")
+fi
+pages() { pdfinfo "$1" 2>/dev/null | awk '/^Pages:/ { print $2 }' || echo NA; }
+
+echo "| scale | format | livret time (s) | livret peak (MiB) | livret size (KiB) | pandoc time (s) | pandoc peak (MiB) | pandoc size (KiB) | time livret/pandoc | Typst time (s) | Typst peak (MiB) | time livret/Typst | livret MiB/page |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for scale in "${scales[@]}"; do
   corpus="$work/corpus-$scale"
   python3 scripts/gen_corpus.py "$scale" "$corpus"
@@ -66,6 +78,27 @@ PY
     mib() { [ "$1" = NA ] && echo NA || awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
     kib() { [ "$1" = NA ] && echo NA || awk -v b="$1" 'BEGIN { printf "%.0f", b / 1024 }'; }
     label=$format; [ "$format" = pdf ] && [ -n "$pdf_engine" ] && label="pdf (pandoc: $pdf_engine)"
-    echo "| $scale | $label | $lt | $(mib "$lm") | $(kib "$ls_") | $pt | $(mib "$pm") | $(kib "$ps_") | $(ratio "$lt" "$pt") |"
+    tt=–; tm=NA; per_page=–
+    if [ "$format" = pdf ]; then
+      np=$(pages "$(ls "$work/out-$scale"/*.pdf | head -1)")
+      per_page=$(awk -v k="$lm" -v n="$np" 'BEGIN { if (n > 0) printf "%.3f", k / 1024 / n; else print "–" }')
+      if $typst_ok; then
+        "$pandoc3" "$work/book-$scale.md" -s -t typst --metadata title=Bench -o "$work/book-$scale.typ"
+        read -r tt tm < <(measure "$py" -c 'import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2], root="/")' "$work/book-$scale.typ" "$work/t-$scale.pdf")
+      fi
+    fi
+    echo "| $scale | $label | $lt | $(mib "$lm") | $(kib "$ls_") | $pt | $(mib "$pm") | $(kib "$ps_") | $(ratio "$lt" "$pt") | $tt | $(mib "$tm") | $(ratio "$lt" "$tt") | $per_page |"
   done
 done
+
+# One unbroken word of 2 MB (a pasted base64 blob): the PDF against HTML + EPUB of the same book.
+word="$work/word"
+mkdir -p "$word/faq"
+printf -- '---\ntitle: Mot\nbuttons:\n  - title: Citoyen\n    url: faq/citoyen\n---\nIntro\n' >"$word/index.md"
+python3 -c 'import sys; w = ("abcdefghijklmnopqrstuvwxyz0123456789+/" * 60000)[:2000000]; open(sys.argv[1], "w").write("---\ntitle: Citoyen\n---\n" + w + "\n")' "$word/faq/citoyen.md"
+read -r wp _ < <(measure "$livret" -q build "$word" -o "$work/word-out" -f pdf)
+read -r we _ < <(measure "$livret" -q build "$word" -o "$work/word-out" -f html,epub)
+echo
+echo "| input | livret PDF time (s) | livret HTML+EPUB time (s) | PDF / (HTML+EPUB) |"
+echo "|---|---|---|---|"
+echo "| one 2 MB word | $wp | $we | $(ratio "$wp" "$we") |"

@@ -67,8 +67,10 @@ pub enum BreakMode {
     Prose,
     /// Headings, names: broken only after an existing hyphen (or by force).
     Plain,
-    /// URLs and code: broken after `/ . - _ ? & = #` (or by force), never hyphenated.
+    /// URLs: broken after `/ . - _ ? & = #` (or by force), never hyphenated.
     Url,
+    /// Inline code: broken at its spaces only (or by force); its spaces never stretch.
+    Code,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -415,6 +417,7 @@ impl Para {
                 let breakable = match run.mode {
                     BreakMode::Url => "/.-_?&=#,;".contains(c),
                     BreakMode::Prose | BreakMode::Plain => c == '-' || c == '/' || c == '\u{2011}',
+                    BreakMode::Code => false,
                 };
                 if breakable {
                     best = Some((k, p.start + end, false));
@@ -528,9 +531,23 @@ impl Para {
         lines
     }
 
+    /// Whether the space before word `k` may stretch: not a space inside inline code.
+    fn stretches(&self, words: &[(Word, f64, f64)], k: usize) -> bool {
+        let before = words[k - 1].0.pieces.last().map(|p| p.run);
+        let after = words[k].0.pieces.first().map(|p| p.run);
+        let code = |run: Option<usize>| {
+            run.and_then(|r| self.runs.get(r))
+                .is_some_and(|r| r.mode == BreakMode::Code)
+        };
+        !(before == after && code(before))
+    }
+
     fn finish_line(&self, words: Vec<(Word, f64, f64)>, width: f64, last: bool) -> Line {
         let natural = words.last().map(|(_, x, w)| x + w).unwrap_or(0.0);
-        let gaps = words.len().saturating_sub(1);
+        let stretchable: Vec<bool> = (0..words.len())
+            .map(|k| k > 0 && self.stretches(&words, k))
+            .collect();
+        let gaps = stretchable.iter().filter(|s| **s).count();
         let normal_space = words
             .first()
             .map(|(w, _, _)| self.space_width(w))
@@ -549,8 +566,10 @@ impl Para {
             }
         };
         let mut line = Line::default();
+        let mut stretched = 0;
         for (k, (word, x, _)) in words.into_iter().enumerate() {
-            let mut px = x + shift + stretch * k as f64;
+            stretched += usize::from(stretchable[k]);
+            let mut px = x + shift + stretch * stretched as f64;
             let n = word.pieces.len();
             for (i, piece) in word.pieces.iter().enumerate() {
                 let mut text = self.text(piece).to_string();

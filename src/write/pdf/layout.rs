@@ -314,7 +314,8 @@ impl<'a> Builder<'a> {
                 c if c.is_control() && c != '\n' => continue,
                 _ => {}
             }
-            if c == ' ' || c == '\n' || self.covered(mono, c) {
+            if c == ' ' || c == '\n' || self.covered(mono, c) || self.covered(true, c) {
+                // A character the text faces lack but the code face has is set in that face.
                 out.push(c);
             } else if c.is_whitespace() {
                 // A space the font lacks: a no-break space keeps the words together.
@@ -405,6 +406,53 @@ impl<'a> Builder<'a> {
     }
 
     fn text_runs(
+        &mut self,
+        text: &str,
+        style: RunStyle,
+        link: &Option<(usize, Dest)>,
+        mode: BreakMode,
+        tag: Option<StructId>,
+        out: &mut Vec<Run>,
+    ) {
+        let start = out.len();
+        self.text_runs_one_face(text, style, link, mode, tag, out);
+        if style.mono {
+            return;
+        }
+        // Characters only the code face has (☐ ☑ and other symbols) are set in it.
+        let runs: Vec<Run> = out.drain(start..).collect();
+        for run in runs {
+            let mut current = String::new();
+            let mut current_mono = false;
+            for c in run.text.chars() {
+                let mono = c != ' ' && !self.covered(false, c) && self.covered(true, c);
+                if mono != current_mono && !current.is_empty() {
+                    out.push(Run {
+                        text: std::mem::take(&mut current),
+                        style: RunStyle {
+                            mono: current_mono,
+                            ..run.style
+                        },
+                        ..run.clone()
+                    });
+                }
+                current_mono = mono;
+                current.push(c);
+            }
+            if !current.is_empty() || run.text.is_empty() {
+                out.push(Run {
+                    text: current,
+                    style: RunStyle {
+                        mono: current_mono,
+                        ..run.style
+                    },
+                    ..run
+                });
+            }
+        }
+    }
+
+    fn text_runs_one_face(
         &mut self,
         text: &str,
         style: RunStyle,
@@ -536,7 +584,7 @@ impl<'a> Builder<'a> {
                         Some(t) => t,
                         None => self.inline_elem(Role::Code),
                     };
-                    self.text_runs(t, s, link, BreakMode::Url, Some(code), out)
+                    self.text_runs(t, s, link, BreakMode::Code, Some(code), out)
                 }
                 Inline::Link {
                     target, content, ..
@@ -770,7 +818,17 @@ impl<'a> Builder<'a> {
                         1 => "◦",
                         _ => "▪",
                     };
-                    let markers = items.iter().map(|_| marker.to_string()).collect();
+                    // A task item's box is its marker: no bullet in front of it.
+                    let markers = items
+                        .iter()
+                        .map(|item| {
+                            if is_task_item(item) {
+                                String::new()
+                            } else {
+                                marker.to_string()
+                            }
+                        })
+                        .collect();
                     self.list(items, markers, out, size);
                     out.push(self.spacer(gap));
                 }
@@ -1241,6 +1299,19 @@ impl<'a> Builder<'a> {
             let para = self.tagged_para(runs, Align::Left, 13, Role::P);
             out.push(para);
         }
+        // The chapter's summary, as HTML and EPUB show it (once, when it repeats the subtitle).
+        if let Some(summary) = chapter
+            .summary
+            .as_ref()
+            .filter(|s| chapter.subtitle.as_deref().map(str::trim) != Some(s.trim()))
+        {
+            let mut runs = Vec::new();
+            let style = RunStyle::body(11);
+            self.text_runs(summary, style, &None, BreakMode::Prose, None, &mut runs);
+            out.push(self.spacer(2.0));
+            let para = self.tagged_para(runs, Align::Left, 11, Role::P);
+            out.push(para);
+        }
         out.push(self.spacer(7.0));
         self.blocks(&chapter.blocks, out, BODY, true);
         if !self.notes.is_empty() {
@@ -1489,6 +1560,17 @@ const MAX_INDENT_DEPTH: usize = 8;
 /// left out, so ★ or ☺, which DejaVu has, stay).
 fn is_pictograph(c: char) -> bool {
     matches!(c as u32, 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x1F000..=0x1FAFF)
+}
+
+/// A list item that starts with a task box (`- [ ]` / `- [x]` as the reader writes them).
+fn is_task_item(item: &[Block]) -> bool {
+    match item.first() {
+        Some(Block::Plain(inlines) | Block::Para(inlines)) => matches!(
+            inlines.first(),
+            Some(Inline::Text(t)) if t.starts_with(['\u{2610}', '\u{2611}', '\u{2612}'])
+        ),
+        _ => false,
+    }
 }
 
 /// Task-list boxes the fonts lack, written the way plain-text task lists are.
