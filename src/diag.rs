@@ -187,6 +187,188 @@ impl Diagnostic {
     }
 }
 
+/// Report order: by file, line, column. A message about a whole folder (the corpus root: "no
+/// index page") follows the messages about its files, which are usually its cause.
+pub fn sort_for_report(items: &mut [Diagnostic]) {
+    items.sort_by_cached_key(|d| {
+        let is_folder = std::path::Path::new(&d.path).is_dir();
+        let mut path = d.path.replace('\\', "/");
+        if is_folder {
+            // After every `folder/…` path: U+10FFFF sorts after any character a path holds.
+            path.push_str("/\u{10FFFF}");
+        }
+        (path, d.line, d.col)
+    });
+}
+
+/// A run of warnings of one kind in one file is shown once when it has at least this many.
+pub const GROUP_AT: usize = 3;
+
+/// Warnings of one kind in one file (same message once the quoted parts — a character, a name
+/// in '…' or `…` — are set aside, as for "character 'X' (U+XXXX) has no glyph") are grouped
+/// into the first one, with the count and the quoted parts of the others. Errors stay one by one:
+/// each must be fixed.
+pub fn group_warnings_of_one_kind(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut groups: Vec<(String, Vec<Diagnostic>)> = Vec::new();
+    let mut order: Vec<Result<usize, Diagnostic>> = Vec::new();
+    for d in items {
+        if d.severity != Severity::Warning {
+            order.push(Err(d));
+            continue;
+        }
+        let key = format!("{}\0{}", d.path, message_kind(&d.message).0);
+        match groups.iter().position(|(k, _)| *k == key) {
+            Some(at) => groups[at].1.push(d),
+            None => {
+                order.push(Ok(groups.len()));
+                groups.push((key, vec![d]));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for entry in order {
+        match entry {
+            Err(d) => out.push(d),
+            Ok(at) => {
+                let members = std::mem::take(&mut groups[at].1);
+                if members.len() < GROUP_AT {
+                    out.extend(members);
+                    continue;
+                }
+                let mut first = members[0].clone();
+                let mut shown: Vec<String> = members
+                    .iter()
+                    .skip(1)
+                    .flat_map(|d| message_kind(&d.message).1.into_iter().take(1))
+                    .collect();
+                shown.dedup();
+                const LISTED: usize = 12;
+                let more = shown.len().saturating_sub(LISTED);
+                shown.truncate(LISTED);
+                let listed = if more > 0 {
+                    format!("{}, …", shown.join(", "))
+                } else {
+                    shown.join(", ")
+                };
+                let at = if first.line > 0 {
+                    format!(", first at {}:{}", first.line, first.col.max(1))
+                } else {
+                    String::new()
+                };
+                first.message = format!(
+                    "{} warnings of this kind{at}: {} — and {}",
+                    members.len(),
+                    first.message,
+                    listed
+                );
+                out.push(first);
+            }
+        }
+    }
+    out
+}
+
+/// A message without its quoted parts (the kind), and those parts in order.
+fn message_kind(message: &str) -> (String, Vec<String>) {
+    let mut kind = String::with_capacity(message.len());
+    let mut parts = Vec::new();
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        let close = match c {
+            '\'' => '\'',
+            '`' => '`',
+            _ => {
+                kind.push(c);
+                continue;
+            }
+        };
+        let mut part = String::new();
+        let mut closed = false;
+        for n in chars.by_ref() {
+            if n == close {
+                closed = true;
+                break;
+            }
+            part.push(n);
+        }
+        kind.push(c);
+        kind.push('…');
+        if closed {
+            kind.push(close);
+        }
+        parts.push(format!("{c}{part}{close}"));
+    }
+    // Code points named beside a quoted character ("(U+00E9)") are part of the quoted thing.
+    let mut plain = String::with_capacity(kind.len());
+    let mut rest = kind.as_str();
+    while let Some(at) = rest.find("U+") {
+        plain.push_str(&rest[..at]);
+        let hex = rest[at + 2..]
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(rest.len() - at - 2);
+        plain.push_str("U+…");
+        rest = &rest[at + 2 + hex..];
+    }
+    plain.push_str(rest);
+    (plain, parts)
+}
+
+/// How a diagnostic looks on a colour terminal: the level in red or yellow, the position bold.
+pub fn colourize(rendered: &str, severity: Severity) -> String {
+    const BOLD: &str = "\x1b[1m";
+    const RESET: &str = "\x1b[0m";
+    let (level, colour) = match severity {
+        Severity::Error => ("error:", "\x1b[1;31m"),
+        Severity::Warning => ("warning:", "\x1b[1;33m"),
+    };
+    let mut out = String::with_capacity(rendered.len() + 32);
+    for (i, line) in rendered.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if i == 0
+            && let Some(at) = line.find(&format!(" {level} "))
+        {
+            let (position, rest) = line.split_at(at);
+            let message = &rest[level.len() + 2..];
+            out.push_str(&format!(
+                "{BOLD}{position}{RESET} {colour}{level}{RESET} {BOLD}{message}{RESET}"
+            ));
+        } else if let Some(hint) = line.strip_prefix("  hint: ") {
+            out.push_str(&format!("  \x1b[1;36mhint:{RESET} {hint}"));
+        } else if line.contains(" | ") || line.ends_with(" |") {
+            let (gutter, text) = line.split_at(line.find('|').unwrap_or(0));
+            let caret = text
+                .trim_start_matches('|')
+                .trim()
+                .chars()
+                .all(|c| c == '^');
+            if caret && text.contains('^') {
+                out.push_str(&format!(
+                    "\x1b[34m{gutter}|{RESET}{colour}{}{RESET}",
+                    &text[1..]
+                ));
+            } else {
+                out.push_str(&format!("\x1b[34m{gutter}|{RESET}{}", &text[1..]));
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// The closest of `candidates` to `wanted`, if any is close enough to be a typo of it (for
+/// "did you mean …?" hints).
+pub fn closest<'a>(wanted: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::normalized_damerau_levenshtein(wanted, c), *c))
+        .filter(|(score, _)| *score >= 0.5)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(a.1)))
+        .map(|(_, c)| c)
+}
+
 /// Failures that stop the run before any artifact is written.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -75,8 +75,40 @@ pub fn build_with(
     diags: &mut Diagnostics,
     inspect: &mut dyn FnMut(&Document),
 ) -> Result<Vec<Artifact>> {
+    build_observed(options, diags, &mut InspectOnly(inspect))
+}
+
+/// What a caller may follow of a build: the book once read, then each writer as it starts.
+pub trait BuildObserver {
+    /// The book after the passes, before any writer.
+    fn book(&mut self, _doc: &Document) {}
+    /// Writer `done + 1` of `total` starts on `stem.format`.
+    fn writing(&mut self, _stem: &str, _format: Format, _done: usize, _total: usize) {}
+}
+
+struct InspectOnly<'a>(&'a mut dyn FnMut(&Document));
+
+impl BuildObserver for InspectOnly<'_> {
+    fn book(&mut self, doc: &Document) {
+        (self.0)(doc)
+    }
+}
+
+/// An artifact made in memory, not yet in `out/`.
+pub struct Rendered {
+    pub artifact: Artifact,
+    pub bytes: Vec<u8>,
+}
+
+/// Every artifact of `options`, made in memory by the writers, with every diagnostic the
+/// writers raise; nothing is written. `check` stops here, so it fails exactly where `build` would.
+pub fn render(
+    options: &BuildOptions,
+    diags: &mut Diagnostics,
+    observer: &mut dyn BuildObserver,
+) -> Result<Vec<Rendered>> {
     let (_corpus, doc) = load_document(&options.corpus_dir, diags)?;
-    inspect(&doc);
+    observer.book(&doc);
     if options.strict {
         diags.promote_warnings();
     }
@@ -119,9 +151,11 @@ pub fn build_with(
     }
     variants.insert(0, (doc.meta.name.clone(), doc));
 
+    let total = options.formats.len() * variants.len();
     let mut pending = Vec::new();
     for &format in &options.formats {
         for (stem, variant) in &variants {
+            observer.writing(stem, format, pending.len(), total);
             let started = Instant::now();
             let mut writer_diags = Diagnostics::new();
             let bytes = write::write(format, variant, &ctx, &mut writer_diags)?;
@@ -142,8 +176,8 @@ pub fn build_with(
                 .filter(|c| c.kind == ChapterKind::Persona)
                 .map(|c| c.id.clone())
                 .collect();
-            pending.push((
-                Artifact {
+            pending.push(Rendered {
+                artifact: Artifact {
                     path,
                     format,
                     personas,
@@ -152,7 +186,7 @@ pub fn build_with(
                     elapsed: started.elapsed(),
                 },
                 bytes,
-            ));
+            });
         }
     }
     // Writers report what they could not render (an undecodable image…) as diagnostics too.
@@ -162,10 +196,25 @@ pub fn build_with(
     if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }
+    Ok(pending)
+}
+
+/// `build`, telling `observer` how it goes.
+pub fn build_observed(
+    options: &BuildOptions,
+    diags: &mut Diagnostics,
+    observer: &mut dyn BuildObserver,
+) -> Result<Vec<Artifact>> {
+    let pending = render(options, diags, observer)?;
+    write_rendered(options, pending)
+}
+
+/// Put artifacts made by `render` in `options.out_dir`, then the manifest that lists them.
+pub fn write_rendered(options: &BuildOptions, pending: Vec<Rendered>) -> Result<Vec<Artifact>> {
     let corpus_sha256 = manifest::corpus_digest(&options.corpus_dir)?;
     output::remove_stale_temp_files(&options.out_dir);
     let mut artifacts = Vec::new();
-    for (artifact, bytes) in pending {
+    for Rendered { artifact, bytes } in pending {
         output::write_atomically(&artifact.path, &bytes)?;
         artifacts.push(artifact);
     }
@@ -209,8 +258,11 @@ pub fn select_personas(doc: &Document, slugs: &[String]) -> Result<Document> {
         .map(|c| c.id.as_str())
         .collect();
     if let Some(unknown) = slugs.iter().find(|s| !known.contains(&s.as_str())) {
+        let guess = diag::closest(unknown, &known)
+            .map(|close| format!("did you mean `{close}`? "))
+            .unwrap_or_default();
         return Err(Error::Usage(format!(
-            "unknown persona `{unknown}`; the personas are: {}",
+            "unknown persona `{unknown}`; {guess}the personas are: {}",
             known.join(", ")
         )));
     }

@@ -7,7 +7,7 @@ use super::resolve::{Lookup, build_routes, normalise_site_path};
 use super::source::decode_text;
 use super::walk::markdown_files;
 use super::{Button, Config, Corpus, Page, Persona, Routes, SiteConfig};
-use crate::diag::{Diagnostics, Error, Result, Severity};
+use crate::diag::{Diagnostics, Error, Result, Severity, closest};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -304,16 +304,6 @@ fn find_index(
             None
         }
     }
-}
-
-/// The closest of `candidates` to `wanted`, if any is close.
-fn closest<'a>(wanted: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::normalized_damerau_levenshtein(wanted, c), *c))
-        .filter(|(score, _)| *score >= 0.5)
-        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(a.1)))
-        .map(|(_, c)| c)
 }
 
 fn is_external(target: &str) -> bool {
