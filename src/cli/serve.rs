@@ -10,7 +10,7 @@ use clap::Args;
 use livret::diag::{Diagnostics, Error};
 use livret::write::Format;
 use livret::{BuildObserver, BuildOptions, Rendered, render, write_rendered};
-use notify_debouncer_mini::{DebounceEventResult, new_debouncer, notify::RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, new_debouncer, notify::RecursiveMode};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -220,18 +220,22 @@ fn watch(
 ) -> Result<impl Drop + use<>, Error> {
     let out_dir = std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_path_buf());
     let out_real = out_dir.canonicalize().ok();
-    let mut debouncer = new_debouncer(DEBOUNCE, move |result: DebounceEventResult| {
+    let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
         let Ok(events) = result else { return };
-        let relevant = events.iter().any(|event| {
-            let path = &event.path;
-            let ours = path.starts_with(&out_dir)
-                || out_real.as_ref().is_some_and(|real| path.starts_with(real));
-            let temporary = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(".livret-"));
-            !ours && !temporary
-        });
+        // Reading a file is an event too (the build reads every page): only changes count.
+        let relevant = events
+            .iter()
+            .filter(|event| !event.kind.is_access() && !event.kind.is_other())
+            .flat_map(|event| event.paths.iter())
+            .any(|path| {
+                let ours = path.starts_with(&out_dir)
+                    || out_real.as_ref().is_some_and(|real| path.starts_with(real));
+                let temporary = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(".livret-"));
+                !ours && !temporary
+            });
         if relevant {
             let _ = changed.send(());
         }
@@ -239,7 +243,6 @@ fn watch(
     .map_err(|e| Error::Usage(format!("cannot watch for changes: {e}")))?;
     for path in paths {
         debouncer
-            .watcher()
             .watch(path, RecursiveMode::Recursive)
             .map_err(|e| Error::Usage(format!("cannot watch `{}`: {e}", path.display())))?;
     }
