@@ -30,17 +30,23 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        // The corpus folder given as `.` is named "" by the loader.
+        let path = if self.path.is_empty() {
+            "."
+        } else {
+            self.path.as_str()
+        };
         if self.line > 0 {
             write!(
                 f,
                 "{}:{}:{}: {level}: {}",
-                self.path,
+                path,
                 self.line,
                 self.col.max(1),
                 self.message
             )?;
         } else {
-            write!(f, "{}: {level}: {}", self.path, self.message)?;
+            write!(f, "{path}: {level}: {}", self.message)?;
         }
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
@@ -191,11 +197,19 @@ impl Diagnostic {
 /// index page") follows the messages about its files, which are usually its cause.
 pub fn sort_for_report(items: &mut [Diagnostic]) {
     items.sort_by_cached_key(|d| {
-        let is_folder = std::path::Path::new(&d.path).is_dir();
-        let mut path = d.path.replace('\\', "/");
+        let is_folder = d.path.is_empty() || std::path::Path::new(&d.path).is_dir();
+        let path = d.path.replace('\\', "/");
+        // `./x` and `x` are one file; `.` is the folder every relative path is in.
+        let mut path = match path.trim_start_matches("./") {
+            "." => String::new(),
+            rest => rest.to_string(),
+        };
         if is_folder {
             // After every `folder/…` path: U+10FFFF sorts after any character a path holds.
-            path.push_str("/\u{10FFFF}");
+            if !path.is_empty() {
+                path.push('/');
+            }
+            path.push('\u{10FFFF}');
         }
         (path, d.line, d.col)
     });
@@ -462,5 +476,110 @@ mod tests {
             diagnostic(0, 0).to_string()
         );
         assert_eq!(diagnostic(3, 1).render(None), diagnostic(3, 1).to_string());
+    }
+
+    fn warning(path: &str, line: u32, message: &str) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            path: path.into(),
+            line,
+            col: 1,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    #[test]
+    fn warnings_of_one_kind_in_one_file_are_grouped_with_a_count_and_the_first_position() {
+        let glyph = |c: char, line: u32| {
+            warning(
+                "a.md",
+                line,
+                &format!(
+                    "PDF: character '{c}' (U+{:04X}) in chapter «A» has no glyph",
+                    c as u32
+                ),
+            )
+        };
+        let items = vec![
+            glyph('字', 7),
+            warning("a.md", 2, "unknown Liquid tag `x`"),
+            glyph('漢', 9),
+            glyph('語', 12),
+            glyph('字', 3).clone(),
+            warning(
+                "b.md",
+                1,
+                "PDF: character 'é' (U+00E9) in chapter «B» has no glyph",
+            ),
+        ];
+        let grouped = group_warnings_of_one_kind(items);
+        assert_eq!(grouped.len(), 3, "{grouped:#?}");
+        let first = &grouped[0];
+        assert_eq!((first.path.as_str(), first.line), ("a.md", 7));
+        assert!(
+            first
+                .message
+                .starts_with("4 warnings of this kind, first at 7:1: PDF: character '字'"),
+            "{}",
+            first.message
+        );
+        assert!(
+            first.message.ends_with("'漢', '語', '字'"),
+            "{}",
+            first.message
+        );
+        // Fewer than GROUP_AT, or another file: one by one.
+        assert_eq!(grouped[1].message, "unknown Liquid tag `x`");
+        assert_eq!(grouped[2].path, "b.md");
+        // Errors are never grouped.
+        let errors: Vec<Diagnostic> = (1..5)
+            .map(|line| Diagnostic {
+                severity: Severity::Error,
+                ..glyph('字', line)
+            })
+            .collect();
+        assert_eq!(group_warnings_of_one_kind(errors).len(), 4);
+    }
+
+    #[test]
+    fn report_order_is_file_line_column_with_a_folder_after_its_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().display().to_string();
+        let mut items = vec![
+            warning(&folder, 0, "no index page"),
+            warning(&format!("{folder}/b.md"), 2, "b2"),
+            warning(&format!("{folder}/a.md"), 10, "a10"),
+            warning(&format!("{folder}/a.md"), 9, "a9"),
+            warning("", 0, "dot"),
+            warning("z.md", 1, "z"),
+        ];
+        sort_for_report(&mut items);
+        let order: Vec<&str> = items.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(order, ["a9", "a10", "b2", "no index page", "z", "dot"]);
+    }
+
+    #[test]
+    fn colour_marks_the_level_and_keeps_the_text() {
+        let plain = diagnostic(5, 8).render(Some("title: a: b"));
+        let coloured = colourize(&plain, Severity::Error);
+        assert!(coloured.contains("\x1b[1;31merror:\x1b[0m"), "{coloured:?}");
+        let stripped: String = {
+            let mut out = String::new();
+            let mut chars = coloured.chars();
+            while let Some(c) = chars.next() {
+                if c == '\x1b' {
+                    for n in chars.by_ref() {
+                        if n == 'm' {
+                            break;
+                        }
+                    }
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        assert_eq!(stripped, plain);
     }
 }

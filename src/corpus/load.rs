@@ -33,6 +33,7 @@ pub fn display_path(root: &Path, rel: &str) -> String {
     match root {
         "" if rel.is_empty() => "/".to_string(),
         "" => format!("/{rel}"),
+        "." if rel.is_empty() => ".".to_string(),
         "." => rel.to_string(),
         _ if rel.is_empty() => root.to_string(),
         _ => format!("{root}/{rel}"),
@@ -272,6 +273,22 @@ fn find_index(
     match candidates.as_slice() {
         [at] => Some(*at),
         [] => {
+            // A page whose front matter cannot be read may be the index: that is the cause.
+            let unreadable: Vec<String> = pages
+                .iter()
+                .filter(|p| p.diags.has_errors())
+                .map(|p| display_path(root, &p.page.path))
+                .collect();
+            let hint = if unreadable.is_empty() {
+                format!(
+                    "add the personas as `buttons:` to the index page, or set `index = \"…\"` in {CONFIG_FILE}"
+                )
+            } else {
+                format!(
+                    "fix the error in {} first (reported above): its `buttons:` cannot be read",
+                    unreadable.join(", ")
+                )
+            };
             diags
                 .error(
                     display_path(root, ""),
@@ -279,9 +296,7 @@ fn find_index(
                     0,
                     "no index page: no page has `buttons:` in its front matter",
                 )
-                .with_hint(format!(
-                    "add the personas as `buttons:` to the index page, or set `index = \"…\"` in {CONFIG_FILE}"
-                ));
+                .with_hint(hint);
             None
         }
         several => {
