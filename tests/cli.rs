@@ -607,3 +607,96 @@ fn an_unwritable_output_folder_is_one_plain_sentence() {
         "{err}"
     );
 }
+
+#[test]
+fn did_you_mean_for_config_keys_and_image_paths_and_an_external_button_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(dir.path(), &["init", "."]).status.success());
+    let content = dir.path().join("content");
+    // A typo in livret.toml.
+    let toml = content.join("livret.toml");
+    let good_toml = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, good_toml.replace("author =", "autor =")).unwrap();
+    let o = run(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("did you mean `author`?"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(&toml, &good_toml).unwrap();
+
+    // A typo in an image path.
+    let index = content.join("index.md");
+    let good_index = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, good_index.replace("diagram.png", "diagramme.png")).unwrap();
+    let o = run(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("image not found") && err.contains("did you mean content/img/diagram.png?"),
+        "{err}"
+    );
+
+    // A button to another site: skipped with a warning naming it; an error under --strict.
+    let with_link = good_index.replace(
+        "buttons:\n",
+        "buttons:\n  - title: Forum\n    url: https://forum.example.org/\n",
+    );
+    std::fs::write(&index, with_link).unwrap();
+    let o = run(dir.path(), &["build", "-f", "html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning: button \"Forum\" points outside the site (https://forum.example.org/): skipped"),
+        "{err}"
+    );
+    let o = run(dir.path(), &["check", "--strict"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("error: button \"Forum\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_progress_bar_only_on_a_terminal_for_a_build_over_a_second() {
+    // In a pipe (this test's stderr): never any bar or escape sequence.
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&repo(), &["build", "-o", out.path().to_str().unwrap()]);
+    assert!(o.status.success());
+    let err = stderr(&o);
+    assert!(!err.contains('\x1b') && !err.contains('\r'), "{err:?}");
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped (terminal part): script not installed");
+        return;
+    }
+    // On a terminal, a build that takes over a second (the default corpus, 3 formats × 6 files)
+    // shows the writer it is on.
+    let bin = env!("CARGO_BIN_EXE_livret");
+    let started = std::time::Instant::now();
+    let tty = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{bin} build --split -o {}", out.path().display()),
+            "/dev/null",
+        ])
+        .current_dir(repo())
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    if started.elapsed() < std::time::Duration::from_secs(2) {
+        eprintln!("skipped (terminal part): the build took under two seconds here");
+        return;
+    }
+    assert!(
+        shown.contains("decouvrir-l-opendata") && shown.contains("/18"),
+        "the bar names the artifact and counts writers: {shown:?}"
+    );
+}
