@@ -34,7 +34,11 @@ struct Running {
 
 impl Running {
     fn start(cwd: &Path, args: &[&str], stderr: &Path) -> Self {
-        let mut child = livret(cwd)
+        Self::start_with(livret(cwd), args, stderr)
+    }
+
+    fn start_with(mut command: std::process::Command, args: &[&str], stderr: &Path) -> Self {
+        let mut child = command
             .args(args)
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(stderr).unwrap())
@@ -273,4 +277,53 @@ fn watch_rebuilds_into_the_output_folder_even_inside_the_corpus_and_writes_no_sc
         names.iter().all(|n| !n.ends_with(".tmp")),
         "no temporary file left: {names:?}"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_open_calls_the_browser_and_formats_are_written_without_the_script() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = sample_project();
+    let root = project.path();
+    // A stand-in for the desktop's browser opener: it notes the URL it was given.
+    let bin = root.join("fake-bin");
+    std::fs::create_dir(&bin).unwrap();
+    let opener = bin.join("xdg-open");
+    std::fs::write(&opener, "#!/bin/sh\necho \"$1\" > \"$OPENED\"\n").unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let opened = root.join("opened.txt");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut command = livret(root);
+    command.env("PATH", path).env("OPENED", &opened);
+    let log = root.join("serve.log");
+    let mut serve = Running::start_with(
+        command,
+        &["serve", "--port", "0", "--open", "--formats", "html,epub"],
+        &log,
+    );
+    let port = port_of(&serve.line_containing("serving"));
+    let deadline = Instant::now() + PATIENCE;
+    while !opened.exists() {
+        assert!(Instant::now() < deadline, "the browser was not opened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        std::fs::read_to_string(&opened).unwrap().trim(),
+        format!("http://127.0.0.1:{port}/")
+    );
+    let written = std::fs::read_to_string(root.join("out/our-faq.html")).unwrap();
+    assert!(written.contains("Newcomer") && !written.contains("__livret"));
+    assert!(root.join("out/our-faq.epub").exists());
+    assert!(
+        !root.join("out/our-faq.pdf").exists(),
+        "only the formats asked for"
+    );
+    let (_, served) = get(port, "/");
+    assert!(served.contains("__livret"));
+    assert!(serve.interrupt().success());
 }
