@@ -162,6 +162,7 @@ pub fn render(
             // Writers name pages relative to the corpus; the same problem found again in a
             // `--split` variant is reported once.
             for mut d in writer_diags.items().iter().cloned() {
+                locate_in_source(&mut d, variant, &options.corpus_dir);
                 d.path = options.corpus_dir.join(&d.path).display().to_string();
                 if !diags.items().contains(&d) {
                     diags.push(d);
@@ -197,6 +198,68 @@ pub fn render(
         return Err(Error::Content(diags.error_count()));
     }
     Ok(pending)
+}
+
+/// Writers name the page (or the image) a warning is about, rarely the place in it: point the
+/// diagnostic at the first place the page shows that image, or holds that character (`U+XXXX`
+/// in the message). Characters the passes added (typographic spaces) stay without a position.
+fn locate_in_source(d: &mut diag::Diagnostic, doc: &Document, corpus_dir: &Path) {
+    if d.line != 0 {
+        return;
+    }
+    if let Some(index) = doc.assets.iter().position(|a| a.path == d.path) {
+        for chapter in &doc.chapters {
+            let mut first = None;
+            ir::visit_inlines(&chapter.blocks, &mut |inline| {
+                if let ir::Inline::Image {
+                    asset: Some(i),
+                    pos,
+                    ..
+                } = inline
+                    && *i == index
+                    && first.is_none()
+                {
+                    first = Some(*pos);
+                }
+            });
+            if let Some(pos) = first.filter(|p| p.line > 0) {
+                if !d.message.contains(&d.path) {
+                    d.message = format!("{} (image {})", d.message, d.path);
+                }
+                d.path = chapter.source.clone();
+                d.line = pos.line;
+                d.col = pos.col;
+                return;
+            }
+        }
+        return;
+    }
+    let Some(c) = named_code_point(&d.message) else {
+        return;
+    };
+    if !doc.chapters.iter().any(|chapter| chapter.source == d.path) {
+        return;
+    }
+    let Ok(text) = std::fs::read_to_string(corpus_dir.join(&d.path)) else {
+        return;
+    };
+    for (n, line) in text.lines().enumerate() {
+        if let Some(col) = line.chars().position(|x| x == c) {
+            d.line = n as u32 + 1;
+            d.col = col as u32 + 1;
+            return;
+        }
+    }
+}
+
+/// The character a message names as `(U+XXXX)`.
+fn named_code_point(message: &str) -> Option<char> {
+    let at = message.find("(U+")? + 3;
+    let hex: String = message[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    char::from_u32(u32::from_str_radix(&hex, 16).ok()?)
 }
 
 /// `build`, telling `observer` how it goes.

@@ -700,3 +700,44 @@ fn a_progress_bar_only_on_a_terminal_for_a_build_over_a_second() {
         "the bar names the artifact and counts writers: {shown:?}"
     );
 }
+
+#[test]
+fn characters_missing_from_the_pdf_fonts_are_one_grouped_warning_at_the_first_place() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(dir.path(), &["init", "."]).status.success());
+    let page = dir.path().join("content/_faq/newcomer.md");
+    let mut text = std::fs::read_to_string(&page).unwrap();
+    let line = text.lines().count() + 2;
+    text.push_str("\nIn Japanese: 漢字かなまじり文.\n");
+    std::fs::write(&page, text).unwrap();
+    let o = run(dir.path(), &["check", "--diagnostics", "json"]);
+    assert!(o.status.success(), "warnings only: {}", stderr(&o));
+    let glyphs: Vec<serde_json::Value> = json_diagnostics(&o)
+        .into_iter()
+        .filter(|d| d["message"].as_str().unwrap().contains("no glyph"))
+        .collect();
+    assert_eq!(glyphs.len(), 1, "one grouped warning: {glyphs:#?}");
+    let d = &glyphs[0];
+    assert_eq!(d["path"], "content/_faq/newcomer.md");
+    assert_eq!(d["line"].as_u64(), Some(line as u64), "{d}");
+    assert_eq!(
+        d["col"].as_u64(),
+        Some(14),
+        "the first missing character: {d}"
+    );
+    let message = d["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "8 warnings of this kind, first at {line}:14: PDF:"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains("'字'") && message.contains("'文'"),
+        "{message}"
+    );
+    // build --strict refuses it as check --strict does.
+    let o = run(dir.path(), &["build", "--strict", "-f", "pdf"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!dir.path().join("out").exists());
+}

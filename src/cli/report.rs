@@ -63,7 +63,10 @@ impl Reporter {
     /// The diagnostics as shown: repeated warnings grouped, sorted by file, line, column;
     /// warnings left out under `--quiet`.
     pub fn shown(&self, diags: &Diagnostics) -> Vec<Diagnostic> {
-        let mut items = group_warnings_of_one_kind(diags.items().to_vec());
+        // Sorted first, so a group's first member is the earliest; then the groups in place.
+        let mut items = diags.items().to_vec();
+        sort_for_report(&mut items);
+        let mut items = group_warnings_of_one_kind(items);
         sort_for_report(&mut items);
         items.retain(|d| !self.quiet || d.severity == Severity::Error);
         items

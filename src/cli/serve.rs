@@ -117,16 +117,16 @@ pub fn run_serve(args: &ServeArgs, reporter: &Reporter) -> Result<(), Error> {
         preview.failure = failure;
         shared.rebuilt.notify_all();
     };
+    // Watching before the first build: a save during it is not missed.
+    let (changed, changes) = std::sync::mpsc::channel();
+    let _watcher = watch(&watched_paths(&options), &options.out_dir, changed)?;
     rebuild(&shared);
     println!("livret: serving {url} (Ctrl-C to stop)");
     if args.open {
         open_browser(&url);
     }
 
-    let watched = watched_paths(&options);
     std::thread::scope(|scope| -> Result<(), Error> {
-        let (changed, changes) = std::sync::mpsc::channel();
-        let _watcher = watch(&watched, &options.out_dir, changed)?;
         let builder = &shared;
         let rebuild = &rebuild;
         scope.spawn(move || {
@@ -176,6 +176,9 @@ pub fn run_watch(args: &WatchArgs, reporter: &Reporter) -> Result<(), Error> {
         stop: AtomicBool::new(false),
     });
     stop_on_interrupt(&shared)?;
+    // Watching before the first build: a save during it is not missed.
+    let (changed, changes) = std::sync::mpsc::channel();
+    let _watcher = watch(&watched_paths(&options), &options.out_dir, changed)?;
     rebuild_preview(&options, &written, reporter);
     println!(
         "livret: watching {} (Ctrl-C to stop)",
@@ -185,8 +188,6 @@ pub fn run_watch(args: &WatchArgs, reporter: &Reporter) -> Result<(), Error> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let (changed, changes) = std::sync::mpsc::channel();
-    let _watcher = watch(&watched_paths(&options), &options.out_dir, changed)?;
     while !shared.stop.load(Ordering::SeqCst) {
         if changes.recv_timeout(Duration::from_millis(200)).is_ok() {
             while changes.try_recv().is_ok() {}
@@ -219,7 +220,6 @@ fn watch(
     changed: std::sync::mpsc::Sender<()>,
 ) -> Result<impl Drop + use<>, Error> {
     let out_dir = std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_path_buf());
-    let out_real = out_dir.canonicalize().ok();
     let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
         let Ok(events) = result else { return };
         // Reading a file is an event too (the build reads every page): only changes count.
@@ -228,8 +228,11 @@ fn watch(
             .filter(|event| !event.kind.is_access() && !event.kind.is_other())
             .flat_map(|event| event.paths.iter())
             .any(|path| {
+                // The output folder may not exist when watching starts; resolved each time.
                 let ours = path.starts_with(&out_dir)
-                    || out_real.as_ref().is_some_and(|real| path.starts_with(real));
+                    || out_dir
+                        .canonicalize()
+                        .is_ok_and(|real| path.starts_with(real));
                 let temporary = path
                     .file_name()
                     .and_then(|n| n.to_str())
@@ -242,8 +245,10 @@ fn watch(
     })
     .map_err(|e| Error::Usage(format!("cannot watch for changes: {e}")))?;
     for path in paths {
+        // Absolute, so event paths compare with the absolute output folder.
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
         debouncer
-            .watch(path, RecursiveMode::Recursive)
+            .watch(&path, RecursiveMode::Recursive)
             .map_err(|e| Error::Usage(format!("cannot watch `{}`: {e}", path.display())))?;
     }
     Ok(debouncer)
