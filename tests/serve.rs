@@ -327,3 +327,43 @@ fn serve_open_calls_the_browser_and_formats_are_written_without_the_script() {
     assert!(served.contains("__livret"));
     assert!(serve.interrupt().success());
 }
+
+/// Wait until `path` holds `needle`, within PATIENCE.
+fn wait_for_text(path: &Path, needle: &str, what: &str) {
+    let deadline = Instant::now() + PATIENCE;
+    while !std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .contains(needle)
+    {
+        assert!(Instant::now() < deadline, "not rebuilt after {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn watch_rebuilds_on_a_theme_change_and_a_livret_toml_change() {
+    let project = sample_project();
+    let root = project.path();
+    let theme = root.join("my-theme/html");
+    std::fs::create_dir_all(&theme).unwrap();
+    let css = theme.join("style.css");
+    std::fs::write(&css, "body { color: #123456; }\n").unwrap();
+    let log = root.join("watch.log");
+    let mut watch = Running::start(root, &["watch", "-f", "html", "--theme", "my-theme"], &log);
+    watch.line_containing("watching");
+    let html = root.join("out/our-faq.html");
+    wait_for_text(&html, "#123456", "the first build");
+
+    std::fs::write(&css, "body { color: #654321; }\n").unwrap();
+    wait_for_text(&html, "#654321", "a theme change");
+
+    let toml = root.join("content/livret.toml");
+    let settings = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        settings.replace("# title = \"Our FAQ\"", "title = \"Watched title\""),
+    )
+    .unwrap();
+    wait_for_text(&html, "Watched title", "a livret.toml change");
+    assert!(watch.interrupt().success());
+}
