@@ -134,7 +134,7 @@ pub fn run_build(
     let mut progress = Progress::new(reporter, cli.verbose, &args.dir);
     let result = build_observed(&options, diags, &mut progress);
     progress.finish();
-    let artifacts = result.map_err(|e| messages::explain(e, &options, diags))?;
+    let artifacts = result.map_err(|e| messages::explain(e, &options))?;
     // With JSON diagnostics stdout is for them alone; manifest.json lists the artifacts.
     if !cli.quiet && !reporter.json() {
         let width = artifacts
@@ -174,9 +174,7 @@ pub fn run_check(
     let mut progress = Progress::new(reporter, print, &args.dir);
     let result = render(&options, diags, &mut progress);
     progress.finish();
-    result
-        .map(drop)
-        .map_err(|e| messages::explain(e, &options, diags))
+    result.map(drop).map_err(|e| messages::explain(e, &options))
 }
 
 /// The book's outline: its title, then each chapter's kind, id and source page.

@@ -1,7 +1,7 @@
 //! Turning failures into one plain sentence a person can act on.
 
 use livret::BuildOptions;
-use livret::diag::{Diagnostics, Error};
+use livret::diag::Error;
 use std::io::ErrorKind;
 use std::path::Path;
 
@@ -51,7 +51,7 @@ pub fn check_output_dir(out: &Path) -> Result<(), Error> {
 
 /// I/O failures in plain words, naming the folder rather than a temporary file; an unknown
 /// persona with the closest known one.
-pub fn explain(error: Error, options: &BuildOptions, _diags: &Diagnostics) -> Error {
+pub fn explain(error: Error, options: &BuildOptions) -> Error {
     match error {
         Error::Io { path, source } => {
             let in_out = path.starts_with(&options.out_dir);

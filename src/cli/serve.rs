@@ -274,7 +274,7 @@ fn rebuild_preview(
             .filter(|r| written.contains(&r.artifact.format))
             .collect();
         if !kept.is_empty() {
-            write_rendered(options, kept).map_err(|e| messages::explain(e, options, &diags))?;
+            write_rendered(options, kept).map_err(|e| messages::explain(e, options))?;
         }
         Ok(page)
     });
