@@ -147,6 +147,8 @@ pub fn run_serve(args: &ServeArgs, reporter: &Reporter) -> Result<(), Error> {
                 }
                 Ok(None) => {}
                 Err(e) => {
+                    // The rebuild thread ends too, or the scope would wait for it forever.
+                    shared.stop.store(true, Ordering::SeqCst);
                     return Err(Error::Usage(format!("the preview server stopped: {e}")));
                 }
             }
