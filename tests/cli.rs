@@ -301,10 +301,12 @@ fn check_strict_fails_exactly_where_build_strict_fails() {
         let corpus = corpus.to_str().unwrap();
         let out = tempfile::tempdir().unwrap();
         let out = out.path().to_str().unwrap();
+        // -v: the book's outline must not get into the JSON on stdout.
         let build = run(
             &repo(),
             &[
                 "build",
+                "-v",
                 corpus,
                 "--strict",
                 "-o",

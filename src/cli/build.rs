@@ -131,7 +131,9 @@ pub fn run_build(
         &args.selection,
         args.strict,
     )?;
-    let mut progress = Progress::new(reporter, cli.verbose, &args.dir);
+    // With JSON diagnostics, stdout holds JSON only: no outline even with -v.
+    let outline = cli.verbose && !reporter.json();
+    let mut progress = Progress::new(reporter, outline, &args.dir);
     let result = build_observed(&options, diags, &mut progress);
     progress.finish();
     let artifacts = result.map_err(|e| messages::explain(e, &options))?;
