@@ -93,6 +93,15 @@ impl Drop for Running {
     }
 }
 
+/// This machine's address on its network, if it has one (no packet is sent: a UDP socket only
+/// picks the interface a route would use).
+fn outward_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
 /// A plain HTTP/1.1 GET: status code and body.
 fn get(port: u16, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("the server listens");
@@ -212,6 +221,11 @@ fn serve_reloads_after_a_change_shows_a_failed_build_and_stops_on_ctrl_c() {
     assert!(!page.contains("livret-build-failed"));
 
     assert_eq!(get(port, "/nothing-here").0, 404);
+    // Loopback only: the machine's own network address does not answer.
+    if let Some(ip) = outward_address() {
+        let refused = TcpStream::connect_timeout(&(ip, port).into(), Duration::from_secs(2));
+        assert!(refused.is_err(), "serving on {ip} too");
+    }
     let status = serve.interrupt();
     assert!(status.success(), "a clean stop on Ctrl-C: {status:?}");
     let stderr = std::fs::read_to_string(&log).unwrap();
