@@ -30,17 +30,23 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        // The corpus folder given as `.` is named "" by the loader.
+        let path = if self.path.is_empty() {
+            "."
+        } else {
+            self.path.as_str()
+        };
         if self.line > 0 {
             write!(
                 f,
                 "{}:{}:{}: {level}: {}",
-                self.path,
+                path,
                 self.line,
                 self.col.max(1),
                 self.message
             )?;
         } else {
-            write!(f, "{}: {level}: {}", self.path, self.message)?;
+            write!(f, "{path}: {level}: {}", self.message)?;
         }
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
@@ -187,6 +193,196 @@ impl Diagnostic {
     }
 }
 
+/// Report order: by file, line, column. A message about a whole folder (the corpus root: "no
+/// index page") follows the messages about its files, which are usually its cause.
+pub fn sort_for_report(items: &mut [Diagnostic]) {
+    items.sort_by_cached_key(|d| {
+        let is_folder = d.path.is_empty() || std::path::Path::new(&d.path).is_dir();
+        let path = d.path.replace('\\', "/");
+        // `./x` and `x` are one file; `.` is the folder every relative path is in.
+        let mut path = match path.trim_start_matches("./") {
+            "." => String::new(),
+            rest => rest.to_string(),
+        };
+        if is_folder {
+            // After every `folder/…` path: U+10FFFF sorts after any character a path holds.
+            if !path.is_empty() {
+                path.push('/');
+            }
+            path.push('\u{10FFFF}');
+        }
+        (path, d.line, d.col)
+    });
+}
+
+/// A run of warnings of one kind in one file is shown once when it has at least this many.
+pub const GROUP_AT: usize = 3;
+
+/// Warnings of one kind in one file (same message once the quoted parts — a character, a name
+/// in '…' or `…` — are set aside, as for "character 'X' (U+XXXX) has no glyph") are grouped
+/// into the first one, with the count and the quoted parts of the others. Errors stay one by one:
+/// each must be fixed.
+pub fn group_warnings_of_one_kind(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut groups: Vec<(String, Vec<Diagnostic>)> = Vec::new();
+    let mut order: Vec<Result<usize, Diagnostic>> = Vec::new();
+    for d in items {
+        if d.severity != Severity::Warning {
+            order.push(Err(d));
+            continue;
+        }
+        let key = format!("{}\0{}", d.path, message_kind(&d.message).0);
+        match groups.iter().position(|(k, _)| *k == key) {
+            Some(at) => groups[at].1.push(d),
+            None => {
+                order.push(Ok(groups.len()));
+                groups.push((key, vec![d]));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for entry in order {
+        match entry {
+            Err(d) => out.push(d),
+            Ok(at) => {
+                let members = std::mem::take(&mut groups[at].1);
+                if members.len() < GROUP_AT {
+                    out.extend(members);
+                    continue;
+                }
+                let mut first = members[0].clone();
+                let mut shown: Vec<String> = members
+                    .iter()
+                    .skip(1)
+                    .flat_map(|d| message_kind(&d.message).1.into_iter().take(1))
+                    .collect();
+                shown.dedup();
+                const LISTED: usize = 12;
+                let more = shown.len().saturating_sub(LISTED);
+                shown.truncate(LISTED);
+                let listed = if more > 0 {
+                    format!("{}, …", shown.join(", "))
+                } else {
+                    shown.join(", ")
+                };
+                let at = if first.line > 0 {
+                    format!(", first at {}:{}", first.line, first.col.max(1))
+                } else {
+                    String::new()
+                };
+                first.message = format!(
+                    "{} warnings of this kind{at}: {} — and {}",
+                    members.len(),
+                    first.message,
+                    listed
+                );
+                out.push(first);
+            }
+        }
+    }
+    out
+}
+
+/// A message without its quoted parts (the kind), and those parts in order.
+fn message_kind(message: &str) -> (String, Vec<String>) {
+    let mut kind = String::with_capacity(message.len());
+    let mut parts = Vec::new();
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        let close = match c {
+            '\'' => '\'',
+            '`' => '`',
+            _ => {
+                kind.push(c);
+                continue;
+            }
+        };
+        let mut part = String::new();
+        let mut closed = false;
+        for n in chars.by_ref() {
+            if n == close {
+                closed = true;
+                break;
+            }
+            part.push(n);
+        }
+        kind.push(c);
+        kind.push('…');
+        if closed {
+            kind.push(close);
+        }
+        parts.push(format!("{c}{part}{close}"));
+    }
+    // Code points named beside a quoted character ("(U+00E9)") are part of the quoted thing.
+    let mut plain = String::with_capacity(kind.len());
+    let mut rest = kind.as_str();
+    while let Some(at) = rest.find("U+") {
+        plain.push_str(&rest[..at]);
+        let hex = rest[at + 2..]
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(rest.len() - at - 2);
+        plain.push_str("U+…");
+        rest = &rest[at + 2 + hex..];
+    }
+    plain.push_str(rest);
+    (plain, parts)
+}
+
+/// How a diagnostic looks on a colour terminal: the level in red or yellow, the position bold.
+pub fn colourize(rendered: &str, severity: Severity) -> String {
+    const BOLD: &str = "\x1b[1m";
+    const RESET: &str = "\x1b[0m";
+    let (level, colour) = match severity {
+        Severity::Error => ("error:", "\x1b[1;31m"),
+        Severity::Warning => ("warning:", "\x1b[1;33m"),
+    };
+    let mut out = String::with_capacity(rendered.len() + 32);
+    for (i, line) in rendered.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if i == 0
+            && let Some(at) = line.find(&format!(" {level} "))
+        {
+            let (position, rest) = line.split_at(at);
+            let message = &rest[level.len() + 2..];
+            out.push_str(&format!(
+                "{BOLD}{position}{RESET} {colour}{level}{RESET} {BOLD}{message}{RESET}"
+            ));
+        } else if let Some(hint) = line.strip_prefix("  hint: ") {
+            out.push_str(&format!("  \x1b[1;36mhint:{RESET} {hint}"));
+        } else if line.contains(" | ") || line.ends_with(" |") {
+            let (gutter, text) = line.split_at(line.find('|').unwrap_or(0));
+            let caret = text
+                .trim_start_matches('|')
+                .trim()
+                .chars()
+                .all(|c| c == '^');
+            if caret && text.contains('^') {
+                out.push_str(&format!(
+                    "\x1b[34m{gutter}|{RESET}{colour}{}{RESET}",
+                    &text[1..]
+                ));
+            } else {
+                out.push_str(&format!("\x1b[34m{gutter}|{RESET}{}", &text[1..]));
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// The closest of `candidates` to `wanted`, if any is close enough to be a typo of it (for
+/// "did you mean …?" hints).
+pub fn closest<'a>(wanted: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::normalized_damerau_levenshtein(wanted, c), *c))
+        .filter(|(score, _)| *score >= 0.5)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(a.1)))
+        .map(|(_, c)| c)
+}
+
 /// Failures that stop the run before any artifact is written.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -280,5 +476,110 @@ mod tests {
             diagnostic(0, 0).to_string()
         );
         assert_eq!(diagnostic(3, 1).render(None), diagnostic(3, 1).to_string());
+    }
+
+    fn warning(path: &str, line: u32, message: &str) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            path: path.into(),
+            line,
+            col: 1,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    #[test]
+    fn warnings_of_one_kind_in_one_file_are_grouped_with_a_count_and_the_first_position() {
+        let glyph = |c: char, line: u32| {
+            warning(
+                "a.md",
+                line,
+                &format!(
+                    "PDF: character '{c}' (U+{:04X}) in chapter «A» has no glyph",
+                    c as u32
+                ),
+            )
+        };
+        let items = vec![
+            glyph('字', 7),
+            warning("a.md", 2, "unknown Liquid tag `x`"),
+            glyph('漢', 9),
+            glyph('語', 12),
+            glyph('字', 3).clone(),
+            warning(
+                "b.md",
+                1,
+                "PDF: character 'é' (U+00E9) in chapter «B» has no glyph",
+            ),
+        ];
+        let grouped = group_warnings_of_one_kind(items);
+        assert_eq!(grouped.len(), 3, "{grouped:#?}");
+        let first = &grouped[0];
+        assert_eq!((first.path.as_str(), first.line), ("a.md", 7));
+        assert!(
+            first
+                .message
+                .starts_with("4 warnings of this kind, first at 7:1: PDF: character '字'"),
+            "{}",
+            first.message
+        );
+        assert!(
+            first.message.ends_with("'漢', '語', '字'"),
+            "{}",
+            first.message
+        );
+        // Fewer than GROUP_AT, or another file: one by one.
+        assert_eq!(grouped[1].message, "unknown Liquid tag `x`");
+        assert_eq!(grouped[2].path, "b.md");
+        // Errors are never grouped.
+        let errors: Vec<Diagnostic> = (1..5)
+            .map(|line| Diagnostic {
+                severity: Severity::Error,
+                ..glyph('字', line)
+            })
+            .collect();
+        assert_eq!(group_warnings_of_one_kind(errors).len(), 4);
+    }
+
+    #[test]
+    fn report_order_is_file_line_column_with_a_folder_after_its_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().display().to_string();
+        let mut items = vec![
+            warning(&folder, 0, "no index page"),
+            warning(&format!("{folder}/b.md"), 2, "b2"),
+            warning(&format!("{folder}/a.md"), 10, "a10"),
+            warning(&format!("{folder}/a.md"), 9, "a9"),
+            warning("", 0, "dot"),
+            warning("z.md", 1, "z"),
+        ];
+        sort_for_report(&mut items);
+        let order: Vec<&str> = items.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(order, ["a9", "a10", "b2", "no index page", "z", "dot"]);
+    }
+
+    #[test]
+    fn colour_marks_the_level_and_keeps_the_text() {
+        let plain = diagnostic(5, 8).render(Some("title: a: b"));
+        let coloured = colourize(&plain, Severity::Error);
+        assert!(coloured.contains("\x1b[1;31merror:\x1b[0m"), "{coloured:?}");
+        let stripped: String = {
+            let mut out = String::new();
+            let mut chars = coloured.chars();
+            while let Some(c) = chars.next() {
+                if c == '\x1b' {
+                    for n in chars.by_ref() {
+                        if n == 'm' {
+                            break;
+                        }
+                    }
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        assert_eq!(stripped, plain);
     }
 }

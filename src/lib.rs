@@ -75,8 +75,40 @@ pub fn build_with(
     diags: &mut Diagnostics,
     inspect: &mut dyn FnMut(&Document),
 ) -> Result<Vec<Artifact>> {
+    build_observed(options, diags, &mut InspectOnly(inspect))
+}
+
+/// What a caller may follow of a build: the book once read, then each writer as it starts.
+pub trait BuildObserver {
+    /// The book after the passes, before any writer.
+    fn book(&mut self, _doc: &Document) {}
+    /// Writer `done + 1` of `total` starts on `stem.format`.
+    fn writing(&mut self, _stem: &str, _format: Format, _done: usize, _total: usize) {}
+}
+
+struct InspectOnly<'a>(&'a mut dyn FnMut(&Document));
+
+impl BuildObserver for InspectOnly<'_> {
+    fn book(&mut self, doc: &Document) {
+        (self.0)(doc)
+    }
+}
+
+/// An artifact made in memory, not yet in `out/`.
+pub struct Rendered {
+    pub artifact: Artifact,
+    pub bytes: Vec<u8>,
+}
+
+/// Every artifact of `options`, made in memory by the writers, with every diagnostic the
+/// writers raise; nothing is written. `check` stops here, so it fails exactly where `build` would.
+pub fn render(
+    options: &BuildOptions,
+    diags: &mut Diagnostics,
+    observer: &mut dyn BuildObserver,
+) -> Result<Vec<Rendered>> {
     let (_corpus, doc) = load_document(&options.corpus_dir, diags)?;
-    inspect(&doc);
+    observer.book(&doc);
     if options.strict {
         diags.promote_warnings();
     }
@@ -119,15 +151,18 @@ pub fn build_with(
     }
     variants.insert(0, (doc.meta.name.clone(), doc));
 
+    let total = options.formats.len() * variants.len();
     let mut pending = Vec::new();
     for &format in &options.formats {
         for (stem, variant) in &variants {
+            observer.writing(stem, format, pending.len(), total);
             let started = Instant::now();
             let mut writer_diags = Diagnostics::new();
             let bytes = write::write(format, variant, &ctx, &mut writer_diags)?;
             // Writers name pages relative to the corpus; the same problem found again in a
             // `--split` variant is reported once.
             for mut d in writer_diags.items().iter().cloned() {
+                locate_in_source(&mut d, variant, &options.corpus_dir);
                 d.path = options.corpus_dir.join(&d.path).display().to_string();
                 if !diags.items().contains(&d) {
                     diags.push(d);
@@ -142,8 +177,8 @@ pub fn build_with(
                 .filter(|c| c.kind == ChapterKind::Persona)
                 .map(|c| c.id.clone())
                 .collect();
-            pending.push((
-                Artifact {
+            pending.push(Rendered {
+                artifact: Artifact {
                     path,
                     format,
                     personas,
@@ -152,7 +187,7 @@ pub fn build_with(
                     elapsed: started.elapsed(),
                 },
                 bytes,
-            ));
+            });
         }
     }
     // Writers report what they could not render (an undecodable image…) as diagnostics too.
@@ -162,10 +197,87 @@ pub fn build_with(
     if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }
+    Ok(pending)
+}
+
+/// Writers name the page (or the image) a warning is about, rarely the place in it: point the
+/// diagnostic at the first place the page shows that image, or holds that character (`U+XXXX`
+/// in the message). Characters the passes added (typographic spaces) stay without a position.
+fn locate_in_source(d: &mut diag::Diagnostic, doc: &Document, corpus_dir: &Path) {
+    if d.line != 0 {
+        return;
+    }
+    if let Some(index) = doc.assets.iter().position(|a| a.path == d.path) {
+        for chapter in &doc.chapters {
+            let mut first = None;
+            ir::visit_inlines(&chapter.blocks, &mut |inline| {
+                if let ir::Inline::Image {
+                    asset: Some(i),
+                    pos,
+                    ..
+                } = inline
+                    && *i == index
+                    && first.is_none()
+                {
+                    first = Some(*pos);
+                }
+            });
+            if let Some(pos) = first.filter(|p| p.line > 0) {
+                if !d.message.contains(&d.path) {
+                    d.message = format!("{} (image {})", d.message, d.path);
+                }
+                d.path = chapter.source.clone();
+                d.line = pos.line;
+                d.col = pos.col;
+                return;
+            }
+        }
+        return;
+    }
+    let Some(c) = named_code_point(&d.message) else {
+        return;
+    };
+    if !doc.chapters.iter().any(|chapter| chapter.source == d.path) {
+        return;
+    }
+    let Ok(text) = std::fs::read_to_string(corpus_dir.join(&d.path)) else {
+        return;
+    };
+    for (n, line) in text.lines().enumerate() {
+        if let Some(col) = line.chars().position(|x| x == c) {
+            d.line = n as u32 + 1;
+            d.col = col as u32 + 1;
+            return;
+        }
+    }
+}
+
+/// The character a message names as `(U+XXXX)`.
+fn named_code_point(message: &str) -> Option<char> {
+    let at = message.find("(U+")? + 3;
+    let hex: String = message[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    char::from_u32(u32::from_str_radix(&hex, 16).ok()?)
+}
+
+/// `build`, telling `observer` how it goes.
+pub fn build_observed(
+    options: &BuildOptions,
+    diags: &mut Diagnostics,
+    observer: &mut dyn BuildObserver,
+) -> Result<Vec<Artifact>> {
+    let pending = render(options, diags, observer)?;
+    write_rendered(options, pending)
+}
+
+/// Put artifacts made by `render` in `options.out_dir`, then the manifest that lists them.
+pub fn write_rendered(options: &BuildOptions, pending: Vec<Rendered>) -> Result<Vec<Artifact>> {
     let corpus_sha256 = manifest::corpus_digest(&options.corpus_dir)?;
     output::remove_stale_temp_files(&options.out_dir);
     let mut artifacts = Vec::new();
-    for (artifact, bytes) in pending {
+    for Rendered { artifact, bytes } in pending {
         output::write_atomically(&artifact.path, &bytes)?;
         artifacts.push(artifact);
     }
@@ -209,8 +321,11 @@ pub fn select_personas(doc: &Document, slugs: &[String]) -> Result<Document> {
         .map(|c| c.id.as_str())
         .collect();
     if let Some(unknown) = slugs.iter().find(|s| !known.contains(&s.as_str())) {
+        let guess = diag::closest(unknown, &known)
+            .map(|close| format!("did you mean `{close}`? "))
+            .unwrap_or_default();
         return Err(Error::Usage(format!(
-            "unknown persona `{unknown}`; the personas are: {}",
+            "unknown persona `{unknown}`; {guess}the personas are: {}",
             known.join(", ")
         )));
     }

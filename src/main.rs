@@ -1,13 +1,14 @@
-//! The livret command line: a thin layer over the library.
+//! The livret command line: a thin layer over the library. Each subcommand lives in `cli/`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use livret::diag::{Diagnostics, Error, Severity};
-use livret::ir::ChapterKind;
-use livret::write::Format;
-use livret::{BuildOptions, build_time_from_env, build_with, load_document};
-use std::collections::HashMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+mod cli;
+
+use clap::{Parser, Subcommand};
+use cli::build::{BuildArgs, CheckArgs};
+use cli::init::InitArgs;
+use cli::report::{ColorChoice, Reporter};
+use cli::serve::{ServeArgs, WatchArgs};
+use livret::diag::{Diagnostics, Error};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Turn a Jekyll FAQ corpus (an index page whose `buttons:` list personas, one Markdown page
@@ -16,11 +17,13 @@ use std::process::ExitCode;
 #[command(name = "livret", version, about, long_about = None)]
 #[command(
     after_help = "Exit status: 0 built, 1 errors in the content, 2 usage or I/O errors.\n\
-Examples:\n  livret build                      build content/ into out/ in every format\n  \
+Examples:\n  livret init my-faq && cd my-faq     start a new corpus\n  \
+livret serve                        preview in the browser, rebuilt on every change\n  \
+livret build                        build content/ into out/ in every format\n  \
 livret build docs/ -f pdf --split   one PDF for the book, one per persona\n  \
-livret check --strict             fail on warnings too (for CI)"
+livret check --strict               fail on warnings too (for CI)"
 )]
-struct Cli {
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Print only errors.
@@ -29,13 +32,17 @@ struct Cli {
     /// build: also print the book's chapters before writing.
     #[arg(short, long, global = true)]
     verbose: bool,
+    /// Colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Build the book into the output directory.
     Build(BuildArgs),
-    /// Load, read and resolve everything; write nothing; print every diagnostic.
+    /// Run everything a build runs, every writer included, but write nothing; print every
+    /// diagnostic.
     Check(CheckArgs),
     /// Print the document model (IR) as JSON, as the writers will see it.
     DumpIr {
@@ -43,235 +50,45 @@ enum Command {
         #[arg(default_value = "content")]
         dir: PathBuf,
     },
-}
-
-#[derive(Args)]
-struct BuildArgs {
-    /// Corpus directory (holding the index page).
-    #[arg(default_value = "content")]
-    dir: PathBuf,
-    /// Output directory.
-    #[arg(short, long, default_value = "out")]
-    output: PathBuf,
-    /// Formats to write, comma-separated.
-    #[arg(short, long, value_delimiter = ',', default_values = ["html", "epub", "pdf"])]
-    format: Vec<FormatArg>,
-    /// Keep the introduction and this persona (slug, e.g. `producteur`); repeat for several.
-    #[arg(long = "persona", value_name = "SLUG")]
-    personas: Vec<String>,
-    /// Also write one file per persona: <name>-<persona>.<format>.
-    #[arg(long)]
-    split: bool,
-    /// Theme directory overriding the embedded one file by file (html/page.html, epub/style.css…).
-    #[arg(long, value_name = "DIR")]
-    theme: Option<PathBuf>,
-    /// Treat warnings as errors.
-    #[arg(long)]
-    strict: bool,
-}
-
-#[derive(Args)]
-struct CheckArgs {
-    /// Corpus directory (holding the index page).
-    #[arg(default_value = "content")]
-    dir: PathBuf,
-    /// Treat warnings as errors.
-    #[arg(long)]
-    strict: bool,
-    /// How to print diagnostics: text, or JSON lines for CI.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    format: ReportFormat,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum FormatArg {
-    Html,
-    Epub,
-    Pdf,
-}
-
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Self {
-        match f {
-            FormatArg::Html => Format::Html,
-            FormatArg::Epub => Format::Epub,
-            FormatArg::Pdf => Format::Pdf,
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ReportFormat {
-    Text,
-    Json,
+    /// Preview the book in the browser; rebuilt and reloaded on every change.
+    Serve(ServeArgs),
+    /// Rebuild into the output directory on every change (`serve` without the server).
+    Watch(WatchArgs),
+    /// Create a small working corpus to start from.
+    Init(InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print livret's manual page (roff), e.g. `livret man > livret.1`.
+    Man,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let mut reporter = Reporter::new(cli.color, cli.quiet);
     let mut diags = Diagnostics::new();
     let result = match &cli.command {
-        Command::Build(args) => run_build(args, &cli, &mut diags),
-        Command::Check(args) => run_check(args, &cli, &mut diags),
-        Command::DumpIr { dir } => run_dump_ir(dir, &mut diags),
+        Command::Build(args) => cli::build::run_build(args, &cli, &mut reporter, &mut diags),
+        Command::Check(args) => cli::build::run_check(args, &cli, &mut reporter, &mut diags),
+        Command::DumpIr { dir } => cli::build::run_dump_ir(dir, &mut diags),
+        Command::Serve(args) => cli::serve::run_serve(args, &reporter),
+        Command::Watch(args) => cli::serve::run_watch(args, &reporter),
+        Command::Init(args) => cli::init::run_init(args, cli.quiet),
+        Command::Completions { shell } => cli::shell::print_completions(*shell),
+        Command::Man => cli::shell::print_man_page(),
     };
-    let json = matches!(
-        &cli.command,
-        Command::Check(CheckArgs {
-            format: ReportFormat::Json,
-            ..
-        })
-    );
-    report(&diags, cli.quiet, json);
+    reporter.report(&diags);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Content(_)) => {
-            if !json {
-                eprintln!(
-                    "livret: {} error(s), {} warning(s)",
-                    diags.error_count(),
-                    diags.warning_count()
-                );
-            }
+            reporter.summary(&diags);
             ExitCode::from(1)
         }
         Err(e) => {
-            eprintln!("livret: error: {e}");
+            reporter.fatal(&e);
             ExitCode::from(e.exit_code() as u8)
         }
-    }
-}
-
-fn report(diags: &Diagnostics, quiet: bool, json: bool) {
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
-    let mut out = std::io::stdout().lock();
-    let mut sources = SourceLines::default();
-    for d in diags.items() {
-        if quiet && d.severity == Severity::Warning {
-            continue;
-        }
-        if json {
-            let line = serde_json::to_string(d).unwrap_or_default();
-            let _ = writeln!(out, "{line}");
-        } else {
-            let source_line = sources.line(&d.path, d.line);
-            let _ = writeln!(err, "{}", d.render(source_line));
-        }
-    }
-}
-
-/// The pages diagnostics point at, read again (once each) to show the line under a message.
-#[derive(Default)]
-struct SourceLines {
-    files: HashMap<String, Option<Vec<String>>>,
-}
-
-impl SourceLines {
-    /// Pages larger than this are not read again: the message alone must do.
-    const MAX_BYTES: u64 = 32 << 20;
-
-    fn line(&mut self, path: &str, line: u32) -> Option<&str> {
-        if line == 0 {
-            return None;
-        }
-        let lines = self.files.entry(path.to_string()).or_insert_with(|| {
-            let path = Path::new(path);
-            let size = std::fs::metadata(path).ok().filter(|m| m.is_file())?.len();
-            if size > Self::MAX_BYTES {
-                return None;
-            }
-            let bytes = std::fs::read(path).ok()?;
-            // Lines as the loader counts them: CRLF, CR and LF each end one.
-            let text = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
-            Some(text.split(['\n', '\r']).map(str::to_string).collect())
-        });
-        lines.as_ref()?.get(line as usize - 1).map(String::as_str)
-    }
-}
-
-fn run_build(args: &BuildArgs, cli: &Cli, diags: &mut Diagnostics) -> Result<(), Error> {
-    let mut formats: Vec<Format> = args.format.iter().map(|&f| f.into()).collect();
-    formats.sort();
-    formats.dedup();
-    let options = BuildOptions {
-        corpus_dir: args.dir.clone(),
-        out_dir: args.output.clone(),
-        formats,
-        personas: args.personas.clone(),
-        split: args.split,
-        theme: args.theme.clone(),
-        strict: args.strict,
-        build_time: build_time_from_env()?,
-    };
-    let artifacts = build_with(&options, diags, &mut |doc| {
-        if cli.verbose {
-            print_book(doc, &args.dir);
-        }
-    })?;
-    if !cli.quiet {
-        let width = artifacts
-            .iter()
-            .map(|a| a.path.display().to_string().chars().count())
-            .max()
-            .unwrap_or(0);
-        for a in &artifacts {
-            let path = a.path.display().to_string();
-            println!(
-                "{path:<width$}  {:>10}  {:>6.2} s",
-                human_size(a.bytes),
-                a.elapsed.as_secs_f64()
-            );
-        }
-    }
-    Ok(())
-}
-
-fn run_check(args: &CheckArgs, cli: &Cli, diags: &mut Diagnostics) -> Result<(), Error> {
-    let (_corpus, doc) = load_document(&args.dir, diags)?;
-    if args.strict {
-        diags.promote_warnings();
-    }
-    if !cli.quiet && args.format == ReportFormat::Text {
-        print_book(&doc, &args.dir);
-    }
-    if diags.has_errors() {
-        return Err(Error::Content(diags.error_count()));
-    }
-    Ok(())
-}
-
-/// The book's outline: its title, then each chapter's kind, id and source page.
-fn print_book(doc: &livret::ir::Document, dir: &std::path::Path) {
-    println!("{} — {} chapter(s)", doc.meta.title, doc.chapters.len());
-    for chapter in &doc.chapters {
-        let kind = match chapter.kind {
-            ChapterKind::Introduction => "introduction",
-            ChapterKind::Persona => "persona",
-            ChapterKind::Appendix => "appendix",
-        };
-        println!(
-            "  {kind:<12} {:<16} {}",
-            chapter.id,
-            dir.join(&chapter.source).display()
-        );
-    }
-}
-
-fn run_dump_ir(dir: &std::path::Path, diags: &mut Diagnostics) -> Result<(), Error> {
-    let (_corpus, doc) = load_document(dir, diags)?;
-    if diags.has_errors() {
-        return Err(Error::Content(diags.error_count()));
-    }
-    let json = serde_json::to_string_pretty(&doc)
-        .map_err(|e| Error::Usage(format!("cannot serialise the IR: {e}")))?;
-    println!("{json}");
-    Ok(())
-}
-
-fn human_size(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1 << 20) as f64),
-        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / (1 << 10) as f64),
-        b => format!("{b} B"),
     }
 }

@@ -14,20 +14,31 @@ pub fn parse_config(text: &str, display_path: &str, diags: &mut Diagnostics) -> 
             let (line, col) = error
                 .span()
                 .map_or((1, 1), |span| line_col(text, span.start));
-            diags
-                .error(
-                    display_path,
-                    line,
-                    col,
-                    format!("livret.toml: {}", error.message().trim_end()),
-                )
-                .with_hint(
-                    "known keys: name, title, subtitle, author, publisher, language, date, \
+            let diagnostic = diags.error(
+                display_path,
+                line,
+                col,
+                format!("livret.toml: {}", error.message().trim_end()),
+            );
+            if let Some(close) = closest_known_key(error.message()) {
+                diagnostic.with_hint(format!("did you mean `{close}`?"));
+                return Config::default();
+            }
+            diagnostic.with_hint(
+                "known keys: name, title, subtitle, author, publisher, language, date, \
                      identifier, index, personas, page_size (\"A4\" or \"Letter\")",
-                );
+            );
             Config::default()
         }
     }
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`": the known key closest to `x`.
+fn closest_known_key(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let known: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    crate::diag::closest(unknown, &known)
 }
 
 /// Line of `"slug"` (or `'slug'`) in `livret.toml`, for diagnostics about `personas`.
@@ -96,6 +107,14 @@ mod tests {
         );
         assert_eq!(diags.items()[0].line, 3, "{:?}", diags.items());
         assert!(diags.items()[0].message.contains("colour"));
+        let mut diags = Diagnostics::new();
+        parse_config("autor = \"Me\"\n", "content/livret.toml", &mut diags);
+        assert_eq!(
+            diags.items()[0].hint.as_deref(),
+            Some("did you mean `author`?"),
+            "{:?}",
+            diags.items()
+        );
         let mut diags = Diagnostics::new();
         parse_config(
             "personas = \"citoyen\"\n",

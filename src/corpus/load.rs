@@ -7,7 +7,7 @@ use super::resolve::{Lookup, build_routes, normalise_site_path};
 use super::source::decode_text;
 use super::walk::markdown_files;
 use super::{Button, Config, Corpus, Page, Persona, Routes, SiteConfig};
-use crate::diag::{Diagnostics, Error, Result, Severity};
+use crate::diag::{Diagnostics, Error, Result, Severity, closest};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -33,6 +33,7 @@ pub fn display_path(root: &Path, rel: &str) -> String {
     match root {
         "" if rel.is_empty() => "/".to_string(),
         "" => format!("/{rel}"),
+        "." if rel.is_empty() => ".".to_string(),
         "." => rel.to_string(),
         _ if rel.is_empty() => root.to_string(),
         _ => format!("{root}/{rel}"),
@@ -272,6 +273,22 @@ fn find_index(
     match candidates.as_slice() {
         [at] => Some(*at),
         [] => {
+            // A page whose front matter cannot be read may be the index: that is the cause.
+            let unreadable: Vec<String> = pages
+                .iter()
+                .filter(|p| p.diags.has_errors())
+                .map(|p| display_path(root, &p.page.path))
+                .collect();
+            let hint = if unreadable.is_empty() {
+                format!(
+                    "add the personas as `buttons:` to the index page, or set `index = \"…\"` in {CONFIG_FILE}"
+                )
+            } else {
+                format!(
+                    "fix the error in {} first (reported above): its `buttons:` cannot be read",
+                    unreadable.join(", ")
+                )
+            };
             diags
                 .error(
                     display_path(root, ""),
@@ -279,9 +296,7 @@ fn find_index(
                     0,
                     "no index page: no page has `buttons:` in its front matter",
                 )
-                .with_hint(format!(
-                    "add the personas as `buttons:` to the index page, or set `index = \"…\"` in {CONFIG_FILE}"
-                ));
+                .with_hint(hint);
             None
         }
         several => {
@@ -306,16 +321,6 @@ fn find_index(
     }
 }
 
-/// The closest of `candidates` to `wanted`, if any is close.
-fn closest<'a>(wanted: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::normalized_damerau_levenshtein(wanted, c), *c))
-        .filter(|(score, _)| *score >= 0.5)
-        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(a.1)))
-        .map(|(_, c)| c)
-}
-
 fn is_external(target: &str) -> bool {
     let lower = target.to_ascii_lowercase();
     lower.starts_with("http://")
@@ -337,14 +342,16 @@ fn resolve_buttons(
     for button in &index.front.buttons {
         // Problems with a button's target are reported at the target's value.
         let (target_line, target_col) = button.target_at;
+        // A site may link a button to another site; the book has no chapter for it. A warning,
+        // so the book still builds (and `--strict` refuses it).
         if is_external(&button.target) {
             diags
-                .error(
+                .warning(
                     &index_display,
                     target_line,
                     target_col,
                     format!(
-                        "button \"{}\" points outside the site: {}",
+                        "button \"{}\" points outside the site ({}): skipped, no chapter for it",
                         button.title, button.target
                     ),
                 )

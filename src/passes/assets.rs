@@ -129,6 +129,21 @@ fn shorten(text: &str) -> String {
     }
 }
 
+/// A file beside `missing` whose name is close to its name (a typo, a wrong extension).
+fn similar_file(missing: &Path) -> Option<String> {
+    let name = missing.file_name()?.to_str()?;
+    let folder = missing.parent()?;
+    let names: Vec<String> = std::fs::read_dir(folder)
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let close = crate::diag::closest(name, &names)?;
+    Some(folder.join(close).display().to_string())
+}
+
 struct AssetLoader<'a> {
     root: &'a Path,
     canonical_root: Option<PathBuf>,
@@ -144,7 +159,10 @@ impl AssetLoader<'_> {
         let canonical = match full.canonicalize() {
             Ok(path) => path,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(format!("image not found: {shown}"));
+                let guess = similar_file(&full)
+                    .map(|close| format!("; did you mean {close}?"))
+                    .unwrap_or_default();
+                return Err(format!("image not found: {shown}{guess}"));
             }
             Err(e) => return Err(format!("image {shown}: {e}")),
         };

@@ -1,0 +1,116 @@
+//! `livret init`: a small corpus that builds at once, to start from.
+
+use clap::{Args, ValueEnum};
+use livret::diag::Error;
+use std::path::{Path, PathBuf};
+
+#[derive(Args)]
+pub struct InitArgs {
+    /// Folder to create the project in (it must be empty or not exist yet).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Language of the sample pages (and of the book: French typography for fr).
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    En,
+    Fr,
+}
+
+/// The sample project, path → bytes; the corpus is in `content/`, as `livret build` expects.
+fn starter_files(lang: Lang) -> Vec<(&'static str, &'static [u8])> {
+    let mut files: Vec<(&'static str, &'static [u8])> = match lang {
+        Lang::En => vec![
+            ("content/index.md", include_bytes!("starter/en/index.md")),
+            (
+                "content/_faq/newcomer.md",
+                include_bytes!("starter/en/newcomer.md"),
+            ),
+            (
+                "content/_faq/contributor.md",
+                include_bytes!("starter/en/contributor.md"),
+            ),
+            (
+                "content/livret.toml",
+                include_bytes!("starter/en/livret.toml"),
+            ),
+        ],
+        Lang::Fr => vec![
+            ("content/index.md", include_bytes!("starter/fr/index.md")),
+            (
+                "content/_faq/debutant.md",
+                include_bytes!("starter/fr/debutant.md"),
+            ),
+            (
+                "content/_faq/contributeur.md",
+                include_bytes!("starter/fr/contributeur.md"),
+            ),
+            (
+                "content/livret.toml",
+                include_bytes!("starter/fr/livret.toml"),
+            ),
+        ],
+    };
+    files.push(("content/_config.yml", include_bytes!("starter/_config.yml")));
+    files.push((
+        "content/img/diagram.png",
+        include_bytes!("starter/diagram.png"),
+    ));
+    files.push((".gitignore", b"/out/\n"));
+    files
+}
+
+pub fn run_init(args: &InitArgs, quiet: bool) -> Result<(), Error> {
+    let dir = &args.dir;
+    refuse_non_empty(dir)?;
+    for (rel, bytes) in starter_files(args.lang) {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| cannot_create(dir, &e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| cannot_create(dir, &e))?;
+    }
+    if !quiet {
+        let cd = if dir == Path::new(".") {
+            String::new()
+        } else {
+            format!("cd {} && ", dir.display())
+        };
+        println!(
+            "livret: created a sample corpus in {}\n  next: {cd}livret serve   (preview, rebuilt as you edit content/)\n        {cd}livret build   (out/: HTML, EPUB, PDF)",
+            dir.join("content").display()
+        );
+    }
+    Ok(())
+}
+
+fn refuse_non_empty(dir: &Path) -> Result<(), Error> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(Error::Usage(format!(
+                    "`{}` is not empty: livret init only fills an empty or new folder \
+                     (try `livret init my-faq`)",
+                    dir.display()
+                )));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory || dir.is_file() => Err(
+            Error::Usage(format!("`{}` is a file, not a folder", dir.display())),
+        ),
+        Err(e) => Err(cannot_create(dir, &e)),
+    }
+}
+
+fn cannot_create(dir: &Path, e: &std::io::Error) -> Error {
+    Error::Usage(format!(
+        "cannot create the sample corpus in `{}`: {}",
+        dir.display(),
+        e.kind()
+    ))
+}
