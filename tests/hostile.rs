@@ -474,6 +474,40 @@ fn a_pdf_refuses_what_it_cannot_set_with_a_reason() {
     }
 }
 
+/// A book title of thousands of words (title page, running header on every page, metadata)
+/// costs time in proportion to its length: 2,000 words take at most three times 1,000 words
+/// (1,000 words took 52 s before, 2,000 over 300 s).
+#[test]
+fn a_long_book_title_costs_linear_time() {
+    let book = Book::new();
+    let mut diags = Diagnostics::new();
+    let (_, doc) = livret::load_document(book.root(), &mut diags).expect("loads");
+    let ctx = WriteContext {
+        theme: Default::default(),
+        build_time: 0,
+        version: "test",
+    };
+    let time_for = |words: usize| {
+        let mut doc = doc.clone();
+        doc.meta.title = (0..words)
+            .map(|n| format!("mot{n}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let started = common::thread_cpu_time();
+        let mut diags = Diagnostics::new();
+        livret::write::write(Format::Pdf, &doc, &ctx, &mut diags).expect("pdf");
+        common::thread_cpu_time().saturating_sub(started)
+    };
+    time_for(100);
+    let small = time_for(1_000).min(time_for(1_000));
+    let large = time_for(2_000).min(time_for(2_000));
+    eprintln!("1,000-word title: {small:?}; 2,000 words: {large:?}");
+    assert!(
+        large <= small * 3 + Duration::from_millis(50),
+        "1,000 words: {small:?}, 2,000: {large:?}"
+    );
+}
+
 /// One line of 2 MB (no line break at all): builds in under 30 s.
 #[test]
 fn one_line_of_2_mb_builds_within_30_s() {
