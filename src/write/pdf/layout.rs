@@ -357,7 +357,8 @@ impl<'a> Builder<'a> {
                 ),
             )
             .with_hint(format!(
-                "the PDF embeds {}; HTML and EPUB keep it",
+                "the PDF embeds {}; HTML and EPUB keep it; a theme font that has it \
+                 (`THEME/pdf/fonts/text-regular.ttf` …, see Themes in the README) prints it",
                 self.fonts.describe()
             ));
     }
