@@ -143,6 +143,7 @@ fn rich_document() -> Document {
             identifier: None,
             page_size: PageSize::A4,
             persona: None,
+            labels: Default::default(),
         },
         chapters: vec![intro, citoyen, producteur, annexe],
         assets: vec![

@@ -202,6 +202,7 @@ fn rich_document() -> Document {
             identifier: None,
             page_size: PageSize::A4,
             persona: None,
+            labels: Default::default(),
         },
         chapters: vec![intro, citoyen, dev],
         assets: vec![

@@ -87,6 +87,7 @@ pub(crate) mod tests {
             summary: None,
             label: None,
             source: source.to_string(),
+            lang: None,
             blocks,
         }
     }
@@ -105,6 +106,7 @@ pub(crate) mod tests {
                 identifier: None,
                 page_size: PageSize::A4,
                 persona: None,
+                labels: Default::default(),
             },
             chapters,
             assets: Vec::new(),

@@ -1,7 +1,8 @@
 //! The XHTML content documents: the title page and one document per chapter.
 
-use super::{Labels, STYLESHEET, book_language, chapter_semantics, persona_title};
+use super::{STYLESHEET, book_language, chapter_semantics, persona_title};
 use crate::ir::{Chapter, Document};
+use crate::labels::Labels;
 use crate::write::html::body::RenderedChapter;
 use std::fmt::Write;
 
@@ -55,9 +56,8 @@ pub(super) fn title_page(doc: &Document, book_title: &str, labels: &Labels) -> S
     if let Some(persona) = persona_title(doc) {
         let _ = writeln!(
             out,
-            "<p class=\"handout\">{} : {}</p>",
-            labels.handout,
-            escape(persona)
+            "<p class=\"handout\">{}</p>",
+            escape(&labels.persona_line(persona))
         );
     }
     if let Some(summary) = &meta.summary {

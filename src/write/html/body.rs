@@ -411,10 +411,11 @@ impl<'d> Renderer<'_, 'd> {
         if self.style.xhtml {
             out.push_str("<section class=\"footnotes\" epub:type=\"footnotes\">");
         } else {
-            // "Notes" reads right in French and English; a section wants a heading.
             out.push_str(
-                "<section class=\"footnotes\" role=\"doc-endnotes\"><h2 class=\"footnotes-title\">Notes</h2><ol>",
+                "<section class=\"footnotes\" role=\"doc-endnotes\"><h2 class=\"footnotes-title\">",
             );
+            escape_into(&mut out, &self.doc.meta.labels.notes);
+            out.push_str("</h2><ol>");
         }
         let mut n = 0;
         // Notes inside notes are appended while rendering, hence no iterator.
@@ -689,6 +690,7 @@ mod tests {
                 identifier: None,
                 page_size: PageSize::A4,
                 persona: None,
+                labels: Default::default(),
             },
             chapters: vec![Chapter {
                 id: "ch".into(),
@@ -698,6 +700,7 @@ mod tests {
                 summary: None,
                 label: None,
                 source: "_faq/ch.md".into(),
+                lang: None,
                 blocks,
             }],
             assets: vec![Asset {

@@ -49,7 +49,6 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         .iter()
         .map(|chapter| chapter_value(doc, chapter, &style))
         .collect();
-    let labels = Labels::for_language(&doc.meta.language);
     let meta = &doc.meta;
     let context = context! {
         meta => context! {
@@ -64,11 +63,7 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         },
         chapters => chapters,
         css => Value::from_safe_string(css.into_owned()),
-        labels => context! {
-            contents => labels.contents,
-            notes => labels.notes,
-            back_to_contents => labels.back_to_contents,
-        },
+        labels => Value::from_pairs(meta.labels.entries()),
         generator => format!("livret {}", ctx.version),
     };
     render_page(&ctx.theme, &page, context).map(String::into_bytes)
@@ -98,30 +93,6 @@ fn render_page(theme: &Theme, page: &str, context: Value) -> Result<String> {
     env.add_template("page.html", page).map_err(theme_error)?;
     let template = env.get_template("page.html").map_err(theme_error)?;
     template.render(context).map_err(theme_error)
-}
-
-struct Labels {
-    contents: &'static str,
-    notes: &'static str,
-    back_to_contents: &'static str,
-}
-
-impl Labels {
-    fn for_language(language: &str) -> Labels {
-        if language.to_ascii_lowercase().starts_with("fr") {
-            Labels {
-                contents: "Sommaire",
-                notes: "Notes",
-                back_to_contents: "Retour au sommaire",
-            }
-        } else {
-            Labels {
-                contents: "Contents",
-                notes: "Notes",
-                back_to_contents: "Back to contents",
-            }
-        }
-    }
 }
 
 fn chapter_value(doc: &Document, chapter: &Chapter, style: &BodyStyle) -> Value {
@@ -248,6 +219,7 @@ mod tests {
             summary: Some(format!("Résumé : ce que {title} doit savoir.")),
             label: Some(format!("En tant que {title}")),
             source: format!("_faq/{id}.md"),
+            lang: None,
             blocks,
         }
     }
@@ -455,6 +427,7 @@ mod tests {
                 identifier: None,
                 page_size: PageSize::A4,
                 persona: None,
+                labels: Default::default(),
             },
             chapters: vec![intro, citoyen, producteur, annexe],
             assets: vec![Asset {

@@ -63,29 +63,11 @@ pub struct Pass {
     pub outline: Vec<OutlineEntry>,
 }
 
-struct Labels {
-    contents: &'static str,
-    notes: &'static str,
-    persona: &'static str,
-    image: &'static str,
-}
+/// The book's words: the table every writer reads (`crate::labels`).
+type Labels = crate::labels::Labels;
 
-fn labels(language: &str) -> Labels {
-    if language.to_ascii_lowercase().starts_with("fr") {
-        Labels {
-            contents: "Sommaire",
-            notes: "Notes",
-            persona: "Parcours",
-            image: "image",
-        }
-    } else {
-        Labels {
-            contents: "Contents",
-            notes: "Notes",
-            persona: "Persona",
-            image: "image",
-        }
-    }
+fn labels(meta: &crate::ir::Meta) -> Labels {
+    meta.labels.clone()
 }
 
 /// The `##` sections of a chapter (top level and inside divs), with their anchors.
@@ -993,7 +975,7 @@ impl<'a> Builder<'a> {
                 .chapter(&persona)
                 .map(|c| c.label.clone().unwrap_or_else(|| c.title.clone()))
                 .unwrap_or(persona);
-            let text = format!("{} : {}", self.labels.persona, name);
+            let text = self.labels.persona_line(&name);
             centred(
                 self,
                 &text,
@@ -1046,7 +1028,7 @@ impl<'a> Builder<'a> {
         };
         let mut runs = Vec::new();
         self.text_runs(
-            self.labels.contents,
+            &self.labels.contents.clone(),
             style,
             &None,
             BreakMode::Plain,
@@ -1143,7 +1125,13 @@ impl<'a> Builder<'a> {
             ..RunStyle::body(11)
         };
         let mut runs = Vec::new();
-        self.text_runs(self.labels.notes, style, &None, BreakMode::Plain, &mut runs);
+        self.text_runs(
+            &self.labels.notes.clone(),
+            style,
+            &None,
+            BreakMode::Plain,
+            &mut runs,
+        );
         out.push(Heading {
             para: self.para(runs, Align::Left, 11),
             space_before: 0.0,
@@ -1262,7 +1250,7 @@ pub fn layout_pass(
                     .rev()
                     .find(|(start, _)| *start <= p)
                     .map(|(_, t)| t.clone())
-                    .unwrap_or_else(|| labels(&doc.meta.language).contents.to_string())
+                    .unwrap_or_else(|| labels(&doc.meta).contents)
             })
             .collect(),
         None => Vec::new(),
@@ -1293,7 +1281,7 @@ pub fn layout_pass(
             rec: rec.clone(),
             diags,
             info,
-            labels: labels(&doc.meta.language),
+            labels: labels(&doc.meta),
             width: text_width(doc.meta.page_size),
             glyphs: HashMap::new(),
             warned: BTreeSet::new(),
