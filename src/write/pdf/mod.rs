@@ -8,7 +8,7 @@
 mod elements;
 mod fonts;
 mod guard;
-mod hyphenate;
+pub mod hyphenate;
 mod layout;
 mod post;
 
