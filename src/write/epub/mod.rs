@@ -145,6 +145,8 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
             language: book_language(doc),
             modified: &package::w3c_datetime(ctx.build_time),
             contents_label: &labels.contents,
+            title_page_label: &labels.title_page,
+            start_label: &labels.start,
             dublin_core: &dublin_core_extras(doc),
             toc_depth: if has_sections { 2 } else { 1 },
             // epub-builder's `to_id` of the file name.

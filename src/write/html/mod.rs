@@ -111,17 +111,45 @@ fn chapter_value(doc: &Document, chapter: &Chapter, style: &BodyStyle) -> Value 
         ChapterKind::Persona => "persona",
         ChapterKind::Appendix => "appendix",
     };
+    let header = ChapterHeader::of(doc, chapter);
     let mut value: BTreeMap<&str, Value> = BTreeMap::new();
     value.insert("id", Value::from(&chapter.id));
     value.insert("kind", Value::from(kind));
+    value.insert("lang", Value::from(&chapter.lang));
     value.insert("title", Value::from(&chapter.title));
-    value.insert("subtitle", Value::from(&chapter.subtitle));
-    value.insert("summary", Value::from(&chapter.summary));
+    value.insert("show_title", Value::from(header.show_title));
+    value.insert("subtitle", Value::from(header.subtitle));
+    value.insert("summary", Value::from(header.summary));
     value.insert("label", Value::from(&chapter.label));
     value.insert("sections", Value::from(sections));
     value.insert("body", Value::from_safe_string(rendered.body));
     value.insert("notes", Value::from_safe_string(rendered.notes));
     Value::from(value)
+}
+
+/// What a chapter's header prints: nothing the book's title block already shows just above
+/// it (the introduction usually repeats the book's title, subtitle and summary), and a summary
+/// equal to the subtitle once.
+pub(crate) struct ChapterHeader<'d> {
+    pub show_title: bool,
+    pub subtitle: Option<&'d str>,
+    pub summary: Option<&'d str>,
+}
+
+impl<'d> ChapterHeader<'d> {
+    pub(crate) fn of(doc: &'d Document, chapter: &'d Chapter) -> Self {
+        let first = chapter.kind == ChapterKind::Introduction
+            && doc.chapters.first().is_some_and(|c| c.id == chapter.id);
+        let repeats = |own: Option<&str>, book: Option<&str>| first && own.is_some() && own == book;
+        let subtitle = chapter.subtitle.as_deref();
+        let summary = chapter.summary.as_deref();
+        ChapterHeader {
+            show_title: !(first && chapter.title == doc.meta.title),
+            subtitle: subtitle.filter(|_| !repeats(subtitle, doc.meta.subtitle.as_deref())),
+            summary: summary
+                .filter(|s| !repeats(summary, doc.meta.summary.as_deref()) && Some(*s) != subtitle),
+        }
+    }
 }
 
 /// Every id the page will hold: chapter ids and element ids of the content.
