@@ -688,7 +688,7 @@ fn title_page_shows_the_book_and_a_handout_names_its_persona() {
     );
     assert!(
         pkg.text("OEBPS/titlepage.xhtml")
-            .contains("Fiche : Citoyen·ne")
+            .contains("Profil\u{a0}: Citoyen·ne")
     );
     // Links to chapters the handout does not hold are no links at all.
     let docs = parse_documents(&pkg, &opf);

@@ -886,14 +886,15 @@ mod tests {
         );
         assert!(out.body.contains(r#"<figure><img src="img0.png" alt="Alt" width="4" height="3"/><figcaption>Alt</figcaption></figure>"#), "{}", out.body);
         assert!(
-            out.body
-                .contains(r##"<a href="#ch.fn1" id="ch.fnref1" epub:type="noteref">1</a>"##),
+            out.body.contains(
+                r##"<a href="#ch.fn1" id="ch.fnref1" epub:type="noteref" role="doc-noteref">1</a>"##
+            ),
             "{}",
             out.body
         );
         assert!(
             out.notes
-                .contains(r#"<aside epub:type="footnote" id="ch.fn1""#),
+                .contains(r#"<aside epub:type="footnote" role="doc-footnote" id="ch.fn1""#),
             "{}",
             out.notes
         );
@@ -918,7 +919,7 @@ mod tests {
         let body = render(&doc, false).body;
         assert_eq!(
             body,
-            "<div class=\"table-wrap\"><table><thead><tr><th class=\"align-right\">a</th><th></th><th></th></tr></thead>\
+            "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Tableau 1 (Ch)\"><table><thead><tr><th class=\"align-right\">a</th><th></th><th></th></tr></thead>\
              <tbody><tr><td class=\"align-right\">1</td><td>2</td><td>3</td></tr>\
              <tr><td class=\"align-right\"></td><td></td><td></td></tr></tbody></table></div>"
         );

@@ -518,7 +518,9 @@ mod tests {
         );
         let html = select(&page, "html")[0].value();
         assert_eq!(html.attr("lang"), Some("fr"));
-        let titles: Vec<String> = select(&page, "section.chapter > header > h1")
+        // One `h1`, the book's; chapter titles one level down.
+        assert_eq!(select(&page, "h1").len(), 1);
+        let titles: Vec<String> = select(&page, "section.chapter > header > h2")
             .into_iter()
             .map(|h| h.text().collect())
             .collect();
@@ -665,8 +667,8 @@ mod tests {
         assert_eq!(select(&page, "table tbody tr").len(), 2);
         assert_eq!(select(&page, "td.align-right").len(), 2);
         assert_eq!(select(&page, "ol[start='3'] > li").len(), 2);
-        assert_eq!(select(&page, "h2#citoyen-quest-ce").len(), 1);
-        assert_eq!(select(&page, "h3#citoyen-details").len(), 1);
+        assert_eq!(select(&page, "h3#citoyen-quest-ce").len(), 1);
+        assert_eq!(select(&page, "h4#citoyen-details").len(), 1);
         assert_eq!(select(&page, "span#citoyen-ancre:empty").len(), 1);
         let page_toc: Vec<&str> = select(&page, "#citoyen nav.page-toc a")
             .into_iter()
