@@ -183,6 +183,7 @@ fn language_from_site_config_index_or_livret_toml_in_every_format() {
             "{name}"
         );
 
+        common::epubcheck(&built.artifact("epub"));
         let epub = built.epub();
         assert_eq!(dc_language(&epub), [language], "{name}");
         for (file, text) in epub.iter().filter(|(f, _)| f.ends_with(".xhtml")) {
@@ -305,6 +306,7 @@ fn a_french_book_with_an_english_chapter() {
     );
     assert!(texts(&html, "#visitor h3").contains(&"Where do I start?".into()));
 
+    common::epubcheck(&built.artifact("epub"));
     let epub = built.epub();
     assert_eq!(dc_language(&epub), ["fr"]);
     assert_eq!(

@@ -283,9 +283,10 @@ impl<'d> Renderer<'_, 'd> {
                             out.push_str(" rel=\"noopener\"");
                         }
                         // Printed, an e-mail link shows its address when its text is not it.
+                        let shown = plain_text(content);
                         if let Some(address) = href.strip_prefix("mailto:")
                             && !self.style.xhtml
-                            && plain_text(content).trim() != address
+                            && ![address, href].contains(&shown.trim())
                         {
                             out.push_str(" data-address=\"");
                             escape_into(out, address);
