@@ -15,7 +15,7 @@ pub struct Labels {
     pub notes: String,
     /// Label of a footnote's link back to its reference (screen readers read it).
     pub back_to_text: String,
-    /// Name of a figure (HTML/EPUB `aria-label` of a captionless figure).
+    /// Name of a figure (for theme templates; no built-in writer prints it yet).
     pub figure: String,
     /// Stands for an image that cannot be shown (PDF `[image: alt]`).
     pub image: String,
