@@ -959,3 +959,23 @@ fn ace_by_daisy_reports_no_violation() {
         assert_eq!(report["earl:result"]["earl:outcome"], "pass", "{name}");
     }
 }
+
+/// A page's `{:toc}` list is the HTML's business: the EPUB has its navigation document. Notes
+/// carry their ARIA roles beside their `epub:type`.
+#[test]
+fn corpus_epub_drops_page_toc_and_marks_notes() {
+    let pkg = open(&corpus_epub(&common::repo().join("content")));
+    let opf = parse_opf(&pkg);
+    let chapters: Vec<String> = opf
+        .spine
+        .iter()
+        .filter(|f| !["titlepage.xhtml", "nav.xhtml"].contains(&f.as_str()))
+        .map(|f| pkg.text(&format!("OEBPS/{f}")).to_string())
+        .collect();
+    assert!(!chapters.is_empty());
+    assert!(chapters.iter().all(|c| !c.contains("page-toc")));
+    let all = chapters.concat();
+    assert!(all.contains("epub:type=\"noteref\" role=\"doc-noteref\""));
+    assert!(all.contains("epub:type=\"footnote\" role=\"doc-footnote\""));
+    assert!(pkg.text("OEBPS/nav.xhtml").contains("role=\"doc-toc\""));
+}

@@ -175,6 +175,8 @@ fn reader_visible_structure_of_the_default_corpus() {
     // Chapter headings one level down: a `##` of a chapter is an `h3`.
     assert!(!select(&html, "main section.chapter h3").is_empty());
     assert!(select(&html, "main section.chapter > h2").is_empty());
+    // The page's `{:toc}` is its section list here (the EPUB leaves it out).
+    assert!(!select(&html, "#citoyen nav.page-toc a").is_empty());
     // Every task item carries its box and the `task` class that hides the bullet.
     let tasks = select(&html, "li.task");
     assert!(!tasks.is_empty());

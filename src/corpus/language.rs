@@ -80,3 +80,90 @@ pub fn warn_when_unset(corpus: &Corpus, diags: &mut Diagnostics) {
              matter, or `lang: en` in _config.yml",
         );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::load_corpus;
+
+    /// A two-page corpus with `files` added, and its language and warnings.
+    fn language_of(files: &[(&str, &str)]) -> (BookLanguage, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let index_lang = files
+            .iter()
+            .find(|(name, _)| *name == "lang")
+            .map(|(_, l)| format!("lang: {l}\n"))
+            .unwrap_or_default();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+            }
+            std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
+        };
+        write(
+            "index.md",
+            &format!(
+                "---\ntitle: T\n{index_lang}buttons:\n  - title: A\n    default: faq/a\n---\n"
+            ),
+        );
+        write("faq/a.md", "---\ntitle: A\n---\nText.\n");
+        for (name, text) in files.iter().filter(|(name, _)| *name != "lang") {
+            write(name, text);
+        }
+        let mut diags = Diagnostics::new();
+        let corpus = load_corpus(dir.path(), &mut diags).unwrap_or_else(|e| panic!("{e}"));
+        warn_when_unset(&corpus, &mut diags);
+        let messages = diags.items().iter().map(|d| d.message.clone()).collect();
+        (corpus.language(), messages)
+    }
+
+    #[test]
+    fn first_found_wins() {
+        let site = ("_config.yml", "lang: de\nlocale: es_ES\n");
+        let config = ("livret.toml", "language = \"pt\"\n");
+        let cases: [(&[(&str, &str)], &str, LanguageSource); 7] = [
+            (
+                &[config, ("lang", "nl"), site],
+                "pt",
+                LanguageSource::Config,
+            ),
+            (&[("lang", "nl"), site], "nl", LanguageSource::Index),
+            (&[site], "de", LanguageSource::Site("lang")),
+            (
+                &[("_config.yml", "locale: es_ES\n")],
+                "es-ES",
+                LanguageSource::Site("locale"),
+            ),
+            (
+                &[(
+                    "_config.yml",
+                    "defaults:\n  - scope:\n      path: faq\n    values:\n      lang: it\n  \
+                     - scope:\n      path: \"\"\n    values:\n      lang: en\n",
+                )],
+                "en",
+                LanguageSource::Site("defaults"),
+            ),
+            (
+                &[("_config.yml", "title: x\n")],
+                "fr",
+                LanguageSource::Default,
+            ),
+            (&[], "fr", LanguageSource::Default),
+        ];
+        for (files, tag, source) in cases {
+            let (language, warnings) = language_of(files);
+            assert_eq!(
+                (language.tag.as_str(), language.source),
+                (tag, source),
+                "{files:?}"
+            );
+            let warned = warnings.iter().any(|w| w.contains("set nowhere"));
+            assert_eq!(
+                warned,
+                source == LanguageSource::Default,
+                "{files:?}: {warnings:?}"
+            );
+        }
+    }
+}
