@@ -118,11 +118,14 @@ mod tests {
         (corpus.language(), messages)
     }
 
+    /// Files of a test corpus: (path, text), or ("lang", tag) for the index's front matter.
+    type Files<'a> = &'a [(&'a str, &'a str)];
+
     #[test]
     fn first_found_wins() {
         let site = ("_config.yml", "lang: de\nlocale: es_ES\n");
         let config = ("livret.toml", "language = \"pt\"\n");
-        let cases: [(&[(&str, &str)], &str, LanguageSource); 7] = [
+        let cases: [(Files, &str, LanguageSource); 7] = [
             (
                 &[config, ("lang", "nl"), site],
                 "pt",
