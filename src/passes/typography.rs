@@ -292,7 +292,7 @@ fn respace_stream(stream: &[Char]) -> Vec<Char> {
             i += 1;
             continue;
         };
-        if starts_url(stream, i) && out.last().is_none_or(|p| !p.c.is_alphanumeric()) {
+        if at_url(stream, &out, i) {
             while let Some(&u) = stream
                 .get(i)
                 .filter(|u| u.piece == Some(piece) && !u.c.is_whitespace())
@@ -329,7 +329,7 @@ fn smarten_stream(stream: &[Char], quotes: Quotes) -> Vec<Char> {
             i += 1;
             continue;
         };
-        if starts_url(stream, i) && out.last().is_none_or(|p| !p.c.is_alphanumeric()) {
+        if at_url(stream, &out, i) {
             while let Some(&u) = stream
                 .get(i)
                 .filter(|u| u.piece == Some(piece) && !u.c.is_whitespace())
@@ -460,27 +460,48 @@ fn space_before(out: &mut Vec<Char>, ch: Char, space: char, next: Option<Char>) 
     }
 }
 
+/// A URL starts at `i`, at a word's start: the cheap tests first, this runs for every character.
+fn at_url(stream: &[Char], out: &[Char], i: usize) -> bool {
+    stream.get(i).is_some_and(|c| c.c.is_ascii_alphabetic())
+        && out.last().is_none_or(|p| !p.c.is_alphanumeric())
+        && starts_url(stream, i)
+}
+
 /// `https://…`, `ftp://…`, `mailto:…`, `tel:…`, `www.…` starting at `i`, within one text piece.
 fn starts_url(stream: &[Char], i: usize) -> bool {
     let piece = stream.get(i).and_then(|c| c.piece);
-    let word: String = stream
+    // Read without allocating: this runs at every word's start.
+    let mut word = stream
+        .get(i..)
+        .unwrap_or_default()
         .iter()
-        .skip(i)
         .take_while(|c| c.piece == piece && !c.c.is_whitespace())
         .take(64)
-        .map(|c| c.c.to_ascii_lowercase())
-        .collect();
-    if word.starts_with("www.") || word.starts_with("mailto:") || word.starts_with("tel:") {
-        return true;
-    }
-    match word.split_once("://") {
-        Some((scheme, _)) => {
-            let mut chars = scheme.chars();
-            chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        .map(|c| c.c.to_ascii_lowercase());
+    let mut scheme = ['\0'; 8];
+    let mut scheme_len = 0;
+    while let Some(c) = word.next() {
+        match c {
+            ':' if scheme_len > 0 => {
+                let name = scheme.get(..scheme_len.min(8)).unwrap_or_default();
+                if name == ['m', 'a', 'i', 'l', 't', 'o'] || name == ['t', 'e', 'l'] {
+                    return true;
+                }
+                return word.next() == Some('/') && word.next() == Some('/');
+            }
+            '.' if scheme_len == 3 && scheme[..3] == ['w', 'w', 'w'] => return true,
+            c if c.is_ascii_alphabetic()
+                || (scheme_len > 0 && (c.is_ascii_digit() || matches!(c, '+' | '-' | '.'))) =>
+            {
+                if let Some(slot) = scheme.get_mut(scheme_len) {
+                    *slot = c;
+                }
+                scheme_len += 1;
+            }
+            _ => return false,
         }
-        None => false,
     }
+    false
 }
 
 #[cfg(test)]
