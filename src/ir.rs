@@ -36,6 +36,9 @@ pub struct Meta {
     pub page_size: PageSize,
     /// Set when the document is a per-persona handout (`--split`): that persona's slug.
     pub persona: Option<String>,
+    /// The words the writers print around the text, in the book's language.
+    #[serde(skip)]
+    pub labels: crate::labels::Labels,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
@@ -68,6 +71,9 @@ pub struct Chapter {
     pub label: Option<String>,
     /// Source page, relative to the corpus root, with `/` separators.
     pub source: String,
+    /// BCP 47 tag of a page whose front matter sets a language other than the book's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
     pub blocks: Vec<Block>,
 }
 

@@ -7,6 +7,7 @@
 pub mod corpus;
 pub mod diag;
 pub mod ir;
+pub mod labels;
 pub mod manifest;
 pub mod output;
 pub mod passes;
@@ -30,7 +31,15 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Content problems are in `diags`; the document is returned even when some are errors.
 pub fn load_document(dir: &Path, diags: &mut Diagnostics) -> Result<(Corpus, Document)> {
     let corpus = corpus::load_corpus(dir, diags)?;
+    corpus::warn_when_unset(&corpus, diags);
     let mut doc = read::read_document(&corpus, diags);
+    doc.meta.labels = labels::book_labels(
+        &doc.meta.language,
+        None,
+        corpus.config.labels.as_ref(),
+        &corpus.display_path(&corpus.index.path),
+        diags,
+    );
     passes::run_passes(&mut doc, &corpus, diags);
     Ok((corpus, doc))
 }
@@ -107,7 +116,7 @@ pub fn render(
     diags: &mut Diagnostics,
     observer: &mut dyn BuildObserver,
 ) -> Result<Vec<Rendered>> {
-    let (_corpus, doc) = load_document(&options.corpus_dir, diags)?;
+    let (corpus, mut doc) = load_document(&options.corpus_dir, diags)?;
     observer.book(&doc);
     if options.strict {
         diags.promote_warnings();
@@ -123,6 +132,17 @@ pub fn render(
             std::io::Error::new(std::io::ErrorKind::NotFound, "theme directory not found"),
         ));
     }
+    let theme = Theme::new(options.theme.clone());
+    if let Some(overrides) = theme.labels()? {
+        // The language's own words were resolved (and any warning given) by `load_document`.
+        doc.meta.labels = labels::book_labels(
+            &doc.meta.language,
+            Some(&overrides),
+            corpus.config.labels.as_ref(),
+            "",
+            &mut Diagnostics::new(),
+        );
+    }
     // Moved, not cloned, when nothing is selected: a big book is held in memory once.
     let doc = if options.personas.is_empty() {
         doc
@@ -130,7 +150,7 @@ pub fn render(
         select_personas(&doc, &options.personas)?
     };
     let ctx = WriteContext {
-        theme: Theme::new(options.theme.clone()),
+        theme,
         build_time: options.build_time,
         version: VERSION,
     };

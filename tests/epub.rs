@@ -143,6 +143,7 @@ fn rich_document() -> Document {
             identifier: None,
             page_size: PageSize::A4,
             persona: None,
+            labels: Default::default(),
         },
         chapters: vec![intro, citoyen, producteur, annexe],
         assets: vec![
@@ -687,7 +688,7 @@ fn title_page_shows_the_book_and_a_handout_names_its_persona() {
     );
     assert!(
         pkg.text("OEBPS/titlepage.xhtml")
-            .contains("Fiche : Citoyen·ne")
+            .contains("Profil\u{a0}: Citoyen·ne")
     );
     // Links to chapters the handout does not hold are no links at all.
     let docs = parse_documents(&pkg, &opf);
@@ -893,4 +894,88 @@ fn theme_overrides_the_stylesheet_and_empty_language_falls_back_to_french() {
     assert_eq!(opf.values("dc:language"), ["fr"]);
     // parse_documents checks lang="fr" on every content document.
     assert_eq!(parse_documents(&pkg, &opf).ids.len(), 6);
+}
+
+/// The default corpus and the English fixture, loaded and written as `livret build` does.
+fn corpus_epub(dir: &std::path::Path) -> Vec<u8> {
+    let mut diags = Diagnostics::new();
+    let (_, doc) = livret::load_document(dir, &mut diags).expect("corpus loads");
+    assert!(!diags.has_errors(), "{:?}", diags.items());
+    write(&doc, BUILD_TIME)
+}
+
+/// Every failed assertion of an Ace report, at any level, as "impact rule (document)".
+fn ace_failures(value: &serde_json::Value, document: &str, out: &mut Vec<String>) {
+    let document = value["earl:testSubject"]["url"]
+        .as_str()
+        .unwrap_or(document);
+    if value["earl:result"]["earl:outcome"] == "fail"
+        && let Some(rule) = value["earl:test"]["dct:title"].as_str()
+    {
+        let impact = value["earl:test"]["earl:impact"].as_str().unwrap_or("?");
+        out.push(format!("{impact} {rule} ({document})"));
+    }
+    for child in value["assertions"].as_array().into_iter().flatten() {
+        ace_failures(child, document, out);
+    }
+}
+
+/// Ace by DAISY (in headless Chromium): no violation at any level, on the default corpus's
+/// EPUB and on the English fixture's.
+#[test]
+fn ace_by_daisy_reports_no_violation() {
+    let Some(tools) = common::a11y::checkers(".bin/ace-cli") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (name, corpus) in [
+        ("default", common::repo().join("content")),
+        ("english", common::fixture("lang-en-site")),
+    ] {
+        let book = dir.path().join(format!("{name}.epub"));
+        std::fs::write(&book, corpus_epub(&corpus)).unwrap();
+        let report_dir = dir.path().join(format!("{name}-ace"));
+        let o = std::process::Command::new(tools.node_modules.join(".bin/ace-cli"))
+            .args(["--force", "--silent", "--outdir"])
+            .arg(&report_dir)
+            .arg(&book)
+            .env("PUPPETEER_EXECUTABLE_PATH", &tools.chrome)
+            .env("PUPPETEER_SKIP_DOWNLOAD", "1")
+            .output()
+            .unwrap();
+        let report = std::fs::read(report_dir.join("report.json")).unwrap_or_else(|e| {
+            panic!(
+                "ace wrote no report ({e}): {}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            )
+        });
+        let report: serde_json::Value = serde_json::from_slice(&report).unwrap();
+        let mut failures = Vec::new();
+        for assertion in report["assertions"].as_array().into_iter().flatten() {
+            ace_failures(assertion, "?", &mut failures);
+        }
+        assert!(failures.is_empty(), "Ace on {name}: {failures:#?}");
+        assert_eq!(report["earl:result"]["earl:outcome"], "pass", "{name}");
+    }
+}
+
+/// A page's `{:toc}` list is the HTML's business: the EPUB has its navigation document. Notes
+/// carry their ARIA roles beside their `epub:type`.
+#[test]
+fn corpus_epub_drops_page_toc_and_marks_notes() {
+    let pkg = open(&corpus_epub(&common::repo().join("content")));
+    let opf = parse_opf(&pkg);
+    let chapters: Vec<String> = opf
+        .spine
+        .iter()
+        .filter(|f| !["titlepage.xhtml", "nav.xhtml"].contains(&f.as_str()))
+        .map(|f| pkg.text(&format!("OEBPS/{f}")).to_string())
+        .collect();
+    assert!(!chapters.is_empty());
+    assert!(chapters.iter().all(|c| !c.contains("page-toc")));
+    let all = chapters.concat();
+    assert!(all.contains("epub:type=\"noteref\" role=\"doc-noteref\""));
+    assert!(all.contains("epub:type=\"footnote\" role=\"doc-footnote\""));
+    assert!(pkg.text("OEBPS/nav.xhtml").contains("role=\"doc-toc\""));
 }

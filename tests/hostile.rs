@@ -49,6 +49,8 @@ impl Book {
             dir: tempfile::tempdir().expect("tempdir"),
         };
         book.write("index.md", INDEX);
+        // The language set where sites set it: no "language set nowhere" warning to count.
+        book.write("_config.yml", "lang: fr\n");
         book.write("faq/producteur.md", PRODUCTEUR);
         book.write("faq/citoyen.md", "---\ntitle: Citoyen\n---\n\nTexte.\n");
         book

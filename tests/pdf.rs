@@ -202,6 +202,7 @@ fn rich_document() -> Document {
             identifier: None,
             page_size: PageSize::A4,
             persona: None,
+            labels: Default::default(),
         },
         chapters: vec![intro, citoyen, dev],
         assets: vec![
@@ -702,7 +703,7 @@ fn letter_size_and_split_handout_title() {
     let path = save("letter.pdf", &bytes);
     let pages = pdftotext(&path, "-layout");
     assert!(
-        pages[0].contains("Parcours") && pages[0].contains("En tant que citoyen"),
+        pages[0].contains("Profil") && pages[0].contains("En tant que citoyen"),
         "{}",
         pages[0]
     );

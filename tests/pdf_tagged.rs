@@ -123,7 +123,15 @@ fn every_pdf_passes_pdf_ua_1_and_pdf_a_2() {
     assert_eq!(split.len(), 6, "the book and five handouts");
     let mut all = split;
     let mut dirs = Vec::new();
-    for name in ["compact-buttons", "collections-dir", "script-injection"] {
+    for name in [
+        "compact-buttons",
+        "collections-dir",
+        "script-injection",
+        "lang-en-site",
+        "lang-de-index",
+        "lang-pt-config",
+        "lang-fr-english-chapter",
+    ] {
         let (dir, pdfs) = build_pdfs(&fixture(name), &[]);
         all.extend(pdfs);
         dirs.push(dir);
@@ -362,6 +370,27 @@ fn list_items(blocks: &[Block]) -> usize {
             _ => 0,
         })
         .sum()
+}
+
+/// A chapter whose page says `lang: en` in a French book: its `Sect` carries `/Lang (en)`, the
+/// catalog `/Lang (fr)`.
+#[test]
+fn a_chapter_in_another_language_says_so_in_the_structure() {
+    let (_dir, pdfs) = build_pdfs(&fixture("lang-fr-english-chapter"), &[]);
+    let pdf = Document::load(&pdfs[0]).expect("PDF loads");
+    let catalog = pdf.catalog().unwrap();
+    assert_eq!(text(catalog.get(b"Lang").unwrap()), "fr");
+    let langs: Vec<(String, String)> = pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"S").and_then(|s| s.as_name()).ok() == Some(b"Sect"))
+        .filter_map(|d| {
+            let lang = text(d.get(b"Lang").ok()?);
+            Some(("Sect".to_string(), lang))
+        })
+        .collect();
+    assert_eq!(langs, vec![("Sect".to_string(), "en".to_string())]);
 }
 
 #[test]

@@ -503,6 +503,43 @@ fn read_buttons(source: &YamlSource, value: &Value, diags: &mut Diagnostics) -> 
     buttons
 }
 
+/// The site's language in `_config.yml`, with the key it was found under: `lang`, else
+/// `locale` (`en_US`), else `lang` in a `defaults` entry's `values` (the site-wide one first).
+/// Nothing is reported here: `parse_yaml_scalars` already reported a syntax error.
+pub fn site_language(yaml: &str) -> Option<(String, &'static str)> {
+    if yaml.len() > MAX_YAML_BYTES {
+        return None;
+    }
+    let Ok(Value::Mapping(mapping)) = serde_yaml::from_str::<Value>(yaml) else {
+        return None;
+    };
+    let text = |value: Option<&Value>| {
+        value
+            .and_then(scalar_text)
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+    };
+    if let Some(lang) = text(mapping.get("lang")) {
+        return Some((lang, "lang"));
+    }
+    if let Some(locale) = text(mapping.get("locale")) {
+        return Some((locale, "locale"));
+    }
+    let Some(Value::Sequence(defaults)) = mapping.get("defaults") else {
+        return None;
+    };
+    // A default scoped to the whole site (`path: ""` or no path) wins over a narrower one.
+    let scope_path = |entry: &Value| {
+        text(entry.get("scope").and_then(|scope| scope.get("path"))).unwrap_or_default()
+    };
+    let mut entries: Vec<&Value> = defaults.iter().collect();
+    entries.sort_by_key(|entry| !scope_path(entry).is_empty());
+    entries
+        .into_iter()
+        .find_map(|entry| text(entry.get("values").and_then(|values| values.get("lang"))))
+        .map(|lang| (lang, "defaults"))
+}
+
 /// Scalar top-level keys of a YAML file such as `_config.yml` (nested values are skipped).
 pub fn parse_yaml_scalars(
     yaml: &str,

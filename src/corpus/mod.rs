@@ -3,12 +3,14 @@
 
 mod config;
 mod front_matter;
+mod language;
 mod load;
 mod resolve;
 mod source;
 mod walk;
 
 pub use front_matter::{ParsedFrontMatter, SplitPage, parse_front_matter, split_front_matter};
+pub use language::{BookLanguage, DEFAULT_LANGUAGE, LanguageSource, warn_when_unset};
 pub use load::{display_path, load_corpus};
 pub use resolve::{Lookup, normalise_site_path};
 pub use source::decode_text;
@@ -34,6 +36,10 @@ pub struct Config {
     /// Persona slugs in the order wanted, instead of button order.
     pub personas: Option<Vec<String>>,
     pub page_size: Option<PageSize>,
+    /// `false` leaves the text as typed: no smart quotes, dashes or French spacing.
+    pub typography: Option<bool>,
+    /// Words the book shows, over the language's own and the theme's.
+    pub labels: Option<crate::labels::LabelOverrides>,
 }
 
 /// What the reader needs of Jekyll's `_config.yml`.
@@ -43,6 +49,8 @@ pub struct SiteConfig {
     pub collections_dir: String,
     /// Scalar values of `_config.yml`, for `{{ site.x }}`.
     pub vars: BTreeMap<String, String>,
+    /// The site's language and the key it was under (`lang`, `locale` or `defaults`).
+    pub language: Option<(String, &'static str)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

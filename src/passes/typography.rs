@@ -1,51 +1,117 @@
-//! French typography pass (DIALECT.md §4): no-break spaces before `; ! ? :` and inside `« »`,
-//! on prose text only. Crowbook's French formatter is the reference behaviour.
+//! Typography pass, per language: kramdown's default `smart_quotes` and `typographic_symbols`
+//! (’ for apostrophes, the language's quotes, … – —) for every language, then French spacing
+//! (no-break spaces before `; ! ? :` and inside `« »`, Crowbook's French formatter is the
+//! reference) for `fr*`. Prose text only: never code, URLs, autolinks or attributes.
 
 use crate::ir::{Block, Document, Inline, LinkTarget, plain_text};
+use crate::labels::primary_language;
 
 const NBSP: char = '\u{A0}';
 const NARROW_NBSP: char = '\u{202F}';
 
-pub fn apply_french_spacing(doc: &mut Document) {
+/// Opening and closing marks: primary quotes (`"…"`), then secondary ones (`'…'`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Quotes {
+    open: char,
+    close: char,
+    open_single: char,
+    close_single: char,
+}
+
+/// What the pass does to a text in one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// Smart quotes, apostrophes, `...`, `--`, `---`.
+    quotes: Option<Quotes>,
+    /// French no-break spaces.
+    french: bool,
+}
+
+impl Rules {
+    /// The rules of a BCP 47 language tag; a language without quotes of its own gets English
+    /// ones, as kramdown gives every language.
+    pub fn for_language(tag: &str) -> Rules {
+        let lower = tag.trim().to_ascii_lowercase().replace('_', "-");
+        let primary = primary_language(&lower);
+        let quotes = |q: [char; 4]| Quotes {
+            open: q[0],
+            close: q[1],
+            open_single: q[2],
+            close_single: q[3],
+        };
+        let quotes = match primary.as_str() {
+            "fr" => quotes(['«', '»', '“', '”']),
+            "de" => quotes(['„', '“', '‚', '‘']),
+            // Brazilian Portuguese quotes as English does.
+            "pt" if lower.starts_with("pt-br") => quotes(['“', '”', '‘', '’']),
+            "es" | "pt" | "it" => quotes(['«', '»', '“', '”']),
+            _ => quotes(['“', '”', '‘', '’']),
+        };
+        Rules {
+            quotes: Some(quotes),
+            french: primary == "fr",
+        }
+    }
+
+    /// French spacing alone (text already typographically quoted).
+    #[cfg(test)]
+    fn french_spacing() -> Rules {
+        Rules {
+            quotes: None,
+            french: true,
+        }
+    }
+}
+
+/// The book's metadata in its language, each chapter in its own (`Chapter::lang`) or the book's.
+pub fn apply_typography(doc: &mut Document) {
+    let book = Rules::for_language(&doc.meta.language);
     let meta = &mut doc.meta;
     for text in [&mut meta.title]
         .into_iter()
         .chain(meta.subtitle.as_mut())
         .chain(meta.summary.as_mut())
     {
-        space_string(text);
+        rewrite_string(text, book);
     }
     for chapter in &mut doc.chapters {
-        for text in [&mut chapter.title]
-            .into_iter()
-            .chain(chapter.subtitle.as_mut())
-            .chain(chapter.summary.as_mut())
-            .chain(chapter.label.as_mut())
-        {
-            space_string(text);
-        }
-        space_blocks(&mut chapter.blocks);
+        let rules = chapter.lang.as_deref().map_or(book, Rules::for_language);
+        apply_to_chapter(chapter, rules);
     }
 }
 
-fn space_string(text: &mut String) {
-    respace(&mut [Piece::Text(text)]);
+fn apply_to_chapter(chapter: &mut crate::ir::Chapter, rules: Rules) {
+    for text in [&mut chapter.title]
+        .into_iter()
+        .chain(chapter.subtitle.as_mut())
+        .chain(chapter.summary.as_mut())
+        .chain(chapter.label.as_mut())
+    {
+        rewrite_string(text, rules);
+    }
+    rewrite_blocks(&mut chapter.blocks, rules);
 }
 
-fn space_blocks(blocks: &mut [Block]) {
+fn rewrite_string(text: &mut String, rules: Rules) {
+    rewrite(&mut [Piece::Text(text)], rules);
+}
+
+fn rewrite_blocks(blocks: &mut [Block], rules: Rules) {
     for block in blocks {
         match block {
-            Block::Para(inlines) | Block::Plain(inlines) => space_run(inlines),
-            Block::Heading { content, .. } => space_run(content),
+            Block::Para(inlines) | Block::Plain(inlines) => rewrite_run(inlines, rules),
+            Block::Heading { content, .. } => rewrite_run(content, rules),
             Block::BulletList(items) | Block::OrderedList { items, .. } => {
                 for item in items {
-                    space_blocks(item);
+                    rewrite_blocks(item, rules);
                 }
             }
-            Block::BlockQuote(inner) | Block::Div { blocks: inner, .. } => space_blocks(inner),
+            Block::BlockQuote(inner) | Block::Div { blocks: inner, .. } => {
+                rewrite_blocks(inner, rules)
+            }
             Block::Table { head, rows, .. } => {
                 for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {
-                    space_run(cell);
+                    rewrite_run(cell, rules);
                 }
             }
             Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
@@ -63,17 +129,25 @@ enum Piece<'a> {
     Break,
 }
 
-fn space_run(inlines: &mut [Inline]) {
+fn rewrite_run(inlines: &mut [Inline], rules: Rules) {
     let mut pieces = Vec::new();
     let mut notes = Vec::new();
     let mut alts = Vec::new();
     collect(inlines, &mut pieces, &mut notes, &mut alts);
-    respace(&mut pieces);
+    rewrite(&mut pieces, rules);
+    // Alt text is an attribute: spaced (it is read aloud and printed as a caption), never
+    // re-quoted.
     for alt in alts {
-        space_string(alt);
+        rewrite_string(
+            alt,
+            Rules {
+                quotes: None,
+                ..rules
+            },
+        );
     }
     for note in notes {
-        space_blocks(note);
+        rewrite_blocks(note, rules);
     }
 }
 
@@ -138,7 +212,7 @@ struct Char {
 const OPAQUE_MARK: char = '\u{FFFC}';
 const BREAK_MARK: char = '\n';
 
-fn respace(pieces: &mut [Piece<'_>]) {
+fn rewrite(pieces: &mut [Piece<'_>], rules: Rules) {
     let mut stream = Vec::new();
     let mut text_count = 0;
     for piece in pieces.iter() {
@@ -160,7 +234,13 @@ fn respace(pieces: &mut [Piece<'_>]) {
             }),
         }
     }
-    let out = respace_stream(&stream);
+    let mut out = stream;
+    if let Some(quotes) = rules.quotes {
+        out = smarten_stream(&out, quotes);
+    }
+    if rules.french {
+        out = respace_stream(&out);
+    }
     let mut texts = vec![String::new(); text_count];
     for ch in out {
         if let Some(text) = ch.piece.and_then(|i| texts.get_mut(i)) {
@@ -212,7 +292,7 @@ fn respace_stream(stream: &[Char]) -> Vec<Char> {
             i += 1;
             continue;
         };
-        if starts_url(stream, i) && out.last().is_none_or(|p| !p.c.is_alphanumeric()) {
+        if at_url(stream, &out, i) {
             while let Some(&u) = stream
                 .get(i)
                 .filter(|u| u.piece == Some(piece) && !u.c.is_whitespace())
@@ -235,6 +315,97 @@ fn respace_stream(stream: &[Char]) -> Vec<Char> {
         i += 1;
     }
     out
+}
+
+/// kramdown's `smart_quotes` and `typographic_symbols`: `"` and `'` become the language's
+/// quotes (or ’), `...` …, `---` —, `--` –. URLs in the text are left as typed.
+fn smarten_stream(stream: &[Char], quotes: Quotes) -> Vec<Char> {
+    let mut out: Vec<Char> = Vec::with_capacity(stream.len());
+    let mut single_open = false;
+    let mut i = 0;
+    while let Some(&ch) = stream.get(i) {
+        let Some(piece) = ch.piece else {
+            out.push(ch);
+            i += 1;
+            continue;
+        };
+        if at_url(stream, &out, i) {
+            while let Some(&u) = stream
+                .get(i)
+                .filter(|u| u.piece == Some(piece) && !u.c.is_whitespace())
+            {
+                out.push(u);
+                i += 1;
+            }
+            continue;
+        }
+        let same = |k: usize, c: char| {
+            stream
+                .get(i + k)
+                .is_some_and(|n| n.c == c && n.piece.is_some())
+        };
+        let symbol = |c: char| Char {
+            piece: Some(piece),
+            c,
+        };
+        match ch.c {
+            '.' if same(1, '.') && same(2, '.') => {
+                out.push(symbol('…'));
+                i += 3;
+                continue;
+            }
+            '-' if same(1, '-') && same(2, '-') => {
+                out.push(symbol('—'));
+                i += 3;
+                continue;
+            }
+            '-' if same(1, '-') => {
+                out.push(symbol('–'));
+                i += 2;
+                continue;
+            }
+            '"' | '\'' => {
+                let before = out.last().map(|c| c.c);
+                let after = stream.get(i + 1).map(|c| c.c);
+                let mut c = quote_mark(ch.c == '"', before, after, quotes);
+                if c == quotes.open_single {
+                    single_open = true;
+                } else if c == '’' && single_open && !after.is_some_and(char::is_alphanumeric) {
+                    // Closes the open single quote (‘ in German), unless inside a word (l’été).
+                    c = quotes.close_single;
+                    single_open = false;
+                }
+                out.push(symbol(c));
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        out.push(ch);
+        i += 1;
+    }
+    out
+}
+
+/// The mark for a straight quote between `before` and `after` (`None`: start or end of text).
+fn quote_mark(double: bool, before: Option<char>, after: Option<char>, quotes: Quotes) -> char {
+    let opens_after = |c: char| {
+        c.is_whitespace() || c == BREAK_MARK || matches!(c, '(' | '[' | '{' | '-' | '–' | '—' | '/')
+    };
+    let at_start =
+        before.is_none_or(|c| opens_after(c) || c == quotes.open || c == quotes.open_single);
+    let word_follows = after.is_some_and(|c| !c.is_whitespace() && c != BREAK_MARK);
+    let opening = at_start && word_follows;
+    match (double, opening) {
+        (true, true) => quotes.open,
+        (true, false) if before.is_some_and(|c| !c.is_whitespace()) || !word_follows => {
+            quotes.close
+        }
+        (true, false) => '"',
+        (false, true) => quotes.open_single,
+        // An apostrophe (l’été, it’s) and a closing single quote are the same mark in kramdown.
+        (false, false) => '’',
+    }
 }
 
 /// Put `space` before the mark `ch` about to be written: replace what was typed there, or
@@ -289,27 +460,48 @@ fn space_before(out: &mut Vec<Char>, ch: Char, space: char, next: Option<Char>) 
     }
 }
 
+/// A URL starts at `i`, at a word's start: the cheap tests first, this runs for every character.
+fn at_url(stream: &[Char], out: &[Char], i: usize) -> bool {
+    stream.get(i).is_some_and(|c| c.c.is_ascii_alphabetic())
+        && out.last().is_none_or(|p| !p.c.is_alphanumeric())
+        && starts_url(stream, i)
+}
+
 /// `https://…`, `ftp://…`, `mailto:…`, `tel:…`, `www.…` starting at `i`, within one text piece.
 fn starts_url(stream: &[Char], i: usize) -> bool {
     let piece = stream.get(i).and_then(|c| c.piece);
-    let word: String = stream
+    // Read without allocating: this runs at every word's start.
+    let mut word = stream
+        .get(i..)
+        .unwrap_or_default()
         .iter()
-        .skip(i)
         .take_while(|c| c.piece == piece && !c.c.is_whitespace())
         .take(64)
-        .map(|c| c.c.to_ascii_lowercase())
-        .collect();
-    if word.starts_with("www.") || word.starts_with("mailto:") || word.starts_with("tel:") {
-        return true;
-    }
-    match word.split_once("://") {
-        Some((scheme, _)) => {
-            let mut chars = scheme.chars();
-            chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        .map(|c| c.c.to_ascii_lowercase());
+    let mut scheme = ['\0'; 8];
+    let mut scheme_len = 0;
+    while let Some(c) = word.next() {
+        match c {
+            ':' if scheme_len > 0 => {
+                let name = scheme.get(..scheme_len.min(8)).unwrap_or_default();
+                if name == ['m', 'a', 'i', 'l', 't', 'o'] || name == ['t', 'e', 'l'] {
+                    return true;
+                }
+                return word.next() == Some('/') && word.next() == Some('/');
+            }
+            '.' if scheme_len == 3 && scheme[..3] == ['w', 'w', 'w'] => return true,
+            c if c.is_ascii_alphabetic()
+                || (scheme_len > 0 && (c.is_ascii_digit() || matches!(c, '+' | '-' | '.'))) =>
+            {
+                if let Some(slot) = scheme.get_mut(scheme_len) {
+                    *slot = c;
+                }
+                scheme_len += 1;
+            }
+            _ => return false,
         }
-        None => false,
     }
+    false
 }
 
 #[cfg(test)]
@@ -320,7 +512,7 @@ mod tests {
 
     fn spaced(inlines: Vec<Inline>) -> Vec<Inline> {
         let mut doc = document(vec![chapter("c", "c.md", vec![Block::Para(inlines)])]);
-        apply_french_spacing(&mut doc);
+        apply_to_chapter(&mut doc.chapters[0], Rules::french_spacing());
         match doc.chapters.remove(0).blocks.remove(0) {
             Block::Para(inlines) => inlines,
             other => panic!("para expected, got {other:?}"),
@@ -412,7 +604,7 @@ mod tests {
             }],
         )]);
         let before = doc.clone();
-        apply_french_spacing(&mut doc);
+        apply_to_chapter(&mut doc.chapters[0], Rules::french_spacing());
         assert_eq!(doc, before);
     }
 
@@ -496,11 +688,128 @@ mod tests {
             }],
         )]);
         doc.chapters[0].title = "Pourquoi ?".into();
-        apply_french_spacing(&mut doc);
+        apply_to_chapter(&mut doc.chapters[0], Rules::french_spacing());
         assert_eq!(doc.chapters[0].title, "Pourquoi\u{202F}?");
         let dump = serde_json::to_string(&doc.chapters[0].blocks).unwrap_or_default();
         assert!(dump.contains("Quoi\u{202F}?"), "{dump}");
         assert!(dump.contains("Voir ici\u{202F}!"), "{dump}");
         assert!(dump.contains("Attention\u{A0}: chat"), "{dump}");
+    }
+
+    fn typeset(language: &str, input: Vec<Inline>) -> Vec<Inline> {
+        let mut doc = document(vec![chapter("c", "c.md", vec![Block::Para(input)])]);
+        doc.meta.language = language.into();
+        apply_typography(&mut doc);
+        match doc.chapters.remove(0).blocks.remove(0) {
+            Block::Para(inlines) => inlines,
+            other => panic!("para expected, got {other:?}"),
+        }
+    }
+
+    fn typeset_text(language: &str, input: &str) -> String {
+        match typeset(language, vec![text(input)]).as_slice() {
+            [Inline::Text(t)] => t.replace('\u{202F}', "_").replace('\u{A0}', "~"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn quotes_and_symbols_per_language() {
+        let table = [
+            ("en", r#"She said "it's fine"..."#, "She said “it’s fine”…"),
+            ("en-GB", "'single' -- and --- dash", "‘single’ – and — dash"),
+            ("en", "Who is this for?", "Who is this for?"),
+            ("en", "Note: times 10:30", "Note: times 10:30"),
+            (
+                "de",
+                r#"Er sagt "Hallo" und 'so'"#,
+                "Er sagt „Hallo“ und ‚so‘",
+            ),
+            ("es", r#"Dijo "hola""#, "Dijo «hola»"),
+            ("pt", r#"Disse "olá""#, "Disse «olá»"),
+            ("pt-BR", r#"Disse "olá""#, "Disse “olá”"),
+            ("it", r#"Disse "ciao" all'amico"#, "Disse «ciao» all’amico"),
+            ("nl", r#"Hij zei "hallo""#, "Hij zei “hallo”"),
+            (
+                "fr",
+                r#"Il dit "bonjour" à l'équipe : oui"#,
+                "Il dit «_bonjour_» à l’équipe~: oui",
+            ),
+            ("fr-CA", "Pourquoi?", "Pourquoi_?"),
+            // Unknown language: kramdown's default, English quotes; no French spacing.
+            ("fy", r#""Hoi" ?"#, "“Hoi” ?"),
+            // A URL in the text is left as typed.
+            (
+                "en",
+                "see https://x.org/a--b...c",
+                "see https://x.org/a--b...c",
+            ),
+        ];
+        for (language, input, expected) in table {
+            assert_eq!(
+                typeset_text(language, input),
+                expected,
+                "{language}: {input}"
+            );
+        }
+    }
+
+    #[test]
+    fn quotes_across_markup_but_never_in_code_or_autolinks() {
+        let url = "https://example.org/it's--here";
+        let out = typeset(
+            "en",
+            vec![
+                text("\""),
+                Inline::Emph(vec![text("quoted")]),
+                text("\" and "),
+                Inline::Code("\"raw\" -- 'x'...".into()),
+                text(" it's "),
+                Inline::Link {
+                    target: LinkTarget::External(url.into()),
+                    title: Some("\"title\"".into()),
+                    content: vec![text(url)],
+                    pos: Pos::default(),
+                },
+            ],
+        );
+        assert_eq!(
+            out,
+            vec![
+                text("“"),
+                Inline::Emph(vec![text("quoted")]),
+                text("” and "),
+                Inline::Code("\"raw\" -- 'x'...".into()),
+                text(" it’s "),
+                Inline::Link {
+                    target: LinkTarget::External(url.into()),
+                    title: Some("\"title\"".into()),
+                    content: vec![text(url)],
+                    pos: Pos::default(),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_chapter_in_another_language_gets_its_own_rules() {
+        let mut doc = document(vec![
+            chapter(
+                "fr",
+                "fr.md",
+                vec![Block::Para(vec![text("Qui ? \"Vous\"")])],
+            ),
+            chapter("en", "en.md", vec![Block::Para(vec![text("Who? \"You\"")])]),
+        ]);
+        doc.chapters[1].lang = Some("en".into());
+        apply_typography(&mut doc);
+        assert_eq!(
+            doc.chapters[0].blocks[0],
+            Block::Para(vec![text("Qui\u{202F}? «\u{202F}Vous\u{202F}»")])
+        );
+        assert_eq!(
+            doc.chapters[1].blocks[0],
+            Block::Para(vec![text("Who? “You”")])
+        );
     }
 }

@@ -16,6 +16,7 @@ pub fn read_document(corpus: &Corpus, diags: &mut Diagnostics) -> Document {
     let index_title = non_empty(corpus.index.front.title.as_deref())
         .or_else(|| non_empty(index.first_heading.as_deref()));
     chapters.push(chapter(
+        corpus,
         unique_id("introduction", &mut ids),
         ChapterKind::Introduction,
         index_title.clone().unwrap_or_else(|| "Introduction".into()),
@@ -33,6 +34,7 @@ pub fn read_document(corpus: &Corpus, diags: &mut Diagnostics) -> Document {
             persona.slug.clone()
         };
         chapters.push(chapter(
+            corpus,
             unique_id(&slug, &mut ids),
             ChapterKind::Persona,
             title,
@@ -46,6 +48,7 @@ pub fn read_document(corpus: &Corpus, diags: &mut Diagnostics) -> Document {
         let stem = page_stem(&page.path);
         let title = page_title(page, &read).unwrap_or_else(|| stem.to_string());
         chapters.push(chapter(
+            corpus,
             unique_id(&slugify(stem), &mut ids),
             ChapterKind::Appendix,
             title,
@@ -97,6 +100,7 @@ fn unique_id(base: &str, ids: &mut BTreeSet<String>) -> String {
 }
 
 fn chapter(
+    corpus: &Corpus,
     id: String,
     kind: ChapterKind,
     title: String,
@@ -111,6 +115,7 @@ fn chapter(
         summary: non_empty(page.front.summary.as_deref()),
         label: non_empty(page.front.label.as_deref()),
         source: page.path.clone(),
+        lang: corpus.page_language(page.front.lang.as_deref()),
         blocks,
     }
 }
@@ -131,9 +136,8 @@ fn book_meta(corpus: &Corpus, index_title: Option<String>) -> Meta {
         summary: non_empty(front.summary.as_deref()),
         author: non_empty(config.author.as_deref()).or_else(|| var("author")),
         publisher: non_empty(config.publisher.as_deref()).or_else(|| var("publisher")),
-        language: non_empty(config.language.as_deref())
-            .or_else(|| non_empty(front.lang.as_deref()))
-            .unwrap_or_else(|| "fr".into()),
+        labels: crate::labels::Labels::for_language(&corpus.language().tag),
+        language: corpus.language().tag,
         date: non_empty(config.date.as_deref()).or_else(|| non_empty(front.date.as_deref())),
         identifier: non_empty(config.identifier.as_deref()).or_else(|| var("identifier")),
         page_size: config.page_size.unwrap_or_default(),

@@ -81,6 +81,7 @@ pub fn chapter(id: &str, kind: ChapterKind, title: &str, blocks: Vec<Block>) -> 
         summary: None,
         label: None,
         source: format!("{id}.md"),
+        lang: None,
         blocks,
     }
 }

@@ -1,6 +1,7 @@
 //! Shared by the integration tests: paths, the real binary, and validator discovery.
 #![allow(dead_code)]
 
+pub mod a11y;
 pub mod doc;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,9 @@
 //! The XHTML content documents: the title page and one document per chapter.
 
-use super::{Labels, STYLESHEET, book_language, chapter_semantics, persona_title};
+use super::{STYLESHEET, book_language, chapter_semantics, persona_title};
 use crate::ir::{Chapter, Document};
+use crate::labels::Labels;
+use crate::write::html::ChapterHeader;
 use crate::write::html::body::RenderedChapter;
 use std::fmt::Write;
 
@@ -55,9 +57,8 @@ pub(super) fn title_page(doc: &Document, book_title: &str, labels: &Labels) -> S
     if let Some(persona) = persona_title(doc) {
         let _ = writeln!(
             out,
-            "<p class=\"handout\">{} : {}</p>",
-            labels.handout,
-            escape(persona)
+            "<p class=\"handout\">{}</p>",
+            escape(&labels.persona_line(persona))
         );
     }
     if let Some(summary) = &meta.summary {
@@ -85,13 +86,16 @@ pub(super) fn chapter_document(
 ) -> String {
     let (epub_type, role) = chapter_semantics(chapter);
     let mut out = String::new();
-    open_document(&mut out, book_language(doc), &chapter.title, "bodymatter");
+    let language = chapter.lang.as_deref().unwrap_or(book_language(doc));
+    open_document(&mut out, language, &chapter.title, "bodymatter");
+    // The title page just before already shows the book's subtitle and summary.
+    let header = ChapterHeader::of(doc, chapter);
     let _ = writeln!(
         out,
         "<section epub:type=\"{epub_type}\" role=\"{role}\">\n<header>\n<h1>{}</h1>",
         escape(&chapter.title)
     );
-    if let Some(subtitle) = &chapter.subtitle {
+    if let Some(subtitle) = header.subtitle {
         let _ = writeln!(
             out,
             "<p class=\"chapter-subtitle\">{}</p>",
@@ -99,7 +103,7 @@ pub(super) fn chapter_document(
         );
     }
     out.push_str("</header>\n");
-    if let Some(summary) = &chapter.summary {
+    if let Some(summary) = header.summary {
         let _ = writeln!(out, "<p class=\"chapter-summary\">{}</p>", escape(summary));
     }
     out.push_str(&rendered.body);

@@ -54,7 +54,8 @@ fn cover_svg(doc: &Document, bold: &[u8], italic: &[u8]) -> String {
     if let Some(persona) = persona_title(doc) {
         y += 30.0;
         let attrs = format!(r#"font-weight="bold" fill="{ACCENT}""#);
-        text_lines(&mut text, &mut y, persona, bold, 60.0, &attrs);
+        let line = meta.labels.persona_line(persona);
+        text_lines(&mut text, &mut y, &line, bold, 60.0, &attrs);
     }
     // The subtitle, else the summary: what the title page shows under the title.
     if let Some(subtitle) = meta.subtitle.as_ref().or(meta.summary.as_ref()) {

@@ -12,6 +12,7 @@ mod package;
 
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Block, Chapter, ChapterKind, Document};
+use crate::labels::Labels;
 use crate::write::WriteContext;
 use crate::write::html::body::{self, BodyStyle, render_chapter};
 use crate::write::pdf::FontSet;
@@ -27,7 +28,7 @@ const TITLE_PAGE: &str = "titlepage.xhtml";
 const COVER: &str = "cover.png";
 
 pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -> Result<Vec<u8>> {
-    let labels = Labels::for_language(book_language(doc));
+    let labels = &doc.meta.labels;
     let css = ctx.theme.text("epub/style.css", DEFAULT_CSS)?;
     let files = chapter_files(doc);
     let images = images::Images::collect(doc, diags);
@@ -52,13 +53,13 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         builder.add_description(summary.as_str());
     }
     builder.set_generator(format!("livret {}", ctx.version));
-    builder.set_toc_name(labels.contents);
+    builder.set_toc_name(labels.contents.as_str());
     // Replaced by `identifier` in the post-pass; set so nothing random is ever drawn.
     builder.set_uuid(uuid::Uuid::new_v5(
         &uuid::Uuid::NAMESPACE_URL,
         identifier.as_bytes(),
     ));
-    for (property, value) in accessibility_metadata(&images, &labels) {
+    for (property, value) in accessibility_metadata(&images, labels) {
         // epub-builder writes a `<meta>`'s content unescaped.
         builder.add_metadata_opf(Box::new(MetadataOpfV3::new(
             property.to_string(),
@@ -87,7 +88,7 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
             );
         }
     }
-    let title_page = content::title_page(doc, &title, &labels);
+    let title_page = content::title_page(doc, &title, labels);
     builder
         .add_content(
             EpubContent::new(TITLE_PAGE, title_page.as_bytes())
@@ -143,7 +144,9 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
             title: &title,
             language: book_language(doc),
             modified: &package::w3c_datetime(ctx.build_time),
-            contents_label: labels.contents,
+            contents_label: &labels.contents,
+            title_page_label: &labels.title_page,
+            start_label: &labels.start,
             dublin_core: &dublin_core_extras(doc),
             toc_depth: if has_sections { 2 } else { 1 },
             // epub-builder's `to_id` of the file name.
@@ -158,33 +161,6 @@ fn builder_error(e: epub_builder::Error) -> Error {
     Error::Write {
         format: "epub",
         message: e.to_string(),
-    }
-}
-
-/// Words the book shows or declares, in its language (French unless English).
-pub(crate) struct Labels {
-    pub contents: &'static str,
-    pub handout: &'static str,
-    pub accessibility_summary: &'static str,
-}
-
-impl Labels {
-    fn for_language(language: &str) -> Labels {
-        if language.to_ascii_lowercase().starts_with("en") {
-            Labels {
-                contents: "Contents",
-                handout: "Handout",
-                accessibility_summary: "Structured text with a table of contents and headings; \
-                    images carry text alternatives where the author provided them.",
-            }
-        } else {
-            Labels {
-                contents: "Table des matières",
-                handout: "Fiche",
-                accessibility_summary: "Texte structuré avec table des matières et titres ; \
-                    les images portent une description textuelle lorsque l’auteur l’a fournie.",
-            }
-        }
     }
 }
 
@@ -255,10 +231,10 @@ fn dublin_core_extras(doc: &Document) -> Vec<String> {
 }
 
 /// EPUB Accessibility 1.1 discovery metadata, true to what the book holds.
-fn accessibility_metadata(
+fn accessibility_metadata<'a>(
     images: &images::Images,
-    labels: &Labels,
-) -> Vec<(&'static str, &'static str)> {
+    labels: &'a Labels,
+) -> Vec<(&'static str, &'a str)> {
     let has_images = !images.is_empty();
     let all_alt = images.all_have_alt();
     let mut out = vec![("schema:accessMode", "textual")];
@@ -279,7 +255,7 @@ fn accessibility_metadata(
         out.push(("schema:accessibilityFeature", "alternativeText"));
     }
     out.push(("schema:accessibilityHazard", "none"));
-    out.push(("schema:accessibilitySummary", labels.accessibility_summary));
+    out.push(("schema:accessibilitySummary", &labels.accessibility_summary));
     out
 }
 
@@ -413,6 +389,7 @@ mod tests {
                 identifier: None,
                 page_size: PageSize::A4,
                 persona: None,
+                labels: Default::default(),
             },
             chapters: chapter_ids
                 .iter()
@@ -424,6 +401,7 @@ mod tests {
                     summary: None,
                     label: None,
                     source: format!("{id}.md"),
+                    lang: None,
                     blocks: vec![Block::Heading {
                         level: 2,
                         attr: Attr {

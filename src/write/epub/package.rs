@@ -30,6 +30,9 @@ pub(super) struct Fixes<'a> {
     /// `dcterms:modified`, `YYYY-MM-DDThh:mm:ssZ`.
     pub modified: &'a str,
     pub contents_label: &'a str,
+    /// Landmark names of the title page and of the first chapter.
+    pub title_page_label: &'a str,
+    pub start_label: &'a str,
     /// `dc:` elements epub-builder cannot write (publisher, date), already escaped.
     pub dublin_core: &'a [String],
     pub toc_depth: u8,
@@ -191,6 +194,30 @@ fn fix_nav(nav: &str, fixes: &Fixes) -> Result<String> {
             "xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"{lang}\" xml:lang=\"{lang}\">"
         ),
     )?;
+    // Ace: an `epub:type` wants its matching ARIA role.
+    let nav = replace_once(
+        &nav,
+        "<nav epub:type = \"toc\" id=\"toc\">",
+        "<nav epub:type=\"toc\" role=\"doc-toc\" id=\"toc\">",
+    )?;
+    // Landmarks are named in the book's words, not by their document's title.
+    let nav = replace_between(
+        &nav,
+        "<a epub:type=\"titlepage\" href=\"titlepage.xhtml\">",
+        "</a>",
+        &escape(fixes.title_page_label),
+    )?;
+    let nav = match nav.find("<a epub:type=\"bodymatter\"") {
+        Some(at) => {
+            let (head, tail) = nav.split_at(at);
+            let open = tail.get(..=tail.find('>').unwrap_or(0)).unwrap_or_default();
+            format!(
+                "{head}{}",
+                replace_between(tail, open, "</a>", &escape(fixes.start_label))?
+            )
+        }
+        None => nav,
+    };
     // epub-builder only lists landmarks of spine documents; the toc lives in nav.xhtml itself.
     let nav = replace_once(
         &nav,

@@ -3,7 +3,7 @@
 //! The tree is walked with an explicit stack, not recursion, so any nesting depth renders
 //! without overflowing the call stack.
 
-use crate::ir::{Align, Asset, Attr, Block, Chapter, Document, Inline, LinkTarget};
+use crate::ir::{Align, Asset, Attr, Block, Chapter, Document, Inline, LinkTarget, plain_text};
 
 /// How a chapter's body is serialised; the two writers differ only here.
 pub struct BodyStyle<'a> {
@@ -29,6 +29,7 @@ pub fn render_chapter(doc: &Document, chapter: &Chapter, style: &BodyStyle) -> R
         style,
         notes: Vec::new(),
         link_depth: 0,
+        regions: 0,
     };
     let mut body = String::new();
     renderer.run(&mut body, block_tasks(&chapter.blocks));
@@ -104,6 +105,8 @@ struct Renderer<'s, 'd> {
     notes: Vec<&'d [Block]>,
     /// Links inside links are invalid HTML: inner ones render as their content.
     link_depth: usize,
+    /// Scrolling regions (code blocks, tables) so far, to name each one apart.
+    regions: usize,
 }
 
 impl<'d> Renderer<'_, 'd> {
@@ -149,8 +152,13 @@ impl<'d> Renderer<'_, 'd> {
                 attr,
                 content,
             } => {
-                // The chapter title is the only `<h1>`.
-                let level = (*level).clamp(2, 6);
+                // EPUB: the chapter title is its document's `<h1>`. HTML: the book's title is the
+                // page's only `<h1>`, chapter titles are `<h2>`, so `##` is one level down.
+                let level = if self.style.xhtml {
+                    (*level).clamp(2, 6)
+                } else {
+                    level.saturating_add(1).clamp(3, 6)
+                };
                 out.push_str(&format!("<h{level}"));
                 write_attr(out, attr, &[]);
                 out.push('>');
@@ -177,7 +185,11 @@ impl<'d> Renderer<'_, 'd> {
                 next.push(Task::Static("</blockquote>"));
             }
             Block::CodeBlock { lang, text } => {
-                out.push_str("<pre><code");
+                // A code block scrolls sideways: keyboard users must be able to reach it.
+                out.push_str("<pre tabindex=\"0\" role=\"region\" aria-label=\"");
+                let name = self.region_name(&self.doc.meta.labels.code);
+                escape_into(out, &name);
+                out.push_str("\"><code");
                 let lang: Option<String> = lang.as_ref().map(|l| {
                     l.chars()
                         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+'))
@@ -191,7 +203,12 @@ impl<'d> Renderer<'_, 'd> {
                 out.push_str("</code></pre>");
             }
             Block::Table { aligns, head, rows } => {
-                out.push_str("<div class=\"table-wrap\"><table>");
+                out.push_str(
+                    "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"",
+                );
+                let name = self.region_name(&self.doc.meta.labels.table);
+                escape_into(out, &name);
+                out.push_str("\"><table>");
                 // Ragged rows are padded: HTML tables must be rectangular.
                 let width = rows
                     .iter()
@@ -226,6 +243,8 @@ impl<'d> Renderer<'_, 'd> {
                 next.extend(block_tasks(blocks));
                 next.push(Task::Static("</div>"));
             }
+            // The EPUB has its own contents (the navigation document).
+            Block::Toc if self.style.xhtml => {}
             Block::Toc => self.page_toc(out),
         }
     }
@@ -263,6 +282,16 @@ impl<'d> Renderer<'_, 'd> {
                         if !self.style.xhtml && matches!(target, LinkTarget::External(_)) {
                             out.push_str(" rel=\"noopener\"");
                         }
+                        // Printed, an e-mail link shows its address when its text is not it.
+                        let shown = plain_text(content);
+                        if let Some(address) = href.strip_prefix("mailto:")
+                            && !self.style.xhtml
+                            && ![address, href].contains(&shown.trim())
+                        {
+                            out.push_str(" data-address=\"");
+                            escape_into(out, address);
+                            out.push('"');
+                        }
                         out.push('>');
                         self.link_depth += 1;
                         next.extend(inline_tasks(content));
@@ -294,7 +323,7 @@ impl<'d> Renderer<'_, 'd> {
                     ));
                 } else {
                     let kind = if self.style.xhtml {
-                        "epub:type=\"noteref\""
+                        "epub:type=\"noteref\" role=\"doc-noteref\""
                     } else {
                         "role=\"doc-noteref\""
                     };
@@ -372,6 +401,12 @@ impl<'d> Renderer<'_, 'd> {
         true
     }
 
+    /// A scrolling region's accessible name, unique in the book: "Table 2 (Citizen)".
+    fn region_name(&mut self, label: &str) -> String {
+        self.regions += 1;
+        format!("{label} {} ({})", self.regions, self.chapter.title)
+    }
+
     /// `Block::Toc`: the chapter's `##` sections, linked.
     fn page_toc(&self, out: &mut String) {
         let mut entries = String::new();
@@ -411,22 +446,24 @@ impl<'d> Renderer<'_, 'd> {
         if self.style.xhtml {
             out.push_str("<section class=\"footnotes\" epub:type=\"footnotes\">");
         } else {
-            // "Notes" reads right in French and English; a section wants a heading.
             out.push_str(
-                "<section class=\"footnotes\" role=\"doc-endnotes\"><h2 class=\"footnotes-title\">Notes</h2><ol>",
+                "<section class=\"footnotes\" role=\"doc-endnotes\"><h2 class=\"footnotes-title\">",
             );
+            escape_into(&mut out, &self.doc.meta.labels.notes);
+            out.push_str("</h2><ol>");
         }
         let mut n = 0;
         // Notes inside notes are appended while rendering, hence no iterator.
         while let Some(blocks) = self.notes.get(n).copied() {
             n += 1;
             let back = format!(
-                "<a href=\"#{chapter}.fnref{n}\" class=\"footnote-back\" role=\"doc-backlink\">↩</a>"
+                "<a href=\"#{chapter}.fnref{n}\" class=\"footnote-back\" role=\"doc-backlink\" aria-label=\"{}\">↩</a>",
+                escape(&self.doc.meta.labels.back_to_text)
             );
             let mut tasks = Vec::new();
             if self.style.xhtml {
                 out.push_str(&format!(
-                    "<aside epub:type=\"footnote\" id=\"{chapter}.fn{n}\" class=\"footnote\">"
+                    "<aside epub:type=\"footnote\" role=\"doc-footnote\" id=\"{chapter}.fn{n}\" class=\"footnote\">"
                 ));
                 tasks.push(Task::Markup(format!(
                     "<p class=\"footnote-number\"><a href=\"#{chapter}.fnref{n}\" class=\"footnote-back\" role=\"doc-backlink\">{n}</a></p>"
@@ -472,10 +509,23 @@ fn wrap<'d>(out: &mut String, next: &mut Vec<Task<'d>>, tag: &'static str, conte
 
 fn list_items<'d>(items: &'d [Vec<Block>], next: &mut Vec<Task<'d>>) {
     for item in items {
-        next.push(Task::Static("<li>"));
+        // A task item shows its box (☐/☑, set by the reader) instead of a bullet.
+        next.push(Task::Static(if is_task_item(item) {
+            "<li class=\"task\">"
+        } else {
+            "<li>"
+        }));
         next.extend(block_tasks(item));
         next.push(Task::Static("</li>"));
     }
+}
+
+fn is_task_item(item: &[Block]) -> bool {
+    matches!(
+        item.first(),
+        Some(Block::Plain(inlines) | Block::Para(inlines))
+            if matches!(inlines.first(), Some(Inline::Text(t)) if t.starts_with(['☐', '☑']))
+    )
 }
 
 fn table_cells<'d>(
@@ -689,6 +739,7 @@ mod tests {
                 identifier: None,
                 page_size: PageSize::A4,
                 persona: None,
+                labels: Default::default(),
             },
             chapters: vec![Chapter {
                 id: "ch".into(),
@@ -698,6 +749,7 @@ mod tests {
                 summary: None,
                 label: None,
                 source: "_faq/ch.md".into(),
+                lang: None,
                 blocks,
             }],
             assets: vec![Asset {
@@ -835,14 +887,15 @@ mod tests {
         );
         assert!(out.body.contains(r#"<figure><img src="img0.png" alt="Alt" width="4" height="3"/><figcaption>Alt</figcaption></figure>"#), "{}", out.body);
         assert!(
-            out.body
-                .contains(r##"<a href="#ch.fn1" id="ch.fnref1" epub:type="noteref">1</a>"##),
+            out.body.contains(
+                r##"<a href="#ch.fn1" id="ch.fnref1" epub:type="noteref" role="doc-noteref">1</a>"##
+            ),
             "{}",
             out.body
         );
         assert!(
             out.notes
-                .contains(r#"<aside epub:type="footnote" id="ch.fn1""#),
+                .contains(r#"<aside epub:type="footnote" role="doc-footnote" id="ch.fn1""#),
             "{}",
             out.notes
         );
@@ -867,7 +920,7 @@ mod tests {
         let body = render(&doc, false).body;
         assert_eq!(
             body,
-            "<div class=\"table-wrap\"><table><thead><tr><th class=\"align-right\">a</th><th></th><th></th></tr></thead>\
+            "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Tableau 1 (Ch)\"><table><thead><tr><th class=\"align-right\">a</th><th></th><th></th></tr></thead>\
              <tbody><tr><td class=\"align-right\">1</td><td>2</td><td>3</td></tr>\
              <tr><td class=\"align-right\"></td><td></td><td></td></tr></tbody></table></div>"
         );

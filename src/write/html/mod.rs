@@ -49,7 +49,6 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         .iter()
         .map(|chapter| chapter_value(doc, chapter, &style))
         .collect();
-    let labels = Labels::for_language(&doc.meta.language);
     let meta = &doc.meta;
     let context = context! {
         meta => context! {
@@ -64,11 +63,7 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         },
         chapters => chapters,
         css => Value::from_safe_string(css.into_owned()),
-        labels => context! {
-            contents => labels.contents,
-            notes => labels.notes,
-            back_to_contents => labels.back_to_contents,
-        },
+        labels => Value::from_pairs(meta.labels.entries()),
         generator => format!("livret {}", ctx.version),
     };
     render_page(&ctx.theme, &page, context).map(String::into_bytes)
@@ -100,30 +95,6 @@ fn render_page(theme: &Theme, page: &str, context: Value) -> Result<String> {
     template.render(context).map_err(theme_error)
 }
 
-struct Labels {
-    contents: &'static str,
-    notes: &'static str,
-    back_to_contents: &'static str,
-}
-
-impl Labels {
-    fn for_language(language: &str) -> Labels {
-        if language.to_ascii_lowercase().starts_with("fr") {
-            Labels {
-                contents: "Sommaire",
-                notes: "Notes",
-                back_to_contents: "Retour au sommaire",
-            }
-        } else {
-            Labels {
-                contents: "Contents",
-                notes: "Notes",
-                back_to_contents: "Back to contents",
-            }
-        }
-    }
-}
-
 fn chapter_value(doc: &Document, chapter: &Chapter, style: &BodyStyle) -> Value {
     let rendered = render_chapter(doc, chapter, style);
     let sections: Vec<Value> = level2_headings(&chapter.blocks)
@@ -140,17 +111,45 @@ fn chapter_value(doc: &Document, chapter: &Chapter, style: &BodyStyle) -> Value 
         ChapterKind::Persona => "persona",
         ChapterKind::Appendix => "appendix",
     };
+    let header = ChapterHeader::of(doc, chapter);
     let mut value: BTreeMap<&str, Value> = BTreeMap::new();
     value.insert("id", Value::from(&chapter.id));
     value.insert("kind", Value::from(kind));
+    value.insert("lang", Value::from(&chapter.lang));
     value.insert("title", Value::from(&chapter.title));
-    value.insert("subtitle", Value::from(&chapter.subtitle));
-    value.insert("summary", Value::from(&chapter.summary));
+    value.insert("show_title", Value::from(header.show_title));
+    value.insert("subtitle", Value::from(header.subtitle));
+    value.insert("summary", Value::from(header.summary));
     value.insert("label", Value::from(&chapter.label));
     value.insert("sections", Value::from(sections));
     value.insert("body", Value::from_safe_string(rendered.body));
     value.insert("notes", Value::from_safe_string(rendered.notes));
     Value::from(value)
+}
+
+/// What a chapter's header prints: nothing the book's title block already shows just above
+/// it (the introduction usually repeats the book's title, subtitle and summary), and a summary
+/// equal to the subtitle once.
+pub(crate) struct ChapterHeader<'d> {
+    pub show_title: bool,
+    pub subtitle: Option<&'d str>,
+    pub summary: Option<&'d str>,
+}
+
+impl<'d> ChapterHeader<'d> {
+    pub(crate) fn of(doc: &'d Document, chapter: &'d Chapter) -> Self {
+        let first = chapter.kind == ChapterKind::Introduction
+            && doc.chapters.first().is_some_and(|c| c.id == chapter.id);
+        let repeats = |own: Option<&str>, book: Option<&str>| first && own.is_some() && own == book;
+        let subtitle = chapter.subtitle.as_deref();
+        let summary = chapter.summary.as_deref();
+        ChapterHeader {
+            show_title: !(first && chapter.title == doc.meta.title),
+            subtitle: subtitle.filter(|_| !repeats(subtitle, doc.meta.subtitle.as_deref())),
+            summary: summary
+                .filter(|s| !repeats(summary, doc.meta.summary.as_deref()) && Some(*s) != subtitle),
+        }
+    }
 }
 
 /// Every id the page will hold: chapter ids and element ids of the content.
@@ -248,6 +247,7 @@ mod tests {
             summary: Some(format!("Résumé : ce que {title} doit savoir.")),
             label: Some(format!("En tant que {title}")),
             source: format!("_faq/{id}.md"),
+            lang: None,
             blocks,
         }
     }
@@ -455,6 +455,7 @@ mod tests {
                 identifier: None,
                 page_size: PageSize::A4,
                 persona: None,
+                labels: Default::default(),
             },
             chapters: vec![intro, citoyen, producteur, annexe],
             assets: vec![Asset {
@@ -517,7 +518,9 @@ mod tests {
         );
         let html = select(&page, "html")[0].value();
         assert_eq!(html.attr("lang"), Some("fr"));
-        let titles: Vec<String> = select(&page, "section.chapter > header > h1")
+        // One `h1`, the book's; chapter titles one level down.
+        assert_eq!(select(&page, "h1").len(), 1);
+        let titles: Vec<String> = select(&page, "section.chapter > header > h2")
             .into_iter()
             .map(|h| h.text().collect())
             .collect();
@@ -664,8 +667,8 @@ mod tests {
         assert_eq!(select(&page, "table tbody tr").len(), 2);
         assert_eq!(select(&page, "td.align-right").len(), 2);
         assert_eq!(select(&page, "ol[start='3'] > li").len(), 2);
-        assert_eq!(select(&page, "h2#citoyen-quest-ce").len(), 1);
-        assert_eq!(select(&page, "h3#citoyen-details").len(), 1);
+        assert_eq!(select(&page, "h3#citoyen-quest-ce").len(), 1);
+        assert_eq!(select(&page, "h4#citoyen-details").len(), 1);
         assert_eq!(select(&page, "span#citoyen-ancre:empty").len(), 1);
         let page_toc: Vec<&str> = select(&page, "#citoyen nav.page-toc a")
             .into_iter()

@@ -1,9 +1,8 @@
-//! French hyphenation (Knuth–Liang patterns of the `hyphenation` crate, loaded from bytes: the
-//! crate has no `embed_fr` feature, so its compiled dictionary is copied under `fonts/`).
+//! Hyphenation for every language the `hyphenation` crate ships (TeX's Knuth–Liang patterns,
+//! all embedded with its `embed_all` feature); a book loads only the dictionaries of its
+//! languages, when it lays them out.
 
 use hyphenation::{Hyphenator, Language, Load, Standard};
-
-static FRENCH: &[u8] = include_bytes!("../../../fonts/hyph-fr.standard.bincode");
 
 pub struct Hyphenation {
     dict: Standard,
@@ -12,15 +11,115 @@ pub struct Hyphenation {
 /// Shortest word worth hyphenating, in letters.
 const MIN_WORD: usize = 6;
 
-impl Hyphenation {
-    /// The dictionary for `language` (a BCP 47 tag), when we ship one.
-    pub fn for_language(language: &str) -> Option<Self> {
-        let primary = language.split(['-', '_']).next().unwrap_or("");
-        if !primary.eq_ignore_ascii_case("fr") {
-            return None;
+/// The dictionary for a BCP 47 tag: the primary language, refined by script, region or variant
+/// where the crate has several (`en-GB`, `de-CH-1901`, `sr-Latn`, `el-polyton`).
+fn dictionary(tag: &str) -> Option<Language> {
+    use Language::*;
+    let lower = tag.trim().to_ascii_lowercase().replace('_', "-");
+    let subtags: Vec<&str> = lower.split('-').collect();
+    let has = |s: &str| subtags.iter().skip(1).any(|t| *t == s);
+    let primary = subtags.first().copied().unwrap_or("");
+    Some(match primary {
+        "af" => Afrikaans,
+        "sq" => Albanian,
+        "hy" => Armenian,
+        "as" => Assamese,
+        "eu" => Basque,
+        "be" => Belarusian,
+        "bn" => Bengali,
+        "bg" => Bulgarian,
+        "ca" => Catalan,
+        "zh" if has("latn") => Chinese,
+        "cop" => Coptic,
+        "hr" => Croatian,
+        "cs" => Czech,
+        "da" => Danish,
+        "nl" => Dutch,
+        "en" if ["gb", "uk", "au", "nz", "ie", "za", "in"]
+            .iter()
+            .any(|r| has(r)) =>
+        {
+            EnglishGB
         }
-        let mut reader = FRENCH;
-        Standard::from_reader(Language::French, &mut reader)
+        "en" => EnglishUS,
+        "eo" => Esperanto,
+        "et" => Estonian,
+        "am" | "ti" | "gez" => Ethiopic,
+        "fi" if has("x") && has("school") => FinnishScholastic,
+        "fi" => Finnish,
+        "fr" => French,
+        "fur" => Friulan,
+        "gl" => Galician,
+        "ka" => Georgian,
+        "de" if has("ch") && has("1901") => GermanSwiss,
+        "de" if has("1901") => German1901,
+        "de" => German1996,
+        "grc" => GreekAncient,
+        "el" if has("polyton") => GreekPoly,
+        "el" => GreekMono,
+        "gu" => Gujarati,
+        "hi" => Hindi,
+        "hu" => Hungarian,
+        "is" => Icelandic,
+        "id" => Indonesian,
+        "ia" => Interlingua,
+        "ga" => Irish,
+        "it" => Italian,
+        "kn" => Kannada,
+        "kmr" | "ku" => Kurmanji,
+        "la" if has("classic") => LatinClassic,
+        "la" if has("liturgic") => LatinLiturgical,
+        "la" => Latin,
+        "lv" => Latvian,
+        "lt" => Lithuanian,
+        "mk" => Macedonian,
+        "ml" => Malayalam,
+        "mr" => Marathi,
+        "mn" => Mongolian,
+        "nb" | "no" => NorwegianBokmal,
+        "nn" => NorwegianNynorsk,
+        "oc" => Occitan,
+        "or" => Oriya,
+        "pi" => Pali,
+        "pa" => Panjabi,
+        "pms" => Piedmontese,
+        "pl" => Polish,
+        "pt" => Portuguese,
+        "ro" => Romanian,
+        "rm" => Romansh,
+        "ru" => Russian,
+        "sa" => Sanskrit,
+        "sr" if has("latn") => SerbocroatianLatin,
+        "sr" => SerbianCyrillic,
+        "sh" if has("cyrl") => SerbocroatianCyrillic,
+        "sh" => SerbocroatianLatin,
+        "cu" => SlavonicChurch,
+        "sk" => Slovak,
+        "sl" => Slovenian,
+        "es" => Spanish,
+        "sv" => Swedish,
+        "ta" => Tamil,
+        "te" => Telugu,
+        "th" => Thai,
+        "tr" => Turkish,
+        "tk" => Turkmen,
+        "uk" => Ukrainian,
+        "hsb" => Uppersorbian,
+        "cy" => Welsh,
+        _ => return None,
+    })
+}
+
+/// Whether text in `language` can be hyphenated; where it cannot, set it ragged-right rather
+/// than justify it with wide gaps.
+pub fn has_hyphenation(language: &str) -> bool {
+    dictionary(language).is_some()
+}
+
+impl Hyphenation {
+    /// The dictionary for `language` (a BCP 47 tag), when the crate has one.
+    pub fn for_language(language: &str) -> Option<Self> {
+        Standard::from_embedded(dictionary(language)?)
             .ok()
             .map(|dict| Hyphenation { dict })
     }
@@ -52,7 +151,7 @@ impl Hyphenation {
             }
             None => (start, core),
         };
-        // Acronyms and names in camel case (GeoJSON, OpenData) are not French words.
+        // Acronyms and names in camel case (GeoJSON, OpenData) are not words of the language.
         if word.chars().skip(1).any(char::is_uppercase) {
             return Vec::new();
         }
@@ -104,6 +203,53 @@ mod tests {
         assert!(h.breaks("data").is_empty());
         assert!(h.breaks("GeoJSON").is_empty());
         assert!(h.breaks("https://example.org/abcdefgh").is_empty());
-        assert!(Hyphenation::for_language("en").is_none());
+        assert!(Hyphenation::for_language("tlh").is_none());
+    }
+
+    fn pieces(h: &Hyphenation, word: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut last = 0;
+        for b in h.breaks(word) {
+            out.push(word[last..b].to_string());
+            last = b;
+        }
+        out.push(word[last..].to_string());
+        out
+    }
+
+    #[test]
+    fn every_shipped_language_hyphenates_with_its_own_patterns() {
+        let table = [
+            ("en", "hyphenation"),
+            ("en-GB", "hyphenation"),
+            ("de-DE", "Silbentrennung"),
+            ("es", "separación"),
+            ("it", "sillabazione"),
+            ("pt-BR", "hifenização"),
+            ("nl", "woordafbreking"),
+            ("pl", "przenoszenie"),
+        ];
+        for (language, word) in table {
+            assert!(has_hyphenation(language), "{language}");
+            let h = Hyphenation::for_language(language)
+                .unwrap_or_else(|| panic!("no dictionary for {language}"));
+            let pieces = pieces(&h, word);
+            assert!(pieces.len() > 1, "{language}: {word} not hyphenated");
+            assert_eq!(pieces.concat(), word);
+        }
+        // Different patterns, different breaks: US and British English split differently.
+        let us = Hyphenation::for_language("en-US").map(|h| pieces(&h, "presentation"));
+        let gb = Hyphenation::for_language("en-GB").map(|h| pieces(&h, "presentation"));
+        assert_ne!(us, gb);
+    }
+
+    #[test]
+    fn languages_without_patterns_are_reported() {
+        for tag in ["ja", "zh", "tlh", "", "ar"] {
+            assert!(!has_hyphenation(tag), "{tag}");
+            assert!(Hyphenation::for_language(tag).is_none(), "{tag}");
+        }
+        assert!(has_hyphenation("sr-Latn"));
+        assert!(has_hyphenation("de-CH-1901"));
     }
 }

@@ -64,29 +64,11 @@ pub struct Pass {
     pub canvas: Recorder,
 }
 
-struct Labels {
-    contents: &'static str,
-    notes: &'static str,
-    persona: &'static str,
-    image: &'static str,
-}
+/// The book's words: the table every writer reads (`crate::labels`).
+type Labels = crate::labels::Labels;
 
-fn labels(language: &str) -> Labels {
-    if language.to_ascii_lowercase().starts_with("fr") {
-        Labels {
-            contents: "Sommaire",
-            notes: "Notes",
-            persona: "Parcours",
-            image: "image",
-        }
-    } else {
-        Labels {
-            contents: "Contents",
-            notes: "Notes",
-            persona: "Persona",
-            image: "image",
-        }
-    }
+fn labels(meta: &crate::ir::Meta) -> Labels {
+    meta.labels.clone()
 }
 
 /// The `##` sections of a chapter (top level and inside divs), with their anchors.
@@ -232,6 +214,10 @@ struct Builder<'a> {
     fonts: &'a FontSet,
     metrics: Rc<Metrics>,
     hyph: Option<Rc<Hyphenation>>,
+    /// Dictionaries loaded so far, by language tag (a chapter may have its own language).
+    dictionaries: HashMap<String, Option<Rc<Hyphenation>>>,
+    /// Prose is justified where it can be hyphenated, else set ragged-right (no rivers).
+    prose_align: Align,
     rec: Shared,
     diags: &'a mut Diagnostics,
     info: Option<&'a PassInfo>,
@@ -255,6 +241,21 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+    /// Hyphenation and alignment for text in `language`.
+    fn set_language(&mut self, language: &str) {
+        let hyph = self
+            .dictionaries
+            .entry(language.to_string())
+            .or_insert_with(|| Hyphenation::for_language(language).map(Rc::new))
+            .clone();
+        self.prose_align = if hyph.is_some() {
+            Align::Justify
+        } else {
+            Align::Left
+        };
+        self.hyph = hyph;
+    }
+
     fn source(&self) -> String {
         self.chapter.map(|c| c.source.clone()).unwrap_or_default()
     }
@@ -790,11 +791,11 @@ impl<'a> Builder<'a> {
         for block in blocks {
             match block {
                 Block::Para(inlines) => {
-                    self.inline_para(inlines, out, size, Align::Justify);
+                    self.inline_para(inlines, out, size, self.prose_align);
                     out.push(self.spacer(gap));
                 }
                 Block::Plain(inlines) => {
-                    self.inline_para(inlines, out, size, Align::Justify);
+                    self.inline_para(inlines, out, size, self.prose_align);
                 }
                 Block::Heading {
                     level,
@@ -1152,7 +1153,7 @@ impl<'a> Builder<'a> {
                 .chapter(&persona)
                 .map(|c| c.label.clone().unwrap_or_else(|| c.title.clone()))
                 .unwrap_or(persona);
-            let text = format!("{} : {}", self.labels.persona, name);
+            let text = self.labels.persona_line(&name);
             centred(self, &text, bold(13), Role::P, out);
             gap(self, 6.0, out);
         }
@@ -1188,8 +1189,8 @@ impl<'a> Builder<'a> {
             ..RunStyle::body(18)
         };
         let mut runs = Vec::new();
-        let contents = self.labels.contents;
-        self.text_runs(contents, style, &None, BreakMode::Plain, None, &mut runs);
+        let contents = self.labels.contents.clone();
+        self.text_runs(&contents, style, &None, BreakMode::Plain, None, &mut runs);
         // The list's title: a caption of the TOC, not a heading of the book.
         let para = self.tagged_para(runs, Align::Left, 18, Role::Caption);
         out.push(para);
@@ -1272,6 +1273,17 @@ impl<'a> Builder<'a> {
         });
         let sect = self.within(ROOT, |b| b.elem(Role::Sect));
         self.parent = sect;
+        // A chapter in another language: its structure says so, its words hyphenate so.
+        let language = chapter
+            .lang
+            .clone()
+            .unwrap_or_else(|| self.doc.meta.language.clone());
+        if language != self.doc.meta.language
+            && let Some(e) = self.rec.borrow_mut().tree.get_mut(sect)
+        {
+            e.lang = Some(language.clone());
+        }
+        self.set_language(&language);
         let style = RunStyle {
             bold: true,
             ..RunStyle::body(20)
@@ -1331,8 +1343,8 @@ impl<'a> Builder<'a> {
             ..RunStyle::body(11)
         };
         let mut runs = Vec::new();
-        let notes = self.labels.notes;
-        self.text_runs(notes, style, &None, BreakMode::Plain, None, &mut runs);
+        let notes = self.labels.notes.clone();
+        self.text_runs(&notes, style, &None, BreakMode::Plain, None, &mut runs);
         let level = (self.heading_level + 1).min(2);
         let para = self.tagged_para(runs, Align::Left, 11, Role::H(level));
         out.push(Heading {
@@ -1459,7 +1471,7 @@ pub fn layout_pass(
                     .rev()
                     .find(|(start, _)| *start <= p)
                     .map(|(_, t)| t.clone())
-                    .unwrap_or_else(|| labels(&doc.meta.language).contents.to_string())
+                    .unwrap_or_else(|| labels(&doc.meta).contents)
             })
             .collect(),
         None => Vec::new(),
@@ -1482,11 +1494,13 @@ pub fn layout_pass(
             doc,
             fonts,
             metrics: metrics.clone(),
-            hyph: Hyphenation::for_language(&doc.meta.language).map(Rc::new),
+            hyph: None,
+            dictionaries: HashMap::new(),
+            prose_align: Align::Left,
             rec: rec.clone(),
             diags,
             info,
-            labels: labels(&doc.meta.language),
+            labels: labels(&doc.meta),
             width: text_width(doc.meta.page_size),
             glyphs: HashMap::new(),
             warned: BTreeSet::new(),
@@ -1501,6 +1515,7 @@ pub fn layout_pass(
             parent: ROOT,
             heading_level: 1,
         };
+        builder.set_language(&doc.meta.language);
         let front = builder.elem(Role::Part);
         builder.within(front, |b| {
             b.title_page(&mut root);

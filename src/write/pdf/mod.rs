@@ -11,7 +11,7 @@ mod canvas;
 mod elements;
 mod fonts;
 mod guard;
-mod hyphenate;
+pub mod hyphenate;
 mod icc;
 mod layout;
 mod metrics;
