@@ -243,6 +243,37 @@ fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
+/// The writers' context of the in-process cases.
+fn test_context() -> WriteContext {
+    WriteContext {
+        theme: Default::default(),
+        build_time: 0,
+        version: "test",
+    }
+}
+
+/// CPU time of writing `doc`'s PDF.
+fn pdf_cpu_time(doc: &livret::ir::Document) -> Duration {
+    let started = common::thread_cpu_time();
+    let mut diags = Diagnostics::new();
+    livret::write::write(Format::Pdf, doc, &test_context(), &mut diags).expect("pdf");
+    common::thread_cpu_time().saturating_sub(started)
+}
+
+/// Growth check: the cost of size 2n is at most three times that of size n (the smaller of
+/// two runs each, after a warm-up at `n / 10`).
+fn assert_linear(case: &str, n: usize, cost: impl Fn(usize) -> Duration) {
+    cost(n / 10);
+    let small = cost(n).min(cost(n));
+    let large = cost(2 * n).min(cost(2 * n));
+    eprintln!("{case}: {small:?} at {n}, {large:?} at {}", 2 * n);
+    assert!(
+        large <= small * 3 + Duration::from_millis(50),
+        "{case}: {small:?} at {n}, {large:?} at {}",
+        2 * n
+    );
+}
+
 /// The binary under `/usr/bin/time`: its output, CPU time (user + system; wall time when GNU
 /// time is missing), and peak resident memory in KiB (`None` when GNU time is not installed:
 /// the memory assertion is then skipped, with a note).
@@ -420,11 +451,7 @@ fn a_book_over_6_mib_of_text_builds_its_pdf() {
                 paragraph.clone(),
             )]));
     }
-    let ctx = WriteContext {
-        theme: Default::default(),
-        build_time: 0,
-        version: "test",
-    };
+    let ctx = test_context();
     let pdf = livret::write::write(Format::Pdf, &doc, &ctx, &mut diags).expect("written");
     let parsed = lopdf::Document::load_mem(&pdf).expect("a PDF");
     assert!(
@@ -441,11 +468,7 @@ fn a_pdf_refuses_what_it_cannot_set_with_a_reason() {
     let book = Book::new();
     let mut diags = Diagnostics::new();
     let (_, doc) = livret::load_document(book.root(), &mut diags).expect("loads");
-    let ctx = WriteContext {
-        theme: Default::default(),
-        build_time: 0,
-        version: "test",
-    };
+    let ctx = test_context();
     let cell = || vec![livret::ir::Inline::Text("c".into())];
     let mut wide = doc.clone();
     wide.chapters[0].blocks.push(livret::ir::Block::Table {
@@ -484,30 +507,14 @@ fn a_long_book_title_costs_linear_time() {
     let book = Book::new();
     let mut diags = Diagnostics::new();
     let (_, doc) = livret::load_document(book.root(), &mut diags).expect("loads");
-    let ctx = WriteContext {
-        theme: Default::default(),
-        build_time: 0,
-        version: "test",
-    };
-    let time_for = |words: usize| {
+    assert_linear("book title (words)", 1_000, |words| {
         let mut doc = doc.clone();
         doc.meta.title = (0..words)
             .map(|n| format!("mot{n}"))
             .collect::<Vec<_>>()
             .join(" ");
-        let started = common::thread_cpu_time();
-        let mut diags = Diagnostics::new();
-        livret::write::write(Format::Pdf, &doc, &ctx, &mut diags).expect("pdf");
-        common::thread_cpu_time().saturating_sub(started)
-    };
-    time_for(100);
-    let small = time_for(1_000).min(time_for(1_000));
-    let large = time_for(2_000).min(time_for(2_000));
-    eprintln!("1,000-word title: {small:?}; 2,000 words: {large:?}");
-    assert!(
-        large <= small * 3 + Duration::from_millis(50),
-        "1,000 words: {small:?}, 2,000: {large:?}"
-    );
+        pdf_cpu_time(&doc)
+    });
 }
 
 /// One line of 2 MB (no line break at all): builds in under 30 s.
@@ -585,29 +592,13 @@ fn a_2_mb_word_and_a_1_mb_code_line_build_every_format() {
 /// time (it was quadratic: 60 KB took 11 s, 120 KB 39 s).
 #[test]
 fn a_long_word_costs_time_in_proportion_to_its_length() {
-    let time_for = |n: usize| {
+    assert_linear("word (bytes)", 200_000, |n| {
         let word: String = "0123456789abcdef".chars().cycle().take(n).collect();
         let book = Book::with_citoyen(citoyen_with(&word));
-        let started = common::thread_cpu_time();
         let mut diags = Diagnostics::new();
         let (_, doc) = livret::load_document(book.root(), &mut diags).expect("loads");
-        let ctx = WriteContext {
-            theme: Default::default(),
-            build_time: 0,
-            version: "test",
-        };
-        livret::write::write(Format::Pdf, &doc, &ctx, &mut diags).expect("pdf");
-        common::thread_cpu_time().saturating_sub(started)
-    };
-    // Warm up, then the smaller of two runs of each size.
-    time_for(10_000);
-    let small = time_for(200_000).min(time_for(200_000));
-    let large = time_for(400_000).min(time_for(400_000));
-    eprintln!("200 KB word: {small:?}; 400 KB word: {large:?}");
-    assert!(
-        large <= small * 3 + Duration::from_millis(50),
-        "200 KB: {small:?}, 400 KB: {large:?}"
-    );
+        pdf_cpu_time(&doc)
+    });
 }
 
 /// 10,000 levels of lists, ordered lists, block quotes, quotes in lists, `<div>`, `<span>` and

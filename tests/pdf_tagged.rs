@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fixture, livret, repo};
+use common::{build_into, fixture, repo};
 use livret::diag::Diagnostics;
 use livret::ir::{Block, Inline, plain_text};
 use lopdf::content::Content;
@@ -13,31 +13,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Builds `corpus` into a temporary folder; returns the folder and its PDFs.
+/// Builds `corpus`'s PDFs into a temporary folder.
 fn build_pdfs(corpus: &Path, extra: &[&str]) -> (tempfile::TempDir, Vec<PathBuf>) {
-    let out = tempfile::tempdir().unwrap();
-    let o = livret(&repo())
-        .args(["-q", "build"])
-        .arg(corpus)
-        .arg("-o")
-        .arg(out.path())
-        .args(["-f", "pdf"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{}: {}",
-        corpus.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let mut pdfs: Vec<PathBuf> = std::fs::read_dir(out.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
-        .collect();
-    pdfs.sort();
-    (out, pdfs)
+    build_into(corpus, "pdf", extra)
 }
 
 /// The Python that has `page-validation` and `pdfua`: `LIVRET_CHECK_PYTHON`, the venv `.ci/run`

@@ -4,41 +4,18 @@
 
 mod common;
 
-use common::{epubcheck, fixture, livret, qpdf_and_pdffonts, repo};
+use common::{build_into, epubcheck, fixture, qpdf_and_pdffonts, repo};
 use std::path::Path;
 
 fn build_and_validate(corpus: &Path, extra: &[&str]) -> usize {
-    let out = tempfile::tempdir().unwrap();
-    let o = livret(&repo())
-        .args([
-            "-q",
-            "build",
-            corpus.to_str().unwrap(),
-            "-o",
-            out.path().to_str().unwrap(),
-            "-f",
-            "epub,pdf",
-        ])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{}: {}",
-        corpus.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let mut checked = 0;
-    for entry in std::fs::read_dir(out.path()).unwrap() {
-        let path = entry.unwrap().path();
+    let (_out, files) = build_into(corpus, "epub,pdf", extra);
+    for path in &files {
         match path.extension().and_then(|e| e.to_str()) {
-            Some("epub") => epubcheck(&path),
-            Some("pdf") => qpdf_and_pdffonts(&path),
-            _ => continue,
+            Some("epub") => epubcheck(path),
+            _ => qpdf_and_pdffonts(path),
         }
-        checked += 1;
     }
-    checked
+    files.len()
 }
 
 #[test]

@@ -156,3 +156,40 @@ pub fn thread_cpu_time() -> std::time::Duration {
     }
     std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
+
+/// `livret -q build CORPUS -o TMP -f FORMATS EXTRA…` from the repository root; panics with
+/// stderr unless it succeeds. Returns the folder and its artifacts of those formats, sorted.
+pub fn build_into(
+    corpus: &Path,
+    formats: &str,
+    extra: &[&str],
+) -> (tempfile::TempDir, Vec<PathBuf>) {
+    let out = tempfile::tempdir().unwrap();
+    let o = livret(&repo())
+        .args(["-q", "build"])
+        .arg(corpus)
+        .arg("-o")
+        .arg(out.path())
+        .args(["-f", formats])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}: {}",
+        corpus.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let wanted: Vec<&str> = formats.split(',').collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| wanted.contains(&e))
+        })
+        .collect();
+    files.sort();
+    (out, files)
+}
