@@ -177,8 +177,10 @@ struct Word {
 
 #[derive(Debug, Clone)]
 struct Placed {
-    run: usize,
-    text: String,
+    /// The piece of its run's text (no copy: the text is made only when painted).
+    piece: Piece,
+    /// A hyphen is printed after it.
+    hyphen: bool,
     x: f64,
     width: f64,
 }
@@ -466,7 +468,7 @@ impl Para {
         let size = line
             .placed
             .iter()
-            .filter_map(|p| self.runs.get(p.run))
+            .filter_map(|p| self.runs.get(p.piece.run))
             .filter(|r| r.style.rise == 0.0)
             .map(|r| r.style.size)
             .max()
@@ -572,14 +574,14 @@ impl Para {
             let mut px = x + shift + stretch * stretched as f64;
             let n = word.pieces.len();
             for (i, piece) in word.pieces.iter().enumerate() {
-                let mut text = self.text(piece).to_string();
-                if word.hyphen && i + 1 == n {
-                    text.push('-');
+                let hyphen = word.hyphen && i + 1 == n;
+                let mut w = self.str_width(piece.run, self.text(piece));
+                if hyphen {
+                    w += self.str_width(piece.run, "-");
                 }
-                let w = self.str_width(piece.run, &text);
                 line.placed.push(Placed {
-                    run: piece.run,
-                    text,
+                    piece: *piece,
+                    hyphen,
                     x: px,
                     width: w,
                 });
@@ -619,18 +621,23 @@ impl Para {
     fn draw_line(&self, line: &Line, y: f64) {
         let mut rec = self.rec.borrow_mut();
         for p in &line.placed {
-            let Some(run) = self.runs.get(p.run) else {
+            let Some(run) = self.runs.get(p.piece.run) else {
                 continue;
             };
             if let Some(anchor) = &run.anchor {
                 rec.anchor(anchor, y);
             }
-            if p.text.is_empty() {
+            let text = self.text(&p.piece);
+            if text.is_empty() || !rec.painting {
                 continue;
             }
             let tag = run.tag.map(Tag::Struct).unwrap_or(self.tag);
             let baseline = y + line.baseline - run.style.rise * PT;
-            rec.text(tag, p.x, baseline, run.style.text(), &p.text);
+            if p.hyphen {
+                rec.text(tag, p.x, baseline, run.style.text(), &format!("{text}-"));
+            } else {
+                rec.text(tag, p.x, baseline, run.style.text(), text);
+            }
             if run.style.strike {
                 let mid = y + line.baseline - f64::from(run.style.size) * PT * 0.3;
                 rec.line(Tag::Layout, &[(p.x, mid), (p.x + p.width, mid)], 0, 0.5);

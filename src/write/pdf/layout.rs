@@ -223,6 +223,9 @@ struct Builder<'a> {
     info: Option<&'a PassInfo>,
     labels: Labels,
     width: f64,
+    /// Whether the text faces (index 0) or the code face (1) have each character: 0 unknown,
+    /// 1 yes, 2 no; the common planes by index, the rest hashed.
+    coverage: [Vec<u8>; 2],
     glyphs: HashMap<(bool, char), bool>,
     warned: BTreeSet<char>,
     fallback: char,
@@ -281,14 +284,28 @@ impl<'a> Builder<'a> {
     }
 
     fn covered(&mut self, mono: bool, c: char) -> bool {
-        let metrics = self.metrics.clone();
-        *self.glyphs.entry((mono, c)).or_insert_with(|| {
+        let look_up = |metrics: &Metrics| {
             if mono {
                 metrics.has_glyph(MONO, c)
             } else {
                 (0..4).all(|face| metrics.has_glyph(face, c))
             }
-        })
+        };
+        let index = c as usize;
+        if index < COVERAGE_INDEXED {
+            let known = self.coverage[usize::from(mono)][index];
+            if known != 0 {
+                return known == 1;
+            }
+            let has = look_up(&self.metrics);
+            self.coverage[usize::from(mono)][index] = if has { 1 } else { 2 };
+            return has;
+        }
+        let metrics = self.metrics.clone();
+        *self
+            .glyphs
+            .entry((mono, c))
+            .or_insert_with(|| look_up(&metrics))
     }
 
     /// Text the fonts can print: invisible characters dropped, emoji the fonts lack left out
@@ -418,7 +435,11 @@ impl<'a> Builder<'a> {
     ) {
         let start = out.len();
         self.text_runs_one_face(text, style, link, mode, tag, out);
-        if style.mono {
+        if style.mono
+            || !out[start..]
+                .iter()
+                .any(|r| r.text.chars().any(|c| c != ' ' && !self.covered(false, c)))
+        {
             return;
         }
         // Characters only the code face has (☐ ☑ and other symbols) are set in it.
@@ -1502,6 +1523,7 @@ pub fn layout_pass(
             info,
             labels: labels(&doc.meta),
             width: text_width(doc.meta.page_size),
+            coverage: [vec![0; COVERAGE_INDEXED], vec![0; COVERAGE_INDEXED]],
             glyphs: HashMap::new(),
             warned: BTreeSet::new(),
             fallback,
@@ -1568,6 +1590,9 @@ pub fn layout_pass(
         canvas,
     })
 }
+
+/// Characters below this are looked up in `Builder::coverage` by index (Latin to CJK symbols).
+const COVERAGE_INDEXED: usize = 0x3000;
 
 /// Lists and quotes nested deeper than this no longer indent.
 const MAX_INDENT_DEPTH: usize = 8;
