@@ -21,11 +21,12 @@ pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter)
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES;
-    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&prepared.text, options)
-        .into_offset_iter()
-        .collect();
+    let (text, escapes_added) = close_code_spans_as_kramdown(&prepared.text);
+    let events: Vec<(Event, Range<usize>)> =
+        Parser::new_ext(&text, options).into_offset_iter().collect();
     let mut builder = Builder {
-        src: &prepared.text,
+        src: &text,
+        escapes_added: &escapes_added,
         body,
         prepared,
         line_starts: std::iter::once(0)
@@ -41,6 +42,7 @@ pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter)
         opened: Vec::new(),
         footnotes: BTreeMap::new(),
         ials: prepared.block_ials.iter().cloned().collect(),
+        last_para_end: 0,
     };
     for index in 0..events.len() {
         builder.event(&events, index);
@@ -51,7 +53,11 @@ pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter)
 enum BlockKind {
     Root,
     Quote,
-    Item,
+    /// `first_para_end`: where the item's first block ended when it is a paragraph (kramdown
+    /// decides from the lines after it whether the item's text is wrapped in `<p>`).
+    Item {
+        first_para_end: Option<usize>,
+    },
     Footnote(String),
     /// A `<div>` opened by one HTML block and closed by a later one.
     HtmlDiv {
@@ -76,6 +82,8 @@ enum InlineKind {
         target: Option<LinkTarget>,
         title: Option<String>,
         pos: Pos,
+        /// `<mailto:x@y.fr>`: kramdown shows the address alone.
+        email_autolink: bool,
     },
     /// `None`: a dangerous URL, the image goes.
     Image {
@@ -97,6 +105,8 @@ enum Frame {
     List {
         start: Option<u64>,
         items: Vec<Vec<Block>>,
+        /// Per item, where its first block ended when it is a paragraph.
+        para_ends: Vec<Option<usize>>,
     },
     Inlines {
         kind: InlineKind,
@@ -142,7 +152,7 @@ impl Frame {
 
     fn is_block_container(&self) -> bool {
         match self {
-            Frame::Blocks { kind, .. } => !matches!(kind, BlockKind::Root | BlockKind::Item),
+            Frame::Blocks { kind, .. } => !matches!(kind, BlockKind::Root | BlockKind::Item { .. }),
             Frame::List { .. } => true,
             _ => false,
         }
@@ -162,6 +172,10 @@ enum Opened {
 struct Builder<'s, 'r, 'd> {
     /// The pre-passed text that pulldown-cmark parses.
     src: &'s str,
+    /// Offsets in `src` of the backslashes `close_code_spans_as_kramdown` added, in order.
+    escapes_added: &'s [usize],
+    /// End of the last paragraph closed.
+    last_para_end: usize,
     /// The page body, for positions.
     body: &'s str,
     prepared: &'s Prepared,
@@ -180,6 +194,7 @@ struct Builder<'s, 'r, 'd> {
 impl Builder<'_, '_, '_> {
     /// Body line (0-based) and column (1-based, characters) of a byte offset of `src`.
     fn locate(&self, offset: usize) -> Where {
+        let offset = offset - self.escapes_added.partition_point(|&added| added < offset);
         let offset = self.prepared.body_offset(offset).min(self.body.len());
         let line = self
             .line_starts
@@ -232,6 +247,7 @@ impl Builder<'_, '_, '_> {
                     self.apply_ials_before(range.end, true);
                 }
             }
+            Event::End(TagEnd::Paragraph) => self.last_para_end = range.end,
             Event::End(_) => {}
             _ => self.apply_ials_before(range.start, false),
         }
@@ -347,11 +363,14 @@ impl Builder<'_, '_, '_> {
             Tag::List(start) => self.push_frame(Frame::List {
                 start: *start,
                 items: Vec::new(),
+                para_ends: Vec::new(),
             }),
             Tag::Item => {
                 if matches!(self.stack.last(), Some(Frame::List { .. })) {
                     self.push_frame(Frame::Blocks {
-                        kind: BlockKind::Item,
+                        kind: BlockKind::Item {
+                            first_para_end: None,
+                        },
                         blocks: Vec::new(),
                         pending: Vec::new(),
                     })
@@ -415,6 +434,10 @@ impl Builder<'_, '_, '_> {
                 ..
             } => {
                 let at = self.locate(offset);
+                let email_autolink = matches!(link_type, LinkType::Email | LinkType::Autolink)
+                    && dest_url
+                        .get(..7)
+                        .is_some_and(|s| s.eq_ignore_ascii_case("mailto:"));
                 let url = if *link_type == LinkType::Email && !dest_url.starts_with("mailto:") {
                     format!("mailto:{dest_url}")
                 } else {
@@ -432,6 +455,7 @@ impl Builder<'_, '_, '_> {
                     target,
                     title,
                     pos: at.pos,
+                    email_autolink,
                 }))
             }
             Tag::Image {
@@ -509,8 +533,13 @@ impl Builder<'_, '_, '_> {
                 match kind {
                     BlockKind::Root => {}
                     BlockKind::Quote => self.push_block(Block::BlockQuote(blocks)),
-                    BlockKind::Item => match self.stack.last_mut() {
-                        Some(Frame::List { items, .. }) => items.push(blocks),
+                    BlockKind::Item { first_para_end } => match self.stack.last_mut() {
+                        Some(Frame::List {
+                            items, para_ends, ..
+                        }) => {
+                            items.push(blocks);
+                            para_ends.push(first_para_end);
+                        }
                         _ => blocks.into_iter().for_each(|b| self.push_block(b)),
                     },
                     BlockKind::Footnote(label) => {
@@ -519,10 +548,17 @@ impl Builder<'_, '_, '_> {
                     BlockKind::HtmlDiv { attr, .. } => self.push_block(Block::Div { attr, blocks }),
                 }
             }
-            Frame::List { start, items } => self.push_block(match start {
-                Some(start) => Block::OrderedList { start, items },
-                None => Block::BulletList(items),
-            }),
+            Frame::List {
+                start,
+                mut items,
+                para_ends,
+            } => {
+                unwrap_tight_items(self.src, &mut items, &para_ends);
+                self.push_block(match start {
+                    Some(start) => Block::OrderedList { start, items },
+                    None => Block::BulletList(items),
+                });
+            }
             Frame::Inlines { kind, mut content } => self.close_inlines(kind, &mut content),
             Frame::Code { lang, text } => {
                 let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
@@ -572,11 +608,20 @@ impl Builder<'_, '_, '_> {
             InlineKind::Strikeout => Inline::Strikeout(content),
             InlineKind::Superscript => Inline::Superscript(content),
             InlineKind::Subscript => Inline::Subscript(content),
-            InlineKind::Link { target, title, pos } => match target {
+            InlineKind::Link {
+                target,
+                title,
+                pos,
+                email_autolink,
+            } => match target {
                 Some(target) => Inline::Link {
                     target,
                     title,
-                    content,
+                    content: if email_autolink {
+                        without_mailto(content)
+                    } else {
+                        content
+                    },
                     pos,
                 },
                 None => {
@@ -614,10 +659,20 @@ impl Builder<'_, '_, '_> {
     }
 
     fn push_block(&mut self, block: Block) {
+        let last_para_end = self.last_para_end;
         match self.stack.last_mut() {
             Some(Frame::Blocks {
-                blocks, pending, ..
+                kind,
+                blocks,
+                pending,
             }) => {
+                if let BlockKind::Item { first_para_end } = kind
+                    && blocks.is_empty()
+                    && pending.is_empty()
+                    && matches!(block, Block::Para(_))
+                {
+                    *first_para_end = Some(last_para_end);
+                }
                 blocks.extend(raw_html::plain_blocks(std::mem::take(pending)));
                 blocks.push(block);
             }
@@ -830,6 +885,151 @@ impl Builder<'_, '_, '_> {
         resolve_notes_in_blocks(&mut blocks, &notes, &mut expanding);
         blocks
     }
+}
+
+/// The text of `<mailto:x@y.fr>`: the address, as kramdown shows it.
+fn without_mailto(mut content: Vec<Inline>) -> Vec<Inline> {
+    if let [Inline::Text(text)] = content.as_mut_slice()
+        && text
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("mailto:"))
+    {
+        text.drain(..7);
+    }
+    content
+}
+
+/// kramdown wraps a list item's first paragraph in `<p>` only when a blank line follows it
+/// inside the item; the last item also when an earlier one was wrapped (kramdown's list
+/// parser). pulldown-cmark wraps every item of a loose list: unwrap the others.
+fn unwrap_tight_items(src: &str, items: &mut [Vec<Block>], para_ends: &[Option<usize>]) {
+    let count = items.len();
+    for index in 0..count {
+        let Some(Some(end)) = para_ends.get(index) else {
+            continue;
+        };
+        let is_last = index + 1 == count;
+        let has_more = items[index].len() > 1;
+        let blank_after = blank_line_after(src, *end);
+        let unwrapped_by_itself = !blank_after || (is_last && !has_more);
+        let earlier_unwrapped = items[..index]
+            .iter()
+            .any(|item| !matches!(item.first(), Some(Block::Para(_))));
+        if unwrapped_by_itself
+            && (!is_last || count == 1 || earlier_unwrapped)
+            && let Some(first) = items[index].first_mut()
+            && let Block::Para(content) = first
+        {
+            *first = Block::Plain(std::mem::take(content));
+        }
+    }
+}
+
+/// Whether a blank line follows the text that ends near `end` (quote markers count as blank).
+fn blank_line_after(src: &str, end: usize) -> bool {
+    let end = end.min(src.len());
+    let Some(before) = src.get(..end) else {
+        return false;
+    };
+    let last_text = before.trim_end_matches([' ', '\t', '\r', '\n', '>']).len();
+    let mut newlines = 0;
+    for c in src[last_text..].chars() {
+        match c {
+            '\n' => newlines += 1,
+            ' ' | '\t' | '\r' | '>' => {}
+            _ => break,
+        }
+        if newlines >= 2 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Code spans closed the kramdown way: a span opened by n backticks ends at the first n
+/// backticks in a row, even inside a longer run (`` `a`` `` is `a` and one backtick), where
+/// CommonMark wants a run of exactly n. Such a longer run is rewritten as n backticks and
+/// escaped ones. Returns the text and where backslashes were added. Fenced code is skipped.
+fn close_code_spans_as_kramdown(text: &str) -> (std::borrow::Cow<'_, str>, Vec<usize>) {
+    if !text.contains("``") {
+        return (std::borrow::Cow::Borrowed(text), Vec::new());
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut added = Vec::new();
+    let mut fence: Option<(u8, usize)> = None;
+    let mut paragraph = String::new();
+    let flush = |paragraph: &mut String, out: &mut String, added: &mut Vec<usize>| {
+        rewrite_spans(paragraph, out, added);
+        paragraph.clear();
+    };
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_start_matches([' ', '\t', '>', '-', '*', '+']);
+        let run_char = bare.bytes().next().filter(|b| *b == b'`' || *b == b'~');
+        let run = run_char.map_or(0, |c| bare.bytes().take_while(|b| *b == c).count());
+        match (fence, run_char) {
+            (Some((c, n)), Some(rc)) if rc == c && run >= n && bare[run..].trim().is_empty() => {
+                fence = None;
+                out.push_str(line);
+            }
+            (Some(_), _) => out.push_str(line),
+            (None, Some(c)) if run >= 3 => {
+                flush(&mut paragraph, &mut out, &mut added);
+                fence = Some((c, run));
+                out.push_str(line);
+            }
+            _ if line.trim().is_empty() => {
+                flush(&mut paragraph, &mut out, &mut added);
+                out.push_str(line);
+            }
+            _ => paragraph.push_str(line),
+        }
+    }
+    flush(&mut paragraph, &mut out, &mut added);
+    (std::borrow::Cow::Owned(out), added)
+}
+
+fn rewrite_spans(text: &str, out: &mut String, added: &mut Vec<usize>) {
+    let bytes = text.as_bytes();
+    let run_at = |i: usize| bytes[i..].iter().take_while(|&&b| b == b'`').count();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'`' => {
+                let open = run_at(i);
+                let mut j = i + open;
+                let mut close = None;
+                while j < bytes.len() {
+                    if bytes[j] == b'`' {
+                        let run = run_at(j);
+                        if run >= open {
+                            close = Some((j, run));
+                            break;
+                        }
+                        j += run;
+                    } else {
+                        j += 1;
+                    }
+                }
+                match close {
+                    Some((at, run)) if run > open => {
+                        out.push_str(&text[copied..at + open]);
+                        for _ in open..run {
+                            added.push(out.len());
+                            out.push_str("\\`");
+                        }
+                        copied = at + run;
+                        i = at + run;
+                    }
+                    Some((at, run)) => i = at + run,
+                    None => i += open,
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&text[copied..]);
 }
 
 fn block_text(block: &Block) -> String {
