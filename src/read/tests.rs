@@ -190,11 +190,11 @@ fn dialect_table() {
             )])],
         ),
         (
-            "mailto autolink",
+            "mailto autolink shows the address, as kramdown",
             "<mailto:info@data.gouv.fr>",
             vec![para(vec![link(
                 source("mailto:info@data.gouv.fr"),
-                vec![t("mailto:info@data.gouv.fr")],
+                vec![t("info@data.gouv.fr")],
                 at(5, 1),
             )])],
         ),
@@ -1249,4 +1249,98 @@ fn a_repeated_explicit_id_is_reported_where_it_repeats() {
     // An id on an element that does not reach the book is not counted.
     let (_, diags) = read_body("<img id=\"x\" src=\"a.png\">\n\n## Titre {#x}\n");
     assert!(warnings(&diags).is_empty(), "{:?}", diags.items());
+}
+
+#[test]
+fn an_escaped_bracket_before_a_liquid_link_shows_the_url_and_no_marker() {
+    for body in [
+        "Consultez le \\[Guide]({% link _faq/x.md %}).",
+        "[Guide\\]({% link _faq/x.md %})",
+        "    {% link _faq/x.md %} en code indenté",
+        "<p title=\"{% link _faq/x.md %}\">{% link _faq/x.md %}</p>",
+        "![{% link _faq/x.md %}](/img/a.png \"{% link _faq/x.md %}\")",
+    ] {
+        let (read, _) = read_body(body);
+        let dump = format!("{:?}", read.blocks);
+        assert!(!dump.contains("x-livret-page"), "{body}: {dump}");
+        assert!(dump.contains("/_faq/x.md"), "{body}: {dump}");
+    }
+    let (read, _) = read_body("Consultez le \\[Guide]({% link _faq/x.md %}).");
+    assert_eq!(
+        read.blocks,
+        vec![para(vec![t("Consultez le [Guide](/_faq/x.md).")])]
+    );
+}
+
+#[test]
+fn code_spans_close_at_the_first_run_of_as_many_backticks() {
+    let cases: Vec<(&str, Vec<Inline>)> = vec![
+        (
+            "`a [b] c`` : fin.",
+            vec![Inline::Code("a [b] c".into()), t("` : fin.")],
+        ),
+        ("``x``` y", vec![Inline::Code("x".into()), t("` y")]),
+        // Equal runs: as before.
+        (
+            "`a` et ``b``",
+            vec![
+                Inline::Code("a".into()),
+                t(" et "),
+                Inline::Code("b".into()),
+            ],
+        ),
+    ];
+    for (body, expected) in cases {
+        let (read, _) = read_body(body);
+        assert_eq!(read.blocks, vec![para(expected)], "{body}");
+    }
+    // Columns after the rewritten span still point at the page.
+    let (read, _) = read_body("`a`` [lien](https://x.fr)");
+    let mut positions = Vec::new();
+    collect_positions(&read.blocks, &mut positions);
+    assert_eq!(positions, vec![at(BODY_LINE, 6)]);
+    // Fenced code is left alone.
+    let (read, _) = read_body("```\n`a``\n```");
+    assert_eq!(
+        read.blocks,
+        vec![Block::CodeBlock {
+            lang: None,
+            text: "`a``".into()
+        }]
+    );
+}
+
+#[test]
+fn list_items_are_wrapped_in_paragraphs_where_kramdown_wraps_them() {
+    let item = |text: &str, wrapped: bool| {
+        if wrapped {
+            vec![para(vec![t(text)])]
+        } else {
+            vec![plain(text)]
+        }
+    };
+    let cases = [
+        // Only the item a blank line follows.
+        (
+            "- un\n- deux\n\n- trois\n- quatre\n",
+            vec![
+                item("un", false),
+                item("deux", true),
+                item("trois", false),
+                item("quatre", false),
+            ],
+        ),
+        // Every item but the last is wrapped: the last one too.
+        ("- a\n\n- b\n\nFin.", vec![item("a", true), item("b", true)]),
+        // Tight: nothing wrapped.
+        ("- a\n- b\n", vec![item("a", false), item("b", false)]),
+    ];
+    for (body, items) in cases {
+        let (read, _) = read_body(body);
+        assert_eq!(
+            read.blocks.first(),
+            Some(&Block::BulletList(items)),
+            "{body}"
+        );
+    }
 }
