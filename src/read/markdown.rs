@@ -12,6 +12,11 @@ use pulldown_cmark::{Alignment, CodeBlockKind, Event, LinkType, Options, Parser,
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
 
+/// Classes of the divs a definition list becomes (the HTML writer shows `<dl>`, `<dt>`, `<dd>`).
+pub(crate) const DEFINITION_LIST_CLASS: &str = "definition-list";
+pub(crate) const DEFINITION_TERM_CLASS: &str = "definition-term";
+pub(crate) const DEFINITION_CLASS: &str = "definition";
+
 /// Marks a footnote reference until the definitions are all known.
 const FOOTNOTE_KEY: &str = "\u{0}footnote";
 
@@ -20,7 +25,8 @@ pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter)
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES;
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_DEFINITION_LIST;
     let (text, escapes_added) = close_code_spans_as_kramdown(&prepared.text);
     let events: Vec<(Event, Range<usize>)> =
         Parser::new_ext(&text, options).into_offset_iter().collect();
@@ -476,11 +482,34 @@ impl Builder<'_, '_, '_> {
                     pos: at.pos,
                 }))
             }
-            // Not enabled; their content goes to the enclosing frame.
-            Tag::DefinitionList
-            | Tag::DefinitionListTitle
-            | Tag::DefinitionListDefinition
-            | Tag::MetadataBlock(_) => Opened::Flattened,
+            // kramdown's `term` / `: definition`: divs the writers know (the IR has no
+            // definition list; HTML shows <dl>, other formats a term line and its text).
+            Tag::DefinitionList | Tag::DefinitionListTitle | Tag::DefinitionListDefinition
+                if self.block_depth() >= MAX_DEPTH =>
+            {
+                let at = self.locate(offset);
+                self.rep.depth_exceeded(at.line, at.col);
+                Opened::Flattened
+            }
+            Tag::DefinitionList | Tag::DefinitionListTitle | Tag::DefinitionListDefinition => {
+                let class = match tag {
+                    Tag::DefinitionList => DEFINITION_LIST_CLASS,
+                    Tag::DefinitionListTitle => DEFINITION_TERM_CLASS,
+                    _ => DEFINITION_CLASS,
+                };
+                self.push_frame(Frame::Blocks {
+                    kind: BlockKind::HtmlDiv {
+                        tag: String::new(),
+                        attr: Attr {
+                            classes: vec![class.to_string()],
+                            ..Attr::default()
+                        },
+                    },
+                    blocks: Vec::new(),
+                    pending: Vec::new(),
+                })
+            }
+            Tag::MetadataBlock(_) => Opened::Flattened,
         }
     }
 

@@ -114,6 +114,17 @@ fn block_tasks(blocks: &[Block]) -> Vec<Task<'_>> {
     tasks
 }
 
+/// `dl` for the div a kramdown definition list became (only divs of terms and definitions
+/// inside), else `div`.
+fn definition_list_tag(attr: &Attr, blocks: &[Block]) -> &'static str {
+    let is_list = attr.classes.iter().any(|c| c == "definition-list")
+        && blocks.iter().all(|b| {
+            matches!(b, Block::Div { attr, .. }
+                if attr.classes.iter().any(|c| c == "definition-term" || c == "definition"))
+        });
+    if is_list { "dl" } else { "div" }
+}
+
 /// A paragraph that is one italic run (blank text aside): how authors caption screenshots.
 fn emphasis_only(inlines: &[Inline]) -> bool {
     let mut kept = inlines.iter().filter(|inline| {
@@ -266,11 +277,29 @@ impl<'d> Renderer<'_, 'd> {
                 out.push_str(self.void_end());
             }
             Block::Div { attr, blocks } => {
-                out.push_str("<div");
+                let tag = definition_list_tag(attr, blocks);
+                out.push('<');
+                out.push_str(tag);
                 write_attr(out, attr, &[]);
                 out.push('>');
-                next.extend(block_tasks(blocks));
-                next.push(Task::Static("</div>"));
+                if tag == "div" {
+                    next.extend(block_tasks(blocks));
+                } else {
+                    // Its terms and definitions are <dt> and <dd>.
+                    for block in blocks {
+                        if let Block::Div { attr, blocks } = block {
+                            let inner = if attr.classes.iter().any(|c| c == "definition-term") {
+                                "dt"
+                            } else {
+                                "dd"
+                            };
+                            next.push(Task::Markup(format!("<{inner}>")));
+                            next.extend(block_tasks(blocks));
+                            next.push(Task::Markup(format!("</{inner}>")));
+                        }
+                    }
+                }
+                next.push(Task::Markup(format!("</{tag}>")));
             }
             Block::Toc => self.page_toc(out),
         }

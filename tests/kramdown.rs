@@ -1,0 +1,787 @@
+//! What Jekyll shows, livret shows: every page of `content/` and of every good fixture is
+//! rendered by kramdown itself (Jekyll's defaults) and compared with livret's chapter in its
+//! HTML, both parsed with scraper. See docs/dialect.md, "Checked against kramdown".
+//!
+//! Compared: visible text, heading outline, the `{:toc}` list, counts of lists, items, tables,
+//! cells and code blocks, every image (same bytes, same alt) and every link (external URLs
+//! equal; internal links landing on the same heading of the same chapter). Only the
+//! differences in `INTENTIONAL` are allowed.
+
+mod common;
+
+use common::{fixture, repo};
+use livret::corpus::{Corpus, Page};
+use livret::diag::Diagnostics;
+use livret::ir::Document;
+use livret::write::{Format, WriteContext};
+use scraper::{ElementRef, Html, Node, Selector};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What livret does differently from kramdown on purpose, once each, with the reason. The
+/// comparison below names the entry it applies.
+const INTENTIONAL: &[(&str, &str)] = &[
+    (
+        "title",
+        "the page's opening `# heading` is the chapter title, printed once in the chapter header",
+    ),
+    (
+        "heading-levels",
+        "the chapter title is the only <h1>: a `#` heading inside a page is an <h2>",
+    ),
+    (
+        "self-contained-images",
+        "the HTML embeds images as data: URIs; compared by their bytes",
+    ),
+    (
+        "chapter-prefixed-ids",
+        "ids are unique across the book (`{chapter}-{id}`); links are compared by where they land",
+    ),
+    (
+        "typography",
+        "French spacing, quotes and dashes are the typography pass's job (and kramdown's \
+         smart_quotes/typographic_symbols): no-break spaces, spaces around ; : ! ? « » and \
+         quote or dash characters are normalised on both sides",
+    ),
+    (
+        "sanitised-html",
+        "<script>, <style>, <iframe>, <object>, <embed> from pages never reach an output",
+    ),
+    (
+        "image-captions",
+        "a lone image without the author's caption is captioned with its title or alt text",
+    ),
+    (
+        "notes",
+        "footnotes get a 'Notes' heading, and their back links are not text",
+    ),
+    (
+        "book-navigation",
+        "each chapter ends with a link back to the book's contents",
+    ),
+    (
+        "task-lists",
+        "task-list boxes are the characters ☐/☑ (every format can show them), not <input>",
+    ),
+    (
+        "math",
+        "`$$…$$` stays as written text: no MathJax in a book; kramdown's \\( \\) \\[ \\] are read as $$",
+    ),
+    (
+        "links-outside-the-book",
+        "a link to a site page that is not in the book keeps its text and loses its link",
+    ),
+];
+
+fn intentional(name: &str) -> &'static str {
+    INTENTIONAL
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, _)| *n)
+        .unwrap_or_else(|| panic!("`{name}` is not listed in INTENTIONAL"))
+}
+
+/// Jekyll's kramdown defaults (`_config.yml` setting nothing): GFM input, auto ids, smart
+/// quotes, typographic symbols, `toc_levels` 1..6, `hard_wrap` off. Syntax highlighting is
+/// off: Rouge only adds spans inside the same `<pre>`.
+const KRAMDOWN_SCRIPT: &str = r#"
+require 'kramdown'
+require 'kramdown-parser-gfm'
+Dir[File.join(ARGV[0], '*.md')].sort.each do |path|
+  html = Kramdown::Document.new(File.read(path, encoding: 'UTF-8'),
+    input: 'GFM', auto_ids: true, toc_levels: (1..6).to_a, hard_wrap: false,
+    smart_quotes: %w[lsquo rsquo ldquo rdquo], entity_output: :as_char,
+    footnote_nr: 1, syntax_highlighter: nil, math_engine: 'mathjax').to_html
+  File.write(path.sub(/\.md\z/, '.html'), html)
+end
+"#;
+
+fn kramdown_available() -> bool {
+    let found = Command::new("ruby")
+        .args(["-e", "require 'kramdown'; require 'kramdown-parser-gfm'"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!(
+                "kramdown is required in CI (CI=true): apt-get install ruby-kramdown ruby-kramdown-parser-gfm"
+            );
+        }
+        eprintln!(
+            "skipped: kramdown not installed (apt-get install ruby-kramdown ruby-kramdown-parser-gfm)"
+        );
+    }
+    found
+}
+
+/// Liquid as livret reads it, done before kramdown as Jekyll does: `{% link x %}` is the URL
+/// the page is published at, `{{ site.baseurl }}`/`{{ site.url }}` nothing, `{{ page.x }}` /
+/// `{{ site.x }}` their values, `{% raw %}` keeps its text, `{% comment %}` goes, any other tag
+/// goes. Liquid inside fenced code and code spans is text (livret's rule; Jekyll would run it).
+fn liquid_as_livret(body: &str, page: &Page, corpus: &Corpus) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut fence: Option<String> = None;
+    let mut in_comment = false;
+    for line in body.split_inclusive('\n') {
+        let bare = line.trim_start_matches([' ', '>', '-', '*', '+']);
+        if let Some(open) = &fence {
+            if bare.trim_end().starts_with(open.as_str()) && bare.trim().len() >= open.len() {
+                fence = None;
+            }
+            out.push_str(line);
+            continue;
+        }
+        let ticks: String = bare
+            .chars()
+            .take_while(|c| *c == '`' || *c == '~')
+            .collect();
+        if ticks.len() >= 3
+            && ticks
+                .chars()
+                .all(|c| c == ticks.chars().next().unwrap_or('`'))
+        {
+            fence = Some(ticks);
+            out.push_str(line);
+            continue;
+        }
+        out.push_str(&liquid_line(line, page, corpus, &mut in_comment));
+    }
+    out
+}
+
+fn liquid_line(line: &str, page: &Page, corpus: &Corpus, in_comment: &mut bool) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while !rest.is_empty() {
+        if *in_comment {
+            match rest.find("endcomment") {
+                Some(at) => {
+                    let after = &rest[at..];
+                    let close = after.find("%}").map_or(after.len(), |c| c + 2);
+                    rest = &after[close..];
+                    *in_comment = false;
+                }
+                None => return out + if line.ends_with('\n') { "\n" } else { "" },
+            }
+            continue;
+        }
+        let next = ["`", "{{", "{%", "\\"]
+            .iter()
+            .filter_map(|m| rest.find(m).map(|at| (at, *m)))
+            .min();
+        let Some((at, mark)) = next else {
+            out.push_str(rest);
+            break;
+        };
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match mark {
+            "\\" => {
+                let len = rest.chars().nth(1).map_or(1, |c| 1 + c.len_utf8());
+                out.push_str(&rest[..len]);
+                rest = &rest[len..];
+            }
+            "`" => {
+                let run = rest.chars().take_while(|c| *c == '`').count();
+                let close = rest[run..].find(&"`".repeat(run)).map(|c| run + c + run);
+                let end = close.unwrap_or(run);
+                out.push_str(&rest[..end]);
+                rest = &rest[end..];
+            }
+            _ => {
+                let closer = if mark == "{{" { "}}" } else { "%}" };
+                let Some(close) = rest[2..].find(closer).map(|c| c + 4) else {
+                    out.push_str(&rest[..2]);
+                    rest = &rest[2..];
+                    continue;
+                };
+                let inner = rest[2..close - 2].trim_matches('-').trim();
+                rest = &rest[close..];
+                if mark == "{{" {
+                    let name = inner.split('|').next().unwrap_or("").trim();
+                    let value = if let Some(key) = name.strip_prefix("page.") {
+                        page.front.vars.get(key).cloned()
+                    } else if name == "site.baseurl" || name == "site.url" {
+                        None
+                    } else if let Some(key) = name.strip_prefix("site.") {
+                        corpus.site.vars.get(key).cloned()
+                    } else {
+                        None
+                    };
+                    out.push_str(&value.unwrap_or_default());
+                } else {
+                    let (name, args) = inner.split_once(' ').unwrap_or((inner, ""));
+                    match name {
+                        "link" | "post_url" => {
+                            let path = args.trim().trim_matches(['"', '\'']);
+                            let page = corpus.routes.resolve_file(path).unwrap_or(path);
+                            let url = corpus.routes.published_at.get(page).cloned();
+                            out.push_str(&url.unwrap_or_else(|| format!("/{path}")));
+                        }
+                        "comment" => *in_comment = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every page of the book rendered by kramdown: chapter id → kramdown's HTML.
+fn kramdown_pages(corpus: &Corpus, doc: &Document, work: &Path) -> BTreeMap<String, String> {
+    let pages: Vec<&Page> = std::iter::once(&corpus.index)
+        .chain(corpus.personas.iter().map(|p| &p.page))
+        .chain(&corpus.appendices)
+        .collect();
+    let mut files = BTreeMap::new();
+    for (n, chapter) in doc.chapters.iter().enumerate() {
+        let page = pages
+            .iter()
+            .find(|p| p.path == chapter.source)
+            .expect("every chapter has its page");
+        let file = work.join(format!("{n:03}.md"));
+        std::fs::write(&file, liquid_as_livret(&page.body, page, corpus)).unwrap();
+        files.insert(chapter.id.clone(), file.with_extension("html"));
+    }
+    let status = Command::new("ruby")
+        .args(["-e", KRAMDOWN_SCRIPT])
+        .arg(work)
+        .status()
+        .expect("ruby runs");
+    assert!(status.success(), "kramdown failed");
+    files
+        .into_iter()
+        .map(|(id, file)| (id, std::fs::read_to_string(file).unwrap()))
+        .collect()
+}
+
+fn sel(css: &str) -> Selector {
+    Selector::parse(css).unwrap()
+}
+
+/// The part of a page that is compared: what livret or kramdown made of the page body.
+struct Side<'a> {
+    root: ElementRef<'a>,
+    /// Subtrees left out of the text, counts and links (the reason is in INTENTIONAL).
+    skipped: Vec<ElementRef<'a>>,
+}
+
+fn skip_all<'a>(root: ElementRef<'a>, css: &str, skipped: &mut Vec<ElementRef<'a>>) {
+    skipped.extend(root.select(&sel(css)));
+}
+
+impl<'a> Side<'a> {
+    fn kramdown(page: &'a Html, title: &str) -> Side<'a> {
+        let root = page.root_element();
+        let mut skipped = Vec::new();
+        skip_all(root, "#markdown-toc", &mut skipped);
+        skip_all(root, "a.reversefootnote", &mut skipped); // notes
+        skip_all(root, "script, style, iframe, object, embed", &mut skipped); // sanitised-html
+        let _ = (intentional("notes"), intentional("sanitised-html"));
+        // title: the page's opening `#` heading (only anchors before it).
+        let first = root.children().filter_map(ElementRef::wrap).find(|e| {
+            !(matches!(e.value().name(), "span" | "a") && e.text().collect::<String>().is_empty())
+        });
+        if let Some(h1) = first.filter(|e| e.value().name() == "h1") {
+            let _ = intentional("title");
+            let _ = title;
+            skipped.push(h1);
+        }
+        Side { root, skipped }
+    }
+
+    fn livret(section: ElementRef<'a>) -> Side<'a> {
+        let mut skipped = Vec::new();
+        skip_all(section, "header.chapter-header", &mut skipped); // title
+        skip_all(section, "nav.page-toc", &mut skipped); // compared on its own
+        skip_all(section, "p.back-to-contents", &mut skipped); // book-navigation
+        skip_all(section, "h2.footnotes-title, a.footnote-back", &mut skipped); // notes
+        let _ = (
+            intentional("book-navigation"),
+            intentional("image-captions"),
+        );
+        // image-captions: a figcaption livret wrote (no italic from the author in it).
+        for caption in section.select(&sel("figure > figcaption")) {
+            if caption.select(&sel("em")).next().is_none() {
+                skipped.push(caption);
+            }
+        }
+        Side {
+            root: section,
+            skipped,
+        }
+    }
+
+    /// Elements in document order, skipped subtrees left out.
+    fn elements(&self) -> Vec<ElementRef<'a>> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.root];
+        while let Some(element) = stack.pop() {
+            out.push(element);
+            let children: Vec<ElementRef> = element
+                .children()
+                .filter_map(ElementRef::wrap)
+                .filter(|e| !self.skipped.contains(e))
+                .collect();
+            stack.extend(children.into_iter().rev());
+        }
+        out
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        self.push_text(self.root, &mut out);
+        normalise(&out)
+    }
+
+    fn push_text(&self, element: ElementRef, out: &mut String) {
+        for child in element.children() {
+            match child.value() {
+                Node::Text(text) => out.push_str(text),
+                Node::Element(_) => {
+                    if let Some(e) = ElementRef::wrap(child)
+                        && !self.skipped.contains(&e)
+                    {
+                        // Block and inline elements alike: a space apart (both sides).
+                        out.push(' ');
+                        self.push_text(e, out);
+                        out.push(' ');
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// typography, math, task-lists: the same text whoever set its punctuation.
+fn normalise(text: &str) -> String {
+    let _ = (
+        intentional("typography"),
+        intentional("math"),
+        intentional("task-lists"),
+    );
+    let mut mapped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{a0}' | '\u{202f}' | '\u{2009}' | '\n' | '\t' | '\r' => mapped.push(' '),
+            '’' | '‘' | '‛' => mapped.push('\''),
+            '“' | '”' | '„' | '«' | '»' => mapped.push('"'),
+            '–' => mapped.push_str("--"),
+            '—' => mapped.push_str("---"),
+            '…' => mapped.push_str("..."),
+            '☐' | '☑' => {}
+            c => mapped.push(c),
+        }
+    }
+    let mapped = mapped
+        .replace("\\(", "$$")
+        .replace("\\)", "$$")
+        .replace("\\[", "$$")
+        .replace("\\]", "$$");
+    let words: Vec<&str> = mapped.split_whitespace().collect();
+    let mut out = String::new();
+    let tight = |c: char| ";:!?\"$".contains(c);
+    for word in words {
+        let joins = out.ends_with(tight) || word.starts_with(tight);
+        if !out.is_empty() && !joins {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+fn outline(side: &Side) -> Vec<(u8, String)> {
+    let _ = intentional("heading-levels");
+    side.elements()
+        .into_iter()
+        .filter_map(|e| {
+            let name = e.value().name();
+            let level = name.strip_prefix('h')?.parse::<u8>().ok()?;
+            Some((level.max(2), normalise(&e.text().collect::<String>())))
+        })
+        .collect()
+}
+
+fn counts(side: &Side) -> BTreeMap<&'static str, usize> {
+    let mut counts = BTreeMap::new();
+    for e in side.elements() {
+        let kind = match e.value().name() {
+            "ul" | "ol" => "lists",
+            "li" => "items",
+            "table" => "tables",
+            "th" | "td" => "cells",
+            "pre" => "code blocks",
+            "dl" => "definition lists",
+            "blockquote" => "quotes",
+            _ => continue,
+        };
+        *counts.entry(kind).or_default() += 1;
+    }
+    counts
+}
+
+/// Each image as (its bytes, its alt text). self-contained-images: livret's `data:` URI is
+/// decoded, kramdown's `src` read from the corpus. An alt livret left empty because the
+/// caption next to it says the same is that caption.
+fn images(side: &Side, corpus_root: &Path, page_dir: &Path) -> Vec<(Vec<u8>, String)> {
+    let _ = intentional("self-contained-images");
+    side.elements()
+        .into_iter()
+        .filter(|e| e.value().name() == "img")
+        .map(|img| {
+            let src = img.value().attr("src").unwrap_or_default();
+            let bytes = match src.split_once(";base64,") {
+                Some((_, data)) => {
+                    use base64::Engine;
+                    base64::engine::general_purpose::STANDARD
+                        .decode(data)
+                        .unwrap_or_default()
+                }
+                None => {
+                    let path = match src.strip_prefix('/') {
+                        Some(site) => corpus_root.join(site),
+                        None => page_dir.join(src),
+                    };
+                    std::fs::read(path).unwrap_or_default()
+                }
+            };
+            let mut alt = img.value().attr("alt").unwrap_or_default().to_string();
+            if alt.is_empty()
+                && let Some(figure) = img.parent().and_then(ElementRef::wrap)
+                && let Some(caption) = figure.select(&sel("figcaption")).next()
+            {
+                alt = caption.text().collect();
+            }
+            (bytes, normalise(&alt))
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Landing {
+    External(String),
+    Chapter(String),
+    /// A heading of a chapter, by its text.
+    Heading(String, String),
+    /// Another element with an id (an anchor), by the id the author wrote.
+    Anchor(String, String),
+}
+
+fn is_note_link(a: &ElementRef) -> bool {
+    a.value().classes().any(|c| c == "footnote")
+        || a.parent()
+            .and_then(ElementRef::wrap)
+            .is_some_and(|p| p.value().classes().any(|c| c == "footnote-ref"))
+}
+
+fn has_scheme(href: &str) -> bool {
+    href.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn landing_in(page: &Html, chapter: &str, id: &str) -> Option<Landing> {
+    let target = page
+        .root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .find(|e| e.value().id() == Some(id))?;
+    let name = target.value().name();
+    Some(if name.len() == 2 && name.starts_with('h') {
+        Landing::Heading(
+            chapter.into(),
+            normalise(&target.text().collect::<String>()),
+        )
+    } else {
+        Landing::Anchor(chapter.into(), id.into())
+    })
+}
+
+struct Book<'a> {
+    corpus: &'a Corpus,
+    doc: &'a Document,
+    kramdown: &'a BTreeMap<String, Html>,
+    livret: &'a Html,
+}
+
+impl Book<'_> {
+    /// Where a link of kramdown's page `chapter` lands; `None` for a link livret removes on
+    /// purpose (links-outside-the-book) or that leads nowhere on the site either.
+    fn kramdown_landing(&self, chapter: &str, href: &str) -> Option<Landing> {
+        if has_scheme(href) || href.starts_with("//") {
+            return Some(Landing::External(href.into()));
+        }
+        let (path, fragment) = href.split_once('#').unwrap_or((href, ""));
+        let target_chapter = if path.is_empty() {
+            chapter.to_string()
+        } else {
+            let source = &self.doc.chapters.iter().find(|c| c.id == chapter)?.source;
+            let page = self
+                .corpus
+                .routes
+                .resolve(path)
+                .or_else(|| self.corpus.routes.resolve_relative(source, path));
+            let Some(found) = page.and_then(|p| self.doc.chapters.iter().find(|c| c.source == p))
+            else {
+                let _ = intentional("links-outside-the-book");
+                return None;
+            };
+            found.id.clone()
+        };
+        if fragment.is_empty() {
+            return Some(Landing::Chapter(target_chapter));
+        }
+        let page = self.kramdown.get(&target_chapter)?;
+        landing_in(page, &target_chapter, &percent_decode(fragment))
+    }
+
+    fn livret_landing(&self, href: &str) -> Landing {
+        let Some(id) = href.strip_prefix('#') else {
+            return Landing::External(href.into());
+        };
+        if self.doc.chapters.iter().any(|c| c.id == id) {
+            return Landing::Chapter(id.into());
+        }
+        let _ = intentional("chapter-prefixed-ids");
+        let target = self
+            .livret
+            .root_element()
+            .descendants()
+            .filter_map(ElementRef::wrap)
+            .find(|e| e.value().id() == Some(id));
+        let chapter = target
+            .and_then(|t| {
+                t.ancestors()
+                    .filter_map(ElementRef::wrap)
+                    .find(|a| a.value().classes().any(|c| c == "chapter"))
+            })
+            .and_then(|s| s.value().id())
+            .unwrap_or_default()
+            .to_string();
+        match target {
+            Some(t) if t.value().name().len() == 2 && t.value().name().starts_with('h') => {
+                Landing::Heading(chapter, normalise(&t.text().collect::<String>()))
+            }
+            _ => {
+                let local = id
+                    .strip_prefix(&format!("{chapter}-"))
+                    .unwrap_or(id)
+                    .to_string();
+                Landing::Anchor(chapter, local)
+            }
+        }
+    }
+}
+
+fn links(side: &Side) -> Vec<String> {
+    side.elements()
+        .into_iter()
+        .filter(|e| e.value().name() == "a" && !is_note_link(e))
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect()
+}
+
+/// The `{:toc}` list as (depth, text) entries.
+fn toc_entries(list: ElementRef) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for li in list.select(&sel("li")) {
+        let depth = li
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .filter(|a| a.value().name() == "li")
+            .count();
+        let text = li
+            .children()
+            .filter_map(ElementRef::wrap)
+            .find(|c| c.value().name() == "a")
+            .map(|a| a.text().collect::<String>())
+            .unwrap_or_default();
+        out.push((depth, normalise(&text)));
+    }
+    out
+}
+
+/// Differences between livret's book and kramdown's pages for one corpus.
+fn compare_corpus(dir: &Path) -> Vec<String> {
+    let mut diags = Diagnostics::new();
+    let Ok((corpus, doc)) = livret::load_document(dir, &mut diags) else {
+        return Vec::new();
+    };
+    if diags.has_errors() {
+        // A bad fixture: nothing is built from it.
+        return Vec::new();
+    }
+    let ctx = WriteContext {
+        theme: Default::default(),
+        build_time: 0,
+        version: "test",
+    };
+    let html = livret::write::write(Format::Html, &doc, &ctx, &mut diags).expect("HTML");
+    let livret_page = Html::parse_document(&String::from_utf8(html).unwrap());
+    let work = tempfile::tempdir().unwrap();
+    let kramdown: BTreeMap<String, Html> = kramdown_pages(&corpus, &doc, work.path())
+        .into_iter()
+        .map(|(id, html)| (id, Html::parse_fragment(&html)))
+        .collect();
+    let book = Book {
+        corpus: &corpus,
+        doc: &doc,
+        kramdown: &kramdown,
+        livret: &livret_page,
+    };
+    let mut problems = Vec::new();
+    for chapter in &doc.chapters {
+        let at = format!("{}: {}", dir.display(), chapter.source);
+        let mut differ = |what: &str, k: String, l: String| {
+            if k != l {
+                problems.push(format!(
+                    "{at}: {what} differs\n  kramdown: {k}\n  livret:   {l}"
+                ));
+            }
+        };
+        let k_page = &kramdown[&chapter.id];
+        let Some(section) = livret_page
+            .select(&sel(&format!("section.chapter[id='{}']", chapter.id)))
+            .next()
+        else {
+            problems.push(format!("{at}: no section in livret's HTML"));
+            continue;
+        };
+        let k = Side::kramdown(k_page, &chapter.title);
+        let l = Side::livret(section);
+
+        let (kt, lt) = (k.text(), l.text());
+        if kt != lt {
+            let common = kt
+                .char_indices()
+                .zip(lt.chars())
+                .find(|((_, a), b)| a != b)
+                .map_or(kt.len().min(lt.len()), |((i, _), _)| i);
+            let from = kt[..common]
+                .char_indices()
+                .rev()
+                .nth(60)
+                .map_or(0, |(i, _)| i);
+            let context = |s: &str| {
+                s.get(from..)
+                    .unwrap_or("")
+                    .chars()
+                    .take(160)
+                    .collect::<String>()
+            };
+            differ("text", context(&kt), context(&lt));
+        }
+        differ(
+            "heading outline",
+            format!("{:?}", outline(&k)),
+            format!("{:?}", outline(&l)),
+        );
+        differ(
+            "counts",
+            format!("{:?}", counts(&k)),
+            format!("{:?}", counts(&l)),
+        );
+
+        let page_dir = dir.join(Path::new(&chapter.source).parent().unwrap_or(Path::new("")));
+        let describe = |images: Vec<(Vec<u8>, String)>| {
+            images
+                .into_iter()
+                .map(|(bytes, alt)| format!("{} bytes, alt {alt:?}", bytes.len()))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let (ki, li) = (images(&k, dir, &page_dir), images(&l, dir, &page_dir));
+        if ki != li {
+            differ("images", describe(ki), describe(li));
+        }
+
+        let k_links: Vec<Landing> = links(&k)
+            .iter()
+            .filter_map(|href| book.kramdown_landing(&chapter.id, href))
+            .collect();
+        let l_links: Vec<Landing> = links(&l).iter().map(|h| book.livret_landing(h)).collect();
+        differ("links", format!("{k_links:?}"), format!("{l_links:?}"));
+
+        let k_toc = k_page
+            .select(&sel("#markdown-toc"))
+            .next()
+            .map(toc_entries)
+            .unwrap_or_default();
+        // title: kramdown's list starts with the page title, every heading under it.
+        let title = normalise(&chapter.title);
+        let k_toc: Vec<(usize, String)> = match k_toc.first() {
+            Some((0, text)) if *text == title => k_toc[1..]
+                .iter()
+                .map(|(d, t)| (d.saturating_sub(1), t.clone()))
+                .collect(),
+            _ => k_toc,
+        };
+        let l_toc = section
+            .select(&sel("nav.page-toc > ul"))
+            .next()
+            .map(toc_entries)
+            .unwrap_or_default();
+        differ("{:toc} list", format!("{k_toc:?}"), format!("{l_toc:?}"));
+    }
+    problems
+}
+
+/// `content/` and every good fixture (bad ones build nothing).
+fn corpora() -> Vec<PathBuf> {
+    let mut dirs = vec![repo().join("content")];
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(fixture(""))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    fixtures.sort();
+    dirs.extend(fixtures);
+    dirs
+}
+
+#[test]
+fn every_page_shows_what_kramdown_shows() {
+    if !kramdown_available() {
+        return;
+    }
+    let mut problems = Vec::new();
+    let mut compared = 0;
+    for dir in corpora() {
+        let found = compare_corpus(&dir);
+        compared += 1;
+        problems.extend(found);
+    }
+    assert!(compared >= 2);
+    assert!(
+        problems.is_empty(),
+        "{} difference(s) with kramdown:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
