@@ -1,6 +1,7 @@
 //! pulldown-cmark events → IR blocks. One explicit stack of frames (no recursion over the
 //! input), so any nesting depth is safe; past `MAX_DEPTH` content is flattened.
 
+use super::kramdown::{self, DivMark};
 use super::liquid::{BlockIal, Ial, Prepared};
 use super::raw_html::{
     self, HtmlToken, InlineElement, InlineOpen, Where, anchors_only, dangerous_scheme,
@@ -27,7 +28,9 @@ pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter)
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_DEFINITION_LIST;
-    let (text, escapes_added) = close_code_spans_as_kramdown(&prepared.text);
+    let mut without_extensions = prepared.text.clone();
+    let extensions = kramdown::take_extensions(body, &mut without_extensions);
+    let (text, escapes_added) = close_code_spans_as_kramdown(&without_extensions);
     let events: Vec<(Event, Range<usize>)> =
         Parser::new_ext(&text, options).into_offset_iter().collect();
     let mut builder = Builder {
@@ -49,11 +52,14 @@ pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter)
         footnotes: BTreeMap::new(),
         ials: prepared.block_ials.iter().cloned().collect(),
         last_para_end: 0,
+        html_divs: extensions.html_divs.into_iter().collect(),
     };
     for index in 0..events.len() {
         builder.event(&events, index);
     }
-    builder.finish()
+    let mut blocks = builder.finish();
+    kramdown::apply_abbreviations(&mut blocks, &extensions.abbreviations);
+    blocks
 }
 
 enum BlockKind {
@@ -182,6 +188,8 @@ struct Builder<'s, 'r, 'd> {
     escapes_added: &'s [usize],
     /// End of the last paragraph closed.
     last_para_end: usize,
+    /// `markdown="1"` elements still to open or close (offsets in `src`).
+    html_divs: VecDeque<DivMark>,
     /// The page body, for positions.
     body: &'s str,
     prepared: &'s Prepared,
@@ -245,6 +253,9 @@ impl Builder<'_, '_, '_> {
         let Some((event, range)) = events.get(index) else {
             return;
         };
+        if !matches!(event, Event::End(_)) {
+            self.html_divs_before(range.start);
+        }
         match event {
             // An IAL line inside a container that ends here (`> {: .x}` in a quote) applies
             // to the container's last block.
@@ -898,7 +909,45 @@ impl Builder<'_, '_, '_> {
         }
     }
 
+    /// Open and close the `markdown="1"` elements whose lines come before `offset`.
+    fn html_divs_before(&mut self, offset: usize) {
+        let offset = offset - self.escapes_added.partition_point(|&added| added < offset);
+        while self.html_divs.front().is_some_and(|m| m.offset() < offset) {
+            let Some(mark) = self.html_divs.pop_front() else {
+                return;
+            };
+            match mark {
+                DivMark::Open { offset, tag, attrs } => {
+                    let at = self.locate(offset);
+                    if self.block_depth() >= MAX_DEPTH {
+                        self.rep.depth_exceeded(at.line, at.col);
+                        continue;
+                    }
+                    let attr = raw_html::safe_attr(&tag, &attrs, self.rep, at);
+                    self.flush_pending();
+                    self.stack.push(Frame::Blocks {
+                        kind: BlockKind::HtmlDiv { tag, attr },
+                        blocks: Vec::new(),
+                        pending: Vec::new(),
+                    });
+                }
+                DivMark::Close { .. } => {
+                    if matches!(
+                        self.stack.last(),
+                        Some(Frame::Blocks {
+                            kind: BlockKind::HtmlDiv { .. },
+                            ..
+                        })
+                    ) {
+                        self.close_top();
+                    }
+                }
+            }
+        }
+    }
+
     fn finish(mut self) -> Vec<Block> {
+        self.html_divs_before(usize::MAX);
         self.apply_ials_before(usize::MAX, false);
         while self.stack.len() > 1 {
             self.close_top();
@@ -980,7 +1029,7 @@ fn blank_line_after(src: &str, end: usize) -> bool {
 /// CommonMark wants a run of exactly n. Such a longer run is rewritten as n backticks and
 /// escaped ones. Returns the text and where backslashes were added. Fenced code is skipped.
 fn close_code_spans_as_kramdown(text: &str) -> (std::borrow::Cow<'_, str>, Vec<usize>) {
-    if !text.contains("``") {
+    if !text.contains("``") && !text.contains("\\\\\n") {
         return (std::borrow::Cow::Borrowed(text), Vec::new());
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -1010,11 +1059,28 @@ fn close_code_spans_as_kramdown(text: &str) -> (std::borrow::Cow<'_, str>, Vec<u
                 flush(&mut paragraph, &mut out, &mut added);
                 out.push_str(line);
             }
-            _ => paragraph.push_str(line),
+            _ => paragraph.push_str(&kramdown_line_break(line)),
         }
     }
     flush(&mut paragraph, &mut out, &mut added);
     (std::borrow::Cow::Owned(out), added)
+}
+
+/// kramdown's `\\` at the end of a line is a line break; CommonMark reads an escaped
+/// backslash there. A space instead of the first backslash leaves CommonMark's own break
+/// (`\` at the end of a line), with every offset in place.
+fn kramdown_line_break(line: &str) -> std::borrow::Cow<'_, str> {
+    let body = line.trim_end_matches(['\n', '\r']);
+    match body.strip_suffix("\\\\") {
+        Some(before) if !before.ends_with('\\') => {
+            let mut fixed = String::with_capacity(line.len());
+            fixed.push_str(before);
+            fixed.push_str(" \\");
+            fixed.push_str(&line[body.len()..]);
+            std::borrow::Cow::Owned(fixed)
+        }
+        _ => std::borrow::Cow::Borrowed(line),
+    }
 }
 
 fn rewrite_spans(text: &str, out: &mut String, added: &mut Vec<usize>) {

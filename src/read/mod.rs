@@ -5,6 +5,7 @@
 //! then `markdown` (pulldown-cmark events → IR), which hands raw HTML to `raw_html`.
 
 mod document;
+mod kramdown;
 mod liquid;
 mod markdown;
 mod raw_html;
