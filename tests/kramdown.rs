@@ -834,3 +834,199 @@ fn every_page_shows_what_kramdown_shows() {
         problems.join("\n")
     );
 }
+
+// The seven idioms kramdown users write, on the fixture `kramdown-idioms/` (no kramdown
+// needed): each test failed before livret followed kramdown.
+
+fn idioms_html() -> Html {
+    let mut diags = Diagnostics::new();
+    let (_, doc) = livret::load_document(&fixture("kramdown-idioms"), &mut diags).unwrap();
+    assert!(diags.items().is_empty(), "{:?}", diags.items());
+    let ctx = WriteContext {
+        theme: Default::default(),
+        build_time: 0,
+        version: "test",
+    };
+    let html = livret::write::write(Format::Html, &doc, &ctx, &mut diags).unwrap();
+    Html::parse_document(&String::from_utf8(html).unwrap())
+}
+
+fn texts(page: &Html, css: &str) -> Vec<String> {
+    page.select(&sel(css))
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+#[test]
+fn idiom_1_escaped_bracket_before_a_liquid_link_shows_the_url_never_a_marker() {
+    let out = tempfile::tempdir().unwrap();
+    let run = common::livret(&repo())
+        .args([
+            "build",
+            "tests/fixtures/kramdown-idioms",
+            "-f",
+            "html,epub",
+            "-o",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let html = std::fs::read_to_string(out.path().join("idiomes-kramdown.html")).unwrap();
+    assert!(html.contains("ouvrez le [Dialecte](/faq/dialecte.html) dans"));
+    let epub = std::fs::File::open(out.path().join("idiomes-kramdown.epub")).unwrap();
+    let mut epub = zip::ZipArchive::new(epub).unwrap();
+    let mut everything = html;
+    for i in 0..epub.len() {
+        let mut entry = epub.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+        everything.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    let ir = common::livret(&repo())
+        .args(["dump-ir", "tests/fixtures/kramdown-idioms"])
+        .output()
+        .unwrap();
+    everything.push_str(&String::from_utf8_lossy(&ir.stdout));
+    assert!(
+        !everything.contains("x-livret-page"),
+        "an internal marker reached an output"
+    );
+}
+
+#[test]
+fn idiom_2_fragments_written_for_kramdown_ids_land_on_their_heading() {
+    let page = idioms_html();
+    let href = |text: &str| {
+        page.select(&sel("a"))
+            .find(|a| a.text().collect::<String>() == text)
+            .and_then(|a| a.value().attr("href"))
+            .unwrap_or_else(|| panic!("no link `{text}`"))
+            .to_string()
+    };
+    assert_eq!(
+        href("la section accentuée"),
+        "#idiomes-via-un-systeme-de-fichier"
+    );
+    assert_eq!(href("sans encodage"), "#idiomes-via-un-systeme-de-fichier");
+    assert_eq!(href("celle de l'API"), "#idiomes-via-l-api");
+    assert_eq!(href("ses tableaux"), "#dialecte-des-tableaux-a-la-kramdown");
+}
+
+#[test]
+fn idiom_3_email_autolinks_show_the_address() {
+    let page = idioms_html();
+    assert_eq!(
+        texts(&page, "a[href='mailto:equipe@exemple.fr']"),
+        ["equipe@exemple.fr"]
+    );
+    assert_eq!(
+        texts(&page, "a[href='mailto:bureau@exemple.fr']"),
+        ["bureau@exemple.fr"]
+    );
+}
+
+#[test]
+fn idiom_4_the_toc_lists_every_level_nested_but_no_toc_headings() {
+    let page = idioms_html();
+    let toc = page
+        .select(&sel("#idiomes nav.page-toc > ul"))
+        .next()
+        .unwrap();
+    let entries = toc_entries(toc);
+    assert!(
+        entries.contains(&(0, "Les identifiants de kramdown".into())),
+        "{entries:?}"
+    );
+    assert!(
+        entries.contains(&(1, "Via un système de fichier".into())),
+        "{entries:?}"
+    );
+    assert!(entries.contains(&(1, "Via l'API".into())), "{entries:?}");
+    assert!(
+        !entries.iter().any(|(_, t)| t.contains("sans sommaire")),
+        "{entries:?}"
+    );
+    assert_eq!(entries.len(), 8, "{entries:?}");
+}
+
+#[test]
+fn idiom_5_an_author_caption_is_the_only_caption_and_no_alt_is_said_twice() {
+    let page = idioms_html();
+    let captions = texts(&page, "#idiomes figure > figcaption");
+    assert_eq!(
+        captions,
+        [
+            "Figure 1 : le parcours d'une donnée, de sa collecte à sa réutilisation",
+            "Un point rouge"
+        ]
+    );
+    assert_eq!(
+        page.select(&sel("#idiomes figure > figcaption > em"))
+            .count(),
+        1
+    );
+    // The author's caption is not printed a second time as a paragraph.
+    assert!(
+        !texts(&page, "#idiomes p")
+            .iter()
+            .any(|p| p.contains("Figure 1"))
+    );
+    for figure in page.select(&sel("figure")) {
+        let alt = figure
+            .select(&sel("img"))
+            .next()
+            .unwrap()
+            .value()
+            .attr("alt")
+            .unwrap();
+        let caption: String = figure
+            .select(&sel("figcaption"))
+            .flat_map(|c| c.text())
+            .collect();
+        assert!(
+            alt.is_empty() || alt.trim() != caption.trim(),
+            "alt said twice: {alt}"
+        );
+    }
+    let first_alt = page.select(&sel("#idiomes figure img")).next().unwrap();
+    assert_eq!(
+        first_alt.value().attr("alt"),
+        Some("Le parcours d'une donnée")
+    );
+}
+
+#[test]
+fn idiom_6_unequal_backtick_runs_close_the_code_span_as_kramdown() {
+    let page = idioms_html();
+    assert!(texts(&page, "#idiomes code").contains(&"git log --oneline".to_string()));
+    assert!(
+        texts(&page, "#idiomes p")
+            .iter()
+            .any(|p| p.contains("git log --oneline` : la commande")),
+    );
+}
+
+#[test]
+fn idiom_7_only_items_a_blank_line_follows_are_paragraphs() {
+    let page = idioms_html();
+    assert_eq!(
+        texts(&page, "#idiomes li > p"),
+        ["la deuxième, suivie d'un blanc", "numéro un", "numéro deux"]
+    );
+    assert_eq!(
+        texts(&page, "#idiomes ul:not(nav ul) > li").len()
+            - texts(&page, "#idiomes ul:not(nav ul) > li > p").len(),
+        3
+    );
+}
