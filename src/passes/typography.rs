@@ -1,5 +1,5 @@
-//! French typography pass (DIALECT.md §4): no-break spaces before `; ! ? :` and inside `« »`,
-//! on prose text only. Crowbook's French formatter is the reference behaviour.
+//! French typography pass (docs/dialect.md, "French typography"): no-break spaces before
+//! `; ! ? :` and inside `« »`, on prose text only. Crowbook's French formatter is the reference behaviour.
 
 use crate::ir::{Block, Document, Inline, LinkTarget, plain_text};
 

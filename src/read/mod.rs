@@ -1,8 +1,9 @@
-//! The reader: Markdown as kramdown writes it (DIALECT.md §3) → IR. Markdown is parsed here
+//! The reader: Markdown as kramdown writes it (docs/dialect.md) → IR. Markdown is parsed here
 //! once; nothing after this module sees Markdown or HTML text.
 //!
 //! A page goes through `liquid` (a line-preserving pre-pass for Liquid and kramdown IAL lines),
-//! then `markdown` (pulldown-cmark events → IR), which hands raw HTML to `raw_html`.
+//! then `markdown` (pulldown-cmark events → IR, after `kramdown` blanked the lines of kramdown's
+//! block extensions), which hands raw HTML to `raw_html`.
 
 mod document;
 mod kramdown;
