@@ -1,5 +1,6 @@
 //! French typography pass (docs/dialect.md, "French typography"): no-break spaces before
-//! `; ! ? :` and inside `« »`, on prose text only. Crowbook's French formatter is the reference behaviour.
+//! `; ! ? :` and inside `« »`, on prose text only. Crowbook's French formatter is the reference
+//! behaviour.
 
 use crate::ir::{Block, Document, Inline, LinkTarget, plain_text};
 
