@@ -443,6 +443,8 @@ fn counts(side: &Side) -> BTreeMap<&'static str, usize> {
             "th" | "td" => "cells",
             "pre" => "code blocks",
             "dl" => "definition lists",
+            "dt" => "terms",
+            "dd" => "definitions",
             "blockquote" => "quotes",
             // Tight and loose items: kramdown's <p> in an item is spacing a reader sees.
             "p" if e
@@ -1029,4 +1031,21 @@ fn idiom_7_only_items_a_blank_line_follows_are_paragraphs() {
             - texts(&page, "#idiomes ul:not(nav ul) > li > p").len(),
         3
     );
+}
+
+#[test]
+fn the_idioms_fixture_passes_the_validators() {
+    let out = tempfile::tempdir().unwrap();
+    let run = common::livret(&repo())
+        .args(["build", "tests/fixtures/kramdown-idioms", "--strict", "-o"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    common::epubcheck(&out.path().join("idiomes-kramdown.epub"));
+    common::qpdf_and_pdffonts(&out.path().join("idiomes-kramdown.pdf"));
 }

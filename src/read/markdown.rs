@@ -71,6 +71,8 @@ enum BlockKind {
         first_para_end: Option<usize>,
     },
     Footnote(String),
+    /// A definition list, term or definition: a div with its class.
+    Definition(Attr),
     /// A `<div>` opened by one HTML block and closed by a later one.
     HtmlDiv {
         tag: String,
@@ -299,7 +301,21 @@ impl Builder<'_, '_, '_> {
                 content: Vec::new(),
             }),
             Event::SoftBreak => self.push_inline(Inline::SoftBreak),
-            Event::HardBreak => self.push_inline(Inline::LineBreak),
+            Event::HardBreak => {
+                // `A \\` (kramdown's break, rewritten): the space is not the author's text.
+                if let Some(
+                    Frame::Inlines { content, .. }
+                    | Frame::Blocks {
+                        pending: content, ..
+                    },
+                ) = self.stack.last_mut()
+                    && let Some(Inline::Text(text)) = content.last_mut()
+                {
+                    let kept = text.trim_end_matches(' ').len();
+                    text.truncate(kept);
+                }
+                self.push_inline(Inline::LineBreak);
+            }
             Event::Rule => self.push_block(Block::ThematicBreak),
             Event::TaskListMarker(checked) => {
                 let marker = if *checked { "☑ " } else { "☐ " };
@@ -509,13 +525,10 @@ impl Builder<'_, '_, '_> {
                     _ => DEFINITION_CLASS,
                 };
                 self.push_frame(Frame::Blocks {
-                    kind: BlockKind::HtmlDiv {
-                        tag: String::new(),
-                        attr: Attr {
-                            classes: vec![class.to_string()],
-                            ..Attr::default()
-                        },
-                    },
+                    kind: BlockKind::Definition(Attr {
+                        classes: vec![class.to_string()],
+                        ..Attr::default()
+                    }),
                     blocks: Vec::new(),
                     pending: Vec::new(),
                 })
@@ -585,7 +598,9 @@ impl Builder<'_, '_, '_> {
                     BlockKind::Footnote(label) => {
                         self.footnotes.insert(label, blocks);
                     }
-                    BlockKind::HtmlDiv { attr, .. } => self.push_block(Block::Div { attr, blocks }),
+                    BlockKind::HtmlDiv { attr, .. } | BlockKind::Definition(attr) => {
+                        self.push_block(Block::Div { attr, blocks })
+                    }
                 }
             }
             Frame::List {

@@ -1344,3 +1344,46 @@ fn list_items_are_wrapped_in_paragraphs_where_kramdown_wraps_them() {
         );
     }
 }
+
+#[test]
+fn kramdown_block_extensions() {
+    let (read, diags) = read_body(
+        "Le CSV et le CSV2.\n\n*[CSV]: Comma-Separated Values\n\n{::comment}\ncaché\n{:/comment}\n\n\
+         <div markdown=\"1\" class=\"encadre\">\nDu **gras**.\n</div>\n\nTerme\n: Sens\n\nA\\\\\nB",
+    );
+    assert!(warnings(&diags).is_empty(), "{:?}", diags.items());
+    let abbreviation = Inline::Span {
+        attr: Attr {
+            id: None,
+            classes: vec!["abbreviation".into()],
+            attributes: vec![("title".into(), "Comma-Separated Values".into())],
+        },
+        content: vec![t("CSV")],
+    };
+    let div = |class: &str, blocks: Vec<Block>| Block::Div {
+        attr: attr(None, &[class]),
+        blocks,
+    };
+    assert_eq!(
+        read.blocks,
+        vec![
+            para(vec![t("Le "), abbreviation, t(" et le CSV2.")]),
+            div(
+                "encadre",
+                vec![para(vec![
+                    t("Du "),
+                    Inline::Strong(vec![t("gras")]),
+                    t(".")
+                ])]
+            ),
+            div(
+                "definition-list",
+                vec![
+                    div("definition-term", vec![plain("Terme")]),
+                    div("definition", vec![plain("Sens")]),
+                ]
+            ),
+            para(vec![t("A"), Inline::LineBreak, t("B")]),
+        ]
+    );
+}
