@@ -833,7 +833,8 @@ fn a_cmyk_jpeg_builds_as_rgb() {
         "{:?}",
         rgb.get_pixel(6, 4)
     );
-    assert!(outcome.html().contains("alt=\"cmjn\""));
+    // The alt text is the figure's caption (said once).
+    assert!(outcome.html().contains("<figcaption>cmjn</figcaption>"));
 }
 
 /// Components of a JPEG's first SOF segment (3 = YCbCr/RGB, 4 = CMYK).
