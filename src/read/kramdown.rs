@@ -76,7 +76,7 @@ pub(crate) fn take_extensions(body: &str, text: &mut String) -> Extensions {
         if bare.starts_with("{::comment}") {
             blank.push(range);
             in_comment = !(bare.ends_with("{:/comment}") || bare.ends_with("{:/}"));
-        } else if bare.starts_with("{::nomarkdown}") || bare.starts_with("{:/nomarkdown}") {
+        } else if bare == "{::nomarkdown}" || bare == "{:/nomarkdown}" {
             // The content between stays: kramdown passes it through, livret reads it as HTML.
             blank.push(range);
         } else if let Some((abbreviation, expansion)) = abbreviation_definition(body_line) {

@@ -134,6 +134,15 @@ fn emphasis_only(inlines: &[Inline]) -> bool {
     matches!((kept.next(), kept.next()), (Some(Inline::Emph(_)), None))
 }
 
+/// A caption that repeats the alt text is for the eyes only: screen readers read the alt.
+fn figcaption_open(repeats_alt: bool) -> &'static str {
+    if repeats_alt {
+        "<figcaption aria-hidden=\"true\">"
+    } else {
+        "<figcaption>"
+    }
+}
+
 /// Same words, whatever the case and spacing: an alt text a caption already says.
 fn says_the_same(alt: &str, caption: &str) -> bool {
     let words = |text: &str| {
@@ -420,8 +429,8 @@ impl<'d> Renderer<'_, 'd> {
         true
     }
 
-    /// The author's caption paragraph becomes the figure's caption (said once: an alt text
-    /// equal to it is left empty, as the caption describes the image).
+    /// The author's caption paragraph becomes the figure's caption (said once: a caption equal
+    /// to the alt text is hidden from screen readers, which read the alt).
     fn captioned_image(
         &mut self,
         out: &mut String,
@@ -438,11 +447,6 @@ impl<'d> Renderer<'_, 'd> {
         else {
             return;
         };
-        let alt = if says_the_same(alt, &inline_text(caption)) {
-            ""
-        } else {
-            alt.as_str()
-        };
         let mut img = String::new();
         if !self.image(&mut img, alt, title.as_deref(), *asset) {
             next.push(Task::Block(image_para));
@@ -451,13 +455,13 @@ impl<'d> Renderer<'_, 'd> {
         }
         out.push_str("<figure>");
         out.push_str(&img);
-        out.push_str("<figcaption>");
+        out.push_str(figcaption_open(says_the_same(alt, &inline_text(caption))));
         next.extend(inline_tasks(caption));
         next.push(Task::Static("</figcaption></figure>"));
     }
 
     /// A paragraph holding only an image becomes a figure, captioned by its title or alt text
-    /// (the alt then left empty: a caption equal to it would be read twice).
+    /// (a caption equal to the alt is hidden from screen readers: they read the alt once).
     fn figure(&self, out: &mut String, image: &Inline) -> bool {
         let Inline::Image {
             alt, title, asset, ..
@@ -469,15 +473,14 @@ impl<'d> Renderer<'_, 'd> {
             .as_deref()
             .filter(|t| !t.trim().is_empty())
             .unwrap_or(alt);
-        let shown_alt = if says_the_same(alt, caption) { "" } else { alt };
         let mut img = String::new();
-        if !self.image(&mut img, shown_alt, title.as_deref(), *asset) {
+        if !self.image(&mut img, alt, title.as_deref(), *asset) {
             return false;
         }
         out.push_str("<figure>");
         out.push_str(&img);
         if !caption.trim().is_empty() {
-            out.push_str("<figcaption>");
+            out.push_str(figcaption_open(says_the_same(alt, caption)));
             escape_into(out, caption);
             out.push_str("</figcaption>");
         }
@@ -1006,7 +1009,7 @@ mod tests {
             "{}",
             out.body
         );
-        assert!(out.body.contains(r#"<figure><img src="img0.png" alt="" width="4" height="3"/><figcaption>Alt</figcaption></figure>"#), "{}", out.body);
+        assert!(out.body.contains(r#"<figure><img src="img0.png" alt="Alt" width="4" height="3"/><figcaption aria-hidden="true">Alt</figcaption></figure>"#), "{}", out.body);
         assert!(
             out.body
                 .contains(r##"<a href="#ch.fn1" id="ch.fnref1" epub:type="noteref">1</a>"##),
