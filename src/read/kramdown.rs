@@ -10,7 +10,7 @@ use crate::ir::{Block, Inline};
 /// What the blanked lines meant.
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Extensions {
-    /// `(abbreviation, expansion)`, longest first so that `HTML5` wins over `HTML`.
+    /// `(abbreviation, expansion)` in page order (a later definition wins).
     pub abbreviations: Vec<(String, String)>,
     /// `markdown="1"` elements: where each opens (its tag's attributes) and closes, as byte
     /// offsets of the parsed text, in order.
@@ -109,9 +109,6 @@ pub(crate) fn take_extensions(body: &str, text: &mut String) -> Extensions {
     }
     *text = String::from_utf8(bytes).unwrap_or_default();
     found
-        .abbreviations
-        .sort_by_key(|(abbreviation, _)| std::cmp::Reverse(abbreviation.chars().count()));
-    found
 }
 
 /// `*[HTML]: HyperText Markup Language` (up to three spaces before it).
@@ -160,18 +157,21 @@ fn markdown_html_open(line: &str) -> Option<(String, Vec<(String, String)>)> {
 /// Every whole-word occurrence of a defined abbreviation in prose becomes a span titled with
 /// its expansion (kramdown's `<abbr title>`); code and link targets are left alone.
 pub(crate) fn apply_abbreviations(blocks: &mut [Block], abbreviations: &[(String, String)]) {
-    if abbreviations.is_empty() {
-        return;
+    if !abbreviations.is_empty() {
+        abbreviate_blocks(blocks, &Lookup::new(abbreviations));
     }
+}
+
+fn abbreviate_blocks(blocks: &mut [Block], abbreviations: &Lookup) {
     for block in blocks {
         match block {
             Block::Para(inlines) | Block::Plain(inlines) => abbreviate(inlines, abbreviations),
             Block::Heading { content, .. } => abbreviate(content, abbreviations),
             Block::BulletList(items) | Block::OrderedList { items, .. } => items
                 .iter_mut()
-                .for_each(|item| apply_abbreviations(item, abbreviations)),
+                .for_each(|item| abbreviate_blocks(item, abbreviations)),
             Block::BlockQuote(inner) | Block::Div { blocks: inner, .. } => {
-                apply_abbreviations(inner, abbreviations)
+                abbreviate_blocks(inner, abbreviations)
             }
             Block::Table { head, rows, .. } => head
                 .iter_mut()
@@ -183,7 +183,7 @@ pub(crate) fn apply_abbreviations(blocks: &mut [Block], abbreviations: &[(String
 }
 
 /// Depth is bounded by the reader's cap on nesting.
-fn abbreviate(inlines: &mut Vec<Inline>, abbreviations: &[(String, String)]) {
+fn abbreviate(inlines: &mut Vec<Inline>, abbreviations: &Lookup) {
     let mut out = Vec::with_capacity(inlines.len());
     for mut inline in std::mem::take(inlines) {
         match &mut inline {
@@ -198,7 +198,7 @@ fn abbreviate(inlines: &mut Vec<Inline>, abbreviations: &[(String, String)]) {
             | Inline::Subscript(c)
             | Inline::Link { content: c, .. }
             | Inline::Span { content: c, .. } => abbreviate(c, abbreviations),
-            Inline::Note(blocks) => apply_abbreviations(blocks, abbreviations),
+            Inline::Note(blocks) => abbreviate_blocks(blocks, abbreviations),
             Inline::Code(_) | Inline::Image { .. } | Inline::SoftBreak | Inline::LineBreak => {}
         }
         out.push(inline);
@@ -206,18 +206,43 @@ fn abbreviate(inlines: &mut Vec<Inline>, abbreviations: &[(String, String)]) {
     *inlines = out;
 }
 
-fn split_abbreviations(text: &str, abbreviations: &[(String, String)]) -> Vec<Inline> {
+/// The defined abbreviations, looked up by their text: one lookup per distinct length at each
+/// word start, so a page with thousands of definitions stays linear in its text.
+struct Lookup<'a> {
+    expansions: std::collections::HashMap<&'a str, &'a str>,
+    /// Distinct byte lengths, longest first (`HTML5` wins over `HTML`).
+    lengths: Vec<usize>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(abbreviations: &'a [(String, String)]) -> Self {
+        let expansions: std::collections::HashMap<&str, &str> = abbreviations
+            .iter()
+            .map(|(a, e)| (a.as_str(), e.as_str()))
+            .collect();
+        let mut lengths: Vec<usize> = expansions.keys().map(|a| a.len()).collect();
+        lengths.sort_unstable_by(|a, b| b.cmp(a));
+        lengths.dedup();
+        Lookup {
+            expansions,
+            lengths,
+        }
+    }
+}
+
+fn split_abbreviations(text: &str, lookup: &Lookup) -> Vec<Inline> {
     let mut out = Vec::new();
     let mut plain_from = 0;
     let mut at = 0;
     let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
     while at < text.len() {
-        let before = text[..at].chars().next_back();
-        let hit = (!is_word(before))
+        let word_start = !is_word(text[..at].chars().next_back());
+        let hit = word_start
             .then(|| {
-                abbreviations.iter().find(|(abbreviation, _)| {
-                    text[at..].starts_with(abbreviation.as_str())
-                        && !is_word(text[at + abbreviation.len()..].chars().next())
+                lookup.lengths.iter().find_map(|&len| {
+                    let candidate = text.get(at..at + len)?;
+                    let expansion = lookup.expansions.get(candidate)?;
+                    (!is_word(text[at + len..].chars().next())).then_some((candidate, *expansion))
                 })
             })
             .flatten();
@@ -230,9 +255,9 @@ fn split_abbreviations(text: &str, abbreviations: &[(String, String)]) -> Vec<In
                     attr: crate::ir::Attr {
                         id: None,
                         classes: vec!["abbreviation".into()],
-                        attributes: vec![("title".into(), expansion.clone())],
+                        attributes: vec![("title".into(), expansion.to_string())],
                     },
-                    content: vec![Inline::Text(abbreviation.clone())],
+                    content: vec![Inline::Text(abbreviation.to_string())],
                 });
                 at += abbreviation.len();
                 plain_from = at;
