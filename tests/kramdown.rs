@@ -536,14 +536,18 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn landing_in(page: &Html, chapter: &str, id: &str) -> Option<Landing> {
+/// title: the page's `# title` heading is the chapter's start in the book.
+fn landing_in(page: &Html, chapter: &str, title: &str, id: &str) -> Option<Landing> {
     let target = page
         .root_element()
         .descendants()
         .filter_map(ElementRef::wrap)
         .find(|e| e.value().id() == Some(id))?;
     let name = target.value().name();
-    Some(if name.len() == 2 && name.starts_with('h') {
+    let text = normalise(&target.text().collect::<String>());
+    Some(if name == "h1" && text == normalise(title) {
+        Landing::Chapter(chapter.into())
+    } else if name.len() == 2 && name.starts_with('h') {
         Landing::Heading(
             chapter.into(),
             normalise(&target.text().collect::<String>()),
@@ -598,7 +602,13 @@ impl Book<'_> {
             return Some(Landing::Chapter(target_chapter));
         }
         let page = self.kramdown.get(&target_chapter)?;
-        landing_in(page, &target_chapter, &percent_decode(fragment))
+        let title = &self
+            .doc
+            .chapters
+            .iter()
+            .find(|c| c.id == target_chapter)?
+            .title;
+        landing_in(page, &target_chapter, title, &percent_decode(fragment))
     }
 
     fn livret_landing(&self, href: &str) -> Landing {
@@ -804,6 +814,10 @@ fn corpora() -> Vec<PathBuf> {
         .collect();
     fixtures.sort();
     dirs.extend(fixtures);
+    // A corpus of one's own: `LIVRET_KRAMDOWN_CORPUS=DIR cargo test --test kramdown`.
+    if let Some(extra) = std::env::var_os("LIVRET_KRAMDOWN_CORPUS") {
+        dirs.push(PathBuf::from(extra));
+    }
     dirs
 }
 

@@ -69,7 +69,7 @@ pub fn resolve_links(
     let kramdown_ids: BTreeMap<String, BTreeMap<String, String>> = doc
         .chapters
         .iter()
-        .map(|c| (c.id.clone(), kramdown_heading_ids(&c.blocks)))
+        .map(|c| (c.id.clone(), kramdown_heading_ids(&c.title, &c.blocks)))
         .collect();
     for chapter in &mut doc.chapters {
         let mut context = LinkContext {
@@ -250,7 +250,8 @@ impl LinkContext<'_> {
         }
     }
 
-    /// livret's own and explicit ids first, then the ids kramdown generated on the site.
+    /// livret's own and explicit ids first, then the ids kramdown generated on the site (the
+    /// page's title heading is the chapter's start).
     fn anchor(&self, chapter: &str, fragment: &str) -> Option<String> {
         let decoded = percent_decode(fragment);
         let kramdown = self.kramdown_ids.get(chapter);
@@ -270,19 +271,24 @@ impl LinkContext<'_> {
             .map(str::to_string)
     }
 
+    /// An empty anchor is the chapter's start (the page's title heading).
     fn internal(&self, chapter: &str, anchor: Option<String>) -> LinkTarget {
         LinkTarget::Internal {
             chapter: chapter.to_string(),
-            anchor,
+            anchor: anchor.filter(|a| !a.is_empty()),
         }
     }
 }
 
 /// The id kramdown's GFM parser gives each heading (with `auto_ids`, Jekyll's default), in
 /// page order → the id the heading has in the book. See docs/dialect.md, "Heading ids".
-fn kramdown_heading_ids(blocks: &[Block]) -> BTreeMap<String, String> {
+fn kramdown_heading_ids(title: &str, blocks: &[Block]) -> BTreeMap<String, String> {
     let mut ids = BTreeMap::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    // The page's `# title` heading, taken out by the reader, had the first id.
+    let title_id = gfm_heading_id(&heading_raw_text(&[Inline::Text(title.to_string())]));
+    seen.insert(title_id.clone(), 1);
+    ids.insert(title_id, String::new());
     let mut visit = |content: &[Inline], global: &str| {
         let base = gfm_heading_id(&heading_raw_text(content));
         let count = seen.entry(base.clone()).or_default();
@@ -606,6 +612,7 @@ mod tests {
             "#via-lapi-1",
             "#étape--1--2",
             "/faq/dev.html#données-ouvertes",
+            "#la-page-citoyen",
         ];
         let para = Block::Para(
             links
@@ -627,6 +634,8 @@ mod tests {
             ),
             chapter("dev", "_faq/dev.md", vec![titled(2, "Données ouvertes")]),
         ]);
+        // The page's `# La page Citoyen` heading is the chapter title: its id is the start.
+        doc.chapters[0].title = "La page Citoyen".into();
         let mut diags = Diagnostics::new();
         let anchors = assign_ids(&mut doc);
         resolve_links(&mut doc, &anchors, &FakeRouter, Path::new("."), &mut diags);
@@ -648,6 +657,7 @@ mod tests {
             internal("citoyen", Some("citoyen-via-l-api-1")),
             internal("citoyen", Some("citoyen-etape-1-2")),
             internal("dev", Some("dev-donnees-ouvertes")),
+            internal("citoyen", None),
         ];
         for ((target, expected), url) in targets.iter().zip(&expected).zip(links) {
             assert_eq!(Some(*target), expected.as_ref(), "{url}");

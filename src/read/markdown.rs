@@ -609,6 +609,18 @@ impl Builder<'_, '_, '_> {
                 para_ends,
             } => {
                 unwrap_tight_items(self.src, &mut items, &para_ends);
+                // kramdown goes on with the same list when the bullet changes (`-` then `*`);
+                // CommonMark starts another one.
+                if start.is_none()
+                    && let Some(Frame::Blocks {
+                        blocks, pending, ..
+                    }) = self.stack.last_mut()
+                    && pending.is_empty()
+                    && let Some(Block::BulletList(previous)) = blocks.last_mut()
+                {
+                    previous.extend(items);
+                    return;
+                }
                 self.push_block(match start {
                     Some(start) => Block::OrderedList { start, items },
                     None => Block::BulletList(items),

@@ -1387,3 +1387,17 @@ fn kramdown_block_extensions() {
         ]
     );
 }
+
+#[test]
+fn a_bullet_change_goes_on_with_the_same_list_as_kramdown() {
+    let (read, _) = read_body("- a\n- b\n* c\n+ d\n");
+    assert_eq!(
+        read.blocks,
+        vec![Block::BulletList(vec![
+            vec![plain("a")],
+            vec![plain("b")],
+            vec![plain("c")],
+            vec![plain("d")],
+        ])]
+    );
+}
