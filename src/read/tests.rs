@@ -1401,3 +1401,29 @@ fn a_bullet_change_goes_on_with_the_same_list_as_kramdown() {
         ])]
     );
 }
+
+#[test]
+fn broken_kramdown_extensions_never_panic_and_lose_no_text() {
+    let nested_definitions = "Terme\n: ".repeat(300) + "fin";
+    let cases = [
+        "{::comment}\njamais fermé\n\nni ici",
+        "<div markdown=\"1\">\njamais fermé **gras**",
+        "</div>\n<div markdown=\"1\">\n<div markdown=\"1\">\ntexte\n</div>",
+        "*[]: vide\n*[X]:\n*[Y] pas une définition",
+        "`` ` ``` ```` `x",
+        "fin\\\\",
+        "\\\\\n",
+        "- a\n* b\n+ c\n- d\n\n* e",
+        "> - a\n>\n> - b\n>\n> * c",
+        nested_definitions.as_str(),
+    ];
+    for body in cases {
+        let (read, _) = read_body(body);
+        assert!(depth_of(&read.blocks) <= MAX_DEPTH + 2, "{body}");
+        for word in ["gras", "texte", "fin", "jamais"] {
+            if body.contains(word) && !body.starts_with("{::comment}") {
+                assert!(all_text(&read.blocks).contains(word), "{body}: {word} lost");
+            }
+        }
+    }
+}
