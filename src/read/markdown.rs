@@ -52,6 +52,7 @@ pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter)
         footnotes: BTreeMap::new(),
         ials: prepared.block_ials.iter().cloned().collect(),
         last_para_end: 0,
+        last_list_end: 0,
         html_divs: extensions.html_divs.into_iter().collect(),
     };
     for index in 0..events.len() {
@@ -121,6 +122,9 @@ enum Frame {
         items: Vec<Vec<Block>>,
         /// Per item, where its first block ended when it is a paragraph.
         para_ends: Vec<Option<usize>>,
+        /// Only whitespace from the previous list's end to here: a bullet change may go on
+        /// with that list.
+        follows_a_list: bool,
     },
     Inlines {
         kind: InlineKind,
@@ -190,6 +194,8 @@ struct Builder<'s, 'r, 'd> {
     escapes_added: &'s [usize],
     /// End of the last paragraph closed.
     last_para_end: usize,
+    /// End of the last list closed.
+    last_list_end: usize,
     /// `markdown="1"` elements still to open or close (offsets in `src`).
     html_divs: VecDeque<DivMark>,
     /// The page body, for positions.
@@ -267,6 +273,7 @@ impl Builder<'_, '_, '_> {
                 }
             }
             Event::End(TagEnd::Paragraph) => self.last_para_end = range.end,
+            Event::End(TagEnd::List(_)) => self.last_list_end = range.end,
             Event::End(_) => {}
             _ => self.apply_ials_before(range.start, false),
         }
@@ -397,6 +404,10 @@ impl Builder<'_, '_, '_> {
                 start: *start,
                 items: Vec::new(),
                 para_ends: Vec::new(),
+                follows_a_list: self
+                    .src
+                    .get(self.last_list_end..offset)
+                    .is_some_and(|gap| gap.trim().is_empty()),
             }),
             Tag::Item => {
                 if matches!(self.stack.last(), Some(Frame::List { .. })) {
@@ -607,11 +618,13 @@ impl Builder<'_, '_, '_> {
                 start,
                 mut items,
                 para_ends,
+                follows_a_list,
             } => {
                 unwrap_tight_items(self.src, &mut items, &para_ends);
                 // kramdown goes on with the same list when the bullet changes (`-` then `*`);
                 // CommonMark starts another one.
                 if start.is_none()
+                    && follows_a_list
                     && let Some(Frame::Blocks {
                         blocks, pending, ..
                     }) = self.stack.last_mut()

@@ -1427,3 +1427,15 @@ fn broken_kramdown_extensions_never_panic_and_lose_no_text() {
         }
     }
 }
+
+#[test]
+fn an_html_comment_still_separates_two_lists() {
+    let (read, _) = read_body("- a\n\n<!-- fin de liste -->\n\n* b\n");
+    assert_eq!(
+        read.blocks,
+        vec![
+            Block::BulletList(vec![vec![plain("a")]]),
+            Block::BulletList(vec![vec![plain("b")]]),
+        ]
+    );
+}
