@@ -190,7 +190,7 @@ enum Opened {
 struct Builder<'s, 'r, 'd> {
     /// The pre-passed text that pulldown-cmark parses.
     src: &'s str,
-    /// Offsets in `src` of the backslashes `close_code_spans_as_kramdown` added, in order.
+    /// Offsets in `src` of the bytes `close_code_spans_as_kramdown` added, in order.
     escapes_added: &'s [usize],
     /// End of the last paragraph closed.
     last_para_end: usize,
@@ -1064,12 +1064,13 @@ fn blank_line_after(src: &str, end: usize) -> bool {
     false
 }
 
-/// Code spans closed the kramdown way: a span opened by n backticks ends at the first n
+/// kramdown's rewrites of the text before CommonMark reads it: `^` lines, `\\` breaks, and
+/// code spans closed the kramdown way: a span opened by n backticks ends at the first n
 /// backticks in a row, even inside a longer run (`` `a`` `` is `a` and one backtick), where
 /// CommonMark wants a run of exactly n. Such a longer run is rewritten as n backticks and
-/// escaped ones. Returns the text and where backslashes were added. Fenced code is skipped.
+/// escaped ones. Returns the text and where bytes were added. Fenced code is skipped.
 fn close_code_spans_as_kramdown(text: &str) -> (std::borrow::Cow<'_, str>, Vec<usize>) {
-    if !text.contains("``") && !text.contains("\\\\\n") {
+    if !text.contains("``") && !text.contains("\\\\\n") && !text.contains("\n^") {
         return (std::borrow::Cow::Borrowed(text), Vec::new());
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -1098,6 +1099,14 @@ fn close_code_spans_as_kramdown(text: &str) -> (std::borrow::Cow<'_, str>, Vec<u
             _ if line.trim().is_empty() => {
                 flush(&mut paragraph, &mut out, &mut added);
                 out.push_str(line);
+            }
+            // kramdown's end-of-block marker ends a list or a paragraph: an empty HTML comment
+            // does that in CommonMark (six bytes added, the last stands for the `^`).
+            _ if line.trim_end() == "^" => {
+                flush(&mut paragraph, &mut out, &mut added);
+                added.extend(out.len()..out.len() + 6);
+                out.push_str("<!---->");
+                out.push_str(&line[1..]);
             }
             _ => paragraph.push_str(&kramdown_line_break(line)),
         }

@@ -1439,3 +1439,24 @@ fn an_html_comment_still_separates_two_lists() {
         ]
     );
 }
+
+#[test]
+fn the_end_of_block_marker_separates_blocks_and_keeps_positions() {
+    let (read, _) = read_body("- a\n^\n- b\n\nun\n^\ndeux [lien](https://x.fr)");
+    assert_eq!(
+        read.blocks,
+        vec![
+            Block::BulletList(vec![vec![plain("a")]]),
+            Block::BulletList(vec![vec![plain("b")]]),
+            para(vec![t("un")]),
+            para(vec![
+                t("deux "),
+                link(
+                    source("https://x.fr"),
+                    vec![t("lien")],
+                    at(BODY_LINE + 6, 6)
+                ),
+            ]),
+        ]
+    );
+}
