@@ -571,7 +571,10 @@ fn landing_in(page: &Html, chapter: &str, title: &str, id: &str) -> Option<Landi
         .root_element()
         .descendants()
         .filter_map(ElementRef::wrap)
-        .find(|e| e.value().id() == Some(id))?;
+        .find(|e| {
+            e.value().id() == Some(id)
+                || (e.value().name() == "a" && e.value().attr("name") == Some(id))
+        })?;
     let name = target.value().name();
     let text = normalise(&target.text().collect::<String>());
     Some(if name == "h1" && text == normalise(title) {
