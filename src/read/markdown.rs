@@ -53,6 +53,8 @@ pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter)
         ials: prepared.block_ials.iter().cloned().collect(),
         last_para_end: 0,
         last_list_end: 0,
+        last_item_code_end: usize::MAX,
+        last_code_end: 0,
         html_divs: extensions.html_divs.into_iter().collect(),
     };
     for index in 0..events.len() {
@@ -125,6 +127,8 @@ enum Frame {
         /// Only whitespace from the previous list's end to here: a bullet change may go on
         /// with that list.
         follows_a_list: bool,
+        /// Right under a fence that went into the previous list's last item: the same list.
+        follows_its_code: bool,
     },
     Inlines {
         kind: InlineKind,
@@ -133,6 +137,8 @@ enum Frame {
     Code {
         lang: Option<String>,
         text: String,
+        /// A fence right under a list's last line: kramdown puts it in the last item.
+        into_last_item: bool,
     },
     Table {
         aligns: Vec<Align>,
@@ -141,14 +147,9 @@ enum Frame {
         row: Vec<Cell>,
     },
     /// A block of raw HTML being collected.
-    Html {
-        text: String,
-        offset: usize,
-    },
+    Html { text: String, offset: usize },
     /// An inline raw HTML element removed with its content (`<script>` …).
-    Dropped {
-        tag: String,
-    },
+    Dropped { tag: String },
 }
 
 impl Frame {
@@ -196,6 +197,10 @@ struct Builder<'s, 'r, 'd> {
     last_para_end: usize,
     /// End of the last list closed.
     last_list_end: usize,
+    /// End of the last fenced code block that went into a list item (`usize::MAX`: none).
+    last_item_code_end: usize,
+    /// End of the last code block.
+    last_code_end: usize,
     /// `markdown="1"` elements still to open or close (offsets in `src`).
     html_divs: VecDeque<DivMark>,
     /// The page body, for positions.
@@ -274,6 +279,7 @@ impl Builder<'_, '_, '_> {
             }
             Event::End(TagEnd::Paragraph) => self.last_para_end = range.end,
             Event::End(TagEnd::List(_)) => self.last_list_end = range.end,
+            Event::End(TagEnd::CodeBlock) => self.last_code_end = range.end,
             Event::End(_) => {}
             _ => self.apply_ials_before(range.start, false),
         }
@@ -408,6 +414,8 @@ impl Builder<'_, '_, '_> {
                     .src
                     .get(self.last_list_end..offset)
                     .is_some_and(|gap| gap.trim().is_empty()),
+                follows_its_code: self.last_item_code_end <= offset
+                    && !blank_line_after(self.src, self.last_item_code_end),
             }),
             Tag::Item => {
                 if matches!(self.stack.last(), Some(Frame::List { .. })) {
@@ -436,9 +444,19 @@ impl Builder<'_, '_, '_> {
                         .map(str::to_string),
                     CodeBlockKind::Indented => None,
                 };
+                let into_last_item = matches!(kind, CodeBlockKind::Fenced(_))
+                    && self.last_list_end > 0
+                    && !blank_line_after(self.src, self.last_list_end)
+                    && matches!(
+                        self.stack.last(),
+                        Some(Frame::Blocks { blocks, pending, .. })
+                            if pending.is_empty()
+                                && matches!(blocks.last(), Some(Block::BulletList(_) | Block::OrderedList { .. }))
+                    );
                 self.push_frame(Frame::Code {
                     lang,
                     text: String::new(),
+                    into_last_item,
                 })
             }
             Tag::HtmlBlock => self.push_frame(Frame::Html {
@@ -619,20 +637,31 @@ impl Builder<'_, '_, '_> {
                 mut items,
                 para_ends,
                 follows_a_list,
+                follows_its_code,
             } => {
                 unwrap_tight_items(self.src, &mut items, &para_ends);
                 // kramdown goes on with the same list when the bullet changes (`-` then `*`);
                 // CommonMark starts another one.
-                if start.is_none()
-                    && follows_a_list
-                    && let Some(Frame::Blocks {
-                        blocks, pending, ..
-                    }) = self.stack.last_mut()
+                if let Some(Frame::Blocks {
+                    blocks, pending, ..
+                }) = self.stack.last_mut()
                     && pending.is_empty()
-                    && let Some(Block::BulletList(previous)) = blocks.last_mut()
                 {
-                    previous.extend(items);
-                    return;
+                    match blocks.last_mut() {
+                        Some(Block::BulletList(previous))
+                            if start.is_none() && (follows_a_list || follows_its_code) =>
+                        {
+                            previous.extend(items);
+                            return;
+                        }
+                        Some(Block::OrderedList {
+                            items: previous, ..
+                        }) if start.is_some() && follows_its_code => {
+                            previous.extend(items);
+                            return;
+                        }
+                        _ => {}
+                    }
                 }
                 self.push_block(match start {
                     Some(start) => Block::OrderedList { start, items },
@@ -640,7 +669,25 @@ impl Builder<'_, '_, '_> {
                 });
             }
             Frame::Inlines { kind, mut content } => self.close_inlines(kind, &mut content),
-            Frame::Code { lang, text } => {
+            Frame::Code {
+                lang,
+                text,
+                into_last_item: true,
+            } => {
+                let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
+                let block = Block::CodeBlock { lang, text };
+                if let Some(Frame::Blocks { blocks, .. }) = self.stack.last_mut()
+                    && let Some(Block::BulletList(items) | Block::OrderedList { items, .. }) =
+                        blocks.last_mut()
+                    && let Some(item) = items.last_mut()
+                {
+                    item.push(block);
+                    self.last_item_code_end = self.last_code_end;
+                } else {
+                    self.push_block(block);
+                }
+            }
+            Frame::Code { lang, text, .. } => {
                 let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
                 self.push_block(Block::CodeBlock { lang, text });
             }

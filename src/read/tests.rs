@@ -1460,3 +1460,23 @@ fn the_end_of_block_marker_separates_blocks_and_keeps_positions() {
         ]
     );
 }
+
+#[test]
+fn a_fence_right_under_a_list_item_belongs_to_it() {
+    let code = |text: &str| Block::CodeBlock {
+        lang: None,
+        text: text.into(),
+    };
+    let (read, _) = read_body("1. Étape\n```\ncode\n```\n2. Suite\n\n- b\n\n```\nhors\n```\n");
+    assert_eq!(
+        read.blocks,
+        vec![
+            Block::OrderedList {
+                start: 1,
+                items: vec![vec![plain("Étape"), code("code")], vec![plain("Suite")]],
+            },
+            Block::BulletList(vec![vec![plain("b")]]),
+            code("hors"),
+        ]
+    );
+}
