@@ -88,9 +88,11 @@ fn with_page_urls(text: &str, url_of: &dyn Fn(&str) -> String) -> String {
     while let Some(start) = rest.find(liquid::PAGE_LINK_PREFIX) {
         out.push_str(&rest[..start]);
         let after = &rest[start + liquid::PAGE_LINK_PREFIX.len()..];
+        // The target ends where the text goes on, or where another marker starts.
         let end = after
             .find(|c: char| c.is_whitespace() || "()<>[]\"'".contains(c))
-            .unwrap_or(after.len());
+            .unwrap_or(after.len())
+            .min(after.find(liquid::PAGE_LINK_PREFIX).unwrap_or(after.len()));
         out.push_str(&url_of(&after[..end]));
         rest = &after[end..];
     }

@@ -1259,6 +1259,7 @@ fn an_escaped_bracket_before_a_liquid_link_shows_the_url_and_no_marker() {
         "    {% link _faq/x.md %} en code indenté",
         "<p title=\"{% link _faq/x.md %}\">{% link _faq/x.md %}</p>",
         "![{% link _faq/x.md %}](/img/a.png \"{% link _faq/x.md %}\")",
+        "{% link _faq/x.md %}{% link _faq/x.md %}",
     ] {
         let (read, _) = read_body(body);
         let dump = format!("{:?}", read.blocks);
