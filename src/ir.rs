@@ -428,3 +428,26 @@ fn inline_text_bytes(inlines: &[Inline]) -> usize {
         })
         .sum()
 }
+
+/// The image of a paragraph that holds nothing else (blank text and line breaks aside).
+pub fn lone_image(inlines: &[Inline]) -> Option<&Inline> {
+    let mut image = None;
+    for inline in inlines {
+        match inline {
+            Inline::Image { .. } if image.is_none() => image = Some(inline),
+            Inline::Text(t) if t.trim().is_empty() => {}
+            Inline::SoftBreak | Inline::LineBreak => {}
+            _ => return None,
+        }
+    }
+    image
+}
+
+/// A paragraph that is one italic run (blank text aside): how authors caption screenshots.
+pub fn emphasis_only(inlines: &[Inline]) -> bool {
+    let mut kept = inlines.iter().filter(|inline| {
+        !matches!(inline, Inline::Text(t) if t.trim().is_empty())
+            && !matches!(inline, Inline::SoftBreak | Inline::LineBreak)
+    });
+    matches!((kept.next(), kept.next()), (Some(Inline::Emph(_)), None))
+}

@@ -880,3 +880,33 @@ fn a_header_row_taller_than_a_page_is_set_once_and_nothing_is_lost() {
         assert_eq!(count(&format!("ligne{n}")), 1, "ligne{n}");
     }
 }
+
+/// A lone image followed by the author's italic line: that line is its one caption (kramdown
+/// shows no other), tagged `Caption`; the alt text is not printed under it as well.
+#[test]
+fn an_author_caption_under_an_image_is_its_only_caption() {
+    let mut doc = rich_document();
+    doc.chapters.truncate(1);
+    doc.chapters[0].blocks = vec![
+        para(vec![image(0, "Capture de l’écran d’accueil")]),
+        para(vec![Inline::Emph(vec![text("La page d’accueil, en mai")])]),
+        para(vec![text("Suite du texte.")]),
+    ];
+    let (bytes, _) = write(&doc);
+    let pdf = load(&bytes);
+    let captions = pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"S").and_then(|s| s.as_name()).ok() == Some(b"Caption"))
+        .count();
+    // The author's caption, and the contents' title (a caption of the TOC).
+    assert_eq!(captions, 2);
+    if !have("pdftotext") {
+        return;
+    }
+    let path = save("author-caption.pdf", &bytes);
+    let all = pdftotext(&path, "-raw").concat();
+    assert_eq!(all.matches("La page d’accueil, en mai").count(), 1, "{all}");
+    assert!(!all.contains("Capture de l’écran d’accueil"), "{all}");
+}

@@ -1,5 +1,6 @@
 //! Loading a corpus: find the index page, read front matter, resolve every button to its page
-//! (Jekyll's publishing rules), collect appendix pages. DIALECT.md §1–2.
+//! (Jekyll's publishing rules), collect appendix pages. docs/dialect.md, "The corpus" and
+//! "Front matter".
 
 mod config;
 mod front_matter;

@@ -6,7 +6,7 @@ use super::{join_within_root, page_dir, percent_decode};
 use crate::corpus::{Corpus, Routes};
 use crate::diag::Diagnostics;
 use crate::ir::rewrite_inlines;
-use crate::ir::{Document, Inline, LinkTarget, Pos};
+use crate::ir::{Block, Document, Inline, LinkTarget, Pos};
 use crate::url::url_scheme;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -66,6 +66,11 @@ pub fn resolve_links(
         .iter()
         .map(|c| (c.source.clone(), c.id.clone()))
         .collect();
+    let kramdown_ids: BTreeMap<String, BTreeMap<String, String>> = doc
+        .chapters
+        .iter()
+        .map(|c| (c.id.clone(), kramdown_heading_ids(&c.title, &c.blocks)))
+        .collect();
     for chapter in &mut doc.chapters {
         let mut context = LinkContext {
             chapter: &chapter.id,
@@ -73,6 +78,7 @@ pub fn resolve_links(
             display: crate::corpus::display_path(root, &chapter.source),
             chapter_of_page: &chapter_of_page,
             anchors,
+            kramdown_ids: &kramdown_ids,
             router,
             diags: &mut *diags,
         };
@@ -108,6 +114,8 @@ struct LinkContext<'a> {
     display: String,
     chapter_of_page: &'a BTreeMap<String, String>,
     anchors: &'a ChapterAnchors,
+    /// Per chapter, the ids kramdown gives headings on the site → livret's ids.
+    kramdown_ids: &'a BTreeMap<String, BTreeMap<String, String>>,
     router: &'a dyn PageRouter,
     diags: &'a mut Diagnostics,
 }
@@ -242,19 +250,115 @@ impl LinkContext<'_> {
         }
     }
 
+    /// livret's own and explicit ids first, then the ids kramdown generated on the site (the
+    /// page's title heading is the chapter's start).
     fn anchor(&self, chapter: &str, fragment: &str) -> Option<String> {
+        let decoded = percent_decode(fragment);
+        let kramdown = self.kramdown_ids.get(chapter);
         self.anchors
             .global(chapter, fragment)
-            .or_else(|| self.anchors.global(chapter, &percent_decode(fragment)))
+            .or_else(|| self.anchors.global(chapter, &decoded))
+            .or_else(|| {
+                kramdown
+                    .and_then(|ids| ids.get(fragment))
+                    .map(String::as_str)
+            })
+            .or_else(|| {
+                kramdown
+                    .and_then(|ids| ids.get(&decoded))
+                    .map(String::as_str)
+            })
             .map(str::to_string)
     }
 
+    /// An empty anchor is the chapter's start (the page's title heading).
     fn internal(&self, chapter: &str, anchor: Option<String>) -> LinkTarget {
         LinkTarget::Internal {
             chapter: chapter.to_string(),
-            anchor,
+            anchor: anchor.filter(|a| !a.is_empty()),
         }
     }
+}
+
+/// The id kramdown's GFM parser gives each heading (with `auto_ids`, Jekyll's default), in
+/// page order → the id the heading has in the book. See docs/dialect.md, "Heading ids".
+fn kramdown_heading_ids(title: &str, blocks: &[Block]) -> BTreeMap<String, String> {
+    let mut ids = BTreeMap::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    // The page's `# title` heading, taken out by the reader, had the first id.
+    let title_id = gfm_heading_id(&heading_raw_text(&[Inline::Text(title.to_string())]));
+    seen.insert(title_id.clone(), 1);
+    ids.insert(title_id, String::new());
+    let mut visit = |content: &[Inline], global: &str| {
+        let base = gfm_heading_id(&heading_raw_text(content));
+        let count = seen.entry(base.clone()).or_default();
+        let id = if *count == 0 {
+            base
+        } else {
+            format!("{base}-{count}")
+        };
+        *count += 1;
+        ids.entry(id).or_insert_with(|| global.to_string());
+    };
+    visit_headings(blocks, &mut visit);
+    ids
+}
+
+fn visit_headings(blocks: &[Block], visit: &mut dyn FnMut(&[Inline], &str)) {
+    for block in blocks {
+        match block {
+            Block::Heading { attr, content, .. } => {
+                if let Some(global) = &attr.id {
+                    visit(content, global);
+                }
+            }
+            Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                items.iter().for_each(|item| visit_headings(item, visit));
+            }
+            Block::BlockQuote(inner) | Block::Div { blocks: inner, .. } => {
+                visit_headings(inner, visit);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The heading's text as kramdown sees it: text and code, no image, no footnote; `--`/`---`
+/// are dashes to kramdown (removed from the id below, like every symbol).
+fn heading_raw_text(content: &[Inline]) -> String {
+    fn push(content: &[Inline], out: &mut String) {
+        for inline in content {
+            match inline {
+                Inline::Text(t) | Inline::Code(t) => out.push_str(t),
+                Inline::SoftBreak | Inline::LineBreak => out.push(' '),
+                Inline::Emph(c)
+                | Inline::Strong(c)
+                | Inline::Strikeout(c)
+                | Inline::Superscript(c)
+                | Inline::Subscript(c)
+                | Inline::Link { content: c, .. }
+                | Inline::Span { content: c, .. } => push(c, out),
+                Inline::Image { .. } | Inline::Note(_) => {}
+            }
+        }
+    }
+    let mut out = String::new();
+    push(content, &mut out);
+    out.replace("---", "\u{2014}").replace("--", "\u{2013}")
+}
+
+/// kramdown-parser-gfm's rule: lowercase; drop every character that is not a letter, a mark,
+/// a digit, `_`, `-`, a space or a tab; each space or tab becomes `-`. Accents are kept.
+fn gfm_heading_id(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .filter(|&c| {
+            c.is_alphanumeric()
+                || matches!(c, '_' | '-' | ' ' | '\t')
+                || ('\u{300}'..='\u{36f}').contains(&c)
+        })
+        .map(|c| if c == ' ' || c == '\t' { '-' } else { c })
+        .collect()
 }
 
 #[cfg(test)]
@@ -491,6 +595,85 @@ mod tests {
                     assert!(diags[0].1.contains(fragment), "{label}: {}", diags[0].1);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn fragments_written_for_kramdown_ids_land_on_their_heading() {
+        let titled = |level: u8, title: &str| Block::Heading {
+            level,
+            attr: Attr::default(),
+            content: vec![text(title)],
+        };
+        let links = [
+            "#via-un-syst%C3%A8me-de-fichier",
+            "#via-un-système-de-fichier",
+            "#via-lapi",
+            "#via-lapi-1",
+            "#étape--1--2",
+            "/faq/dev.html#données-ouvertes",
+            "#la-page-citoyen",
+        ];
+        let para = Block::Para(
+            links
+                .iter()
+                .map(|url| link(LinkTarget::Source(url.to_string())))
+                .collect(),
+        );
+        let mut doc = document(vec![
+            chapter(
+                "citoyen",
+                "_faq/citoyen.md",
+                vec![
+                    para,
+                    titled(3, "Via un système de fichier"),
+                    titled(2, "Via l’API"),
+                    titled(2, "Via l'API"),
+                    titled(4, "Étape -- 1 -- 2"),
+                ],
+            ),
+            chapter("dev", "_faq/dev.md", vec![titled(2, "Données ouvertes")]),
+        ]);
+        // The page's `# La page Citoyen` heading is the chapter title: its id is the start.
+        doc.chapters[0].title = "La page Citoyen".into();
+        let mut diags = Diagnostics::new();
+        let anchors = assign_ids(&mut doc);
+        resolve_links(&mut doc, &anchors, &FakeRouter, Path::new("."), &mut diags);
+        assert!(diags.items().is_empty(), "{:?}", diags.items());
+        let Some(Block::Para(inlines)) = doc.chapters[0].blocks.first() else {
+            panic!("para expected")
+        };
+        let targets: Vec<&LinkTarget> = inlines
+            .iter()
+            .map(|inline| match inline {
+                Inline::Link { target, .. } => target,
+                other => panic!("link expected, got {other:?}"),
+            })
+            .collect();
+        let expected = [
+            internal("citoyen", Some("citoyen-via-un-systeme-de-fichier")),
+            internal("citoyen", Some("citoyen-via-un-systeme-de-fichier")),
+            internal("citoyen", Some("citoyen-via-l-api")),
+            internal("citoyen", Some("citoyen-via-l-api-1")),
+            internal("citoyen", Some("citoyen-etape-1-2")),
+            internal("dev", Some("dev-donnees-ouvertes")),
+            internal("citoyen", None),
+        ];
+        for ((target, expected), url) in targets.iter().zip(&expected).zip(links) {
+            assert_eq!(Some(*target), expected.as_ref(), "{url}");
+        }
+    }
+
+    #[test]
+    fn gfm_heading_ids_as_kramdown_writes_them() {
+        for (heading, id) in [
+            ("Via un système de fichier", "via-un-système-de-fichier"),
+            ("Via l’API", "via-lapi"),
+            ("💡 Astuce : la FAQ", "-astuce--la-faq"),
+            ("snake_case et 2 chiffres", "snake_case-et-2-chiffres"),
+            ("Données ouvertes ?", "données-ouvertes-"),
+        ] {
+            assert_eq!(gfm_heading_id(heading), id, "{heading}");
         }
     }
 

@@ -1,4 +1,4 @@
-//! Typography pass, per language: kramdown's default `smart_quotes` and `typographic_symbols`
+//! Typography pass, per language (docs/dialect.md): kramdown's default `smart_quotes` and `typographic_symbols`
 //! (’ for apostrophes, the language's quotes, … – —) for every language, then French spacing
 //! (no-break spaces before `; ! ? :` and inside `« »`, Crowbook's French formatter is the
 //! reference) for `fr*`. Prose text only: never code, URLs, autolinks or attributes.

@@ -1,6 +1,7 @@
 //! pulldown-cmark events → IR blocks. One explicit stack of frames (no recursion over the
 //! input), so any nesting depth is safe; past `MAX_DEPTH` content is flattened.
 
+use super::kramdown::{self, DivMark};
 use super::liquid::{BlockIal, Ial, Prepared};
 use super::raw_html::{
     self, HtmlToken, InlineElement, InlineOpen, Where, anchors_only, dangerous_scheme,
@@ -12,6 +13,11 @@ use pulldown_cmark::{Alignment, CodeBlockKind, Event, LinkType, Options, Parser,
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
 
+/// Classes of the divs a definition list becomes (the HTML writer shows `<dl>`, `<dt>`, `<dd>`).
+pub(crate) const DEFINITION_LIST_CLASS: &str = "definition-list";
+pub(crate) const DEFINITION_TERM_CLASS: &str = "definition-term";
+pub(crate) const DEFINITION_CLASS: &str = "definition";
+
 /// Marks a footnote reference until the definitions are all known.
 const FOOTNOTE_KEY: &str = "\u{0}footnote";
 
@@ -20,12 +26,16 @@ pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter)
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES;
-    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&prepared.text, options)
-        .into_offset_iter()
-        .collect();
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_DEFINITION_LIST;
+    let mut without_extensions = prepared.text.clone();
+    let extensions = kramdown::take_extensions(body, &mut without_extensions);
+    let (text, escapes_added) = close_code_spans_as_kramdown(&without_extensions);
+    let events: Vec<(Event, Range<usize>)> =
+        Parser::new_ext(&text, options).into_offset_iter().collect();
     let mut builder = Builder {
-        src: &prepared.text,
+        src: &text,
+        escapes_added: &escapes_added,
         body,
         prepared,
         line_starts: std::iter::once(0)
@@ -41,18 +51,31 @@ pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter)
         opened: Vec::new(),
         footnotes: BTreeMap::new(),
         ials: prepared.block_ials.iter().cloned().collect(),
+        last_para_end: 0,
+        last_list_end: 0,
+        last_item_code_end: usize::MAX,
+        last_code_end: 0,
+        html_divs: extensions.html_divs.into_iter().collect(),
     };
     for index in 0..events.len() {
         builder.event(&events, index);
     }
-    builder.finish()
+    let mut blocks = builder.finish();
+    kramdown::apply_abbreviations(&mut blocks, &extensions.abbreviations);
+    blocks
 }
 
 enum BlockKind {
     Root,
     Quote,
-    Item,
+    /// `first_para_end`: where the item's first block ended when it is a paragraph (kramdown
+    /// decides from the lines after it whether the item's text is wrapped in `<p>`).
+    Item {
+        first_para_end: Option<usize>,
+    },
     Footnote(String),
+    /// A definition list, term or definition: a div with its class.
+    Definition(Attr),
     /// A `<div>` opened by one HTML block and closed by a later one.
     HtmlDiv {
         tag: String,
@@ -76,6 +99,8 @@ enum InlineKind {
         target: Option<LinkTarget>,
         title: Option<String>,
         pos: Pos,
+        /// `<mailto:x@y.fr>`: kramdown shows the address alone.
+        email_autolink: bool,
     },
     /// `None`: a dangerous URL, the image goes.
     Image {
@@ -97,6 +122,13 @@ enum Frame {
     List {
         start: Option<u64>,
         items: Vec<Vec<Block>>,
+        /// Per item, where its first block ended when it is a paragraph.
+        para_ends: Vec<Option<usize>>,
+        /// Only whitespace from the previous list's end to here: a bullet change may go on
+        /// with that list.
+        follows_a_list: bool,
+        /// Right under a fence that went into the previous list's last item: the same list.
+        follows_its_code: bool,
     },
     Inlines {
         kind: InlineKind,
@@ -105,6 +137,8 @@ enum Frame {
     Code {
         lang: Option<String>,
         text: String,
+        /// A fence right under a list's last line: kramdown puts it in the last item.
+        into_last_item: bool,
     },
     Table {
         aligns: Vec<Align>,
@@ -113,14 +147,9 @@ enum Frame {
         row: Vec<Cell>,
     },
     /// A block of raw HTML being collected.
-    Html {
-        text: String,
-        offset: usize,
-    },
+    Html { text: String, offset: usize },
     /// An inline raw HTML element removed with its content (`<script>` …).
-    Dropped {
-        tag: String,
-    },
+    Dropped { tag: String },
 }
 
 impl Frame {
@@ -142,7 +171,7 @@ impl Frame {
 
     fn is_block_container(&self) -> bool {
         match self {
-            Frame::Blocks { kind, .. } => !matches!(kind, BlockKind::Root | BlockKind::Item),
+            Frame::Blocks { kind, .. } => !matches!(kind, BlockKind::Root | BlockKind::Item { .. }),
             Frame::List { .. } => true,
             _ => false,
         }
@@ -162,6 +191,18 @@ enum Opened {
 struct Builder<'s, 'r, 'd> {
     /// The pre-passed text that pulldown-cmark parses.
     src: &'s str,
+    /// Offsets in `src` of the bytes `close_code_spans_as_kramdown` added, in order.
+    escapes_added: &'s [usize],
+    /// End of the last paragraph closed.
+    last_para_end: usize,
+    /// End of the last list closed.
+    last_list_end: usize,
+    /// End of the last fenced code block that went into a list item (`usize::MAX`: none).
+    last_item_code_end: usize,
+    /// End of the last code block.
+    last_code_end: usize,
+    /// `markdown="1"` elements still to open or close (offsets in `src`).
+    html_divs: VecDeque<DivMark>,
     /// The page body, for positions.
     body: &'s str,
     prepared: &'s Prepared,
@@ -180,6 +221,7 @@ struct Builder<'s, 'r, 'd> {
 impl Builder<'_, '_, '_> {
     /// Body line (0-based) and column (1-based, characters) of a byte offset of `src`.
     fn locate(&self, offset: usize) -> Where {
+        let offset = offset - self.escapes_added.partition_point(|&added| added < offset);
         let offset = self.prepared.body_offset(offset).min(self.body.len());
         let line = self
             .line_starts
@@ -224,6 +266,9 @@ impl Builder<'_, '_, '_> {
         let Some((event, range)) = events.get(index) else {
             return;
         };
+        if !matches!(event, Event::End(_)) {
+            self.html_divs_before(range.start);
+        }
         match event {
             // An IAL line inside a container that ends here (`> {: .x}` in a quote) applies
             // to the container's last block.
@@ -232,6 +277,9 @@ impl Builder<'_, '_, '_> {
                     self.apply_ials_before(range.end, true);
                 }
             }
+            Event::End(TagEnd::Paragraph) => self.last_para_end = range.end,
+            Event::End(TagEnd::List(_)) => self.last_list_end = range.end,
+            Event::End(TagEnd::CodeBlock) => self.last_code_end = range.end,
             Event::End(_) => {}
             _ => self.apply_ials_before(range.start, false),
         }
@@ -266,7 +314,21 @@ impl Builder<'_, '_, '_> {
                 content: Vec::new(),
             }),
             Event::SoftBreak => self.push_inline(Inline::SoftBreak),
-            Event::HardBreak => self.push_inline(Inline::LineBreak),
+            Event::HardBreak => {
+                // `A \\` (kramdown's break, rewritten): the space is not the author's text.
+                if let Some(
+                    Frame::Inlines { content, .. }
+                    | Frame::Blocks {
+                        pending: content, ..
+                    },
+                ) = self.stack.last_mut()
+                    && let Some(Inline::Text(text)) = content.last_mut()
+                {
+                    let kept = text.trim_end_matches(' ').len();
+                    text.truncate(kept);
+                }
+                self.push_inline(Inline::LineBreak);
+            }
             Event::Rule => self.push_block(Block::ThematicBreak),
             Event::TaskListMarker(checked) => {
                 let marker = if *checked { "☑ " } else { "☐ " };
@@ -347,11 +409,20 @@ impl Builder<'_, '_, '_> {
             Tag::List(start) => self.push_frame(Frame::List {
                 start: *start,
                 items: Vec::new(),
+                para_ends: Vec::new(),
+                follows_a_list: self
+                    .src
+                    .get(self.last_list_end..offset)
+                    .is_some_and(|gap| gap.trim().is_empty()),
+                follows_its_code: self.last_item_code_end <= offset
+                    && !blank_line_after(self.src, self.last_item_code_end),
             }),
             Tag::Item => {
                 if matches!(self.stack.last(), Some(Frame::List { .. })) {
                     self.push_frame(Frame::Blocks {
-                        kind: BlockKind::Item,
+                        kind: BlockKind::Item {
+                            first_para_end: None,
+                        },
                         blocks: Vec::new(),
                         pending: Vec::new(),
                     })
@@ -373,9 +444,19 @@ impl Builder<'_, '_, '_> {
                         .map(str::to_string),
                     CodeBlockKind::Indented => None,
                 };
+                let into_last_item = matches!(kind, CodeBlockKind::Fenced(_))
+                    && self.last_list_end > 0
+                    && !blank_line_after(self.src, self.last_list_end)
+                    && matches!(
+                        self.stack.last(),
+                        Some(Frame::Blocks { blocks, pending, .. })
+                            if pending.is_empty()
+                                && matches!(blocks.last(), Some(Block::BulletList(_) | Block::OrderedList { .. }))
+                    );
                 self.push_frame(Frame::Code {
                     lang,
                     text: String::new(),
+                    into_last_item,
                 })
             }
             Tag::HtmlBlock => self.push_frame(Frame::Html {
@@ -415,6 +496,10 @@ impl Builder<'_, '_, '_> {
                 ..
             } => {
                 let at = self.locate(offset);
+                let email_autolink = matches!(link_type, LinkType::Email | LinkType::Autolink)
+                    && dest_url
+                        .get(..7)
+                        .is_some_and(|s| s.eq_ignore_ascii_case("mailto:"));
                 let url = if *link_type == LinkType::Email && !dest_url.starts_with("mailto:") {
                     format!("mailto:{dest_url}")
                 } else {
@@ -432,6 +517,7 @@ impl Builder<'_, '_, '_> {
                     target,
                     title,
                     pos: at.pos,
+                    email_autolink,
                 }))
             }
             Tag::Image {
@@ -452,11 +538,31 @@ impl Builder<'_, '_, '_> {
                     pos: at.pos,
                 }))
             }
-            // Not enabled; their content goes to the enclosing frame.
-            Tag::DefinitionList
-            | Tag::DefinitionListTitle
-            | Tag::DefinitionListDefinition
-            | Tag::MetadataBlock(_) => Opened::Flattened,
+            // kramdown's `term` / `: definition`: divs the writers know (the IR has no
+            // definition list; HTML shows <dl>, other formats a term line and its text).
+            Tag::DefinitionList | Tag::DefinitionListTitle | Tag::DefinitionListDefinition
+                if self.block_depth() >= MAX_DEPTH =>
+            {
+                let at = self.locate(offset);
+                self.rep.depth_exceeded(at.line, at.col);
+                Opened::Flattened
+            }
+            Tag::DefinitionList | Tag::DefinitionListTitle | Tag::DefinitionListDefinition => {
+                let class = match tag {
+                    Tag::DefinitionList => DEFINITION_LIST_CLASS,
+                    Tag::DefinitionListTitle => DEFINITION_TERM_CLASS,
+                    _ => DEFINITION_CLASS,
+                };
+                self.push_frame(Frame::Blocks {
+                    kind: BlockKind::Definition(Attr {
+                        classes: vec![class.to_string()],
+                        ..Attr::default()
+                    }),
+                    blocks: Vec::new(),
+                    pending: Vec::new(),
+                })
+            }
+            Tag::MetadataBlock(_) => Opened::Flattened,
         }
     }
 
@@ -509,22 +615,79 @@ impl Builder<'_, '_, '_> {
                 match kind {
                     BlockKind::Root => {}
                     BlockKind::Quote => self.push_block(Block::BlockQuote(blocks)),
-                    BlockKind::Item => match self.stack.last_mut() {
-                        Some(Frame::List { items, .. }) => items.push(blocks),
+                    BlockKind::Item { first_para_end } => match self.stack.last_mut() {
+                        Some(Frame::List {
+                            items, para_ends, ..
+                        }) => {
+                            items.push(blocks);
+                            para_ends.push(first_para_end);
+                        }
                         _ => blocks.into_iter().for_each(|b| self.push_block(b)),
                     },
                     BlockKind::Footnote(label) => {
                         self.footnotes.insert(label, blocks);
                     }
-                    BlockKind::HtmlDiv { attr, .. } => self.push_block(Block::Div { attr, blocks }),
+                    BlockKind::HtmlDiv { attr, .. } | BlockKind::Definition(attr) => {
+                        self.push_block(Block::Div { attr, blocks })
+                    }
                 }
             }
-            Frame::List { start, items } => self.push_block(match start {
-                Some(start) => Block::OrderedList { start, items },
-                None => Block::BulletList(items),
-            }),
+            Frame::List {
+                start,
+                mut items,
+                para_ends,
+                follows_a_list,
+                follows_its_code,
+            } => {
+                unwrap_tight_items(self.src, &mut items, &para_ends);
+                // kramdown goes on with the same list when the bullet changes (`-` then `*`);
+                // CommonMark starts another one.
+                if let Some(Frame::Blocks {
+                    blocks, pending, ..
+                }) = self.stack.last_mut()
+                    && pending.is_empty()
+                {
+                    match blocks.last_mut() {
+                        Some(Block::BulletList(previous))
+                            if start.is_none() && (follows_a_list || follows_its_code) =>
+                        {
+                            previous.extend(items);
+                            return;
+                        }
+                        Some(Block::OrderedList {
+                            items: previous, ..
+                        }) if start.is_some() && follows_its_code => {
+                            previous.extend(items);
+                            return;
+                        }
+                        _ => {}
+                    }
+                }
+                self.push_block(match start {
+                    Some(start) => Block::OrderedList { start, items },
+                    None => Block::BulletList(items),
+                });
+            }
             Frame::Inlines { kind, mut content } => self.close_inlines(kind, &mut content),
-            Frame::Code { lang, text } => {
+            Frame::Code {
+                lang,
+                text,
+                into_last_item: true,
+            } => {
+                let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
+                let block = Block::CodeBlock { lang, text };
+                if let Some(Frame::Blocks { blocks, .. }) = self.stack.last_mut()
+                    && let Some(Block::BulletList(items) | Block::OrderedList { items, .. }) =
+                        blocks.last_mut()
+                    && let Some(item) = items.last_mut()
+                {
+                    item.push(block);
+                    self.last_item_code_end = self.last_code_end;
+                } else {
+                    self.push_block(block);
+                }
+            }
+            Frame::Code { lang, text, .. } => {
                 let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
                 self.push_block(Block::CodeBlock { lang, text });
             }
@@ -572,11 +735,20 @@ impl Builder<'_, '_, '_> {
             InlineKind::Strikeout => Inline::Strikeout(content),
             InlineKind::Superscript => Inline::Superscript(content),
             InlineKind::Subscript => Inline::Subscript(content),
-            InlineKind::Link { target, title, pos } => match target {
+            InlineKind::Link {
+                target,
+                title,
+                pos,
+                email_autolink,
+            } => match target {
                 Some(target) => Inline::Link {
                     target,
                     title,
-                    content,
+                    content: if email_autolink {
+                        without_mailto(content)
+                    } else {
+                        content
+                    },
                     pos,
                 },
                 None => {
@@ -614,10 +786,20 @@ impl Builder<'_, '_, '_> {
     }
 
     fn push_block(&mut self, block: Block) {
+        let last_para_end = self.last_para_end;
         match self.stack.last_mut() {
             Some(Frame::Blocks {
-                blocks, pending, ..
+                kind,
+                blocks,
+                pending,
             }) => {
+                if let BlockKind::Item { first_para_end } = kind
+                    && blocks.is_empty()
+                    && pending.is_empty()
+                    && matches!(block, Block::Para(_))
+                {
+                    *first_para_end = Some(last_para_end);
+                }
                 blocks.extend(raw_html::plain_blocks(std::mem::take(pending)));
                 blocks.push(block);
             }
@@ -814,7 +996,45 @@ impl Builder<'_, '_, '_> {
         }
     }
 
+    /// Open and close the `markdown="1"` elements whose lines come before `offset`.
+    fn html_divs_before(&mut self, offset: usize) {
+        let offset = offset - self.escapes_added.partition_point(|&added| added < offset);
+        while self.html_divs.front().is_some_and(|m| m.offset() < offset) {
+            let Some(mark) = self.html_divs.pop_front() else {
+                return;
+            };
+            match mark {
+                DivMark::Open { offset, tag, attrs } => {
+                    let at = self.locate(offset);
+                    if self.block_depth() >= MAX_DEPTH {
+                        self.rep.depth_exceeded(at.line, at.col);
+                        continue;
+                    }
+                    let attr = raw_html::safe_attr(&tag, &attrs, self.rep, at);
+                    self.flush_pending();
+                    self.stack.push(Frame::Blocks {
+                        kind: BlockKind::HtmlDiv { tag, attr },
+                        blocks: Vec::new(),
+                        pending: Vec::new(),
+                    });
+                }
+                DivMark::Close { .. } => {
+                    if matches!(
+                        self.stack.last(),
+                        Some(Frame::Blocks {
+                            kind: BlockKind::HtmlDiv { .. },
+                            ..
+                        })
+                    ) {
+                        self.close_top();
+                    }
+                }
+            }
+        }
+    }
+
     fn finish(mut self) -> Vec<Block> {
+        self.html_divs_before(usize::MAX);
         self.apply_ials_before(usize::MAX, false);
         while self.stack.len() > 1 {
             self.close_top();
@@ -830,6 +1050,177 @@ impl Builder<'_, '_, '_> {
         resolve_notes_in_blocks(&mut blocks, &notes, &mut expanding);
         blocks
     }
+}
+
+/// The text of `<mailto:x@y.fr>`: the address, as kramdown shows it.
+fn without_mailto(mut content: Vec<Inline>) -> Vec<Inline> {
+    if let [Inline::Text(text)] = content.as_mut_slice()
+        && text
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("mailto:"))
+    {
+        text.drain(..7);
+    }
+    content
+}
+
+/// kramdown wraps a list item's first paragraph in `<p>` only when a blank line follows it
+/// inside the item; the last item also when an earlier one was wrapped (kramdown's list
+/// parser). pulldown-cmark wraps every item of a loose list: unwrap the others.
+fn unwrap_tight_items(src: &str, items: &mut [Vec<Block>], para_ends: &[Option<usize>]) {
+    let count = items.len();
+    for index in 0..count {
+        let Some(Some(end)) = para_ends.get(index) else {
+            continue;
+        };
+        let is_last = index + 1 == count;
+        let has_more = items[index].len() > 1;
+        let blank_after = blank_line_after(src, *end);
+        let unwrapped_by_itself = !blank_after || (is_last && !has_more);
+        let earlier_unwrapped = items[..index]
+            .iter()
+            .any(|item| !matches!(item.first(), Some(Block::Para(_))));
+        if unwrapped_by_itself
+            && (!is_last || count == 1 || earlier_unwrapped)
+            && let Some(first) = items[index].first_mut()
+            && let Block::Para(content) = first
+        {
+            *first = Block::Plain(std::mem::take(content));
+        }
+    }
+}
+
+/// Whether a blank line follows the text that ends near `end` (quote markers count as blank).
+fn blank_line_after(src: &str, end: usize) -> bool {
+    let end = end.min(src.len());
+    let Some(before) = src.get(..end) else {
+        return false;
+    };
+    let last_text = before.trim_end_matches([' ', '\t', '\r', '\n', '>']).len();
+    let mut newlines = 0;
+    for c in src[last_text..].chars() {
+        match c {
+            '\n' => newlines += 1,
+            ' ' | '\t' | '\r' | '>' => {}
+            _ => break,
+        }
+        if newlines >= 2 {
+            return true;
+        }
+    }
+    false
+}
+
+/// kramdown's rewrites of the text before CommonMark reads it: `^` lines, `\\` breaks, and
+/// code spans closed the kramdown way: a span opened by n backticks ends at the first n
+/// backticks in a row, even inside a longer run (`` `a`` `` is `a` and one backtick), where
+/// CommonMark wants a run of exactly n. Such a longer run is rewritten as n backticks and
+/// escaped ones. Returns the text and where bytes were added. Fenced code is skipped.
+fn close_code_spans_as_kramdown(text: &str) -> (std::borrow::Cow<'_, str>, Vec<usize>) {
+    if !text.contains("``") && !text.contains("\\\\\n") && !text.contains("\n^") {
+        return (std::borrow::Cow::Borrowed(text), Vec::new());
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut added = Vec::new();
+    let mut fence: Option<(u8, usize)> = None;
+    let mut paragraph = String::new();
+    let flush = |paragraph: &mut String, out: &mut String, added: &mut Vec<usize>| {
+        rewrite_spans(paragraph, out, added);
+        paragraph.clear();
+    };
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_start_matches([' ', '\t', '>', '-', '*', '+']);
+        let run_char = bare.bytes().next().filter(|b| *b == b'`' || *b == b'~');
+        let run = run_char.map_or(0, |c| bare.bytes().take_while(|b| *b == c).count());
+        match (fence, run_char) {
+            (Some((c, n)), Some(rc)) if rc == c && run >= n && bare[run..].trim().is_empty() => {
+                fence = None;
+                out.push_str(line);
+            }
+            (Some(_), _) => out.push_str(line),
+            (None, Some(c)) if run >= 3 => {
+                flush(&mut paragraph, &mut out, &mut added);
+                fence = Some((c, run));
+                out.push_str(line);
+            }
+            _ if line.trim().is_empty() => {
+                flush(&mut paragraph, &mut out, &mut added);
+                out.push_str(line);
+            }
+            // kramdown's end-of-block marker ends a list or a paragraph: an empty HTML comment
+            // does that in CommonMark (six bytes added, the last stands for the `^`).
+            _ if line.trim_end() == "^" => {
+                flush(&mut paragraph, &mut out, &mut added);
+                added.extend(out.len()..out.len() + 6);
+                out.push_str("<!---->");
+                out.push_str(&line[1..]);
+            }
+            _ => paragraph.push_str(&kramdown_line_break(line)),
+        }
+    }
+    flush(&mut paragraph, &mut out, &mut added);
+    (std::borrow::Cow::Owned(out), added)
+}
+
+/// kramdown's `\\` at the end of a line is a line break; CommonMark reads an escaped
+/// backslash there. A space instead of the first backslash leaves CommonMark's own break
+/// (`\` at the end of a line), with every offset in place.
+fn kramdown_line_break(line: &str) -> std::borrow::Cow<'_, str> {
+    let body = line.trim_end_matches(['\n', '\r']);
+    match body.strip_suffix("\\\\") {
+        Some(before) if !before.ends_with('\\') => {
+            let mut fixed = String::with_capacity(line.len());
+            fixed.push_str(before);
+            fixed.push_str(" \\");
+            fixed.push_str(&line[body.len()..]);
+            std::borrow::Cow::Owned(fixed)
+        }
+        _ => std::borrow::Cow::Borrowed(line),
+    }
+}
+
+fn rewrite_spans(text: &str, out: &mut String, added: &mut Vec<usize>) {
+    let bytes = text.as_bytes();
+    let run_at = |i: usize| bytes[i..].iter().take_while(|&&b| b == b'`').count();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'`' => {
+                let open = run_at(i);
+                let mut j = i + open;
+                let mut close = None;
+                while j < bytes.len() {
+                    if bytes[j] == b'`' {
+                        let run = run_at(j);
+                        if run >= open {
+                            close = Some((j, run));
+                            break;
+                        }
+                        j += run;
+                    } else {
+                        j += 1;
+                    }
+                }
+                match close {
+                    Some((at, run)) if run > open => {
+                        out.push_str(&text[copied..at + open]);
+                        for _ in open..run {
+                            added.push(out.len());
+                            out.push_str("\\`");
+                        }
+                        copied = at + run;
+                        i = at + run;
+                    }
+                    Some((at, run)) => i = at + run,
+                    None => i += open,
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&text[copied..]);
 }
 
 fn block_text(block: &Block) -> String {

@@ -1,10 +1,12 @@
-//! The reader: Markdown as kramdown writes it (DIALECT.md §3) → IR. Markdown is parsed here
+//! The reader: Markdown as kramdown writes it (docs/dialect.md) → IR. Markdown is parsed here
 //! once; nothing after this module sees Markdown or HTML text.
 //!
 //! A page goes through `liquid` (a line-preserving pre-pass for Liquid and kramdown IAL lines),
-//! then `markdown` (pulldown-cmark events → IR), which hands raw HTML to `raw_html`.
+//! then `markdown` (pulldown-cmark events → IR, after `kramdown` blanked the lines of kramdown's
+//! block extensions), which hands raw HTML to `raw_html`.
 
 mod document;
+mod kramdown;
 mod liquid;
 mod markdown;
 mod raw_html;
@@ -13,7 +15,7 @@ pub use document::read_document;
 
 use crate::corpus::{Corpus, Page};
 use crate::diag::Diagnostics;
-use crate::ir::{Block, plain_text, visit_attrs};
+use crate::ir::{Block, Inline, plain_text, visit_attrs};
 use raw_html::Where;
 use std::collections::HashMap;
 
@@ -39,6 +41,7 @@ pub fn read_page(page: &Page, corpus: &Corpus, diags: &mut Diagnostics) -> ReadP
     };
     let prepared = liquid::prepare(&page.body, &vars, &mut rep);
     let mut blocks = markdown::read_markdown(&page.body, &prepared, &mut rep);
+    replace_stray_page_markers(&mut blocks, corpus);
     let first_heading = take_title_heading(&mut blocks);
     rep.warn_duplicate_ids(&blocks);
     ReadPage {
@@ -56,6 +59,107 @@ pub fn prepare_dialect(page: &Page, corpus: &Corpus, diags: &mut Diagnostics) ->
         site: &corpus.site.vars,
     };
     liquid::prepare(&page.body, &vars, &mut rep).text
+}
+
+/// Replace every `{% link %}` marker the Markdown parser did not take as a link target
+/// (`\[Guide]({% link x.md %})`, an indented code block …) by the URL Jekyll publishes the page
+/// at, as the site shows it: no internal marker reaches an output.
+fn replace_stray_page_markers(blocks: &mut [Block], corpus: &Corpus) {
+    let url_of = |encoded: &str| {
+        let path = liquid::decode_target(encoded);
+        corpus
+            .routes
+            .resolve_file(&path)
+            .and_then(|page| corpus.routes.published_at.get(page))
+            .cloned()
+            .unwrap_or_else(|| format!("/{}", path.trim_start_matches('/')))
+    };
+    let fix = |text: &mut String| {
+        if text.contains(liquid::PAGE_LINK_PREFIX) {
+            *text = with_page_urls(text, &url_of);
+        }
+    };
+    sweep_blocks(blocks, &fix);
+}
+
+fn with_page_urls(text: &str, url_of: &dyn Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(liquid::PAGE_LINK_PREFIX) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + liquid::PAGE_LINK_PREFIX.len()..];
+        // The target ends where the text goes on, or where another marker starts.
+        let end = after
+            .find(|c: char| c.is_whitespace() || "()<>[]\"'".contains(c))
+            .unwrap_or(after.len())
+            .min(after.find(liquid::PAGE_LINK_PREFIX).unwrap_or(after.len()));
+        out.push_str(&url_of(&after[..end]));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn sweep_blocks(blocks: &mut [Block], fix: &dyn Fn(&mut String)) {
+    for block in blocks {
+        match block {
+            Block::Para(inlines) | Block::Plain(inlines) => sweep_inlines(inlines, fix),
+            Block::Heading { attr, content, .. } => {
+                sweep_attr(attr, fix);
+                sweep_inlines(content, fix);
+            }
+            Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                items.iter_mut().for_each(|item| sweep_blocks(item, fix));
+            }
+            Block::BlockQuote(inner) => sweep_blocks(inner, fix),
+            Block::Div { attr, blocks } => {
+                sweep_attr(attr, fix);
+                sweep_blocks(blocks, fix);
+            }
+            Block::CodeBlock { text, .. } => fix(text),
+            Block::Table { head, rows, .. } => {
+                for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {
+                    sweep_inlines(cell, fix);
+                }
+            }
+            Block::ThematicBreak | Block::Toc => {}
+        }
+    }
+}
+
+fn sweep_inlines(inlines: &mut [Inline], fix: &dyn Fn(&mut String)) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(text) | Inline::Code(text) => fix(text),
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strikeout(c)
+            | Inline::Superscript(c)
+            | Inline::Subscript(c) => sweep_inlines(c, fix),
+            Inline::Link { title, content, .. } => {
+                if let Some(title) = title {
+                    fix(title);
+                }
+                sweep_inlines(content, fix);
+            }
+            Inline::Image { alt, title, .. } => {
+                fix(alt);
+                if let Some(title) = title {
+                    fix(title);
+                }
+            }
+            Inline::Span { attr, content } => {
+                sweep_attr(attr, fix);
+                sweep_inlines(content, fix);
+            }
+            Inline::Note(blocks) => sweep_blocks(blocks, fix),
+            Inline::SoftBreak | Inline::LineBreak => {}
+        }
+    }
+}
+
+fn sweep_attr(attr: &mut crate::ir::Attr, fix: &dyn Fn(&mut String)) {
+    attr.attributes.iter_mut().for_each(|(_, value)| fix(value));
 }
 
 /// Remove the `#` heading that opens the page (only anchors may precede it) and return its

@@ -190,11 +190,11 @@ fn dialect_table() {
             )])],
         ),
         (
-            "mailto autolink",
+            "mailto autolink shows the address, as kramdown",
             "<mailto:info@data.gouv.fr>",
             vec![para(vec![link(
                 source("mailto:info@data.gouv.fr"),
-                vec![t("mailto:info@data.gouv.fr")],
+                vec![t("info@data.gouv.fr")],
                 at(5, 1),
             )])],
         ),
@@ -1249,4 +1249,235 @@ fn a_repeated_explicit_id_is_reported_where_it_repeats() {
     // An id on an element that does not reach the book is not counted.
     let (_, diags) = read_body("<img id=\"x\" src=\"a.png\">\n\n## Titre {#x}\n");
     assert!(warnings(&diags).is_empty(), "{:?}", diags.items());
+}
+
+#[test]
+fn an_escaped_bracket_before_a_liquid_link_shows_the_url_and_no_marker() {
+    for body in [
+        "Consultez le \\[Guide]({% link _faq/x.md %}).",
+        "[Guide\\]({% link _faq/x.md %})",
+        "    {% link _faq/x.md %} en code indenté",
+        "<p title=\"{% link _faq/x.md %}\">{% link _faq/x.md %}</p>",
+        "![{% link _faq/x.md %}](/img/a.png \"{% link _faq/x.md %}\")",
+        "{% link _faq/x.md %}{% link _faq/x.md %}",
+    ] {
+        let (read, _) = read_body(body);
+        let dump = format!("{:?}", read.blocks);
+        assert!(!dump.contains("x-livret-page"), "{body}: {dump}");
+        assert!(dump.contains("/_faq/x.md"), "{body}: {dump}");
+    }
+    let (read, _) = read_body("Consultez le \\[Guide]({% link _faq/x.md %}).");
+    assert_eq!(
+        read.blocks,
+        vec![para(vec![t("Consultez le [Guide](/_faq/x.md).")])]
+    );
+}
+
+#[test]
+fn code_spans_close_at_the_first_run_of_as_many_backticks() {
+    let cases: Vec<(&str, Vec<Inline>)> = vec![
+        (
+            "`a [b] c`` : fin.",
+            vec![Inline::Code("a [b] c".into()), t("` : fin.")],
+        ),
+        ("``x``` y", vec![Inline::Code("x".into()), t("` y")]),
+        // Equal runs: as before.
+        (
+            "`a` et ``b``",
+            vec![
+                Inline::Code("a".into()),
+                t(" et "),
+                Inline::Code("b".into()),
+            ],
+        ),
+    ];
+    for (body, expected) in cases {
+        let (read, _) = read_body(body);
+        assert_eq!(read.blocks, vec![para(expected)], "{body}");
+    }
+    // Columns after the rewritten span still point at the page.
+    let (read, _) = read_body("`a`` [lien](https://x.fr)");
+    let mut positions = Vec::new();
+    collect_positions(&read.blocks, &mut positions);
+    assert_eq!(positions, vec![at(BODY_LINE, 6)]);
+    // Fenced code is left alone.
+    let (read, _) = read_body("```\n`a``\n```");
+    assert_eq!(
+        read.blocks,
+        vec![Block::CodeBlock {
+            lang: None,
+            text: "`a``".into()
+        }]
+    );
+}
+
+#[test]
+fn list_items_are_wrapped_in_paragraphs_where_kramdown_wraps_them() {
+    let item = |text: &str, wrapped: bool| {
+        if wrapped {
+            vec![para(vec![t(text)])]
+        } else {
+            vec![plain(text)]
+        }
+    };
+    let cases = [
+        // Only the item a blank line follows.
+        (
+            "- un\n- deux\n\n- trois\n- quatre\n",
+            vec![
+                item("un", false),
+                item("deux", true),
+                item("trois", false),
+                item("quatre", false),
+            ],
+        ),
+        // Every item but the last is wrapped: the last one too.
+        ("- a\n\n- b\n\nFin.", vec![item("a", true), item("b", true)]),
+        // Tight: nothing wrapped.
+        ("- a\n- b\n", vec![item("a", false), item("b", false)]),
+    ];
+    for (body, items) in cases {
+        let (read, _) = read_body(body);
+        assert_eq!(
+            read.blocks.first(),
+            Some(&Block::BulletList(items)),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn kramdown_block_extensions() {
+    let (read, diags) = read_body(
+        "Le CSV et le CSV2.\n\n*[CSV]: Comma-Separated Values\n\n{::comment}\ncaché\n{:/comment}\n\n\
+         <div markdown=\"1\" class=\"encadre\">\nDu **gras**.\n</div>\n\nTerme\n: Sens\n\nA\\\\\nB",
+    );
+    assert!(warnings(&diags).is_empty(), "{:?}", diags.items());
+    let abbreviation = Inline::Span {
+        attr: Attr {
+            id: None,
+            classes: vec!["abbreviation".into()],
+            attributes: vec![("title".into(), "Comma-Separated Values".into())],
+        },
+        content: vec![t("CSV")],
+    };
+    let div = |class: &str, blocks: Vec<Block>| Block::Div {
+        attr: attr(None, &[class]),
+        blocks,
+    };
+    assert_eq!(
+        read.blocks,
+        vec![
+            para(vec![t("Le "), abbreviation, t(" et le CSV2.")]),
+            div(
+                "encadre",
+                vec![para(vec![
+                    t("Du "),
+                    Inline::Strong(vec![t("gras")]),
+                    t(".")
+                ])]
+            ),
+            div(
+                "definition-list",
+                vec![
+                    div("definition-term", vec![plain("Terme")]),
+                    div("definition", vec![plain("Sens")]),
+                ]
+            ),
+            para(vec![t("A"), Inline::LineBreak, t("B")]),
+        ]
+    );
+}
+
+#[test]
+fn a_bullet_change_goes_on_with_the_same_list_as_kramdown() {
+    let (read, _) = read_body("- a\n- b\n* c\n+ d\n");
+    assert_eq!(
+        read.blocks,
+        vec![Block::BulletList(vec![
+            vec![plain("a")],
+            vec![plain("b")],
+            vec![plain("c")],
+            vec![plain("d")],
+        ])]
+    );
+}
+
+#[test]
+fn broken_kramdown_extensions_never_panic_and_lose_no_text() {
+    let nested_definitions = "Terme\n: ".repeat(300) + "fin";
+    let cases = [
+        "{::comment}\njamais fermé\n\nni ici",
+        "<div markdown=\"1\">\njamais fermé **gras**",
+        "</div>\n<div markdown=\"1\">\n<div markdown=\"1\">\ntexte\n</div>",
+        "*[]: vide\n*[X]:\n*[Y] pas une définition",
+        "`` ` ``` ```` `x",
+        "fin\\\\",
+        "\\\\\n",
+        "- a\n* b\n+ c\n- d\n\n* e",
+        "> - a\n>\n> - b\n>\n> * c",
+        nested_definitions.as_str(),
+    ];
+    for body in cases {
+        let (read, _) = read_body(body);
+        assert!(depth_of(&read.blocks) <= MAX_DEPTH + 2, "{body}");
+        for word in ["gras", "texte", "fin", "jamais"] {
+            if body.contains(word) && !body.starts_with("{::comment}") {
+                assert!(all_text(&read.blocks).contains(word), "{body}: {word} lost");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_html_comment_still_separates_two_lists() {
+    let (read, _) = read_body("- a\n\n<!-- fin de liste -->\n\n* b\n");
+    assert_eq!(
+        read.blocks,
+        vec![
+            Block::BulletList(vec![vec![plain("a")]]),
+            Block::BulletList(vec![vec![plain("b")]]),
+        ]
+    );
+}
+
+#[test]
+fn the_end_of_block_marker_separates_blocks_and_keeps_positions() {
+    let (read, _) = read_body("- a\n^\n- b\n\nun\n^\ndeux [lien](https://x.fr)");
+    assert_eq!(
+        read.blocks,
+        vec![
+            Block::BulletList(vec![vec![plain("a")]]),
+            Block::BulletList(vec![vec![plain("b")]]),
+            para(vec![t("un")]),
+            para(vec![
+                t("deux "),
+                link(
+                    source("https://x.fr"),
+                    vec![t("lien")],
+                    at(BODY_LINE + 6, 6)
+                ),
+            ]),
+        ]
+    );
+}
+
+#[test]
+fn a_fence_right_under_a_list_item_belongs_to_it() {
+    let code = |text: &str| Block::CodeBlock {
+        lang: None,
+        text: text.into(),
+    };
+    let (read, _) = read_body("1. Étape\n```\ncode\n```\n2. Suite\n\n- b\n\n```\nhors\n```\n");
+    assert_eq!(
+        read.blocks,
+        vec![
+            Block::OrderedList {
+                start: 1,
+                items: vec![vec![plain("Étape"), code("code")], vec![plain("Suite")]],
+            },
+            Block::BulletList(vec![vec![plain("b")]]),
+            code("hors"),
+        ]
+    );
 }

@@ -3,7 +3,10 @@
 //! The tree is walked with an explicit stack, not recursion, so any nesting depth renders
 //! without overflowing the call stack.
 
-use crate::ir::{Align, Asset, Attr, Block, Chapter, Document, Inline, LinkTarget, plain_text};
+use crate::ir::{
+    Align, Asset, Attr, Block, Chapter, Document, Inline, LinkTarget, emphasis_only, lone_image,
+    plain_text,
+};
 
 /// How a chapter's body is serialised; the two writers differ only here.
 pub struct BodyStyle<'a> {
@@ -87,10 +90,63 @@ enum Task<'d> {
     Static(&'static str),
     /// Closes an `<a>` opened by a link and leaves link context.
     LeaveLink,
+    /// A lone image, then the author's own caption: an emphasis-only paragraph.
+    CaptionedImage {
+        image_para: &'d Block,
+        caption_para: &'d Block,
+    },
 }
 
 fn block_tasks(blocks: &[Block]) -> Vec<Task<'_>> {
-    blocks.iter().map(Task::Block).collect()
+    let mut tasks = Vec::with_capacity(blocks.len());
+    let mut rest = blocks.iter().peekable();
+    while let Some(block) = rest.next() {
+        if let Block::Para(inlines) = block
+            && lone_image(inlines).is_some()
+            && let Some(caption_para @ Block::Para(caption)) = rest.peek().copied()
+            && emphasis_only(caption)
+        {
+            tasks.push(Task::CaptionedImage {
+                image_para: block,
+                caption_para,
+            });
+            rest.next();
+            continue;
+        }
+        tasks.push(Task::Block(block));
+    }
+    tasks
+}
+
+/// `dl` for the div a kramdown definition list became (only divs of terms and definitions
+/// inside), else `div`.
+fn definition_list_tag(attr: &Attr, blocks: &[Block]) -> &'static str {
+    let is_list = attr.classes.iter().any(|c| c == "definition-list")
+        && blocks.iter().all(|b| {
+            matches!(b, Block::Div { attr, .. }
+                if attr.classes.iter().any(|c| c == "definition-term" || c == "definition"))
+        });
+    if is_list { "dl" } else { "div" }
+}
+
+/// A caption that repeats the alt text is for the eyes only: screen readers read the alt.
+fn figcaption_open(repeats_alt: bool) -> &'static str {
+    if repeats_alt {
+        "<figcaption aria-hidden=\"true\">"
+    } else {
+        "<figcaption>"
+    }
+}
+
+/// Same words, whatever the case and spacing: an alt text a caption already says.
+fn says_the_same(alt: &str, caption: &str) -> bool {
+    let words = |text: &str| {
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    words(alt) == words(caption)
 }
 
 fn inline_tasks(inlines: &[Inline]) -> impl Iterator<Item = Task<'_>> {
@@ -125,6 +181,10 @@ impl<'d> Renderer<'_, 'd> {
                     self.link_depth = self.link_depth.saturating_sub(1);
                     out.push_str("</a>");
                 }
+                Task::CaptionedImage {
+                    image_para,
+                    caption_para,
+                } => self.captioned_image(out, image_para, caption_para, &mut next),
             }
             stack.extend(next.into_iter().rev());
         }
@@ -237,11 +297,29 @@ impl<'d> Renderer<'_, 'd> {
                 out.push_str(self.void_end());
             }
             Block::Div { attr, blocks } => {
-                out.push_str("<div");
+                let tag = definition_list_tag(attr, blocks);
+                out.push('<');
+                out.push_str(tag);
                 write_attr(out, attr, &[]);
                 out.push('>');
-                next.extend(block_tasks(blocks));
-                next.push(Task::Static("</div>"));
+                if tag == "div" {
+                    next.extend(block_tasks(blocks));
+                } else {
+                    // Its terms and definitions are <dt> and <dd>.
+                    for block in blocks {
+                        if let Block::Div { attr, blocks } = block {
+                            let inner = if attr.classes.iter().any(|c| c == "definition-term") {
+                                "dt"
+                            } else {
+                                "dd"
+                            };
+                            next.push(Task::Markup(format!("<{inner}>")));
+                            next.extend(block_tasks(blocks));
+                            next.push(Task::Markup(format!("</{inner}>")));
+                        }
+                    }
+                }
+                next.push(Task::Markup(format!("</{tag}>")));
             }
             // The EPUB has its own contents (the navigation document).
             Block::Toc if self.style.xhtml => {}
@@ -374,7 +452,39 @@ impl<'d> Renderer<'_, 'd> {
         true
     }
 
-    /// A paragraph holding only an image becomes a figure, captioned by its title or alt text.
+    /// The author's caption paragraph becomes the figure's caption (said once: a caption equal
+    /// to the alt text is hidden from screen readers, which read the alt).
+    fn captioned_image(
+        &mut self,
+        out: &mut String,
+        image_para: &'d Block,
+        caption_para: &'d Block,
+        next: &mut Vec<Task<'d>>,
+    ) {
+        let (Block::Para(inlines), Block::Para(caption)) = (image_para, caption_para) else {
+            return;
+        };
+        let Some(Inline::Image {
+            alt, title, asset, ..
+        }) = lone_image(inlines)
+        else {
+            return;
+        };
+        let mut img = String::new();
+        if !self.image(&mut img, alt, title.as_deref(), *asset) {
+            next.push(Task::Block(image_para));
+            next.push(Task::Block(caption_para));
+            return;
+        }
+        out.push_str("<figure>");
+        out.push_str(&img);
+        out.push_str(figcaption_open(says_the_same(alt, &inline_text(caption))));
+        next.extend(inline_tasks(caption));
+        next.push(Task::Static("</figcaption></figure>"));
+    }
+
+    /// A paragraph holding only an image becomes a figure, captioned by its title or alt text
+    /// (a caption equal to the alt is hidden from screen readers: they read the alt once).
     fn figure(&self, out: &mut String, image: &Inline) -> bool {
         let Inline::Image {
             alt, title, asset, ..
@@ -382,18 +492,18 @@ impl<'d> Renderer<'_, 'd> {
         else {
             return false;
         };
+        let caption = title
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or(alt);
         let mut img = String::new();
         if !self.image(&mut img, alt, title.as_deref(), *asset) {
             return false;
         }
         out.push_str("<figure>");
         out.push_str(&img);
-        let caption = title
-            .as_deref()
-            .filter(|t| !t.trim().is_empty())
-            .unwrap_or(alt);
         if !caption.trim().is_empty() {
-            out.push_str("<figcaption>");
+            out.push_str(figcaption_open(says_the_same(alt, caption)));
             escape_into(out, caption);
             out.push_str("</figcaption>");
         }
@@ -407,33 +517,62 @@ impl<'d> Renderer<'_, 'd> {
         format!("{label} {} ({})", self.regions, self.chapter.title)
     }
 
-    /// `Block::Toc`: the chapter's `##` sections, linked.
+    /// `Block::Toc`: kramdown's `{:toc}` list: every heading of the chapter (levels 1–6, as
+    /// `toc_levels` by default) but those marked `{:.no_toc}`, nested by level, linked.
     fn page_toc(&self, out: &mut String) {
-        let mut entries = String::new();
-        for (id, content) in level2_headings(&self.chapter.blocks) {
+        let headings = toc_headings(&self.chapter.blocks);
+        if headings.is_empty() {
+            return;
+        }
+        // Each heading goes under the nearest earlier heading of a smaller level.
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); headings.len() + 1];
+        let mut open: Vec<usize> = Vec::new();
+        for (index, (level, ..)) in headings.iter().enumerate() {
+            while open.last().is_some_and(|&top| headings[top].0 >= *level) {
+                open.pop();
+            }
+            let parent = open.last().map_or(headings.len(), |&top| top);
+            children[parent].push(index);
+            open.push(index);
+        }
+        out.push_str("<nav class=\"page-toc\">");
+        self.toc_list(out, &headings, &children, headings.len());
+        out.push_str("</nav>");
+    }
+
+    fn toc_list(
+        &self,
+        out: &mut String,
+        headings: &[(u8, &str, &[Inline])],
+        children: &[Vec<usize>],
+        parent: usize,
+    ) {
+        out.push_str("<ul>");
+        for &index in &children[parent] {
+            let (_, id, content) = headings[index];
             let target = LinkTarget::Internal {
                 chapter: self.chapter.id.clone(),
                 anchor: Some(id.to_string()),
             };
             let text = inline_text(content);
-            entries.push_str("<li>");
+            out.push_str("<li>");
             match (self.style.href)(&target).as_deref().and_then(safe_href) {
                 Some(href) => {
-                    entries.push_str("<a href=\"");
-                    escape_into(&mut entries, href);
-                    entries.push_str("\">");
-                    escape_into(&mut entries, &text);
-                    entries.push_str("</a>");
+                    out.push_str("<a href=\"");
+                    escape_into(out, href);
+                    out.push_str("\">");
+                    escape_into(out, &text);
+                    out.push_str("</a>");
                 }
-                None => escape_into(&mut entries, &text),
+                None => escape_into(out, &text),
             }
-            entries.push_str("</li>");
+            if !children[index].is_empty() {
+                // At most six levels deep: one per heading level.
+                self.toc_list(out, headings, children, index);
+            }
+            out.push_str("</li>");
         }
-        if !entries.is_empty() {
-            out.push_str("<nav class=\"page-toc\"><ul>");
-            out.push_str(&entries);
-            out.push_str("</ul></nav>");
-        }
+        out.push_str("</ul>");
     }
 
     /// Renders the notes referenced so far, and those referenced from within notes.
@@ -550,20 +689,6 @@ fn table_cells<'d>(
     }
 }
 
-/// The image of a paragraph that holds nothing else (blank text and line breaks aside).
-fn lone_image(inlines: &[Inline]) -> Option<&Inline> {
-    let mut image = None;
-    for inline in inlines {
-        match inline {
-            Inline::Image { .. } if image.is_none() => image = Some(inline),
-            Inline::Text(t) if t.trim().is_empty() => {}
-            Inline::SoftBreak | Inline::LineBreak => {}
-            _ => return None,
-        }
-    }
-    image
-}
-
 /// Only these attributes pass from `Attr` to the output: no event handlers, no `style`.
 fn write_attr(out: &mut String, attr: &Attr, extra_classes: &[&str]) {
     if let Some(id) = attr.id.as_deref().filter(|id| is_valid_id(id)) {
@@ -613,6 +738,37 @@ fn is_valid_id(id: &str) -> bool {
 }
 
 /// Level-2 headings with an id, at the top level of `blocks` or inside `Div`s.
+/// Headings a `{:toc}` lists, in order: level, id, content. Those inside lists, quotes and
+/// divs count (kramdown lists every heading of the page); `no_toc` ones do not.
+fn toc_headings(blocks: &[Block]) -> Vec<(u8, &str, &[Inline])> {
+    let mut found = Vec::new();
+    let mut stack: Vec<&Block> = blocks.iter().rev().collect();
+    while let Some(block) = stack.pop() {
+        match block {
+            Block::Heading {
+                level,
+                attr,
+                content,
+            } => {
+                let listed = !attr.classes.iter().any(|c| c == "no_toc");
+                if let Some(id) = attr.id.as_deref().filter(|id| is_valid_id(id))
+                    && listed
+                {
+                    found.push((*level, id, content.as_slice()));
+                }
+            }
+            Block::Div { blocks, .. } | Block::BlockQuote(blocks) => {
+                stack.extend(blocks.iter().rev())
+            }
+            Block::BulletList(items) | Block::OrderedList { items, .. } => {
+                stack.extend(items.iter().rev().flat_map(|item| item.iter().rev()));
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 pub fn level2_headings(blocks: &[Block]) -> Vec<(&str, &[Inline])> {
     let mut found = Vec::new();
     let mut stack: Vec<&Block> = blocks.iter().rev().collect();
@@ -885,7 +1041,7 @@ mod tests {
             "{}",
             out.body
         );
-        assert!(out.body.contains(r#"<figure><img src="img0.png" alt="Alt" width="4" height="3"/><figcaption>Alt</figcaption></figure>"#), "{}", out.body);
+        assert!(out.body.contains(r#"<figure><img src="img0.png" alt="Alt" width="4" height="3"/><figcaption aria-hidden="true">Alt</figcaption></figure>"#), "{}", out.body);
         assert!(
             out.body.contains(
                 r##"<a href="#ch.fn1" id="ch.fnref1" epub:type="noteref" role="doc-noteref">1</a>"##

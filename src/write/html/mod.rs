@@ -674,7 +674,15 @@ mod tests {
             .into_iter()
             .filter_map(|a| a.value().attr("href"))
             .collect();
-        assert_eq!(page_toc, ["#citoyen-quest-ce", "#citoyen-exemples"]);
+        // Every level, nested: `details` is an h3 under `quest-ce`.
+        assert_eq!(
+            page_toc,
+            ["#citoyen-quest-ce", "#citoyen-details", "#citoyen-exemples"]
+        );
+        assert_eq!(
+            select(&page, "#citoyen nav.page-toc li li > a#citoyen-details, #citoyen nav.page-toc li > ul > li > a[href='#citoyen-details']").len(),
+            1
+        );
         for css in [
             "blockquote",
             "em",

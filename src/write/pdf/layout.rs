@@ -239,6 +239,8 @@ struct Builder<'a> {
     figures: Vec<Inline>,
     /// The structure element new blocks go into.
     parent: StructId,
+    /// The next image has its author's caption under it: none is made from its alt text.
+    author_caption: bool,
     /// The last heading level in this chapter (headings never skip a level in the structure).
     heading_level: u8,
 }
@@ -716,7 +718,7 @@ impl<'a> Builder<'a> {
                     tag,
                     done: false,
                 });
-                if !caption.trim().is_empty() {
+                if !caption.trim().is_empty() && !self.author_caption {
                     let style = RunStyle {
                         italic: true,
                         ..RunStyle::body(SMALL.min(size))
@@ -809,7 +811,27 @@ impl<'a> Builder<'a> {
 
     fn blocks(&mut self, blocks: &[Block], out: &mut Stack, size: u8, section_scope: bool) {
         let gap = f64::from(size) * PT * 0.55;
-        for block in blocks {
+        let mut rest = blocks.iter().peekable();
+        while let Some(block) = rest.next() {
+            // A lone image and the author's italic caption under it: that caption only.
+            if let Block::Para(inlines) = block
+                && crate::ir::lone_image(inlines).is_some()
+                && let Some(Block::Para(caption)) = rest.peek().copied()
+                && crate::ir::emphasis_only(caption)
+            {
+                self.author_caption = true;
+                self.inline_para(inlines, out, size, self.prose_align);
+                self.author_caption = false;
+                let small = SMALL.min(size);
+                let mut runs = Vec::new();
+                let style = RunStyle::body(small);
+                self.runs(caption, style, &None, BreakMode::Plain, None, &mut runs);
+                let para = self.tagged_para(runs, Align::Center, small, Role::Caption);
+                out.push(para);
+                out.push(self.spacer(gap));
+                rest.next();
+                continue;
+            }
             match block {
                 Block::Para(inlines) => {
                     self.inline_para(inlines, out, size, self.prose_align);
@@ -1535,6 +1557,7 @@ pub fn layout_pass(
             indent_depth: 0,
             figures: Vec::new(),
             parent: ROOT,
+            author_caption: false,
             heading_level: 1,
         };
         builder.set_language(&doc.meta.language);
