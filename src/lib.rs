@@ -29,16 +29,30 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Load, read and resolve the corpus at `dir`: the book every writer starts from.
 /// Content problems are in `diags`; the document is returned even when some are errors.
 pub fn load_document(dir: &Path, diags: &mut Diagnostics) -> Result<(Corpus, Document)> {
-    let corpus = corpus::load_corpus(dir, diags)?;
+    load_document_excluding(dir, &[], diags)
+}
+
+/// `load_document`, never reading the folders `excluded` (output folders inside the corpus).
+pub fn load_document_excluding(
+    dir: &Path,
+    excluded: &[PathBuf],
+    diags: &mut Diagnostics,
+) -> Result<(Corpus, Document)> {
+    let corpus = corpus::load_corpus_excluding(dir, excluded, diags)?;
     let mut doc = read::read_document(&corpus, diags);
     passes::run_passes(&mut doc, &corpus, diags);
     Ok((corpus, doc))
 }
 
+/// Output folder when neither `-o` nor `out` in livret.toml names one.
+pub const DEFAULT_OUT_DIR: &str = "out";
+
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
     pub corpus_dir: PathBuf,
-    pub out_dir: PathBuf,
+    /// `None`: `out` of livret.toml, else `out/`.
+    pub out_dir: Option<PathBuf>,
+    /// Empty: `formats` of livret.toml, else all three.
     pub formats: Vec<Format>,
     /// Keep the introduction plus these personas (slugs); empty = the whole book.
     pub personas: Vec<String>,
@@ -49,6 +63,8 @@ pub struct BuildOptions {
     pub strict: bool,
     /// Unix seconds written as the build date (`SOURCE_DATE_EPOCH`).
     pub build_time: i64,
+    /// Wait for another build writing the same output folder instead of failing at once.
+    pub wait: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -75,15 +91,52 @@ pub fn build_with(
     diags: &mut Diagnostics,
     inspect: &mut dyn FnMut(&Document),
 ) -> Result<Vec<Artifact>> {
-    let (_corpus, doc) = load_document(&options.corpus_dir, diags)?;
+    let cli_out = options
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR));
+    let mut load_diags = Diagnostics::new();
+    let (mut corpus, mut doc) = load_document_excluding(
+        &options.corpus_dir,
+        std::slice::from_ref(&cli_out),
+        &mut load_diags,
+    )?;
+    let settings = &corpus.config;
+    let out_dir = match (&options.out_dir, &settings.out) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(dir)) => PathBuf::from(dir),
+        (None, None) => cli_out.clone(),
+    };
+    if out_dir != cli_out {
+        // `out` of livret.toml names another folder: read the corpus again without it.
+        load_diags = Diagnostics::new();
+        (corpus, doc) = load_document_excluding(
+            &options.corpus_dir,
+            &[cli_out, out_dir.clone()],
+            &mut load_diags,
+        )?;
+    }
+    diags.extend(load_diags);
     inspect(&doc);
-    if options.strict {
+    let settings = &corpus.config;
+    let strict = options.strict || settings.strict == Some(true);
+    let split = options.split || settings.split == Some(true);
+    let theme_dir = options
+        .theme
+        .clone()
+        .or_else(|| settings.theme.as_ref().map(PathBuf::from));
+    let formats = if options.formats.is_empty() {
+        formats_from_config(settings.formats.as_deref())?
+    } else {
+        options.formats.clone()
+    };
+    if strict {
         diags.promote_warnings();
     }
     if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }
-    if let Some(theme) = &options.theme
+    if let Some(theme) = &theme_dir
         && !theme.is_dir()
     {
         return Err(Error::io(
@@ -91,6 +144,22 @@ pub fn build_with(
             std::io::Error::new(std::io::ErrorKind::NotFound, "theme directory not found"),
         ));
     }
+    // Taken before any writer runs: a second build fails at once (or waits), not after its work.
+    let lock = output::lock_output(&out_dir, options.wait)?;
+    // A `--persona` selection is another book than the whole one: its own file stem, unless
+    // livret.toml's `name` says otherwise.
+    let mut stem = doc.meta.name.clone();
+    if !options.personas.is_empty() && settings.name.is_none() {
+        let mut chosen: Vec<&str> = doc
+            .chapters
+            .iter()
+            .filter(|c| c.kind == ChapterKind::Persona && options.personas.contains(&c.id))
+            .map(|c| c.id.as_str())
+            .collect();
+        chosen.dedup();
+        stem = corpus::safe_stem(&format!("{stem}-{}", chosen.join("-")));
+    }
+    let book_files = book_source_files(&corpus, &doc);
     // Moved, not cloned, when nothing is selected: a big book is held in memory once.
     let doc = if options.personas.is_empty() {
         doc
@@ -98,29 +167,36 @@ pub fn build_with(
         select_personas(&doc, &options.personas)?
     };
     let ctx = WriteContext {
-        theme: Theme::new(options.theme.clone()),
+        theme: Theme::new(theme_dir),
         build_time: options.build_time,
         version: VERSION,
     };
 
     let mut variants = Vec::new();
-    if options.split {
+    if split {
         for persona in doc
             .chapters
             .iter()
             .filter(|c| c.kind == ChapterKind::Persona)
         {
+            let persona_stem = corpus::safe_stem(&format!("{}-{}", doc.meta.name, persona.id));
+            // `--persona x --split`: the book already is that persona's file.
+            if persona_stem == stem {
+                continue;
+            }
             let mut one = select::select_chapters(&doc, &|c| {
                 c.kind == ChapterKind::Introduction || c.id == persona.id
             });
             one.meta.persona = Some(persona.id.clone());
-            variants.push((format!("{}-{}", doc.meta.name, persona.id), one));
+            variants.push((persona_stem, one));
         }
     }
-    variants.insert(0, (doc.meta.name.clone(), doc));
+    variants.insert(0, (stem, doc));
 
     let mut pending = Vec::new();
-    for &format in &options.formats {
+    let mut reported: std::collections::HashSet<diag::Diagnostic> =
+        diags.items().iter().cloned().collect();
+    for &format in &formats {
         for (stem, variant) in &variants {
             let started = Instant::now();
             let mut writer_diags = Diagnostics::new();
@@ -129,13 +205,11 @@ pub fn build_with(
             // `--split` variant is reported once.
             for mut d in writer_diags.items().iter().cloned() {
                 d.path = options.corpus_dir.join(&d.path).display().to_string();
-                if !diags.items().contains(&d) {
+                if reported.insert(d.clone()) {
                     diags.push(d);
                 }
             }
-            let path = options
-                .out_dir
-                .join(format!("{stem}.{}", format.extension()));
+            let path = out_dir.join(format!("{stem}.{}", format.extension()));
             let personas = variant
                 .chapters
                 .iter()
@@ -156,33 +230,27 @@ pub fn build_with(
         }
     }
     // Writers report what they could not render (an undecodable image…) as diagnostics too.
-    if options.strict {
+    if strict {
         diags.promote_warnings();
     }
     if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }
-    let corpus_sha256 = manifest::corpus_digest(&options.corpus_dir)?;
-    output::remove_stale_temp_files(&options.out_dir);
-    let mut artifacts = Vec::new();
-    for (artifact, bytes) in pending {
-        output::write_atomically(&artifact.path, &bytes)?;
-        artifacts.push(artifact);
-    }
-    // Last, so a manifest never lists a file that is not there.
+    let corpus_sha256 = manifest::corpus_digest(&options.corpus_dir, &book_files)?;
+    let name_of = |a: &Artifact| {
+        a.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
     let manifest = manifest::Manifest {
         livret_version: VERSION.to_string(),
         build_time: options.build_time,
         corpus_sha256,
-        artifacts: artifacts
+        artifacts: pending
             .iter()
-            .map(|a| manifest::ManifestEntry {
-                path: a
-                    .path
-                    .strip_prefix(&options.out_dir)
-                    .unwrap_or(&a.path)
-                    .to_string_lossy()
-                    .replace('\\', "/"),
+            .map(|(a, _)| manifest::ManifestEntry {
+                path: name_of(a),
                 format: a.format,
                 personas: a.personas.clone(),
                 bytes: a.bytes,
@@ -190,11 +258,72 @@ pub fn build_with(
             })
             .collect(),
     };
-    output::write_atomically(
-        &options.out_dir.join(manifest::FILE_NAME),
-        manifest.to_json().as_bytes(),
-    )?;
-    Ok(artifacts)
+    let files: Vec<(String, &[u8])> = pending
+        .iter()
+        .map(|(a, bytes)| (name_of(a), bytes.as_slice()))
+        .collect();
+    lock.publish(&files, manifest::FILE_NAME, manifest.to_json().as_bytes())?;
+    Ok(pending.into_iter().map(|(artifact, _)| artifact).collect())
+}
+
+/// The files a book was built from, relative to the corpus root: every page read (each can be
+/// a link target), the settings files and the images used.
+fn book_source_files(corpus: &Corpus, doc: &Document) -> Vec<String> {
+    let mut files: Vec<String> = corpus.routes.pages.iter().cloned().collect();
+    let index_folder = corpus
+        .index
+        .path
+        .rsplit_once('/')
+        .map(|(folder, _)| format!("{folder}/"));
+    let mut settings = vec!["livret.toml".to_string(), "_config.yml".to_string()];
+    if let Some(folder) = index_folder {
+        settings.push(format!("{folder}livret.toml"));
+    }
+    files.extend(
+        settings
+            .into_iter()
+            .filter(|rel| corpus.root.join(rel).is_file()),
+    );
+    files.extend(doc.assets.iter().map(|asset| asset.path.clone()));
+    files
+}
+
+/// `formats` of livret.toml (all three when absent).
+fn formats_from_config(names: Option<&[String]>) -> Result<Vec<Format>> {
+    let Some(names) = names else {
+        return Ok(vec![Format::Html, Format::Epub, Format::Pdf]);
+    };
+    let mut formats = Vec::new();
+    for name in names {
+        let format = match name.trim().to_ascii_lowercase().as_str() {
+            "html" => Format::Html,
+            "epub" => Format::Epub,
+            "pdf" => Format::Pdf,
+            other => {
+                return Err(Error::Usage(format!(
+                    "livret.toml: unknown format `{}` in `formats` (html, epub or pdf)",
+                    other.escape_debug()
+                )));
+            }
+        };
+        formats.push(format);
+    }
+    formats.sort();
+    formats.dedup();
+    if formats.is_empty() {
+        return Err(Error::Usage("livret.toml: `formats` is empty".into()));
+    }
+    Ok(formats)
+}
+
+/// `livret clean`: remove what the last build wrote in `out_dir` (the artifacts its manifest
+/// lists, and the manifest), waiting for a build in progress when `wait`. Returns their names.
+pub fn clean(out_dir: &Path, wait: bool) -> Result<Vec<String>> {
+    if !out_dir.exists() {
+        return Ok(Vec::new());
+    }
+    let lock = output::lock_output(out_dir, wait)?;
+    lock.clean(manifest::FILE_NAME)
 }
 
 /// `--persona`: the introduction plus the named personas (in book order).

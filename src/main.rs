@@ -37,6 +37,9 @@ enum Command {
     Build(BuildArgs),
     /// Load, read and resolve everything; write nothing; print every diagnostic.
     Check(CheckArgs),
+    /// Remove what the last build wrote in the output directory (the files its manifest.json
+    /// lists, and the manifest); the user's own files stay.
+    Clean(CleanArgs),
     /// Print the document model (IR) as JSON, as the writers will see it.
     DumpIr {
         /// Corpus directory (holding the index page).
@@ -50,11 +53,11 @@ struct BuildArgs {
     /// Corpus directory (holding the index page).
     #[arg(default_value = "content")]
     dir: PathBuf,
-    /// Output directory.
-    #[arg(short, long, default_value = "out")]
-    output: PathBuf,
-    /// Formats to write, comma-separated.
-    #[arg(short, long, value_delimiter = ',', default_values = ["html", "epub", "pdf"])]
+    /// Output directory [default: `out` of livret.toml, else out]
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Formats to write, comma-separated [default: `formats` of livret.toml, else all three]
+    #[arg(short, long, value_delimiter = ',')]
     format: Vec<FormatArg>,
     /// Keep the introduction and this persona (slug, e.g. `producteur`); repeat for several.
     #[arg(long = "persona", value_name = "SLUG")]
@@ -68,6 +71,19 @@ struct BuildArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     strict: bool,
+    /// If another build is writing the output directory, wait for it instead of failing.
+    #[arg(long)]
+    wait: bool,
+}
+
+#[derive(Args)]
+struct CleanArgs {
+    /// Output directory.
+    #[arg(short, long, default_value = "out")]
+    output: PathBuf,
+    /// If a build is writing the output directory, wait for it instead of failing.
+    #[arg(long)]
+    wait: bool,
 }
 
 #[derive(Args)]
@@ -112,6 +128,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Build(args) => run_build(args, &cli, &mut diags),
         Command::Check(args) => run_check(args, &cli, &mut diags),
+        Command::Clean(args) => run_clean(args, &cli),
         Command::DumpIr { dir } => run_dump_ir(dir, &mut diags),
     };
     let json = matches!(
@@ -202,6 +219,7 @@ fn run_build(args: &BuildArgs, cli: &Cli, diags: &mut Diagnostics) -> Result<(),
         theme: args.theme.clone(),
         strict: args.strict,
         build_time: build_time_from_env()?,
+        wait: args.wait,
     };
     let artifacts = build_with(&options, diags, &mut |doc| {
         if cli.verbose {
@@ -221,6 +239,16 @@ fn run_build(args: &BuildArgs, cli: &Cli, diags: &mut Diagnostics) -> Result<(),
                 human_size(a.bytes),
                 a.elapsed.as_secs_f64()
             );
+        }
+    }
+    Ok(())
+}
+
+fn run_clean(args: &CleanArgs, cli: &Cli) -> Result<(), Error> {
+    let removed = livret::clean(&args.output, args.wait)?;
+    if !cli.quiet {
+        for name in &removed {
+            println!("removed {}", args.output.join(name).display());
         }
     }
     Ok(())
