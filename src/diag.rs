@@ -24,26 +24,43 @@ pub struct Diagnostic {
     pub hint: Option<String>,
 }
 
+/// `text` with its control characters escaped (`\n`, `\u{1b}`): file names and page text
+/// printed to a terminal can neither forge a line nor send escape sequences.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let level = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        let path = escape_control(&self.path);
+        let message = escape_control(&self.message);
         if self.line > 0 {
             write!(
                 f,
-                "{}:{}:{}: {level}: {}",
-                self.path,
+                "{path}:{}:{}: {level}: {message}",
                 self.line,
                 self.col.max(1),
-                self.message
             )?;
         } else {
-            write!(f, "{}: {level}: {}", self.path, self.message)?;
+            write!(f, "{path}: {level}: {message}")?;
         }
         if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
+            write!(f, "\n  hint: {}", escape_control(hint))?;
         }
         Ok(())
     }
@@ -172,6 +189,30 @@ impl Diagnostics {
             .count()
     }
 
+    /// The diagnostics with repeats folded: the same message (and hint) about the same file
+    /// is shown once, at its first position, with how many times it occurs. Linear time.
+    pub fn grouped(&self) -> Vec<(&Diagnostic, usize)> {
+        let mut first_at: std::collections::HashMap<(Severity, &str, &str, Option<&str>), usize> =
+            std::collections::HashMap::new();
+        let mut groups: Vec<(&Diagnostic, usize)> = Vec::new();
+        for d in &self.items {
+            let key = (
+                d.severity,
+                d.path.as_str(),
+                d.message.as_str(),
+                d.hint.as_deref(),
+            );
+            match first_at.get(&key) {
+                Some(&at) => groups[at].1 += 1,
+                None => {
+                    first_at.insert(key, groups.len());
+                    groups.push((d, 1));
+                }
+            }
+        }
+        groups
+    }
+
     /// `--strict`: every warning becomes an error.
     pub fn promote_warnings(&mut self) {
         for d in &mut self.items {
@@ -244,6 +285,31 @@ mod tests {
             message: "invalid YAML".into(),
             hint: Some("fix it".into()),
         }
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_repeats_grouped() {
+        let mut d = diagnostic(1, 1);
+        d.path = "a\nb.md".into();
+        d.message = "title \u{1b}[31mred".into();
+        let shown = d.to_string();
+        assert!(
+            shown.starts_with("a\\nb.md:1:1: error: title \\u{1b}[31mred"),
+            "{shown}"
+        );
+        assert!(!shown.contains('\u{1b}'));
+        let mut diags = Diagnostics::new();
+        for col in 1..=5 {
+            diags.push(diagnostic(2, col));
+        }
+        diags.push(diagnostic(3, 1));
+        let mut other = diagnostic(4, 1);
+        other.message = "other".into();
+        diags.push(other);
+        let grouped = diags.grouped();
+        assert_eq!(grouped.len(), 2);
+        assert_eq!((grouped[0].0.col, grouped[0].1), (1, 6));
+        assert_eq!(grouped[1].1, 1);
     }
 
     #[test]

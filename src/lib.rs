@@ -157,7 +157,7 @@ pub fn build_with(
             .map(|c| c.id.as_str())
             .collect();
         chosen.dedup();
-        stem = corpus::safe_stem(&format!("{stem}-{}", chosen.join("-")));
+        stem = joined_stem(&stem, &chosen.join("-"));
     }
     let book_files = book_source_files(&corpus, &doc);
     // Moved, not cloned, when nothing is selected: a big book is held in memory once.
@@ -179,7 +179,7 @@ pub fn build_with(
             .iter()
             .filter(|c| c.kind == ChapterKind::Persona)
         {
-            let persona_stem = corpus::safe_stem(&format!("{}-{}", doc.meta.name, persona.id));
+            let persona_stem = joined_stem(&doc.meta.name, &persona.id);
             // `--persona x --split`: the book already is that persona's file.
             if persona_stem == stem {
                 continue;
@@ -264,6 +264,18 @@ pub fn build_with(
         .collect();
     lock.publish(&files, manifest::FILE_NAME, manifest.to_json().as_bytes())?;
     Ok(pending.into_iter().map(|(artifact, _)| artifact).collect())
+}
+
+/// `<name>-<suffix>` within the stem bound: the name gives way first, so that two personas'
+/// files never get the same name by truncation.
+fn joined_stem(name: &str, suffix: &str) -> String {
+    let suffix = corpus::safe_stem(suffix);
+    let room = corpus::MAX_STEM_BYTES.saturating_sub(suffix.len() + 1);
+    let mut cut = name.len().min(room);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    corpus::safe_stem(&format!("{}-{suffix}", &name[..cut]))
 }
 
 /// The files a book was built from, relative to the corpus root: every page read (each can be

@@ -1,7 +1,7 @@
 //! The livret command line: a thin layer over the library.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use livret::diag::{Diagnostics, Error, Severity};
+use livret::diag::{Diagnostics, Error, Severity, escape_control};
 use livret::ir::ChapterKind;
 use livret::write::Format;
 use livret::{BuildOptions, build_time_from_env, build_with, load_document};
@@ -152,7 +152,7 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(e) => {
-            eprintln!("livret: error: {e}");
+            eprintln!("livret: error: {}", escape_control(&e.to_string()));
             ExitCode::from(e.exit_code() as u8)
         }
     }
@@ -163,16 +163,30 @@ fn report(diags: &Diagnostics, quiet: bool, json: bool) {
     let mut err = stderr.lock();
     let mut out = std::io::stdout().lock();
     let mut sources = SourceLines::default();
-    for d in diags.items() {
+    if json {
+        for d in diags.items() {
+            if quiet && d.severity == Severity::Warning {
+                continue;
+            }
+            let line = serde_json::to_string(d).unwrap_or_default();
+            let _ = writeln!(out, "{line}");
+        }
+        return;
+    }
+    // Repeats are printed once with their count: 120,000 identical warnings are one line.
+    for (d, count) in diags.grouped() {
         if quiet && d.severity == Severity::Warning {
             continue;
         }
-        if json {
-            let line = serde_json::to_string(d).unwrap_or_default();
-            let _ = writeln!(out, "{line}");
-        } else {
-            let source_line = sources.line(&d.path, d.line);
-            let _ = writeln!(err, "{}", d.render(source_line));
+        let source_line = sources.line(&d.path, d.line);
+        let _ = writeln!(err, "{}", d.render(source_line));
+        if count > 1 {
+            let _ = writeln!(
+                err,
+                "  note: {} more like it in {}",
+                count - 1,
+                escape_control(&d.path)
+            );
         }
     }
 }
@@ -233,7 +247,7 @@ fn run_build(args: &BuildArgs, cli: &Cli, diags: &mut Diagnostics) -> Result<(),
             .max()
             .unwrap_or(0);
         for a in &artifacts {
-            let path = a.path.display().to_string();
+            let path = escape_control(&a.path.display().to_string()).into_owned();
             println!(
                 "{path:<width$}  {:>10}  {:>6.2} s",
                 human_size(a.bytes),
@@ -270,7 +284,11 @@ fn run_check(args: &CheckArgs, cli: &Cli, diags: &mut Diagnostics) -> Result<(),
 
 /// The book's outline: its title, then each chapter's kind, id and source page.
 fn print_book(doc: &livret::ir::Document, dir: &std::path::Path) {
-    println!("{} — {} chapter(s)", doc.meta.title, doc.chapters.len());
+    println!(
+        "{} — {} chapter(s)",
+        escape_control(&doc.meta.title),
+        doc.chapters.len()
+    );
     for chapter in &doc.chapters {
         let kind = match chapter.kind {
             ChapterKind::Introduction => "introduction",
@@ -280,7 +298,7 @@ fn print_book(doc: &livret::ir::Document, dir: &std::path::Path) {
         println!(
             "  {kind:<12} {:<16} {}",
             chapter.id,
-            dir.join(&chapter.source).display()
+            escape_control(&dir.join(&chapter.source).display().to_string())
         );
     }
 }

@@ -1,9 +1,19 @@
 //! Themes: the default one is embedded in the binary; `--theme DIR` overrides it file by file
 //! (`DIR/html/page.html` replaces the embedded `themes/default/html/page.html`).
 
+use crate::corpus::{ReadRefusal, read_bounded};
 use crate::diag::{Error, Result};
 use std::borrow::Cow;
 use std::path::PathBuf;
+
+/// Largest theme template or stylesheet read.
+pub const MAX_TEXT_BYTES: u64 = 5 << 20;
+/// Largest theme font read.
+pub const MAX_FONT_BYTES: u64 = 50 << 20;
+/// Work a template may do (minijinja fuel: about one unit per instruction run).
+pub const TEMPLATE_FUEL: u64 = 50_000_000;
+/// Largest page a template may produce, on top of the book's own text it includes.
+pub const MAX_TEMPLATE_OUTPUT_BYTES: usize = 64 << 20;
 
 #[derive(Debug, Clone, Default)]
 pub struct Theme {
@@ -17,15 +27,39 @@ impl Theme {
 
     /// The theme file `rel` (e.g. `html/page.html`): the override when it exists, else `default`.
     pub fn text(&self, rel: &str, default: &'static str) -> Result<Cow<'static, str>> {
-        if let Some(dir) = &self.dir {
-            let path = dir.join(rel);
-            match std::fs::read_to_string(&path) {
-                Ok(text) => return Ok(Cow::Owned(text)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(path, e)),
-            }
+        match self.override_bytes(rel, MAX_TEXT_BYTES)? {
+            Some((path, bytes)) => String::from_utf8(bytes).map(Cow::Owned).map_err(|e| {
+                Error::io(
+                    path,
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+                    ),
+                )
+            }),
+            None => Ok(Cow::Borrowed(default)),
         }
-        Ok(Cow::Borrowed(default))
+    }
+
+    /// The theme font `rel` (e.g. `pdf/fonts/code.ttf`) when the theme has one: a regular file
+    /// of at most `MAX_FONT_BYTES`, checked before it is read.
+    pub fn font(&self, rel: &str) -> Result<Option<(PathBuf, Vec<u8>)>> {
+        self.override_bytes(rel, MAX_FONT_BYTES)
+    }
+
+    /// The theme's own file `rel`, if it has one. Only regular files are read (a FIFO or device
+    /// would block or never end), and only up to `limit` bytes: both are errors naming the file.
+    fn override_bytes(&self, rel: &str, limit: u64) -> Result<Option<(PathBuf, Vec<u8>)>> {
+        let Some(dir) = &self.dir else {
+            return Ok(None);
+        };
+        let path = dir.join(rel);
+        match read_bounded(&path, limit) {
+            Ok(bytes) => Ok(Some((path, bytes))),
+            Err(ReadRefusal::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(ReadRefusal::Io(e)) => Err(Error::io(path, e)),
+            Err(refusal) => Err(Error::io(path, std::io::Error::other(refusal.to_string()))),
+        }
     }
 
     /// Shown in diagnostics about a theme file.

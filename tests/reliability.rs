@@ -470,3 +470,318 @@ fn settings_in_livret_toml_stand_for_options() {
         ]
     );
 }
+
+/// Run `cmd`, killing it if it runs past `limit` (a hang is a failure, not a stuck test).
+fn run_within(mut cmd: Command, limit: Duration) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {limit:?}: a hang");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn check_cmd(dir: &Path) -> Command {
+    let mut cmd = livret(dir);
+    cmd.args(["check", "."]);
+    cmd
+}
+
+/// Ten times the time the same command takes on the minimal corpus, at least 10 s.
+fn hang_limit() -> Duration {
+    let book = corpus(&["alpha"]);
+    let started = Instant::now();
+    let o = run(check_cmd(book.path()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    (started.elapsed() * 10).max(Duration::from_secs(10))
+}
+
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_fifo_named_like_a_page_is_skipped_with_a_warning_not_read() {
+    let limit = hang_limit();
+    let book = corpus(&["alpha"]);
+    mkfifo(&book.path().join("x.md"));
+    std::os::unix::fs::symlink(book.path().join("x.md"), book.path().join("_faq/link.md")).unwrap();
+    let o = run_within(check_cmd(book.path()), limit);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("x.md: warning: a FIFO (named pipe), not a regular file"),
+        "{err}"
+    );
+    assert!(err.contains("link.md: warning: links to a FIFO"), "{err}");
+    // A FIFO as livret.toml: the book's settings cannot be read, an error (not a hang).
+    mkfifo(&book.path().join("livret.toml"));
+    let o = run_within(check_cmd(book.path()), limit);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("livret.toml: error: a FIFO"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_fifo_in_a_theme_is_an_error_naming_it_not_a_hang() {
+    let limit = hang_limit();
+    let book = corpus(&["alpha"]);
+    let theme = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(theme.path().join("html")).unwrap();
+    mkfifo(&theme.path().join("html/style.css"));
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = build_cmd(book.path(), &out.path().join("out"), &["-f", "html"]);
+    cmd.arg("--theme").arg(theme.path());
+    let o = run_within(cmd, limit);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("style.css"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("FIFO"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unclosed_liquid_block_is_an_error_at_its_opening_tag() {
+    let cases = [
+        ("{% comment %}", "comment"),
+        ("{% raw %}", "raw"),
+        ("{% if page.x %}", "if"),
+        ("{% for x in site.y %}", "for"),
+        ("{% capture z %}", "capture"),
+    ];
+    for (tag, name) in cases {
+        let book = corpus(&["alpha"]);
+        write(
+            book.path(),
+            "_faq/alpha.md",
+            &format!("---\ntitle: alpha\n---\n\nAvant.\n\nTexte {tag} suite.\n\nFin.\n"),
+        );
+        let o = run(check_cmd(book.path()));
+        assert_eq!(o.status.code(), Some(1), "{tag}: {}", stderr(&o));
+        let err = stderr(&o);
+        // Line 7, column 7: where the tag opens.
+        let expected = format!("_faq/alpha.md:7:7: error: Liquid `{{% {name} %}}` is never closed");
+        assert!(err.contains(&expected), "{tag}: {err}");
+        assert!(err.contains(&format!("end{name}")), "{err}");
+    }
+    // Closed, each is fine.
+    let book = corpus(&["alpha"]);
+    write(
+        book.path(),
+        "_faq/alpha.md",
+        "---\ntitle: alpha\n---\n\n{% comment %}x{% endcomment %} {% if a %}{% if b %}y{% endif %}{% endif %}\n",
+    );
+    let o = run(check_cmd(book.path()));
+    assert!(!stderr(&o).contains("never closed"), "{}", stderr(&o));
+}
+
+/// Best of three runs of `check` on a corpus made by `make(n)`.
+fn check_time(make: &dyn Fn(&Path, usize), n: usize) -> Duration {
+    let book = corpus(&["alpha"]);
+    make(book.path(), n);
+    (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            let o = run(check_cmd(book.path()));
+            assert!(o.status.code().is_some(), "no crash: {}", stderr(&o));
+            started.elapsed()
+        })
+        .min()
+        .unwrap()
+}
+
+/// Time at size 2n is at most 3× the time at size n: linear, not quadratic.
+fn assert_linear(what: &str, make: &dyn Fn(&Path, usize), n: usize) {
+    let small = check_time(make, n);
+    let large = check_time(make, 2 * n);
+    eprintln!("{what}: {n} → {small:?}, {} → {large:?}", 2 * n);
+    assert!(
+        large <= small * 3,
+        "{what}: {small:?} at {n}, {large:?} at {}",
+        2 * n
+    );
+}
+
+#[test]
+fn twenty_thousand_identical_headings_take_linear_time() {
+    assert_linear(
+        "identical headings",
+        &|root, n| {
+            let body = "## Question\n\nRéponse.\n\n".repeat(n);
+            write(
+                root,
+                "_faq/alpha.md",
+                &format!("---\ntitle: alpha\n---\n\n{body}"),
+            );
+        },
+        10_000,
+    );
+}
+
+#[test]
+fn a_hundred_and_twenty_thousand_warnings_on_one_line_print_in_linear_time_grouped() {
+    let make = |root: &Path, n: usize| {
+        let line = "{% unknown %}".repeat(n);
+        write(
+            root,
+            "_faq/alpha.md",
+            &format!("---\ntitle: alpha\n---\n\n{line}\n"),
+        );
+    };
+    assert_linear("Liquid warnings on one line", &make, 60_000);
+    let book = corpus(&["alpha"]);
+    make(book.path(), 120_000);
+    let o = run(check_cmd(book.path()));
+    let err = stderr(&o);
+    assert_eq!(err.matches("is not supported").count(), 1, "grouped");
+    assert!(err.contains("119999 more like it"), "{err}");
+}
+
+#[test]
+fn control_characters_in_file_names_and_text_never_reach_the_terminal() {
+    let book = corpus(&["alpha"]);
+    write(
+        book.path(),
+        "_faq/bad\nname\u{1b}[2J.md",
+        "---\ntitle: x\nbroken: [\n---\n",
+    );
+    write(
+        book.path(),
+        "_faq/alpha.md",
+        "---\ntitle: \"alpha \\e[31m\"\n---\n\n{{ page.nope\u{1b}[2J }}\n",
+    );
+    let o = run(check_cmd(book.path()));
+    let all = format!("{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout));
+    assert!(!all.contains('\u{1b}'), "{all:?}");
+    assert!(all.contains("bad\\nname\\u{1b}[2J.md"), "{all}");
+    // No line was forged by the newline in the file name.
+    assert!(!all.lines().any(|l| l.starts_with("name")), "{all}");
+}
+
+#[test]
+fn persona_slugs_and_stems_are_safe_unique_and_short() {
+    let long = "t".repeat(300);
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "index.md",
+        &format!(
+            "---\ntitle: \"{long}\"\nbuttons:\n  - title: A\n    default: \"faq/a<b>\"\n  - title: B\n    default: \"faq/a_b_\"\n---\n\nIntro.\n"
+        ),
+    );
+    write(dir.path(), "_faq/a<b>.md", "---\ntitle: A\n---\n\nA.\n");
+    write(dir.path(), "_faq/a_b_.md", "---\ntitle: B\n---\n\nB.\n");
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("out");
+    let o = run(build_cmd(dir.path(), &out, &["-f", "html", "--split"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let set = assert_complete_set(&out, "safe names");
+    for name in set.keys() {
+        let stem = name.rsplit_once('.').unwrap().0;
+        assert!(stem.len() <= 100, "{name}");
+        assert!(
+            stem.chars().all(|c| c.is_alphanumeric() || c == '-'),
+            "{name}"
+        );
+    }
+    assert_eq!(set.len(), 4, "{:?}", set.keys());
+    let stems: Vec<&String> = set.keys().collect();
+    assert!(stems.iter().any(|n| n.ends_with("-a-b.html")), "{stems:?}");
+    assert!(
+        stems.iter().any(|n| n.ends_with("-a-b-2.html")),
+        "{stems:?}"
+    );
+}
+
+#[test]
+fn a_folder_too_deep_outside_the_book_is_skipped_with_a_warning() {
+    let book = corpus(&["alpha"]);
+    // Made level by level from inside, as paths this long cannot be made at once.
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("cd \"$1\" && i=0; while [ $i -lt 2100 ]; do mkdir d && cd -P d || exit 1; i=$((i+1)); done; echo x > page.md")
+        .arg("sh")
+        .arg(book.path().join("archive"));
+    std::fs::create_dir(book.path().join("archive")).unwrap();
+    assert!(cmd.status().unwrap().success());
+    let o = run(check_cmd(book.path()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("folders deeper than 64 levels are not searched"),
+        "{}",
+        stderr(&o)
+    );
+    // Removed from inside too, for the same reason.
+    let _ = Command::new("sh")
+        .arg("-c")
+        .arg("cd \"$1\" && i=0; while [ -d d ]; do cd -P d; i=$((i+1)); done; while [ $i -gt 0 ]; do cd -P .. && rm -rf d; i=$((i-1)); done")
+        .arg("sh")
+        .arg(book.path().join("archive"))
+        .status();
+}
+
+#[test]
+fn a_language_that_is_not_bcp_47_is_an_error_with_the_tag_to_write() {
+    for (language, hint) in [("fr_FR", "`fr-FR`"), ("english", "`en`")] {
+        let book = corpus(&["alpha"]);
+        write(
+            book.path(),
+            "livret.toml",
+            &format!("title = \"Guide\"\nlanguage = \"{language}\"\n"),
+        );
+        let o = run(check_cmd(book.path()));
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("livret.toml:2:1: error:"), "{err}");
+        assert!(err.contains(hint), "{err}");
+    }
+}
+
+fn build_with_page_template(template: &str) -> Output {
+    let book = corpus(&["alpha"]);
+    let theme = tempfile::tempdir().unwrap();
+    write(theme.path(), "html/page.html", template);
+    let parent = tempfile::tempdir().unwrap();
+    let mut cmd = build_cmd(book.path(), &parent.path().join("out"), &["-f", "html"]);
+    cmd.arg("--theme").arg(theme.path());
+    let o = run_within(cmd, Duration::from_secs(120));
+    assert!(
+        !parent.path().join("out/guide.html").exists(),
+        "nothing written"
+    );
+    o
+}
+
+#[test]
+fn a_theme_template_looping_without_end_runs_out_of_fuel() {
+    let o = build_with_page_template(
+        "{% for a in range(10000) %}{% for b in range(10000) %}{% for c in range(10000) %}\
+         {% endfor %}{% endfor %}{% endfor %}",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("html/page.html"), "{err}");
+    assert!(err.contains("a loop without end?"), "{err}");
+}
+
+#[test]
+fn a_theme_template_repeating_the_book_stops_at_the_output_limit() {
+    let o = build_with_page_template(
+        "{% for a in range(10000) %}{% for b in range(10000) %}{{ css }}{% endfor %}{% endfor %}",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("html/page.html"), "{err}");
+    assert!(err.contains("the page grew past"), "{err}");
+}
