@@ -785,3 +785,112 @@ fn a_theme_template_repeating_the_book_stops_at_the_output_limit() {
     assert!(err.contains("html/page.html"), "{err}");
     assert!(err.contains("the page grew past"), "{err}");
 }
+
+/// A page of the book showing `images` (file names under `img/`).
+fn corpus_with_images(images: &[(&str, Vec<u8>)]) -> tempfile::TempDir {
+    let book = corpus(&["alpha"]);
+    let mut body = String::from("---\ntitle: alpha\n---\n\n");
+    for (name, bytes) in images {
+        let path = book.path().join("img").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        body.push_str(&format!("![{name}](/img/{name})\n\n"));
+    }
+    write(book.path(), "_faq/alpha.md", &body);
+    book
+}
+
+fn encoded(image: image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn a_jpeg_cut_in_half_is_an_error_naming_it() {
+    let jpeg = encoded(
+        image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(256, 256, |x, y| {
+            image::Rgb([x as u8, y as u8, (x ^ y) as u8])
+        })),
+        image::ImageFormat::Jpeg,
+    );
+    let half = jpeg[..jpeg.len() / 2].to_vec();
+    let book = corpus_with_images(&[("whole.jpg", jpeg), ("half.jpg", half)]);
+    let parent = tempfile::tempdir().unwrap();
+    let o = run(build_cmd(
+        book.path(),
+        &parent.path().join("out"),
+        &["-f", "html"],
+    ));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("_faq/alpha.md:7:1: error: image"), "{err}");
+    assert!(err.contains("half.jpg: truncated JPEG"), "{err}");
+    assert!(!err.contains("whole.jpg"), "{err}");
+}
+
+#[test]
+fn images_over_the_books_pixel_budget_are_an_error_naming_the_image() {
+    // Four 8,000 × 8,000 images (64 Mpixels each, under the 100 Mpixel limit of one image):
+    // 256 Mpixels together, over the 250 Mpixel budget.
+    let png = encoded(
+        image::DynamicImage::ImageLuma8(image::GrayImage::new(8_000, 8_000)),
+        image::ImageFormat::Png,
+    );
+    let names = ["a.png", "b.png", "c.png", "d.png"];
+    let images: Vec<(&str, Vec<u8>)> = names.iter().map(|n| (*n, png.clone())).collect();
+    let book = corpus_with_images(&images);
+    let parent = tempfile::tempdir().unwrap();
+    let o = run(build_cmd(
+        book.path(),
+        &parent.path().join("out"),
+        &["-f", "html"],
+    ));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("d.png: 8000×8000 pixels"), "{err}");
+    assert!(err.contains("budget of 250000000 pixels"), "{err}");
+    assert_eq!(err.matches("budget").count(), 1, "{err}");
+}
+
+#[test]
+fn svgs_hiding_references_in_css_escapes_or_bombing_with_use_are_refused() {
+    let svg = |inner: &str| {
+        format!(r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">{inner}</svg>"#)
+            .into_bytes()
+    };
+    let mut bomb = String::from(r#"<rect id="l0" width="1" height="1"/>"#);
+    for level in 1..=9 {
+        bomb.push_str(&format!(r#"<g id="l{level}">"#));
+        for _ in 0..10 {
+            bomb.push_str(&format!(r##"<use href="#l{}"/>"##, level - 1));
+        }
+        bomb.push_str("</g>");
+    }
+    let book = corpus_with_images(&[
+        (
+            "escaped.svg",
+            svg(r#"<rect style="fill: u\72l(https://evil.example/x)"/>"#),
+        ),
+        (
+            "import.svg",
+            svg(r#"<style>@\69mport "https://evil.example/x.css";</style>"#),
+        ),
+        ("bomb.svg", svg(&bomb)),
+    ]);
+    let o = run_within(check_cmd(book.path()), Duration::from_secs(60));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("escaped.svg: SVG with `style` loading another file"),
+        "{err}"
+    );
+    assert!(
+        err.contains("import.svg: SVG style sheet loading another file"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bomb.svg: SVG whose <use> elements expand"),
+        "{err}"
+    );
+}
