@@ -158,6 +158,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// Diagnostics on one source line that show the line under them; later ones print alone.
+const EXCERPTS_PER_LINE: usize = 10;
+
 fn report(diags: &Diagnostics, quiet: bool, json: bool) {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
@@ -174,11 +177,20 @@ fn report(diags: &Diagnostics, quiet: bool, json: bool) {
         return;
     }
     // Repeats are printed once with their count: 120,000 identical warnings are one line.
+    // A source line is shown under its first few diagnostics only: showing a 2 MB line under
+    // each of 100,000 different ones would take time in the square of the line's length.
+    let mut excerpts: HashMap<(&str, u32), usize> = HashMap::new();
     for (d, count) in diags.grouped() {
         if quiet && d.severity == Severity::Warning {
             continue;
         }
-        let source_line = sources.line(&d.path, d.line);
+        let shown = excerpts.entry((d.path.as_str(), d.line)).or_default();
+        *shown += 1;
+        let source_line = if *shown <= EXCERPTS_PER_LINE {
+            sources.line(&d.path, d.line)
+        } else {
+            None
+        };
         let _ = writeln!(err, "{}", d.render(source_line));
         if count > 1 {
             let _ = writeln!(

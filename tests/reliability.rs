@@ -894,3 +894,17 @@ fn svgs_hiding_references_in_css_escapes_or_bombing_with_use_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn many_different_warnings_on_one_line_print_in_linear_time() {
+    // Each message differs (no grouping); the 1 MB line is shown under the first few only.
+    let make = |root: &Path, n: usize| {
+        let line: String = (0..n).map(|i| format!("{{{{ page.v{i} }}}}")).collect();
+        write(
+            root,
+            "_faq/alpha.md",
+            &format!("---\ntitle: alpha\n---\n\n{line}\n"),
+        );
+    };
+    assert_linear("different Liquid warnings on one line", &make, 30_000);
+}
