@@ -125,17 +125,17 @@ pub fn build_with(
         .theme
         .clone()
         .or_else(|| settings.theme.as_ref().map(PathBuf::from));
-    let formats = if options.formats.is_empty() {
-        formats_from_config(settings.formats.as_deref())?
-    } else {
-        options.formats.clone()
-    };
     if strict {
         diags.promote_warnings();
     }
     if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }
+    let formats = if options.formats.is_empty() {
+        formats_from_config(settings.formats.as_deref())?
+    } else {
+        options.formats.clone()
+    };
     if let Some(theme) = &theme_dir
         && !theme.is_dir()
     {

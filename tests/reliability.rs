@@ -908,3 +908,23 @@ fn many_different_warnings_on_one_line_print_in_linear_time() {
     };
     assert_linear("different Liquid warnings on one line", &make, 30_000);
 }
+
+#[test]
+fn an_unknown_format_in_livret_toml_is_an_error_at_its_line() {
+    let book = corpus(&["alpha"]);
+    write(
+        book.path(),
+        "livret.toml",
+        "title = \"Guide\"\nformats = [\"html\", \"docx\"]\n",
+    );
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("out");
+    let o = run(build_cmd(book.path(), &out, &[]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("livret.toml:2:1: error: livret.toml: unknown format `docx`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists(), "nothing written, not even the folder");
+}

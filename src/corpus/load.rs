@@ -218,6 +218,22 @@ fn check_config_values(found: &ConfigFile, diags: &mut Diagnostics) {
             )
             .with_hint("`name` is the output file stem, e.g. name = \"guide-opendata\"");
     }
+    for format in found.config.formats.iter().flatten() {
+        if !matches!(
+            format.trim().to_ascii_lowercase().as_str(),
+            "html" | "epub" | "pdf"
+        ) {
+            diags.error(
+                &found.display,
+                config_value_line(&found.text, format).max(1),
+                1,
+                format!(
+                    "livret.toml: unknown format `{}` in `formats` (html, epub or pdf)",
+                    format.escape_debug()
+                ),
+            );
+        }
+    }
     if let Some(language) = &found.config.language
         && let Err(hint) = super::config::check_language_tag(language)
     {
