@@ -166,8 +166,10 @@ pub fn build_with(
     } else {
         select_personas(&doc, &options.personas)?
     };
+    let theme = Theme::new(theme_dir);
+    theme.check_files()?;
     let ctx = WriteContext {
-        theme: Theme::new(theme_dir),
+        theme,
         build_time: options.build_time,
         version: VERSION,
     };

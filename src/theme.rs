@@ -6,6 +6,16 @@ use crate::diag::{Error, Result};
 use std::borrow::Cow;
 use std::path::PathBuf;
 
+/// Theme files read as text.
+const TEXT_FILES: [&str; 3] = ["html/page.html", "html/style.css", "epub/style.css"];
+/// Theme fonts (the PDF's faces, also the EPUB cover's).
+const FONT_FILES: [&str; 5] = [
+    "pdf/fonts/text-regular.ttf",
+    "pdf/fonts/text-bold.ttf",
+    "pdf/fonts/text-italic.ttf",
+    "pdf/fonts/text-bold-italic.ttf",
+    "pdf/fonts/code.ttf",
+];
 /// Largest theme template or stylesheet read.
 pub const MAX_TEXT_BYTES: u64 = 5 << 20;
 /// Largest theme font read.
@@ -39,6 +49,33 @@ impl Theme {
             }),
             None => Ok(Cow::Borrowed(default)),
         }
+    }
+
+    /// Check, before any writer runs, that every theme file livret may read is a regular file
+    /// within its size limit: a FIFO, device or huge file is an error naming it, never a hang
+    /// (the font reader of the PDF and EPUB cover reads whole files).
+    pub fn check_files(&self) -> Result<()> {
+        let Some(dir) = &self.dir else {
+            return Ok(());
+        };
+        let texts = TEXT_FILES.iter().map(|rel| (*rel, MAX_TEXT_BYTES));
+        let fonts = FONT_FILES.iter().map(|rel| (*rel, MAX_FONT_BYTES));
+        for (rel, limit) in texts.chain(fonts) {
+            let path = dir.join(rel);
+            match crate::corpus::open_regular_file(&path) {
+                Ok((_, size)) if size > limit => {
+                    let refusal = ReadRefusal::TooLarge { size, limit };
+                    return Err(Error::io(path, std::io::Error::other(refusal.to_string())));
+                }
+                Ok(_) => {}
+                Err(ReadRefusal::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(ReadRefusal::Io(e)) => return Err(Error::io(path, e)),
+                Err(refusal) => {
+                    return Err(Error::io(path, std::io::Error::other(refusal.to_string())));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The theme font `rel` (e.g. `pdf/fonts/code.ttf`) when the theme has one: a regular file

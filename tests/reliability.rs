@@ -1,6 +1,7 @@
 //! Reliability (issue 14, and the output folder of issue 12): an atomic release set, one build
 //! at a time per output folder, only regular files read, bounded work, no silent loss, safe
-//! names. Everything runs the real binary.
+//! names. Everything runs the real binary. Unix only: the tests make FIFOs and send signals.
+#![cfg(unix)]
 
 mod common;
 
@@ -549,6 +550,40 @@ fn a_fifo_in_a_theme_is_an_error_naming_it_not_a_hang() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("style.css"), "{}", stderr(&o));
     assert!(stderr(&o).contains("FIFO"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_fifo_or_oversized_file_as_a_theme_font_is_an_error_naming_it_for_pdf_and_epub() {
+    let limit = hang_limit();
+    let book = corpus(&["alpha"]);
+    let theme = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(theme.path().join("pdf/fonts")).unwrap();
+    mkfifo(&theme.path().join("pdf/fonts/code.ttf"));
+    let out = tempfile::tempdir().unwrap();
+    for format in ["pdf", "epub"] {
+        let mut cmd = build_cmd(book.path(), &out.path().join("out"), &["-f", format]);
+        cmd.arg("--theme").arg(theme.path());
+        let o = run_within(cmd, limit);
+        assert_eq!(o.status.code(), Some(2), "{format}: {}", stderr(&o));
+        assert!(stderr(&o).contains("code.ttf"), "{}", stderr(&o));
+        assert!(stderr(&o).contains("FIFO"), "{}", stderr(&o));
+    }
+    // Over 50 MiB: refused from its size, before a byte is read (a sparse file costs nothing).
+    let font = theme.path().join("pdf/fonts/code.ttf");
+    std::fs::remove_file(&font).unwrap();
+    std::fs::File::create(&font)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    let mut cmd = build_cmd(book.path(), &out.path().join("out"), &["-f", "pdf"]);
+    cmd.arg("--theme").arg(theme.path());
+    let o = run_within(cmd, limit);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("larger than the 52428800 bytes"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
