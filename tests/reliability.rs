@@ -782,6 +782,22 @@ fn a_language_that_is_not_bcp_47_is_an_error_with_the_tag_to_write() {
         assert!(err.contains("livret.toml:2:1: error:"), "{err}");
         assert!(err.contains(hint), "{err}");
     }
+    // The index's `lang`, when livret.toml has no `language`.
+    let book = corpus(&["alpha"]);
+    let index = std::fs::read_to_string(book.path().join("index.md")).unwrap();
+    write(
+        book.path(),
+        "index.md",
+        &index.replace("title: Guide\n", "title: Guide\nlang: fr_FR\n"),
+    );
+    let o = run(check_cmd(book.path()));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("index.md:3:1: error: `lang: fr_FR`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("`fr-FR`"), "{}", stderr(&o));
 }
 
 fn build_with_page_template(template: &str) -> Output {

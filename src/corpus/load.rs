@@ -152,6 +152,24 @@ pub fn load_corpus_excluding(
             .with_hint("list the personas: `buttons:` then `  - title: …` / `    default: …`");
     }
 
+    // The index's `lang` is the book's language unless livret.toml sets one.
+    if config.language.is_none()
+        && let Some(lang) = &index.front.lang
+        && let Err(hint) = super::config::check_language_tag(lang)
+    {
+        diags
+            .error(
+                show(&index.path),
+                front_matter_key_line(root, &index.path, "lang"),
+                1,
+                format!(
+                    "`lang: {}` is not a BCP 47 language tag",
+                    lang.escape_debug()
+                ),
+            )
+            .with_hint(hint);
+    }
+
     let resolved = resolve_buttons(root, &index, &routes, &pages, diags);
     let named: BTreeSet<String> = resolved.iter().map(|p| p.page.path.clone()).collect();
     let appendices = collect_appendices(&pages, &index.path, &named);
@@ -201,6 +219,29 @@ fn read_optional(root: &Path, rel: &str, diags: &mut Diagnostics) -> Result<Opti
             Ok(None)
         }
     }
+}
+
+/// Line of `key:` in the front matter of page `rel` (1 when it cannot be found).
+fn front_matter_key_line(root: &Path, rel: &str, key: &str) -> u32 {
+    let Ok(bytes) = read_bounded(&root.join(rel), MAX_PAGE_BYTES) else {
+        return 1;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    text.lines()
+        .take_while({
+            let mut fences = 0;
+            move |line| {
+                if line.trim_end() == "---" {
+                    fences += 1;
+                }
+                fences < 2
+            }
+        })
+        .position(|line| {
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map_or(1, |at| at as u32 + 1)
 }
 
 /// `name` must be a plain file stem and `language` a BCP 47 tag: both end up in file names and
