@@ -980,3 +980,42 @@ fn an_unknown_format_in_livret_toml_is_an_error_at_its_line() {
     );
     assert!(!out.exists(), "nothing written, not even the folder");
 }
+
+/// A sparse file of `len` bytes: huge to `stat`, free to make.
+fn sparse(path: &Path, len: u64) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::File::create(path).unwrap().set_len(len).unwrap();
+}
+
+#[test]
+fn oversized_pages_are_refused_from_their_size_and_unused_files_are_never_read() {
+    let limit = hang_limit();
+    let book = corpus(&["alpha"]);
+    // 2 GiB the book does not use: neither a page nor hashed.
+    sparse(&book.path().join("data/dump.bin"), 2 << 30);
+    // A page over 50 MiB outside the book: a warning, the build goes on.
+    sparse(&book.path().join("notes/huge.md"), 60 << 20);
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("out");
+    let o = run_within(build_cmd(book.path(), &out, &["-f", "html"]), limit);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_within(check_cmd(book.path()), limit);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .contains("notes/huge.md: warning: 62914560 bytes: larger than the 52428800 bytes"),
+        "{}",
+        stderr(&o)
+    );
+    // The same size for a page of the book: an error naming it, nothing written.
+    sparse(&book.path().join("_faq/alpha.md"), 60 << 20);
+    let before = snapshot(&out);
+    let o = run_within(build_cmd(book.path(), &out, &["-f", "html"]), limit);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("_faq/alpha.md: error: 62914560 bytes: larger than"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(snapshot(&out), before);
+}
