@@ -144,8 +144,6 @@ pub fn build_with(
             std::io::Error::new(std::io::ErrorKind::NotFound, "theme directory not found"),
         ));
     }
-    // Taken before any writer runs: a second build fails at once (or waits), not after its work.
-    let lock = output::lock_output(&out_dir, options.wait)?;
     // A `--persona` selection is another book than the whole one: its own file stem, unless
     // livret.toml's `name` says otherwise.
     let mut stem = doc.meta.name.clone();
@@ -168,6 +166,8 @@ pub fn build_with(
     };
     let theme = Theme::new(theme_dir);
     theme.check_files()?;
+    // Taken before any writer runs: a second build fails at once (or waits), not after its work.
+    let lock = output::lock_output(&out_dir, options.wait)?;
     let ctx = WriteContext {
         theme,
         build_time: options.build_time,
