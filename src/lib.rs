@@ -32,13 +32,25 @@ pub fn load_document(dir: &Path, diags: &mut Diagnostics) -> Result<(Corpus, Doc
     load_document_excluding(dir, &[], diags)
 }
 
-/// `load_document`, never reading the folders `excluded` (output folders inside the corpus).
+/// `load_document`, never reading the folders `excluded` (output folders inside the corpus),
+/// nor the folder `out` of livret.toml names (so `check` skips it too).
 pub fn load_document_excluding(
     dir: &Path,
     excluded: &[PathBuf],
     diags: &mut Diagnostics,
 ) -> Result<(Corpus, Document)> {
-    let corpus = corpus::load_corpus_excluding(dir, excluded, diags)?;
+    let mut load_diags = Diagnostics::new();
+    let mut corpus = corpus::load_corpus_excluding(dir, excluded, &mut load_diags)?;
+    if let Some(out) = corpus.config.out.as_deref().map(PathBuf::from)
+        && !excluded.contains(&out)
+    {
+        // Read again without it: the settings that name it come from the corpus itself.
+        let mut all = excluded.to_vec();
+        all.push(out);
+        load_diags = Diagnostics::new();
+        corpus = corpus::load_corpus_excluding(dir, &all, &mut load_diags)?;
+    }
+    diags.extend(load_diags);
     let mut doc = read::read_document(&corpus, diags);
     passes::run_passes(&mut doc, &corpus, diags);
     Ok((corpus, doc))
@@ -95,28 +107,14 @@ pub fn build_with(
         .out_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR));
-    let mut load_diags = Diagnostics::new();
-    let (mut corpus, mut doc) = load_document_excluding(
-        &options.corpus_dir,
-        std::slice::from_ref(&cli_out),
-        &mut load_diags,
-    )?;
+    let (corpus, doc) =
+        load_document_excluding(&options.corpus_dir, std::slice::from_ref(&cli_out), diags)?;
     let settings = &corpus.config;
     let out_dir = match (&options.out_dir, &settings.out) {
         (Some(dir), _) => dir.clone(),
         (None, Some(dir)) => PathBuf::from(dir),
-        (None, None) => cli_out.clone(),
+        (None, None) => cli_out,
     };
-    if out_dir != cli_out {
-        // `out` of livret.toml names another folder: read the corpus again without it.
-        load_diags = Diagnostics::new();
-        (corpus, doc) = load_document_excluding(
-            &options.corpus_dir,
-            &[cli_out, out_dir.clone()],
-            &mut load_diags,
-        )?;
-    }
-    diags.extend(load_diags);
     inspect(&doc);
     let settings = &corpus.config;
     let strict = options.strict || settings.strict == Some(true);

@@ -471,6 +471,14 @@ fn settings_in_livret_toml_stand_for_options() {
             "manifest.json"
         ]
     );
+    // `check` does not read that folder either (a page there would be a second index).
+    write(
+        &book.path().join("dist"),
+        "notes.md",
+        "---\nbuttons:\n  - title: x\n    default: y\n---\n",
+    );
+    let o = run(check_cmd(book.path()));
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 /// Run `cmd`, killing it if it runs past `limit` (a hang is a failure, not a stuck test).

@@ -130,6 +130,9 @@ pub fn markdown_files(
                 {
                     continue;
                 }
+                if is_livret_output(&entry.path()) {
+                    continue;
+                }
                 if depth + 1 > MAX_FOLDER_DEPTH {
                     diags.warning(
                         display_path(root, &dir),
@@ -161,6 +164,20 @@ pub fn markdown_files(
     }
     found.sort();
     Ok(found)
+}
+
+/// Whether `dir` is an output folder livret wrote (its `manifest.json` names a livret version):
+/// whatever `-o` or `out` named it, what livret wrote is never read back as pages.
+fn is_livret_output(dir: &Path) -> bool {
+    use std::io::Read;
+    let Ok((file, _)) = super::source::open_regular_file(&dir.join("manifest.json")) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    if file.take(4096).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    String::from_utf8_lossy(&head).contains("\"livret_version\"")
 }
 
 /// Whether the link target `target` of page `rel` is a regular file; warns when it is not.
