@@ -40,17 +40,26 @@ pub fn load_document_excluding(
     diags: &mut Diagnostics,
 ) -> Result<(Corpus, Document)> {
     let mut load_diags = Diagnostics::new();
-    let mut corpus = corpus::load_corpus_excluding(dir, excluded, &mut load_diags)?;
-    if let Some(out) = corpus.config.out.as_deref().map(PathBuf::from)
-        && !excluded.contains(&out)
-    {
-        // Read again without it: the settings that name it come from the corpus itself.
-        let mut all = excluded.to_vec();
-        all.push(out);
-        load_diags = Diagnostics::new();
-        corpus = corpus::load_corpus_excluding(dir, &all, &mut load_diags)?;
-    }
+    let loaded = corpus::load_corpus_excluding(dir, excluded, &mut load_diags);
+    let loaded = match loaded {
+        Ok(corpus)
+            if corpus
+                .config
+                .out
+                .as_deref()
+                .is_some_and(|out| !excluded.contains(&PathBuf::from(out))) =>
+        {
+            // Read again without it: the settings that name it come from the corpus itself.
+            let mut all = excluded.to_vec();
+            all.extend(corpus.config.out.as_deref().map(PathBuf::from));
+            load_diags = Diagnostics::new();
+            corpus::load_corpus_excluding(dir, &all, &mut load_diags)
+        }
+        other => other,
+    };
+    // The diagnostics say why, when no book could be made.
     diags.extend(load_diags);
+    let corpus = loaded?;
     let mut doc = read::read_document(&corpus, diags);
     passes::run_passes(&mut doc, &corpus, diags);
     Ok((corpus, doc))
