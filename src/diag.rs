@@ -5,14 +5,14 @@ use serde::Serialize;
 use std::fmt;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
     Error,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Path as shown to the user (relative to the working directory when possible).
@@ -24,6 +24,23 @@ pub struct Diagnostic {
     pub hint: Option<String>,
 }
 
+/// `text` with its control characters escaped (`\n`, `\u{1b}`): file names and page text
+/// printed to a terminal can neither forge a line nor send escape sequences.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let level = match self.severity {
@@ -31,25 +48,24 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
         };
         // The corpus folder given as `.` is named "" by the loader.
-        let path = if self.path.is_empty() {
+        let path = escape_control(if self.path.is_empty() {
             "."
         } else {
             self.path.as_str()
-        };
+        });
+        let message = escape_control(&self.message);
         if self.line > 0 {
             write!(
                 f,
-                "{}:{}:{}: {level}: {}",
-                path,
+                "{path}:{}:{}: {level}: {message}",
                 self.line,
                 self.col.max(1),
-                self.message
             )?;
         } else {
-            write!(f, "{path}: {level}: {}", self.message)?;
+            write!(f, "{path}: {level}: {message}")?;
         }
         if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
+            write!(f, "\n  hint: {}", escape_control(hint))?;
         }
         Ok(())
     }
@@ -178,6 +194,30 @@ impl Diagnostics {
             .count()
     }
 
+    /// The diagnostics with repeats folded: the same message (and hint) about the same file
+    /// is shown once, at its first position, with how many times it occurs. Linear time.
+    pub fn grouped(&self) -> Vec<(&Diagnostic, usize)> {
+        let mut first_at: std::collections::HashMap<(Severity, &str, &str, Option<&str>), usize> =
+            std::collections::HashMap::new();
+        let mut groups: Vec<(&Diagnostic, usize)> = Vec::new();
+        for d in &self.items {
+            let key = (
+                d.severity,
+                d.path.as_str(),
+                d.message.as_str(),
+                d.hint.as_deref(),
+            );
+            match first_at.get(&key) {
+                Some(&at) => groups[at].1 += 1,
+                None => {
+                    first_at.insert(key, groups.len());
+                    groups.push((d, 1));
+                }
+            }
+        }
+        groups
+    }
+
     /// `--strict`: every warning becomes an error.
     pub fn promote_warnings(&mut self) {
         for d in &mut self.items {
@@ -224,6 +264,7 @@ pub const GROUP_AT: usize = 3;
 /// each must be fixed.
 pub fn group_warnings_of_one_kind(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut groups: Vec<(String, Vec<Diagnostic>)> = Vec::new();
+    let mut group_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut order: Vec<Result<usize, Diagnostic>> = Vec::new();
     for d in items {
         if d.severity != Severity::Warning {
@@ -231,10 +272,11 @@ pub fn group_warnings_of_one_kind(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
             continue;
         }
         let key = format!("{}\0{}", d.path, message_kind(&d.message).0);
-        match groups.iter().position(|(k, _)| *k == key) {
-            Some(at) => groups[at].1.push(d),
+        match group_of.get(&key) {
+            Some(&at) => groups[at].1.push(d),
             None => {
                 order.push(Ok(groups.len()));
+                group_of.insert(key.clone(), groups.len());
                 groups.push((key, vec![d]));
             }
         }
@@ -440,6 +482,31 @@ mod tests {
             message: "invalid YAML".into(),
             hint: Some("fix it".into()),
         }
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_repeats_grouped() {
+        let mut d = diagnostic(1, 1);
+        d.path = "a\nb.md".into();
+        d.message = "title \u{1b}[31mred".into();
+        let shown = d.to_string();
+        assert!(
+            shown.starts_with("a\\nb.md:1:1: error: title \\u{1b}[31mred"),
+            "{shown}"
+        );
+        assert!(!shown.contains('\u{1b}'));
+        let mut diags = Diagnostics::new();
+        for col in 1..=5 {
+            diags.push(diagnostic(2, col));
+        }
+        diags.push(diagnostic(3, 1));
+        let mut other = diagnostic(4, 1);
+        other.message = "other".into();
+        diags.push(other);
+        let grouped = diags.grouped();
+        assert_eq!(grouped.len(), 2);
+        assert_eq!((grouped[0].0.col, grouped[0].1), (1, 6));
+        assert_eq!(grouped[1].1, 1);
     }
 
     #[test]

@@ -30,7 +30,37 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Load, read and resolve the corpus at `dir`: the book every writer starts from.
 /// Content problems are in `diags`; the document is returned even when some are errors.
 pub fn load_document(dir: &Path, diags: &mut Diagnostics) -> Result<(Corpus, Document)> {
-    let corpus = corpus::load_corpus(dir, diags)?;
+    load_document_excluding(dir, &[], diags)
+}
+
+/// `load_document`, never reading the folders `excluded` (output folders inside the corpus),
+/// nor the folder `out` of livret.toml names (so `check` skips it too).
+pub fn load_document_excluding(
+    dir: &Path,
+    excluded: &[PathBuf],
+    diags: &mut Diagnostics,
+) -> Result<(Corpus, Document)> {
+    let mut load_diags = Diagnostics::new();
+    let loaded = corpus::load_corpus_excluding(dir, excluded, &mut load_diags);
+    let loaded = match loaded {
+        Ok(corpus)
+            if corpus
+                .config
+                .out
+                .as_deref()
+                .is_some_and(|out| !excluded.contains(&PathBuf::from(out))) =>
+        {
+            // Read again without it: the settings that name it come from the corpus itself.
+            let mut all = excluded.to_vec();
+            all.extend(corpus.config.out.as_deref().map(PathBuf::from));
+            load_diags = Diagnostics::new();
+            corpus::load_corpus_excluding(dir, &all, &mut load_diags)
+        }
+        other => other,
+    };
+    // The diagnostics say why, when no book could be made.
+    diags.extend(load_diags);
+    let corpus = loaded?;
     corpus::warn_when_unset(&corpus, diags);
     let mut doc = read::read_document(&corpus, diags);
     doc.meta.labels = labels::book_labels(
@@ -44,10 +74,15 @@ pub fn load_document(dir: &Path, diags: &mut Diagnostics) -> Result<(Corpus, Doc
     Ok((corpus, doc))
 }
 
+/// Output folder when neither `-o` nor `out` in livret.toml names one.
+pub const DEFAULT_OUT_DIR: &str = "out";
+
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
     pub corpus_dir: PathBuf,
-    pub out_dir: PathBuf,
+    /// `None`: `out` of livret.toml, else `out/`.
+    pub out_dir: Option<PathBuf>,
+    /// Empty: `formats` of livret.toml, else all three.
     pub formats: Vec<Format>,
     /// Keep the introduction plus these personas (slugs); empty = the whole book.
     pub personas: Vec<String>,
@@ -58,6 +93,17 @@ pub struct BuildOptions {
     pub strict: bool,
     /// Unix seconds written as the build date (`SOURCE_DATE_EPOCH`).
     pub build_time: i64,
+    /// Wait for another build writing the same output folder instead of failing at once.
+    pub wait: bool,
+}
+
+impl BuildOptions {
+    /// The output folder as given, or the default (livret.toml's `out` is known once loaded).
+    pub fn out_dir_or_default(&self) -> PathBuf {
+        self.out_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -109,22 +155,54 @@ pub struct Rendered {
     pub bytes: Vec<u8>,
 }
 
+/// What `render` made: the artifacts, where they go, and what the book was built from.
+pub struct RenderedBook {
+    /// `-o`, else `out` of livret.toml, else `out/`.
+    pub out_dir: PathBuf,
+    /// The files the book was built from, relative to the corpus (the manifest's digest).
+    pub book_files: Vec<String>,
+    pub items: Vec<Rendered>,
+}
+
 /// Every artifact of `options`, made in memory by the writers, with every diagnostic the
 /// writers raise; nothing is written. `check` stops here, so it fails exactly where `build` would.
 pub fn render(
     options: &BuildOptions,
     diags: &mut Diagnostics,
     observer: &mut dyn BuildObserver,
-) -> Result<Vec<Rendered>> {
-    let (corpus, mut doc) = load_document(&options.corpus_dir, diags)?;
+) -> Result<RenderedBook> {
+    let cli_out = options
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR));
+    // The output folder is never read as corpus, even inside it.
+    let (corpus, mut doc) =
+        load_document_excluding(&options.corpus_dir, std::slice::from_ref(&cli_out), diags)?;
+    let settings = &corpus.config;
+    let out_dir = match (&options.out_dir, &settings.out) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(dir)) => PathBuf::from(dir),
+        (None, None) => cli_out,
+    };
     observer.book(&doc);
-    if options.strict {
+    let strict = options.strict || settings.strict == Some(true);
+    let split = options.split || settings.split == Some(true);
+    let theme_dir = options
+        .theme
+        .clone()
+        .or_else(|| settings.theme.as_ref().map(PathBuf::from));
+    if strict {
         diags.promote_warnings();
     }
     if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }
-    if let Some(theme) = &options.theme
+    let formats = if options.formats.is_empty() {
+        formats_from_config(settings.formats.as_deref())?
+    } else {
+        options.formats.clone()
+    };
+    if let Some(theme) = &theme_dir
         && !theme.is_dir()
     {
         return Err(Error::io(
@@ -132,7 +210,8 @@ pub fn render(
             std::io::Error::new(std::io::ErrorKind::NotFound, "theme directory not found"),
         ));
     }
-    let theme = Theme::new(options.theme.clone());
+    let theme = Theme::new(theme_dir);
+    theme.check_files()?;
     if let Some(overrides) = theme.labels()? {
         // The language's own words were resolved (and any warning given) by `load_document`.
         doc.meta.labels = labels::book_labels(
@@ -143,6 +222,21 @@ pub fn render(
             &mut Diagnostics::new(),
         );
     }
+    // A `--persona` selection is another book than the whole one: its own file stem, unless
+    // livret.toml's `name` says otherwise.
+    let settings = &corpus.config;
+    let mut stem = doc.meta.name.clone();
+    if !options.personas.is_empty() && settings.name.is_none() {
+        let mut chosen: Vec<&str> = doc
+            .chapters
+            .iter()
+            .filter(|c| c.kind == ChapterKind::Persona && options.personas.contains(&c.id))
+            .map(|c| c.id.as_str())
+            .collect();
+        chosen.dedup();
+        stem = joined_stem(&stem, &chosen.join("-"));
+    }
+    let book_files = book_source_files(&corpus, &doc);
     // Moved, not cloned, when nothing is selected: a big book is held in memory once.
     let doc = if options.personas.is_empty() {
         doc
@@ -156,24 +250,31 @@ pub fn render(
     };
 
     let mut variants = Vec::new();
-    if options.split {
+    if split {
         for persona in doc
             .chapters
             .iter()
             .filter(|c| c.kind == ChapterKind::Persona)
         {
+            let persona_stem = joined_stem(&doc.meta.name, &persona.id);
+            // `--persona x --split`: the book already is that persona's file.
+            if persona_stem == stem {
+                continue;
+            }
             let mut one = select::select_chapters(&doc, &|c| {
                 c.kind == ChapterKind::Introduction || c.id == persona.id
             });
             one.meta.persona = Some(persona.id.clone());
-            variants.push((format!("{}-{}", doc.meta.name, persona.id), one));
+            variants.push((persona_stem, one));
         }
     }
-    variants.insert(0, (doc.meta.name.clone(), doc));
+    variants.insert(0, (stem, doc));
 
-    let total = options.formats.len() * variants.len();
+    let total = formats.len() * variants.len();
     let mut pending = Vec::new();
-    for &format in &options.formats {
+    let mut reported: std::collections::HashSet<diag::Diagnostic> =
+        diags.items().iter().cloned().collect();
+    for &format in &formats {
         for (stem, variant) in &variants {
             observer.writing(stem, format, pending.len(), total);
             let started = Instant::now();
@@ -184,13 +285,11 @@ pub fn render(
             for mut d in writer_diags.items().iter().cloned() {
                 locate_in_source(&mut d, variant, &options.corpus_dir);
                 d.path = options.corpus_dir.join(&d.path).display().to_string();
-                if !diags.items().contains(&d) {
+                if reported.insert(d.clone()) {
                     diags.push(d);
                 }
             }
-            let path = options
-                .out_dir
-                .join(format!("{stem}.{}", format.extension()));
+            let path = out_dir.join(format!("{stem}.{}", format.extension()));
             let personas = variant
                 .chapters
                 .iter()
@@ -211,13 +310,17 @@ pub fn render(
         }
     }
     // Writers report what they could not render (an undecodable image…) as diagnostics too.
-    if options.strict {
+    if strict {
         diags.promote_warnings();
     }
     if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }
-    Ok(pending)
+    Ok(RenderedBook {
+        out_dir,
+        book_files,
+        items: pending,
+    })
 }
 
 /// Writers name the page (or the image) a warning is about, rarely the place in it: point the
@@ -292,41 +395,116 @@ pub fn build_observed(
     write_rendered(options, pending)
 }
 
-/// Put artifacts made by `render` in `options.out_dir`, then the manifest that lists them.
-pub fn write_rendered(options: &BuildOptions, pending: Vec<Rendered>) -> Result<Vec<Artifact>> {
-    let corpus_sha256 = manifest::corpus_digest(&options.corpus_dir)?;
-    output::remove_stale_temp_files(&options.out_dir);
-    let mut artifacts = Vec::new();
-    for Rendered { artifact, bytes } in pending {
-        output::write_atomically(&artifact.path, &bytes)?;
-        artifacts.push(artifact);
-    }
-    // Last, so a manifest never lists a file that is not there.
+/// Put artifacts made by `render` in their output folder with the manifest that lists them,
+/// as one set: a build holds the folder's lock, and the set appears all at once (see
+/// `output.rs`); artifacts of the previous set that this one does not hold are removed.
+pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Vec<Artifact>> {
+    let RenderedBook {
+        out_dir,
+        book_files,
+        items,
+    } = book;
+    let lock = output::lock_output(&out_dir, options.wait)?;
+    let corpus_sha256 = manifest::corpus_digest(&options.corpus_dir, &book_files)?;
+    let name_of = |a: &Artifact| {
+        a.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
     let manifest = manifest::Manifest {
         livret_version: VERSION.to_string(),
         build_time: options.build_time,
         corpus_sha256,
-        artifacts: artifacts
+        artifacts: items
             .iter()
-            .map(|a| manifest::ManifestEntry {
-                path: a
-                    .path
-                    .strip_prefix(&options.out_dir)
-                    .unwrap_or(&a.path)
-                    .to_string_lossy()
-                    .replace('\\', "/"),
-                format: a.format,
-                personas: a.personas.clone(),
-                bytes: a.bytes,
-                sha256: a.sha256.clone(),
+            .map(|r| manifest::ManifestEntry {
+                path: name_of(&r.artifact),
+                format: r.artifact.format,
+                personas: r.artifact.personas.clone(),
+                bytes: r.artifact.bytes,
+                sha256: r.artifact.sha256.clone(),
             })
             .collect(),
     };
-    output::write_atomically(
-        &options.out_dir.join(manifest::FILE_NAME),
-        manifest.to_json().as_bytes(),
-    )?;
-    Ok(artifacts)
+    let files: Vec<(String, &[u8])> = items
+        .iter()
+        .map(|r| (name_of(&r.artifact), r.bytes.as_slice()))
+        .collect();
+    lock.publish(&files, manifest::FILE_NAME, manifest.to_json().as_bytes())?;
+    Ok(items.into_iter().map(|r| r.artifact).collect())
+}
+
+/// `<name>-<suffix>` within the stem bound: the name gives way first, so that two personas'
+/// files never get the same name by truncation.
+fn joined_stem(name: &str, suffix: &str) -> String {
+    let suffix = corpus::safe_stem(suffix);
+    let room = corpus::MAX_STEM_BYTES.saturating_sub(suffix.len() + 1);
+    let mut cut = name.len().min(room);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    corpus::safe_stem(&format!("{}-{suffix}", &name[..cut]))
+}
+
+/// The files a book was built from, relative to the corpus root: every page read (each can be
+/// a link target), the settings files and the images used.
+fn book_source_files(corpus: &Corpus, doc: &Document) -> Vec<String> {
+    let mut files: Vec<String> = corpus.routes.pages.iter().cloned().collect();
+    let index_folder = corpus
+        .index
+        .path
+        .rsplit_once('/')
+        .map(|(folder, _)| format!("{folder}/"));
+    let mut settings = vec!["livret.toml".to_string(), "_config.yml".to_string()];
+    if let Some(folder) = index_folder {
+        settings.push(format!("{folder}livret.toml"));
+    }
+    files.extend(
+        settings
+            .into_iter()
+            .filter(|rel| corpus.root.join(rel).is_file()),
+    );
+    files.extend(doc.assets.iter().map(|asset| asset.path.clone()));
+    files
+}
+
+/// `formats` of livret.toml (all three when absent).
+fn formats_from_config(names: Option<&[String]>) -> Result<Vec<Format>> {
+    let Some(names) = names else {
+        return Ok(vec![Format::Html, Format::Epub, Format::Pdf]);
+    };
+    let mut formats = Vec::new();
+    for name in names {
+        let format = match name.trim().to_ascii_lowercase().as_str() {
+            "html" => Format::Html,
+            "epub" => Format::Epub,
+            "pdf" => Format::Pdf,
+            other => {
+                return Err(Error::Usage(format!(
+                    "livret.toml: unknown format `{}` in `formats` (html, epub or pdf)",
+                    other.escape_debug()
+                )));
+            }
+        };
+        formats.push(format);
+    }
+    formats.sort();
+    formats.dedup();
+    if formats.is_empty() {
+        return Err(Error::Usage("livret.toml: `formats` is empty".into()));
+    }
+    Ok(formats)
+}
+
+/// `livret clean`: remove what the last build wrote in `out_dir` (the artifacts its manifest
+/// lists, and the manifest), waiting for a build in progress when `wait`. Returns their names.
+pub fn clean(out_dir: &Path, wait: bool) -> Result<Vec<String>> {
+    if !out_dir.exists() {
+        return Ok(Vec::new());
+    }
+    let lock = output::lock_output(out_dir, wait)?;
+    lock.clean(manifest::FILE_NAME)
 }
 
 /// `--persona`: the introduction plus the named personas (in book order).

@@ -3,7 +3,7 @@
 mod cli;
 
 use clap::{Parser, Subcommand};
-use cli::build::{BuildArgs, CheckArgs};
+use cli::build::{BuildArgs, CheckArgs, CleanArgs};
 use cli::init::InitArgs;
 use cli::report::{ColorChoice, Reporter};
 use cli::serve::{ServeArgs, WatchArgs};
@@ -44,6 +44,9 @@ enum Command {
     /// Run everything a build runs, every writer included, but write nothing; print every
     /// diagnostic.
     Check(CheckArgs),
+    /// Remove what the last build wrote in the output directory (the files its manifest.json
+    /// lists, and the manifest); the user's own files stay.
+    Clean(CleanArgs),
     /// Print the document model (IR) as JSON, as the writers will see it.
     DumpIr {
         /// Corpus directory (holding the index page).
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Build(args) => cli::build::run_build(args, &cli, &mut reporter, &mut diags),
         Command::Check(args) => cli::build::run_check(args, &cli, &mut reporter, &mut diags),
+        Command::Clean(args) => cli::build::run_clean(args, &cli),
         Command::DumpIr { dir } => cli::build::run_dump_ir(dir, &mut diags),
         Command::Serve(args) => cli::serve::run_serve(args, &reporter),
         Command::Watch(args) => cli::serve::run_watch(args, &reporter),

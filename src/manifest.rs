@@ -36,53 +36,37 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Digest of every regular file under `root` that can feed a build (hidden entries and Jekyll's
-/// generated `_site/` skipped), in sorted path order; symlinks are not followed.
-pub fn corpus_digest(root: &Path) -> Result<String> {
-    let mut files = Vec::new();
-    collect_files(root, root, &mut files)?;
+/// Digest of the files a book was built from (`files`, relative to `root`, `/` separators):
+/// sorted paths and contents, each file streamed (never held whole in memory). Output folders,
+/// pages nobody reads and unused files play no part, so the digest changes only with the book.
+pub fn corpus_digest(root: &Path, files: &[String]) -> Result<String> {
+    let mut files: Vec<&String> = files.iter().collect();
     files.sort();
+    files.dedup();
     let mut hasher = Sha256::new();
-    for rel in &files {
-        let bytes = std::fs::read(root.join(rel)).map_err(|e| Error::io(root.join(rel), e))?;
+    for rel in files {
+        let path = root.join(rel);
+        let mut file = crate::corpus::open_regular(&path)?;
         hasher.update(rel.as_bytes());
         hasher.update([0]);
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(&bytes);
+        let mut length = 0u64;
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            let read =
+                std::io::Read::read(&mut file, &mut buffer).map_err(|e| Error::io(&path, e))?;
+            if read == 0 {
+                break;
+            }
+            hasher.update(&buffer[..read]);
+            length += read as u64;
+        }
+        hasher.update(length.to_le_bytes());
     }
     Ok(hasher
         .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect())
-}
-
-fn collect_files(root: &Path, dir: &Path, files: &mut Vec<String>) -> Result<()> {
-    // An explicit stack: a deep tree must not deepen ours.
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
-            let entry = entry.map_err(|e| Error::io(&dir, e))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with('.') || name == "_site" {
-                continue;
-            }
-            let kind = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
-            if kind.is_dir() {
-                pending.push(entry.path());
-            } else if kind.is_file() {
-                let rel = entry
-                    .path()
-                    .strip_prefix(root)
-                    .unwrap_or(&entry.path())
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                files.push(rel);
-            }
-        }
-    }
-    Ok(())
 }
 
 impl Manifest {
@@ -98,14 +82,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn digest_changes_with_content_and_ignores_hidden_files() {
+    fn digest_changes_with_the_files_named_only() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("index.md"), "a").unwrap();
-        let first = corpus_digest(dir.path()).unwrap();
-        std::fs::write(dir.path().join(".DS_Store"), "noise").unwrap();
-        assert_eq!(corpus_digest(dir.path()).unwrap(), first);
+        let files = vec!["index.md".to_string()];
+        let first = corpus_digest(dir.path(), &files).unwrap();
+        std::fs::write(dir.path().join("unused.bin"), "noise").unwrap();
+        assert_eq!(corpus_digest(dir.path(), &files).unwrap(), first);
         std::fs::write(dir.path().join("index.md"), "b").unwrap();
-        assert_ne!(corpus_digest(dir.path()).unwrap(), first);
+        assert_ne!(corpus_digest(dir.path(), &files).unwrap(), first);
     }
 
     #[test]

@@ -70,7 +70,15 @@ fn two_builds_into_the_same_directory_do_not_corrupt_each_other() {
         .map(|_| {
             livret(&repo())
                 .env("SOURCE_DATE_EPOCH", "1700000000")
-                .args(["-q", "build", "--split", "-o", out.path().to_str().unwrap()])
+                // One build at a time per output folder: the second waits for the first.
+                .args([
+                    "-q",
+                    "build",
+                    "--split",
+                    "--wait",
+                    "-o",
+                    out.path().to_str().unwrap(),
+                ])
                 .spawn()
                 .unwrap()
         })

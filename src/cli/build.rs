@@ -5,7 +5,7 @@ use super::report::{DiagnosticsFormat, Reporter};
 use crate::Cli;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use livret::diag::{Diagnostics, Error};
+use livret::diag::{Diagnostics, Error, escape_control};
 use livret::ir::{ChapterKind, Document};
 use livret::write::Format;
 use livret::{BuildObserver, BuildOptions, build_observed, build_time_from_env, render};
@@ -18,11 +18,11 @@ pub struct BuildArgs {
     /// Corpus directory (holding the index page).
     #[arg(default_value = "content")]
     pub dir: PathBuf,
-    /// Output directory.
-    #[arg(short, long, default_value = "out")]
-    pub output: PathBuf,
-    /// Formats to write, comma-separated.
-    #[arg(short, long, value_delimiter = ',', default_values = ["html", "epub", "pdf"])]
+    /// Output directory [default: `out` of livret.toml, else out]
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Formats to write, comma-separated [default: `formats` of livret.toml, else all three]
+    #[arg(short, long, value_delimiter = ',')]
     pub format: Vec<FormatArg>,
     #[command(flatten)]
     pub selection: SelectionArgs,
@@ -32,6 +32,19 @@ pub struct BuildArgs {
     /// How to print diagnostics: text on stderr, or JSON lines on stdout (for CI).
     #[arg(long, value_enum, default_value_t = DiagnosticsFormat::Text)]
     pub diagnostics: DiagnosticsFormat,
+    /// If another build is writing the output directory, wait for it instead of failing.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+#[derive(Args)]
+pub struct CleanArgs {
+    /// Output directory.
+    #[arg(short, long, default_value = "out")]
+    pub output: PathBuf,
+    /// If a build is writing the output directory, wait for it instead of failing.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// What goes into the book: the same flags for `build`, `check`, `serve` and `watch`.
@@ -96,23 +109,38 @@ pub fn formats(given: &[FormatArg]) -> Vec<Format> {
     formats
 }
 
+/// `out`: `None` lets livret.toml's `out` (else `out/`) decide; empty `formats` likewise.
 pub fn build_options(
     dir: &Path,
-    out: &Path,
+    out: Option<&Path>,
     formats: Vec<Format>,
     selection: &SelectionArgs,
     strict: bool,
 ) -> Result<BuildOptions, Error> {
     Ok(BuildOptions {
         corpus_dir: dir.to_path_buf(),
-        out_dir: out.to_path_buf(),
+        out_dir: out.map(Path::to_path_buf),
         formats,
         personas: selection.personas.clone(),
         split: selection.split,
         theme: selection.theme.clone(),
         strict,
         build_time: build_time_from_env()?,
+        wait: false,
     })
+}
+
+pub fn run_clean(args: &CleanArgs, cli: &Cli) -> Result<(), Error> {
+    let removed = livret::clean(&args.output, args.wait)?;
+    if !cli.quiet {
+        for name in &removed {
+            println!(
+                "removed {}",
+                escape_control(&args.output.join(name).display().to_string())
+            );
+        }
+    }
+    Ok(())
 }
 
 pub fn run_build(
@@ -123,14 +151,17 @@ pub fn run_build(
 ) -> Result<(), Error> {
     reporter.format = args.diagnostics;
     messages::check_corpus_dir(&args.dir)?;
-    messages::check_output_dir(&args.output)?;
-    let options = build_options(
+    if let Some(output) = &args.output {
+        messages::check_output_dir(output)?;
+    }
+    let mut options = build_options(
         &args.dir,
-        &args.output,
+        args.output.as_deref(),
         formats(&args.format),
         &args.selection,
         args.strict,
     )?;
+    options.wait = args.wait;
     // With JSON diagnostics, stdout holds JSON only: no outline even with -v.
     let outline = cli.verbose && !reporter.json();
     let mut progress = Progress::new(reporter, outline, &args.dir);
@@ -145,7 +176,7 @@ pub fn run_build(
             .max()
             .unwrap_or(0);
         for a in &artifacts {
-            let path = a.path.display().to_string();
+            let path = escape_control(&a.path.display().to_string()).into_owned();
             println!(
                 "{path:<width$}  {:>10}  {:>6.2} s",
                 human_size(a.bytes),
@@ -167,7 +198,7 @@ pub fn run_check(
     // Every writer runs, in memory: the output folder is never touched.
     let options = build_options(
         &args.dir,
-        Path::new("out"),
+        None,
         Format::ALL.to_vec(),
         &args.selection,
         args.strict,

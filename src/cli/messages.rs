@@ -54,16 +54,17 @@ pub fn check_output_dir(out: &Path) -> Result<(), Error> {
 pub fn explain(error: Error, options: &BuildOptions) -> Error {
     match error {
         Error::Io { path, source } => {
-            let in_out = path.starts_with(&options.out_dir);
+            let out_dir = options.out_dir_or_default();
+            let in_out = path.starts_with(&out_dir);
             let is_temp = path
                 .file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with(".livret-"));
             if in_out || is_temp {
                 let folder = if is_temp {
-                    path.parent().unwrap_or(&options.out_dir)
+                    path.parent().unwrap_or(&out_dir)
                 } else {
-                    &options.out_dir
+                    &out_dir
                 };
                 let folder = folder.display();
                 let message = match source.kind() {

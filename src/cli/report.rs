@@ -2,12 +2,15 @@
 
 use clap::ValueEnum;
 use livret::diag::{
-    Diagnostic, Diagnostics, Error, Severity, colourize, group_warnings_of_one_kind,
-    sort_for_report,
+    Diagnostic, Diagnostics, Error, Severity, colourize, escape_control,
+    group_warnings_of_one_kind, sort_for_report,
 };
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+
+/// Diagnostics on one source line that show the line under them; later ones print alone.
+const EXCERPTS_PER_LINE: usize = 10;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -60,23 +63,36 @@ impl Reporter {
         self.quiet
     }
 
-    /// The diagnostics as shown: repeated warnings grouped, sorted by file, line, column;
-    /// warnings left out under `--quiet`.
-    pub fn shown(&self, diags: &Diagnostics) -> Vec<Diagnostic> {
+    /// The diagnostics as shown: the same message about the same file folded into its first
+    /// occurrence (with a count), warnings of one kind grouped, sorted by file, line, column;
+    /// warnings left out under `--quiet`. Linear in the number of diagnostics.
+    pub fn shown(&self, diags: &Diagnostics) -> Vec<(Diagnostic, usize)> {
+        let grouped = diags.grouped();
+        let counts: HashMap<Diagnostic, usize> = grouped
+            .iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(d, n)| ((*d).clone(), *n))
+            .collect();
+        let mut items: Vec<Diagnostic> = grouped.into_iter().map(|(d, _)| d.clone()).collect();
         // Sorted first, so a group's first member is the earliest; then the groups in place.
-        let mut items = diags.items().to_vec();
         sort_for_report(&mut items);
         let mut items = group_warnings_of_one_kind(items);
         sort_for_report(&mut items);
         items.retain(|d| !self.quiet || d.severity == Severity::Error);
         items
+            .into_iter()
+            .map(|d| {
+                let n = counts.get(&d).copied().unwrap_or(1);
+                (d, n)
+            })
+            .collect()
     }
 
     pub fn report(&self, diags: &Diagnostics) {
         let items = self.shown(diags);
         if self.json() {
             let mut out = std::io::stdout().lock();
-            for d in &items {
+            for (d, _) in &items {
                 let line = serde_json::to_string(d).unwrap_or_default();
                 let _ = writeln!(out, "{line}");
             }
@@ -88,17 +104,34 @@ impl Reporter {
     }
 
     /// The diagnostics as text, as the terminal shows them (without colour when `colour` is off).
-    pub fn render(&self, items: &[Diagnostic], colour: bool) -> String {
+    /// A source line is shown under its first few diagnostics only: under each of 100,000
+    /// warnings on one 2 MB line it would take time in the square of the line's length.
+    pub fn render(&self, items: &[(Diagnostic, usize)], colour: bool) -> String {
         let mut sources = SourceLines::default();
+        let mut excerpts: HashMap<(&str, u32), usize> = HashMap::new();
         let mut text = String::new();
-        for d in items {
-            let rendered = d.render(sources.line(&d.path, d.line));
+        for (d, count) in items {
+            let shown = excerpts.entry((d.path.as_str(), d.line)).or_default();
+            *shown += 1;
+            let source = if *shown <= EXCERPTS_PER_LINE {
+                sources.line(&d.path, d.line)
+            } else {
+                None
+            };
+            let rendered = d.render(source);
             if colour {
                 text.push_str(&colourize(&rendered, d.severity));
             } else {
                 text.push_str(&rendered);
             }
             text.push('\n');
+            if *count > 1 {
+                text.push_str(&format!(
+                    "  note: {} more like it in {}\n",
+                    count - 1,
+                    escape_control(&d.path)
+                ));
+            }
         }
         text
     }

@@ -9,7 +9,7 @@ use super::report::Reporter;
 use clap::Args;
 use livret::diag::{Diagnostics, Error};
 use livret::write::Format;
-use livret::{BuildObserver, BuildOptions, Rendered, render, write_rendered};
+use livret::{BuildObserver, BuildOptions, Rendered, RenderedBook, render, write_rendered};
 use notify_debouncer_full::{DebounceEventResult, new_debouncer, notify::RecursiveMode};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -83,7 +83,13 @@ pub fn run_serve(args: &ServeArgs, reporter: &Reporter) -> Result<(), Error> {
     wanted.push(Format::Html);
     wanted.sort();
     wanted.dedup();
-    let options = build_options(&args.dir, &args.output, wanted, &args.selection, false)?;
+    let options = build_options(
+        &args.dir,
+        Some(&args.output),
+        wanted,
+        &args.selection,
+        false,
+    )?;
     // Loopback only: a preview is not a publication.
     let server = tiny_http::Server::http(("127.0.0.1", args.port)).map_err(|e| {
         Error::Usage(if args.port != 0 && e.to_string().contains("in use") {
@@ -119,7 +125,11 @@ pub fn run_serve(args: &ServeArgs, reporter: &Reporter) -> Result<(), Error> {
     };
     // Watching before the first build: a save during it is not missed.
     let (changed, changes) = std::sync::mpsc::channel();
-    let _watcher = watch(&watched_paths(&options), &options.out_dir, changed)?;
+    let _watcher = watch(
+        &watched_paths(&options),
+        &options.out_dir_or_default(),
+        changed,
+    )?;
     rebuild(&shared);
     println!("livret: serving {url} (Ctrl-C to stop)");
     if args.open {
@@ -167,7 +177,7 @@ pub fn run_watch(args: &WatchArgs, reporter: &Reporter) -> Result<(), Error> {
     let written = formats(&args.formats);
     let options = build_options(
         &args.dir,
-        &args.output,
+        Some(&args.output),
         written.clone(),
         &args.selection,
         false,
@@ -180,7 +190,11 @@ pub fn run_watch(args: &WatchArgs, reporter: &Reporter) -> Result<(), Error> {
     stop_on_interrupt(&shared)?;
     // Watching before the first build: a save during it is not missed.
     let (changed, changes) = std::sync::mpsc::channel();
-    let _watcher = watch(&watched_paths(&options), &options.out_dir, changed)?;
+    let _watcher = watch(
+        &watched_paths(&options),
+        &options.out_dir_or_default(),
+        changed,
+    )?;
     rebuild_preview(&options, &written, reporter);
     println!(
         "livret: watching {} (Ctrl-C to stop)",
@@ -267,16 +281,27 @@ fn rebuild_preview(
     let result = render(options, &mut diags, &mut NoObserver).and_then(|rendered| {
         // The whole book's page (the first; `--split` adds one per persona after it).
         let page = rendered
+            .items
             .iter()
             .find(|r| r.artifact.format == Format::Html)
             .map(|r| String::from_utf8_lossy(&r.bytes).into_owned());
         // Written as `build` writes them: the preview's script is added only when served.
-        let kept: Vec<Rendered> = rendered
+        let RenderedBook {
+            out_dir,
+            book_files,
+            items,
+        } = rendered;
+        let kept: Vec<Rendered> = items
             .into_iter()
             .filter(|r| written.contains(&r.artifact.format))
             .collect();
         if !kept.is_empty() {
-            write_rendered(options, kept).map_err(|e| messages::explain(e, options))?;
+            let book = RenderedBook {
+                out_dir,
+                book_files,
+                items: kept,
+            };
+            write_rendered(options, book).map_err(|e| messages::explain(e, options))?;
         }
         Ok(page)
     });

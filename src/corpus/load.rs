@@ -4,12 +4,35 @@
 use super::config::{config_value_line, parse_config, parse_site_config};
 use super::front_matter::{parse_front_matter, split_front_matter};
 use super::resolve::{Lookup, build_routes, normalise_site_path};
-use super::source::decode_text;
+use super::source::{MAX_CONFIG_BYTES, MAX_PAGE_BYTES, decode_text, read_bounded};
 use super::walk::markdown_files;
 use super::{Button, Config, Corpus, Page, Persona, Routes, SiteConfig};
 use crate::diag::{Diagnostics, Error, Result, Severity, closest};
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Longest persona slug and output stem, in bytes (file systems allow 255 for a whole name).
+pub const MAX_STEM_BYTES: usize = 100;
+
+/// `text` as a file stem and id: letters, digits and `-` only (runs of anything else become
+/// one `-`), at most `MAX_STEM_BYTES` bytes; empty when nothing is left.
+pub fn safe_stem(text: &str) -> String {
+    let mut stem = String::with_capacity(text.len().min(MAX_STEM_BYTES));
+    for c in text.chars() {
+        let c = if c.is_alphanumeric() { c } else { '-' };
+        if c == '-' && (stem.is_empty() || stem.ends_with('-')) {
+            continue;
+        }
+        if stem.len() + c.len_utf8() > MAX_STEM_BYTES {
+            break;
+        }
+        stem.push(c);
+    }
+    while stem.ends_with('-') {
+        stem.pop();
+    }
+    stem
+}
 
 const CONFIG_FILE: &str = "livret.toml";
 const SITE_CONFIG_FILE: &str = "_config.yml";
@@ -51,8 +74,22 @@ struct LoadedPage {
 /// Load the corpus at `root`. Content problems go to `diags` (all of them); `Err` only for
 /// I/O or when no book can be made at all (no index).
 pub fn load_corpus(root: &Path, diags: &mut Diagnostics) -> Result<Corpus> {
+    load_corpus_excluding(root, &[], diags)
+}
+
+/// `load_corpus`, never entering the folders `excluded` (the output folder, when it lies inside
+/// the corpus: what livret wrote is not read back as pages).
+pub fn load_corpus_excluding(
+    root: &Path,
+    excluded: &[PathBuf],
+    diags: &mut Diagnostics,
+) -> Result<Corpus> {
     let show = |rel: &str| display_path(root, rel);
-    let files = markdown_files(root, diags)?;
+    let excluded: Vec<PathBuf> = excluded
+        .iter()
+        .filter_map(|path| path.canonicalize().ok())
+        .collect();
+    let files = markdown_files(root, &excluded, diags)?;
     if files.is_empty() {
         diags
             .error(show(""), 0, 0, "no Markdown page (.md) in this folder")
@@ -94,6 +131,9 @@ pub fn load_corpus(root: &Path, diags: &mut Diagnostics) -> Result<Corpus> {
             config_file = Some(found);
         }
     }
+    if let Some(found) = &config_file {
+        check_config_values(found, diags);
+    }
     let config = config_file
         .as_ref()
         .map(|found| found.config.clone())
@@ -111,6 +151,24 @@ pub fn load_corpus(root: &Path, diags: &mut Diagnostics) -> Result<Corpus> {
         diags
             .error(show(&index.path), line, 1, "the index page has no buttons")
             .with_hint("list the personas: `buttons:` then `  - title: …` / `    default: …`");
+    }
+
+    // The index's `lang` is the book's language unless livret.toml sets one.
+    if config.language.is_none()
+        && let Some(lang) = &index.front.lang
+        && let Err(hint) = super::config::check_language_tag(lang)
+    {
+        diags
+            .error(
+                show(&index.path),
+                front_matter_key_line(root, &index.path, "lang"),
+                1,
+                format!(
+                    "`lang: {}` is not a BCP 47 language tag",
+                    lang.escape_debug()
+                ),
+            )
+            .with_hint(hint);
     }
 
     let resolved = resolve_buttons(root, &index, &routes, &pages, diags);
@@ -135,11 +193,14 @@ pub fn load_corpus(root: &Path, diags: &mut Diagnostics) -> Result<Corpus> {
     })
 }
 
-/// The file `rel` if it exists, never through a symbolic link that leaves the root.
+/// The file `rel` if it exists, never through a symbolic link that leaves the root. A FIFO,
+/// device or oversized file in its place is an error (the book's settings would be missing).
 fn read_optional(root: &Path, rel: &str, diags: &mut Diagnostics) -> Result<Option<Vec<u8>>> {
     let path = root.join(rel);
-    if !path.is_file() {
-        return Ok(None);
+    match std::fs::metadata(&path) {
+        Err(_) => return Ok(None),
+        Ok(meta) if meta.is_dir() => return Ok(None),
+        Ok(_) => {}
     }
     let canonical_root = root.canonicalize().map_err(|e| Error::io(root, e))?;
     let canonical = path.canonicalize().map_err(|e| Error::io(&path, e))?;
@@ -152,9 +213,84 @@ fn read_optional(root: &Path, rel: &str, diags: &mut Diagnostics) -> Result<Opti
         );
         return Ok(None);
     }
-    std::fs::read(&path)
-        .map(Some)
-        .map_err(|e| Error::io(path, e))
+    match read_bounded(&path, MAX_CONFIG_BYTES) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(refusal) => {
+            diags.error(display_path(root, rel), 0, 0, refusal.to_string());
+            Ok(None)
+        }
+    }
+}
+
+/// Line of `key:` in the front matter of page `rel` (1 when it cannot be found).
+fn front_matter_key_line(root: &Path, rel: &str, key: &str) -> u32 {
+    let Ok(bytes) = read_bounded(&root.join(rel), MAX_PAGE_BYTES) else {
+        return 1;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    text.lines()
+        .take_while({
+            let mut fences = 0;
+            move |line| {
+                if line.trim_end() == "---" {
+                    fences += 1;
+                }
+                fences < 2
+            }
+        })
+        .position(|line| {
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map_or(1, |at| at as u32 + 1)
+}
+
+/// `name` must be a plain file stem and `language` a BCP 47 tag: both end up in file names and
+/// in every artifact's metadata.
+fn check_config_values(found: &ConfigFile, diags: &mut Diagnostics) {
+    if let Some(name) = &found.config.name
+        && let Err(why) = super::config::check_file_stem(name)
+    {
+        diags
+            .error(
+                &found.display,
+                config_value_line(&found.text, name).max(1),
+                1,
+                format!("livret.toml: `name` {why}"),
+            )
+            .with_hint("`name` is the output file stem, e.g. name = \"guide-opendata\"");
+    }
+    for format in found.config.formats.iter().flatten() {
+        if !matches!(
+            format.trim().to_ascii_lowercase().as_str(),
+            "html" | "epub" | "pdf"
+        ) {
+            diags.error(
+                &found.display,
+                config_value_line(&found.text, format).max(1),
+                1,
+                format!(
+                    "livret.toml: unknown format `{}` in `formats` (html, epub or pdf)",
+                    format.escape_debug()
+                ),
+            );
+        }
+    }
+    if let Some(language) = &found.config.language
+        && let Err(hint) = super::config::check_language_tag(language)
+    {
+        diags
+            .error(
+                &found.display,
+                config_value_line(&found.text, language).max(1),
+                1,
+                format!(
+                    "livret.toml: `language = \"{}\"` is not a BCP 47 language tag",
+                    language.escape_debug()
+                ),
+            )
+            .with_hint(hint);
+    }
 }
 
 /// `livret.toml` as found: where, its text (for lines), what it says.
@@ -180,9 +316,13 @@ fn read_config_file(root: &Path, rel: &str, diags: &mut Diagnostics) -> Result<O
 
 fn load_page(root: &Path, rel: &str) -> Result<LoadedPage> {
     let path = root.join(rel);
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
     let display = display_path(root, rel);
     let mut diags = Diagnostics::new();
+    // A page that cannot be read is an error if the book needs it, a warning otherwise.
+    let bytes = read_bounded(&path, MAX_PAGE_BYTES).unwrap_or_else(|refusal| {
+        diags.error(&display, 0, 0, refusal.to_string());
+        Vec::new()
+    });
     let text = decode_text(&bytes, &display, &mut diags);
     let split = split_front_matter(&text);
     if split.unclosed {
@@ -408,7 +548,7 @@ fn resolve_buttons(
                 ),
             );
         }
-        let slug = unique_slug(&persona_slug(button), &personas);
+        let slug = unique_slug(&safe_stem(&persona_slug(button)), &personas);
         personas.push(Persona {
             slug,
             button: button.clone(),
@@ -462,12 +602,21 @@ fn persona_slug(button: &Button) -> String {
 }
 
 fn unique_slug(base: &str, personas: &[Persona]) -> String {
+    let base = if base.is_empty() { "persona" } else { base };
     let taken = |slug: &str| personas.iter().any(|p| p.slug == slug);
     if !taken(base) {
         return base.to_string();
     }
     (2..)
-        .map(|n| format!("{base}-{n}"))
+        .map(|n| {
+            // The number is kept whole; the base gives way to stay within the bound.
+            let suffix = format!("-{n}");
+            let mut cut = MAX_STEM_BYTES.saturating_sub(suffix.len()).min(base.len());
+            while !base.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            format!("{}{suffix}", &base[..cut])
+        })
         .find(|slug| !taken(slug))
         .unwrap_or_else(|| base.to_string())
 }

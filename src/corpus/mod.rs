@@ -10,11 +10,14 @@ mod resolve;
 mod source;
 mod walk;
 
+pub use config::{check_file_stem, check_language_tag};
 pub use front_matter::{ParsedFrontMatter, SplitPage, parse_front_matter, split_front_matter};
 pub use language::{BookLanguage, DEFAULT_LANGUAGE, LanguageSource, warn_when_unset};
-pub use load::{display_path, load_corpus};
+pub use load::{MAX_STEM_BYTES, display_path, load_corpus, load_corpus_excluding, safe_stem};
 pub use resolve::{Lookup, normalise_site_path};
-pub use source::decode_text;
+pub use source::{MAX_CONFIG_BYTES, MAX_PAGE_BYTES};
+pub use source::{ReadRefusal, decode_text, open_regular, open_regular_file, read_bounded};
+pub use walk::MAX_FOLDER_DEPTH;
 
 use crate::ir::PageSize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,6 +44,16 @@ pub struct Config {
     pub typography: Option<bool>,
     /// Words the book shows, over the language's own and the theme's.
     pub labels: Option<crate::labels::LabelOverrides>,
+    /// Formats `build` writes when `-f` is not given (`["html", "pdf"]`).
+    pub formats: Option<Vec<String>>,
+    /// Output folder when `-o` is not given, relative to the working directory.
+    pub out: Option<String>,
+    /// Theme folder when `--theme` is not given, relative to the working directory.
+    pub theme: Option<String>,
+    /// `--split` by default.
+    pub split: Option<bool>,
+    /// `--strict` by default.
+    pub strict: Option<bool>,
 }
 
 /// What the reader needs of Jekyll's `_config.yml`.

@@ -1,7 +1,110 @@
 //! Page bytes → text: UTF-8 check (with the position of the first bad byte), BOM removed,
 //! CRLF and lone CR turned into LF.
 
-use crate::diag::Diagnostics;
+use crate::diag::{Diagnostics, Error, Result};
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+/// Largest page (Markdown file) read.
+pub const MAX_PAGE_BYTES: u64 = 50 << 20;
+/// Largest `livret.toml` or `_config.yml` read.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Why a file was not read.
+#[derive(Debug)]
+pub enum ReadRefusal {
+    /// A FIFO, socket, device or folder: reading it could block forever or never end.
+    NotRegular(&'static str),
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for ReadRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadRefusal::NotRegular(kind) => write!(f, "{kind}, not a regular file: not read"),
+            ReadRefusal::TooLarge { size, limit } => write!(
+                f,
+                "{size} bytes: larger than the {limit} bytes livret reads (not read)"
+            ),
+            ReadRefusal::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Open `path` for reading only if it is a regular file. Opened without blocking first, so a
+/// FIFO never hangs the open itself; the type is then checked on the open file (no race).
+pub fn open_regular_file(path: &Path) -> std::result::Result<(File, u64), ReadRefusal> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(ReadRefusal::Io)?;
+    let meta = file.metadata().map_err(ReadRefusal::Io)?;
+    if !meta.is_file() {
+        return Err(ReadRefusal::NotRegular(file_kind(&meta)));
+    }
+    Ok((file, meta.len()))
+}
+
+/// `open_regular_file` as the pipeline's I/O error.
+pub fn open_regular(path: &Path) -> Result<File> {
+    open_regular_file(path)
+        .map(|(file, _)| file)
+        .map_err(|refusal| match refusal {
+            ReadRefusal::Io(e) => Error::io(path, e),
+            other => Error::io(path, std::io::Error::other(other.to_string())),
+        })
+}
+
+/// The bytes of the regular file `path`, at most `limit` of them: the size is checked before
+/// reading starts, and the read stops at the limit even if the file grows meanwhile.
+pub fn read_bounded(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, ReadRefusal> {
+    let (file, size) = open_regular_file(path)?;
+    if size > limit {
+        return Err(ReadRefusal::TooLarge { size, limit });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadRefusal::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadRefusal::TooLarge {
+            size: bytes.len() as u64,
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
+/// What a non-regular file is, in words.
+pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+    }
+    "not a regular file"
+}
 
 /// Decode `bytes` as the text of `display_path`. Invalid UTF-8 is an error (line:col and byte
 /// offset of the first bad byte); the text is still returned, lossily decoded, so the rest of the

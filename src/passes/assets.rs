@@ -2,6 +2,7 @@
 //! checked against decompression bombs, decoded to prove it is whole, and indexed in
 //! `Document::assets` in order of first use.
 
+use super::svg::check_svg_is_inert;
 use super::{join_within_root, page_dir, percent_decode};
 use crate::diag::Diagnostics;
 use crate::ir::rewrite_inlines;
@@ -19,6 +20,9 @@ const MAX_SIDE: u32 = 20_000;
 /// Largest area accepted, in pixels.
 const MAX_PIXELS: u64 = 100_000_000;
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Pixels of all the book's bitmap images together: the HTML and EPUB embed them at their own
+/// size and a reader decodes them all.
+pub const MAX_BOOK_PIXELS: u64 = 250_000_000;
 /// 100 Mpixels of 16-bit RGBA, the worst image that passes the checks above.
 const MAX_DECODE_BYTES: u64 = 800 * 1024 * 1024;
 
@@ -28,6 +32,7 @@ pub fn load_assets(doc: &mut Document, root: &Path, diags: &mut Diagnostics) {
         canonical_root: root.canonicalize().ok(),
         by_file: BTreeMap::new(),
         assets: std::mem::take(&mut doc.assets),
+        pixels: 0,
     };
     for chapter in &mut doc.chapters {
         let display = crate::corpus::display_path(root, &chapter.source);
@@ -150,6 +155,8 @@ struct AssetLoader<'a> {
     /// Canonical file → its asset, or why it cannot be one: each file is read at most once.
     by_file: BTreeMap<PathBuf, Result<usize, String>>,
     assets: Vec<Asset>,
+    /// Pixels of the bitmap images accepted so far.
+    pixels: u64,
 }
 
 impl AssetLoader<'_> {
@@ -184,9 +191,24 @@ impl AssetLoader<'_> {
         if let Some(known) = self.by_file.get(&canonical) {
             return known.clone();
         }
-        let result = read_asset(&canonical, asset_path).map(|asset| {
+        let pixels = self.pixels;
+        let result = read_asset(&canonical, asset_path).and_then(|asset| {
+            let area = if asset.format == ImageFormat::Svg {
+                0
+            } else {
+                u64::from(asset.width) * u64::from(asset.height)
+            };
+            if pixels + area > MAX_BOOK_PIXELS {
+                return Err(format!(
+                    "{}×{} pixels: with the images before it, over the book's budget of \
+                     {MAX_BOOK_PIXELS} pixels (readers decode every image at its own size); \
+                     resize the largest images",
+                    asset.width, asset.height
+                ));
+            }
+            self.pixels = pixels + area;
             self.assets.push(asset);
-            self.assets.len() - 1
+            Ok(self.assets.len() - 1)
         });
         let result = result.map_err(|why| format!("image {shown}: {why}"));
         self.by_file.insert(canonical, result.clone());
@@ -195,18 +217,8 @@ impl AssetLoader<'_> {
 }
 
 fn read_asset(file: &Path, path: String) -> Result<Asset, String> {
-    let metadata = std::fs::metadata(file).map_err(|e| e.to_string())?;
-    // A FIFO or device would block or never end: only regular files are opened.
-    if !metadata.is_file() {
-        return Err("not a regular file".into());
-    }
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "{} bytes: larger than the {MAX_FILE_BYTES} bytes accepted",
-            metadata.len()
-        ));
-    }
-    let bytes = std::fs::read(file).map_err(|e| e.to_string())?;
+    // A FIFO or device would block or never end: only regular files are read, size checked first.
+    let bytes = crate::corpus::read_bounded(file, MAX_FILE_BYTES).map_err(|e| e.to_string())?;
     let Inspected {
         format,
         width,
@@ -260,6 +272,11 @@ fn inspect_image(bytes: &[u8]) -> Result<Inspected, String> {
         return Err("not a PNG, JPEG, GIF or SVG image".into());
     };
     let name = format.extension().to_ascii_uppercase();
+    // The JPEG decoder draws what it has of a cut file without complaint: the end-of-image
+    // marker must follow the first scan.
+    if format == ImageFormat::Jpeg && !jpeg_is_whole(bytes) {
+        return Err("truncated JPEG image: it stops before its end marker".into());
+    }
     // The IHDR chunk alone names a PNG bomb, even when the file stops right after it.
     if let Some((width, height)) = png_header_size(bytes) {
         check_dimensions(width, height)?;
@@ -307,6 +324,15 @@ fn png_header_size(bytes: &[u8]) -> Option<(u32, u32)> {
     Some((word(16)?, word(20)?))
 }
 
+/// Whether an end-of-image marker (FF D9) follows the first start-of-scan marker (FF DA).
+/// Scan data never holds FF D9: a 0xFF byte in it is followed by 00 or a restart marker.
+fn jpeg_is_whole(bytes: &[u8]) -> bool {
+    let Some(scan) = bytes.windows(2).position(|w| w == [0xFF, 0xDA]) else {
+        return false;
+    };
+    bytes[scan..].windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
 /// Colour components of a JPEG's frame header (3 for YCbCr, 4 for CMYK/YCCK).
 fn jpeg_components(bytes: &[u8]) -> Option<u8> {
     let mut at = 2;
@@ -328,82 +354,6 @@ fn jpeg_components(bytes: &[u8]) -> Option<u8> {
         }
         at += 2 + length;
     }
-}
-
-/// An SVG is embedded as-is, so it must not run code or fetch anything: no script or foreign
-/// content, no event handler, no reference (`href`, CSS `url()`, `@import`) outside the file
-/// except inline raster images.
-fn check_svg_is_inert(text: &str) -> Result<(), String> {
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        nodes_limit: 1_000_000,
-        // roxmltree never reads files: external entities are left unresolved.
-        ..Default::default()
-    };
-    let doc = roxmltree::Document::parse_with_options(text, options)
-        .map_err(|e| format!("unreadable SVG: {e}"))?;
-    let refuse = |node: roxmltree::Node, what: String| {
-        let line = doc.text_pos_at(node.range().start).row;
-        Err(format!(
-            "SVG {what} (its line {line}): not embedded, an image must not run or load anything"
-        ))
-    };
-    for node in doc.descendants() {
-        if node.is_text() && node.parent().is_some_and(|p| p.has_tag_name("style")) {
-            if node.text().is_some_and(css_reaches_outside) {
-                return refuse(node, "style sheet loading another file".into());
-            }
-            continue;
-        }
-        if !node.is_element() {
-            continue;
-        }
-        let name = node.tag_name().name();
-        if matches!(
-            name,
-            "script" | "foreignObject" | "iframe" | "object" | "embed" | "audio" | "video"
-        ) {
-            return refuse(node, format!("with a <{name}> element"));
-        }
-        for attribute in node.attributes() {
-            let attr = attribute.name();
-            let value = attribute.value();
-            if attr.to_ascii_lowercase().starts_with("on") {
-                return refuse(node, format!("with an event handler `{attr}`"));
-            }
-            if attr == "href" && !is_inline_reference(value) {
-                return refuse(node, format!("referring to `{value}`"));
-            }
-            if css_reaches_outside(value) {
-                return refuse(node, format!("with `{attr}` loading another file"));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `#id` in the same file, or an inline PNG/JPEG/GIF.
-fn is_inline_reference(href: &str) -> bool {
-    let href = href.trim().to_ascii_lowercase();
-    href.starts_with('#')
-        || ["data:image/png", "data:image/jpeg", "data:image/gif"]
-            .iter()
-            .any(|prefix| href.starts_with(prefix))
-}
-
-/// CSS that loads something: `@import`, or a `url()` that is not `#id` or an inline image.
-fn css_reaches_outside(css: &str) -> bool {
-    let lower = css.to_ascii_lowercase();
-    if lower.contains("@import") {
-        return true;
-    }
-    lower.match_indices("url(").any(|(at, _)| {
-        let target = lower
-            .get(at + 4..)
-            .unwrap_or_default()
-            .trim_start_matches([' ', '"', '\'']);
-        !is_inline_reference(target)
-    })
 }
 
 fn check_dimensions(width: u32, height: u32) -> Result<(), String> {
@@ -833,6 +783,15 @@ mod tests {
         assert!(refused.contains("decompression bomb"), "{refused}");
         assert_eq!(png_header_size(&header), Some((100_000, 100_000)));
         assert_eq!(png_header_size(b"\x89PNG\r\n\x1a\n"), None);
+    }
+
+    #[test]
+    fn a_jpeg_cut_in_half_is_refused() {
+        let whole = encoded(image::ImageFormat::Jpeg, 64, 64);
+        assert!(inspect_image(&whole).is_ok());
+        let half = &whole[..whole.len() / 2];
+        let refused = inspect_image(half).err().unwrap_or_default();
+        assert!(refused.contains("truncated JPEG"), "{refused}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! (`{chapter}-{local}`), unique across the whole book.
 
 use crate::ir::{Attr, Block, Document, Inline, plain_text};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Per chapter: local id as written in the page → global id in the book.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,6 +30,9 @@ enum IdSite<'a> {
 pub fn assign_ids(doc: &mut Document) -> ChapterAnchors {
     // Chapter ids are the `<section id>`s: no element may take one.
     let mut taken: BTreeSet<String> = doc.chapters.iter().map(|c| c.id.clone()).collect();
+    // Next number to try per base id: ids are only ever added, so every smaller number is
+    // still taken, and 20,000 identical headings cost 20,000 steps, not 200 million.
+    let mut next_global: HashMap<String, usize> = HashMap::new();
     let mut anchors = ChapterAnchors::default();
     for chapter in &mut doc.chapters {
         let mut sites = Vec::new();
@@ -43,6 +46,7 @@ pub fn assign_ids(doc: &mut Document) -> ChapterAnchors {
             .collect();
         let mut locals: BTreeMap<String, String> = BTreeMap::new();
         let mut slugs_used: BTreeSet<String> = BTreeSet::new();
+        let mut next_slug: HashMap<String, usize> = HashMap::new();
 
         for site in sites {
             let (attr, local) = match site {
@@ -52,10 +56,10 @@ pub fn assign_ids(doc: &mut Document) -> ChapterAnchors {
                         // kramdown numbers repeated auto ids `x`, `x-1`, `x-2`…: pages link to those.
                         let base = slug(&text);
                         let mut local = base.clone();
-                        let mut n = 1;
+                        let n = next_slug.entry(base.clone()).or_insert(1);
                         while explicit.contains(&local) || slugs_used.contains(&local) {
                             local = format!("{base}-{n}");
-                            n += 1;
+                            *n += 1;
                         }
                         slugs_used.insert(local.clone());
                         (attr, local)
@@ -66,7 +70,7 @@ pub fn assign_ids(doc: &mut Document) -> ChapterAnchors {
                     None => continue,
                 },
             };
-            let global = unique_global(&chapter.id, &local, &mut taken);
+            let global = unique_global(&chapter.id, &local, &mut taken, &mut next_global);
             // A repeated id: links go to the first (the reader warned, with the line).
             locals.entry(local).or_insert_with(|| global.clone());
             attr.id = Some(global);
@@ -85,13 +89,18 @@ fn explicit_id(attr: &Attr) -> Option<String> {
 }
 
 /// `{chapter}-{local}`, with `-2`, `-3`… when the book already has it.
-fn unique_global(chapter: &str, local: &str, taken: &mut BTreeSet<String>) -> String {
+fn unique_global(
+    chapter: &str,
+    local: &str,
+    taken: &mut BTreeSet<String>,
+    next: &mut HashMap<String, usize>,
+) -> String {
     let base = format!("{chapter}-{}", id_safe(local));
     let mut global = base.clone();
-    let mut n = 2;
+    let n = next.entry(base.clone()).or_insert(2);
     while taken.contains(&global) {
         global = format!("{base}-{n}");
-        n += 1;
+        *n += 1;
     }
     taken.insert(global.clone());
     global

@@ -49,7 +49,7 @@ pub fn read_document(corpus: &Corpus, diags: &mut Diagnostics) -> Document {
         let title = page_title(page, &read).unwrap_or_else(|| stem.to_string());
         chapters.push(chapter(
             corpus,
-            unique_id(&slugify(stem), &mut ids),
+            unique_id(&crate::corpus::safe_stem(&slugify(stem)), &mut ids),
             ChapterKind::Appendix,
             title,
             page,
@@ -126,7 +126,12 @@ fn book_meta(corpus: &Corpus, index_title: Option<String>) -> Meta {
     let var = |key: &str| non_empty(front.vars.get(key).map(String::as_str));
     let title = non_empty(config.title.as_deref()).or(index_title);
     let name = non_empty(config.name.as_deref())
-        .or_else(|| title.as_deref().map(slugify).filter(|s| !s.is_empty()))
+        .or_else(|| {
+            title
+                .as_deref()
+                .map(|t| crate::corpus::safe_stem(&slugify(t)))
+                .filter(|s| !s.is_empty())
+        })
         .unwrap_or_else(|| "livret".into());
     Meta {
         name,

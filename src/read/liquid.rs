@@ -64,6 +64,8 @@ pub(crate) fn prepare(body: &str, vars: &LiquidVars, rep: &mut Reporter) -> Prep
         anchors: Vec::new(),
         raw_open: false,
         comment_open: false,
+        opened_at: None,
+        open_blocks: Vec::new(),
     };
     let mut fence: Option<(char, usize)> = None;
     let mut chunk_start: Option<usize> = None;
@@ -100,6 +102,7 @@ pub(crate) fn prepare(body: &str, vars: &LiquidVars, rep: &mut Reporter) -> Prep
     if let Some(start) = chunk_start {
         scanner.chunk(&body[start..], start, chunk_line, rep);
     }
+    scanner.report_unclosed(rep);
     Prepared {
         text: scanner.out,
         block_ials: scanner.block_ials,
@@ -158,7 +161,21 @@ struct Scanner<'v, 'a> {
     raw_open: bool,
     /// Inside `{% comment %}`: removed until `{% endcomment %}`.
     comment_open: bool,
+    /// Where the open `{% raw %}` or `{% comment %}` started (body line, column).
+    opened_at: Option<(usize, u32)>,
+    /// Block tags (`if`, `for`, `capture`…) opened and not yet closed, innermost last.
+    open_blocks: Vec<OpenBlock>,
 }
+
+/// A Liquid block tag waiting for its `end…` tag.
+struct OpenBlock {
+    name: &'static str,
+    line: usize,
+    col: u32,
+}
+
+/// Liquid's block tags other than `raw` and `comment`, each closed by `end<name>`.
+const BLOCK_TAGS: [&str; 6] = ["if", "unless", "case", "for", "tablerow", "capture"];
 
 /// The newlines of `text`, so that removed text keeps the line count.
 fn newlines_of(text: &str) -> String {
@@ -384,13 +401,16 @@ impl Scanner<'_, '_> {
             }
             "raw" => {
                 self.raw_open = true;
+                self.opened_at = Some((line, col));
                 String::new()
             }
             "comment" => {
                 self.comment_open = true;
+                self.opened_at = Some((line, col));
                 String::new()
             }
             _ => {
+                self.track_block(name, line, col);
                 rep.warning(
                     line,
                     col,
@@ -399,6 +419,51 @@ impl Scanner<'_, '_> {
                 );
                 String::new()
             }
+        }
+    }
+}
+
+impl Scanner<'_, '_> {
+    /// Keep the stack of open block tags: `if` opens, `endif` closes the innermost `if`.
+    fn track_block(&mut self, name: &str, line: usize, col: u32) {
+        if let Some(tag) = BLOCK_TAGS.iter().find(|tag| **tag == name) {
+            self.open_blocks.push(OpenBlock {
+                name: tag,
+                line,
+                col,
+            });
+        } else if let Some(closed) = name.strip_prefix("end")
+            && let Some(at) = self.open_blocks.iter().rposition(|b| b.name == closed)
+        {
+            self.open_blocks.truncate(at);
+        }
+    }
+
+    /// What is still open at the end of the page is an error at its opening tag, as in Jekyll
+    /// ("'comment' tag was never closed"): the rest of the page would be lost silently.
+    fn report_unclosed(&mut self, rep: &mut Reporter) {
+        let unclosed_text = if self.comment_open {
+            Some(("comment", "everything after it is dropped"))
+        } else if self.raw_open {
+            Some(("raw", "everything after it is printed as written"))
+        } else {
+            None
+        };
+        if let (Some((name, effect)), Some((line, col))) = (unclosed_text, self.opened_at) {
+            rep.error(
+                line,
+                col,
+                format!("Liquid `{{% {name} %}}` is never closed: {effect}"),
+                Some(&format!("close it with `{{% end{name} %}}`")),
+            );
+        }
+        for block in std::mem::take(&mut self.open_blocks) {
+            rep.error(
+                block.line,
+                block.col,
+                format!("Liquid `{{% {} %}}` is never closed", block.name),
+                Some(&format!("close it with `{{% end{} %}}`", block.name)),
+            );
         }
     }
 }

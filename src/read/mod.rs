@@ -246,6 +246,20 @@ impl<'a> Reporter<'a> {
         }
     }
 
+    pub(crate) fn error(
+        &mut self,
+        line: usize,
+        col: u32,
+        message: impl Into<String>,
+        hint: Option<&str>,
+    ) {
+        let line = self.file_line(line);
+        let diagnostic = self.diags.error(self.path.clone(), line, col, message);
+        if let Some(hint) = hint {
+            diagnostic.with_hint(hint);
+        }
+    }
+
     pub(crate) fn id_written(&mut self, id: &str, at: Where) {
         let id = id.trim();
         if !id.is_empty() {

@@ -66,12 +66,50 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         labels => Value::from_pairs(meta.labels.entries()),
         generator => format!("livret {}", ctx.version),
     };
-    render_page(&ctx.theme, &page, context).map(String::into_bytes)
+    render_page(&ctx.theme, &page, context)
 }
 
-fn render_page(theme: &Theme, page: &str, context: Value) -> Result<String> {
+/// The rendered page, refused past `limit` bytes (a template repeating the book without end).
+struct BoundedPage {
+    bytes: Vec<u8>,
+    limit: usize,
+}
+
+impl std::io::Write for BoundedPage {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > self.limit {
+            return Err(std::io::Error::other("output limit"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn render_page(theme: &Theme, page: &str, context: Value) -> Result<Vec<u8>> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // A template is code from the theme: bounded in work and in output.
+    env.set_fuel(Some(crate::theme::TEMPLATE_FUEL));
+    let included: usize = ["css"]
+        .iter()
+        .filter_map(|key| context.get_attr(key).ok())
+        .chain(
+            context
+                .get_attr("chapters")
+                .ok()
+                .and_then(|chapters| chapters.try_iter().ok())
+                .into_iter()
+                .flatten()
+                .flat_map(|c| [c.get_attr("body").ok(), c.get_attr("notes").ok()])
+                .flatten(),
+        )
+        .map(|value| value.as_str().map_or(0, str::len))
+        .sum();
+    let limit = crate::theme::MAX_TEMPLATE_OUTPUT_BYTES.saturating_add(included.saturating_mul(2));
     let theme_error = |err: minijinja::Error| {
         let rel = match err.name() {
             Some(name) if name != PAGE_TEMPLATE => format!("html/{name}"),
@@ -92,7 +130,29 @@ fn render_page(theme: &Theme, page: &str, context: Value) -> Result<String> {
     // Named `page.html` so minijinja auto-escapes it as HTML.
     env.add_template("page.html", page).map_err(theme_error)?;
     let template = env.get_template("page.html").map_err(theme_error)?;
-    template.render(context).map_err(theme_error)
+    let mut out = BoundedPage {
+        bytes: Vec::new(),
+        limit,
+    };
+    match template.render_captured_to(context, &mut out) {
+        Ok(_) => Ok(out.bytes),
+        Err(err) if err.kind() == minijinja::ErrorKind::WriteFailure => Err(Error::Theme {
+            path: theme.display_path(PAGE_TEMPLATE),
+            message: format!(
+                "the page grew past {limit} bytes (the book's text twice plus {} MiB): \
+                 a loop repeating it?",
+                crate::theme::MAX_TEMPLATE_OUTPUT_BYTES >> 20
+            ),
+        }),
+        Err(err) if err.kind() == minijinja::ErrorKind::OutOfFuel => Err(Error::Theme {
+            path: theme.display_path(PAGE_TEMPLATE),
+            message: format!(
+                "stopped after {} steps: a loop without end?",
+                crate::theme::TEMPLATE_FUEL
+            ),
+        }),
+        Err(err) => Err(theme_error(err)),
+    }
 }
 
 fn chapter_value(doc: &Document, chapter: &Chapter, style: &BodyStyle) -> Value {
