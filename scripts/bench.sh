@@ -28,7 +28,7 @@ measure() {
   echo "$mt $mm"
 }
 size() { [ -f "$1" ] && stat -c %s "$1" || echo NA; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || b == 0) print "–"; else printf "%.2f×", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b == 0) print "–"; else printf "%.2f×", a / b }'; }
 
 pdf_engine=""
 # pandoc ≥ 2.19 says --embed-resources; older ones --self-contained.
@@ -61,6 +61,8 @@ for p in pages:
     text = p.read_text(encoding="utf-8")
     text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
     text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|^\{:.*\}\s*$", "", text, flags=re.M)
+    # A link whose target was a Liquid tag is left as its text (Typst refuses empty URLs).
+    text = re.sub(r"\[([^\]]*)\]\(\s*\)", r"\1", text)
     print(text.replace("](/img/", "](" + str(root) + "/img/"), end="\n\n")
 PY
   for format in ${FORMATS:-html epub pdf}; do
