@@ -492,3 +492,31 @@ fn the_structure_tree_says_what_the_document_says() {
     assert!(annots > 20, "{annots} link annotations");
     assert_eq!(owners.len(), annots);
 }
+
+/// `<span lang="en">` in a French page: a `Span` element with `/Lang (en)` around those words.
+#[test]
+fn a_span_in_another_language_says_so_in_the_structure() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("faq")).unwrap();
+    std::fs::write(
+        root.join("index.md"),
+        "---\ntitle: T\nlang: fr\nbuttons:\n  - title: Citoyen\n    url: faq/citoyen\n---\nIntro\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("faq/citoyen.md"),
+        "---\ntitle: Citoyen\n---\nLes données ouvertes, ou <span lang=\"en\">open data</span>, sont partout.\n",
+    )
+    .unwrap();
+    let (_out, pdfs) = build_pdfs(root, &[]);
+    let pdf = Document::load(&pdfs[0]).expect("PDF loads");
+    let spans: Vec<String> = pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"S").and_then(|s| s.as_name()).ok() == Some(b"Span"))
+        .filter_map(|d| d.get(b"Lang").ok().map(text))
+        .collect();
+    assert_eq!(spans, vec!["en".to_string()]);
+}

@@ -676,6 +676,23 @@ impl<'a> Builder<'a> {
                     if let Some(id) = &attr.id {
                         out.push(Self::anchor_run(id.clone(), style));
                     }
+                    // A span in another language (`lang` attribute) says so in the structure.
+                    let lang = attr
+                        .attributes
+                        .iter()
+                        .find(|(k, _)| k == "lang")
+                        .map(|(_, v)| v.trim().to_string())
+                        .filter(|v| !v.is_empty() && *v != self.doc.meta.language);
+                    let tag = match (lang, tag) {
+                        (Some(lang), None) => {
+                            let span = self.inline_elem(Role::Span);
+                            if let Some(e) = self.rec.borrow_mut().tree.get_mut(span) {
+                                e.lang = Some(lang);
+                            }
+                            Some(span)
+                        }
+                        (_, tag) => tag,
+                    };
                     self.runs(content, style, link, mode, tag, out)
                 }
             }
