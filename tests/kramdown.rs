@@ -589,16 +589,18 @@ fn landing_in(page: &Html, chapter: &str, title: &str, id: &str) -> Option<Landi
         })?;
     let name = target.value().name();
     let text = normalise(&target.text().collect::<String>());
-    Some(if (name == "h1" || name == "h2") && text == normalise(title) {
-        Landing::Chapter(chapter.into())
-    } else if name.len() == 2 && name.starts_with('h') {
-        Landing::Heading(
-            chapter.into(),
-            normalise(&target.text().collect::<String>()),
-        )
-    } else {
-        Landing::Anchor(chapter.into(), id.into())
-    })
+    Some(
+        if (name == "h1" || name == "h2") && text == normalise(title) {
+            Landing::Chapter(chapter.into())
+        } else if name.len() == 2 && name.starts_with('h') {
+            Landing::Heading(
+                chapter.into(),
+                normalise(&target.text().collect::<String>()),
+            )
+        } else {
+            Landing::Anchor(chapter.into(), id.into())
+        },
+    )
 }
 
 struct Book<'a> {

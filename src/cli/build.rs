@@ -212,7 +212,11 @@ pub fn run_check(
 
 /// The book's outline: its title, then each chapter's kind, id and source page.
 fn print_book(doc: &Document, dir: &Path) {
-    println!("{} — {} chapter(s)", doc.meta.title, doc.chapters.len());
+    println!(
+        "{} — {} chapter(s)",
+        escape_control(&doc.meta.title),
+        doc.chapters.len()
+    );
     for chapter in &doc.chapters {
         let kind = match chapter.kind {
             ChapterKind::Introduction => "introduction",
@@ -222,7 +226,7 @@ fn print_book(doc: &Document, dir: &Path) {
         println!(
             "  {kind:<12} {:<16} {}",
             chapter.id,
-            dir.join(&chapter.source).display()
+            escape_control(&dir.join(&chapter.source).display().to_string())
         );
     }
 }

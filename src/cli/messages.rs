@@ -67,6 +67,12 @@ pub fn explain(error: Error, options: &BuildOptions) -> Error {
                     &out_dir
                 };
                 let folder = folder.display();
+                // A file of the set (not the folder, not a temporary file): name it.
+                let file = path
+                    .file_name()
+                    .filter(|_| !is_temp && path != out_dir)
+                    .map(|n| format!("`{}` in ", n.to_string_lossy()))
+                    .unwrap_or_default();
                 let message = match source.kind() {
                     ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => format!(
                         "cannot write into `{folder}`: permission denied; choose another folder \
@@ -75,10 +81,14 @@ pub fn explain(error: Error, options: &BuildOptions) -> Error {
                     ErrorKind::StorageFull => {
                         format!("cannot write into `{folder}`: the disk is full")
                     }
-                    ErrorKind::NotADirectory | ErrorKind::AlreadyExists => format!(
+                    ErrorKind::NotADirectory => format!(
                         "cannot write into `{folder}`: a file stands where a folder should be"
                     ),
-                    _ => format!("cannot write into `{folder}`: {}", plain_cause(&source)),
+                    ErrorKind::AlreadyExists | ErrorKind::IsADirectory => format!(
+                        "cannot write {file}`{folder}`: something of that name is in the way \
+                         (a folder?); move it, or choose another folder with -o"
+                    ),
+                    _ => format!("cannot write {file}`{folder}`: {}", plain_cause(&source)),
                 };
                 return Error::Usage(message);
             }
