@@ -381,11 +381,12 @@ impl Para {
         avail: f64,
         allow_hyphen: bool,
         force: bool,
-    ) -> Option<(Word, Word, bool)> {
+    ) -> Option<(Word, Word, bool, f64)> {
         let mut x = 0.0;
-        // (piece, byte end, hyphen) of the best break found so far, and of the last character.
-        let mut best: Option<(usize, usize, bool)> = None;
-        let mut last_fit: Option<(usize, usize)> = None;
+        // (piece, byte end, hyphen, width) of the best break found so far, and of the last
+        // character that fits.
+        let mut best: Option<(usize, usize, bool, f64)> = None;
+        let mut last_fit: Option<(usize, usize, f64)> = None;
         let count = word.pieces.len();
         'pieces: for (k, p) in word.pieces.iter().enumerate() {
             let Some(run) = self.runs.get(p.run) else {
@@ -415,22 +416,22 @@ impl Para {
                 if next.is_some_and(joins_previous) {
                     continue;
                 }
-                last_fit = Some((k, p.start + end));
+                last_fit = Some((k, p.start + end, x));
                 let breakable = match run.mode {
                     BreakMode::Url => "/.-_?&=#,;".contains(c),
                     BreakMode::Prose | BreakMode::Plain => c == '-' || c == '/' || c == '\u{2011}',
                     BreakMode::Code => false,
                 };
                 if breakable {
-                    best = Some((k, p.start + end, false));
+                    best = Some((k, p.start + end, false, x));
                 } else if hyphens.binary_search(&end).is_ok() && x + hyphen_w <= avail + EPS {
-                    best = Some((k, p.start + end, true));
+                    best = Some((k, p.start + end, true, x + hyphen_w));
                 }
             }
         }
-        let (k, at, hyphen) = match (best, last_fit, force) {
+        let (k, at, hyphen, width) = match (best, last_fit, force) {
             (Some(b), _, _) => b,
-            (None, Some((k, at)), true) => (k, at, false),
+            (None, Some((k, at, w)), true) => (k, at, false, w),
             (None, None, true) => {
                 // Not one character fits: the first goes anyway.
                 let p = word.pieces.first()?;
@@ -446,7 +447,7 @@ impl Para {
                 if end >= text.len() && count == 1 {
                     return None;
                 }
-                (0, p.start + end, false)
+                (0, p.start + end, false, 0.0)
             }
             _ => return None,
         };
@@ -454,7 +455,7 @@ impl Para {
         if tail.pieces.iter().all(|p| p.start == p.end) {
             return None;
         }
-        Some((head, tail, hyphen))
+        Some((head, tail, hyphen, width))
     }
 
     fn space_width(&self, word: &Word) -> f64 {
@@ -503,11 +504,17 @@ impl Para {
             }
             let avail = width - x - space;
             let alone = cur.is_empty();
-            if let Some((head, tail, hyphen)) =
+            if let Some((head, tail, hyphen, scanned)) =
                 self.split_to_fit(&word, avail, hyphenated_lines < 2, alone)
             {
                 hyphenated_lines = if hyphen { hyphenated_lines + 1 } else { 0 };
-                let w = self.word_width(&head);
+                // A short head is measured again with its kerning; a long one keeps its scan.
+                let short = head.pieces.iter().map(|p| p.end - p.start).sum::<usize>() <= 64;
+                let w = if short || scanned == 0.0 {
+                    self.word_width(&head)
+                } else {
+                    scanned
+                };
                 cur.push((head, x + space, w));
                 lines.push(self.finish_line(std::mem::take(&mut cur), width, false));
                 x = 0.0;
@@ -569,16 +576,22 @@ impl Para {
         };
         let mut line = Line::default();
         let mut stretched = 0;
-        for (k, (word, x, _)) in words.into_iter().enumerate() {
+        for (k, (word, x, word_w)) in words.into_iter().enumerate() {
             stretched += usize::from(stretchable[k]);
             let mut px = x + shift + stretch * stretched as f64;
             let n = word.pieces.len();
             for (i, piece) in word.pieces.iter().enumerate() {
                 let hyphen = word.hyphen && i + 1 == n;
-                let mut w = self.str_width(piece.run, self.text(piece));
-                if hyphen {
-                    w += self.str_width(piece.run, "-");
-                }
+                // A word of one piece was measured already (with its hyphen).
+                let w = if n == 1 {
+                    word_w
+                } else {
+                    let mut w = self.str_width(piece.run, self.text(piece));
+                    if hyphen {
+                        w += self.str_width(piece.run, "-");
+                    }
+                    w
+                };
                 line.placed.push(Placed {
                     piece: *piece,
                     hyphen,
