@@ -382,11 +382,15 @@ fn encode_page(draws: Vec<(Tag, Draw)>, page: usize, tree: &mut StructTree) -> P
                     out.push(' ');
                     num(&mut out, *y);
                     out.push_str(" Tm\n[<");
+                    const HEX: &[u8; 16] = b"0123456789ABCDEF";
                     for (gid, kern) in glyphs {
                         if *kern != 0 {
                             let _ = write!(out, "> {kern} <");
                         }
-                        let _ = write!(out, "{gid:04X}");
+                        // Four hex digits by hand: `write!` is most of a long line's cost.
+                        for shift in [12, 8, 4, 0] {
+                            out.push(char::from(HEX[usize::from((gid >> shift) & 0xF)]));
+                        }
                     }
                     out.push_str(">] TJ\n");
                 }

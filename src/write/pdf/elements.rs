@@ -496,7 +496,10 @@ impl Para {
                 continue;
             }
             let space = if cur.is_empty() { 0.0 } else { prev_space };
-            if let Some(w) = self.width_within(&word, width - x - space) {
+            // A word of thousands of characters fits no line (a character is wider than
+            // 0.5 mm at 5 pt): straight to cutting it, without measuring it first.
+            let huge = word.pieces.iter().map(|p| p.end - p.start).sum::<usize>() > 2048;
+            if !huge && let Some(w) = self.width_within(&word, width - x - space) {
                 prev_space = self.space_width(&word);
                 cur.push((word, x + space, w));
                 x += space + w;

@@ -241,6 +241,8 @@ struct Builder<'a> {
     parent: StructId,
     /// The next image has its author's caption under it: none is made from its alt text.
     author_caption: bool,
+    /// The text being cleaned holds a character only the code face has.
+    code_face_needed: bool,
     /// The last heading level in this chapter (headings never skip a level in the structure).
     heading_level: u8,
 }
@@ -334,8 +336,11 @@ impl<'a> Builder<'a> {
                 c if c.is_control() && c != '\n' => continue,
                 _ => {}
             }
-            if c == ' ' || c == '\n' || self.covered(mono, c) || self.covered(true, c) {
+            if c == ' ' || c == '\n' || self.covered(mono, c) {
+                out.push(c);
+            } else if self.covered(true, c) {
                 // A character the text faces lack but the code face has is set in that face.
+                self.code_face_needed = true;
                 out.push(c);
             } else if c.is_whitespace() {
                 // A space the font lacks: a no-break space keeps the words together.
@@ -436,12 +441,9 @@ impl<'a> Builder<'a> {
         out: &mut Vec<Run>,
     ) {
         let start = out.len();
+        self.code_face_needed = false;
         self.text_runs_one_face(text, style, link, mode, tag, out);
-        if style.mono
-            || !out[start..]
-                .iter()
-                .any(|r| r.text.chars().any(|c| c != ' ' && !self.covered(false, c)))
-        {
+        if style.mono || !self.code_face_needed {
             return;
         }
         // Characters only the code face has (☐ ☑ and other symbols) are set in it.
@@ -1575,6 +1577,7 @@ pub fn layout_pass(
             figures: Vec::new(),
             parent: ROOT,
             author_caption: false,
+            code_face_needed: false,
             heading_level: 1,
         };
         builder.set_language(&doc.meta.language);

@@ -22,8 +22,8 @@ struct FaceMetrics {
     bytes: Cow<'static, [u8]>,
     upem: f32,
     has_kern: bool,
-    /// Latin-1 and the general punctuation block, looked up without hashing.
-    common: RefCell<Vec<Option<Glyph>>>,
+    /// Latin to general punctuation, looked up by index: filled once, read without borrowing.
+    common: Vec<Glyph>,
     glyphs: RefCell<FxHashMap<char, Glyph>>,
     kerns: RefCell<FxHashMap<(u16, u16), f32>>,
 }
@@ -41,37 +41,49 @@ impl FaceMetrics {
             .as_ref()
             .and_then(|f| f.tables().kern)
             .is_some_and(|k| k.subtables.into_iter().next().is_some());
-        FaceMetrics {
+        let mut metrics = FaceMetrics {
             bytes,
             upem,
             has_kern,
-            common: RefCell::new(vec![None; COMMON]),
+            common: Vec::new(),
             glyphs: RefCell::default(),
             kerns: RefCell::default(),
-        }
+        };
+        // One parse of the face for every common character (a few milliseconds).
+        metrics.common = match ttf_parser::Face::parse(&metrics.bytes, 0) {
+            Ok(face) => (0..COMMON as u32)
+                .map(|cp| match char::from_u32(cp) {
+                    Some(c) => glyph_of(&face, c, upem),
+                    None => Glyph {
+                        id: 0,
+                        advance: 0.0,
+                    },
+                })
+                .collect(),
+            Err(_) => vec![
+                Glyph {
+                    id: 0,
+                    advance: 0.5,
+                };
+                COMMON
+            ],
+        };
+        metrics
     }
 
     fn look_up(&self, c: char) -> Glyph {
-        let Ok(face) = ttf_parser::Face::parse(&self.bytes, 0) else {
-            return Glyph {
+        match ttf_parser::Face::parse(&self.bytes, 0) {
+            Ok(face) => glyph_of(&face, c, self.upem),
+            Err(_) => Glyph {
                 id: 0,
                 advance: 0.5,
-            };
-        };
-        let id = face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
-        let advance = face.glyph_hor_advance(id).map(f32::from).unwrap_or(0.0) / self.upem;
-        Glyph { id: id.0, advance }
+            },
+        }
     }
 
     fn glyph(&self, c: char) -> Glyph {
-        let i = c as usize;
-        if i < COMMON {
-            if let Some(g) = self.common.borrow()[i] {
-                return g;
-            }
-            let g = self.look_up(c);
-            self.common.borrow_mut()[i] = Some(g);
-            return g;
+        if let Some(g) = self.common.get(c as usize) {
+            return *g;
         }
         if let Some(g) = self.glyphs.borrow().get(&c) {
             return *g;
@@ -105,6 +117,12 @@ impl FaceMetrics {
         self.kerns.borrow_mut().insert((left, right), k);
         k
     }
+}
+
+fn glyph_of(face: &ttf_parser::Face<'_>, c: char, upem: f32) -> Glyph {
+    let id = face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
+    let advance = face.glyph_hor_advance(id).map(f32::from).unwrap_or(0.0) / upem;
+    Glyph { id: id.0, advance }
 }
 
 /// Metrics of every face of a `FontSet`.
