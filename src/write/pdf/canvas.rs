@@ -116,14 +116,42 @@ pub struct Recorder {
     pub link_texts: HashMap<usize, String>,
     pub tree: StructTree,
     pub pages: Vec<PageContent>,
-    /// Glyphs drawn per face, each with the character it shows.
-    pub glyphs: Vec<BTreeMap<u16, char>>,
+    /// Glyphs drawn per face, each with the character it shows (indexed by glyph id).
+    pub glyphs: Vec<GlyphsUsed>,
     /// Largest printed size of each image, in points.
     pub image_sizes: BTreeMap<usize, (f64, f64)>,
     draws: Vec<(Tag, Draw)>,
 }
 
 pub type Shared = Rc<RefCell<Recorder>>;
+
+/// The glyphs of one face drawn so far, each with the first character it showed: a table by
+/// glyph id (looked up for every glyph drawn), listed in glyph order once at the end.
+#[derive(Debug, Default)]
+pub struct GlyphsUsed {
+    by_id: Vec<Option<char>>,
+}
+
+impl GlyphsUsed {
+    fn insert(&mut self, id: u16, c: char) {
+        let i = usize::from(id);
+        if i >= self.by_id.len() {
+            self.by_id.resize(i + 1, None);
+        }
+        if self.by_id[i].is_none() {
+            self.by_id[i] = Some(c);
+        }
+    }
+
+    /// (glyph id, character), in glyph order.
+    pub fn list(&self) -> BTreeMap<u16, char> {
+        self.by_id
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some((u16::try_from(i).ok()?, (*c)?)))
+            .collect()
+    }
+}
 
 impl Recorder {
     pub fn new(metrics: Rc<Metrics>, page_height: f64, painting: bool, tree: StructTree) -> Self {
@@ -140,7 +168,7 @@ impl Recorder {
             link_texts: HashMap::new(),
             tree,
             pages: Vec::new(),
-            glyphs: vec![BTreeMap::new(); FACE_COUNT],
+            glyphs: (0..FACE_COUNT).map(|_| GlyphsUsed::default()).collect(),
             image_sizes: BTreeMap::new(),
             draws: Vec::new(),
         }
@@ -204,7 +232,7 @@ impl Recorder {
             let kern = metrics.kern(style.face, prev, g.id) + skipped;
             skipped = 0.0;
             glyphs.push((g.id, -(kern * 1000.0).round() as i32));
-            used.entry(g.id).or_insert(c);
+            used.insert(g.id, c);
             prev = g.id;
         }
         if glyphs.is_empty() {

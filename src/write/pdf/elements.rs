@@ -12,6 +12,7 @@ use genpdf::error::Error as PdfError;
 use genpdf::render::Area;
 use genpdf::style::Style;
 use genpdf::{Context, Element, Mm, Position, RenderResult, Size};
+use smallvec::SmallVec;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -169,7 +170,8 @@ struct Piece {
 
 #[derive(Debug, Clone, Default)]
 struct Word {
-    pieces: Vec<Piece>,
+    /// Most words are one piece: kept inline, one allocation fewer per word of the book.
+    pieces: SmallVec<[Piece; 2]>,
     hard_break: bool,
     /// A hyphen is added after the last piece.
     hyphen: bool,
@@ -355,12 +357,12 @@ impl Para {
     /// Splits a word after byte `at` of piece `k` (a cut inside the piece or at its end).
     fn split_at(word: &Word, k: usize, at: usize, hyphen: bool) -> (Word, Word) {
         let mut head = Word {
-            pieces: word.pieces[..k].to_vec(),
+            pieces: SmallVec::from_slice(&word.pieces[..k]),
             hyphen,
             ..Word::default()
         };
         let mut tail = Word {
-            pieces: Vec::with_capacity(word.pieces.len() - k),
+            pieces: SmallVec::with_capacity(word.pieces.len() - k),
             hyphen: word.hyphen,
             ..Word::default()
         };

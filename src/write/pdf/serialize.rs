@@ -98,13 +98,14 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
     // Fonts: one shared resource dictionary.
     let mut font_dict = Dictionary::new();
     for (index, used) in glyphs.iter().enumerate() {
+        let used = used.list();
         if used.is_empty() {
             continue;
         }
         let Some(face) = fonts.face(index) else {
             continue;
         };
-        let id = embed_font(&mut pdf, &face.bytes, &face.name, used, index == 4)
+        let id = embed_font(&mut pdf, &face.bytes, &face.name, &used, index == 4)
             .map_err(|e| err(format!("embedding {}: {e}", face.path)))?;
         font_dict.set(format!("F{index}"), Object::Reference(id));
         for gid in used.keys() {
