@@ -69,6 +69,10 @@ pub struct SerializeInput<'a> {
     pub outline: &'a [OutlineEntry],
 }
 
+/// Files of up to this many objects (a handout, a book of some tens of pages: the default
+/// corpus has about 1,200) are grouped into object streams (see `serialize`).
+const MAX_OBJECTS_GROUPED: usize = 5_000;
+
 /// Images are embedded at no more than this resolution at their printed size.
 const IMAGE_PPI: f64 = 300.0;
 
@@ -321,11 +325,18 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
     let id = Object::String(digest.finalize()[..16].to_vec(), StringFormat::Hexadecimal);
     pdf.trailer.set("ID", Object::Array(vec![id.clone(), id]));
     let mut out = Vec::new();
-    // Object streams: the structure tree is thousands of small dictionaries, a third of a big
-    // book's file uncompressed. lopdf compresses those streams (and the cross-reference stream)
-    // itself, so their last byte is not ours to check (see `no_stream_ends_in_cr`): a file where
-    // one ends in a carriage return is made again with other groupings, else written classic.
-    for per_stream in [100, 97, 89, 83, 79, 73, 71, 67] {
+    // Object streams: the structure tree is thousands of small dictionaries, a third of a
+    // handout's file uncompressed. lopdf compresses those streams (and the cross-reference
+    // stream) itself, so their last byte is not ours to check (see `no_stream_ends_in_cr`): a
+    // file where one ends in a carriage return is made again with other groupings, else written
+    // classic. A big book is written classic at once: lopdf copies every object to group them
+    // (memory), and with hundreds of groups one of them nearly always ends so.
+    let groupings: &[usize] = if pdf.objects.len() <= MAX_OBJECTS_GROUPED {
+        &[100, 97, 89]
+    } else {
+        &[]
+    };
+    for &per_stream in groupings {
         out.clear();
         let options = lopdf::SaveOptions::builder()
             .use_object_streams(true)
