@@ -330,8 +330,20 @@ fn check_strict_fails_exactly_where_build_strict_fails() {
             "{corpus}: the same diagnostics"
         );
     }
-    // The default corpus has a character the PDF fonts lack: a writer's warning, now in check.
+    // The default corpus builds strictly (the release workflow checks it so).
     let check = run(&repo(), &["check", "--strict", "--diagnostics", "json"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    // A character the PDF fonts lack (an emoji heading): a writer's warning, now in check, and
+    // an error under --strict in both.
+    let corpus = sample.join("content");
+    let index = corpus.join("index.md");
+    let text = std::fs::read_to_string(&index).unwrap() + "\n## 💡 Astuce\n\nUn conseil.\n";
+    std::fs::write(&index, text).unwrap();
+    let corpus = corpus.to_str().unwrap();
+    let check = run(
+        &repo(),
+        &["check", corpus, "--strict", "--diagnostics", "json"],
+    );
     assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
     assert!(
         json_diagnostics(&check)
@@ -340,6 +352,22 @@ fn check_strict_fails_exactly_where_build_strict_fails() {
         "{}",
         stdout(&check)
     );
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().to_str().unwrap();
+    let build = run(
+        &repo(),
+        &[
+            "build",
+            corpus,
+            "--strict",
+            "-o",
+            out,
+            "--diagnostics",
+            "json",
+        ],
+    );
+    assert_eq!(build.status.code(), Some(1), "{}", stderr(&build));
+    assert_eq!(json_diagnostics(&build), json_diagnostics(&check));
     // check writes nothing, not even out/.
     let dir = tempfile::tempdir().unwrap();
     assert!(run(dir.path(), &["init", "."]).status.success());
