@@ -14,7 +14,7 @@ mod raw_html;
 pub use document::read_document;
 
 use crate::corpus::{Corpus, Page};
-use crate::diag::Diagnostics;
+use crate::diag::{Diagnostic, Diagnostics, Severity};
 use crate::ir::{Block, Inline, plain_text, visit_attrs};
 use raw_html::Where;
 use std::collections::HashMap;
@@ -239,11 +239,7 @@ impl<'a> Reporter<'a> {
         message: impl Into<String>,
         hint: Option<&str>,
     ) {
-        let line = self.file_line(line);
-        let diagnostic = self.diags.warning(self.path.clone(), line, col, message);
-        if let Some(hint) = hint {
-            diagnostic.with_hint(hint);
-        }
+        self.report(Severity::Warning, line, col, message.into(), hint);
     }
 
     pub(crate) fn error(
@@ -253,11 +249,25 @@ impl<'a> Reporter<'a> {
         message: impl Into<String>,
         hint: Option<&str>,
     ) {
-        let line = self.file_line(line);
-        let diagnostic = self.diags.error(self.path.clone(), line, col, message);
-        if let Some(hint) = hint {
-            diagnostic.with_hint(hint);
-        }
+        self.report(Severity::Error, line, col, message.into(), hint);
+    }
+
+    fn report(
+        &mut self,
+        severity: Severity,
+        line: usize,
+        col: u32,
+        message: String,
+        hint: Option<&str>,
+    ) {
+        self.diags.push(Diagnostic {
+            severity,
+            path: self.path.clone(),
+            line: self.file_line(line),
+            col,
+            message,
+            hint: hint.map(str::to_string),
+        });
     }
 
     pub(crate) fn id_written(&mut self, id: &str, at: Where) {
