@@ -232,14 +232,22 @@ impl Document {
     }
 }
 
-/// Plain text of inline content (alt text, titles, bookmarks, slugs).
+/// Plain text of inline content (alt text, titles, bookmarks, slugs); an image stands for its
+/// alt text.
 pub fn plain_text(inlines: &[Inline]) -> String {
     let mut out = String::new();
-    push_plain_text(inlines, &mut out);
+    push_plain_text(inlines, true, &mut out);
     out
 }
 
-fn push_plain_text(inlines: &[Inline], out: &mut String) {
+/// Plain text without what images say: the words of the text itself (kramdown's heading ids).
+pub fn plain_text_without_images(inlines: &[Inline]) -> String {
+    let mut out = String::new();
+    push_plain_text(inlines, false, &mut out);
+    out
+}
+
+fn push_plain_text(inlines: &[Inline], alts: bool, out: &mut String) {
     for inline in inlines {
         match inline {
             Inline::Text(t) | Inline::Code(t) => out.push_str(t),
@@ -249,10 +257,10 @@ fn push_plain_text(inlines: &[Inline], out: &mut String) {
             | Inline::Superscript(c)
             | Inline::Subscript(c)
             | Inline::Link { content: c, .. }
-            | Inline::Span { content: c, .. } => push_plain_text(c, out),
-            Inline::Image { alt, .. } => out.push_str(alt),
+            | Inline::Span { content: c, .. } => push_plain_text(c, alts, out),
+            Inline::Image { alt, .. } if alts => out.push_str(alt),
             Inline::SoftBreak | Inline::LineBreak => out.push(' '),
-            Inline::Note(_) => {}
+            Inline::Image { .. } | Inline::Note(_) => {}
         }
     }
 }

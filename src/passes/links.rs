@@ -326,25 +326,9 @@ fn visit_headings(blocks: &[Block], visit: &mut dyn FnMut(&[Inline], &str)) {
 /// The heading's text as kramdown sees it: text and code, no image, no footnote; `--`/`---`
 /// are dashes to kramdown (removed from the id below, like every symbol).
 fn heading_raw_text(content: &[Inline]) -> String {
-    fn push(content: &[Inline], out: &mut String) {
-        for inline in content {
-            match inline {
-                Inline::Text(t) | Inline::Code(t) => out.push_str(t),
-                Inline::SoftBreak | Inline::LineBreak => out.push(' '),
-                Inline::Emph(c)
-                | Inline::Strong(c)
-                | Inline::Strikeout(c)
-                | Inline::Superscript(c)
-                | Inline::Subscript(c)
-                | Inline::Link { content: c, .. }
-                | Inline::Span { content: c, .. } => push(c, out),
-                Inline::Image { .. } | Inline::Note(_) => {}
-            }
-        }
-    }
-    let mut out = String::new();
-    push(content, &mut out);
-    out.replace("---", "\u{2014}").replace("--", "\u{2013}")
+    crate::ir::plain_text_without_images(content)
+        .replace("---", "\u{2014}")
+        .replace("--", "\u{2013}")
 }
 
 /// kramdown-parser-gfm's rule: lowercase; drop every character that is not a letter, a mark,
