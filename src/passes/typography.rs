@@ -293,13 +293,7 @@ fn respace_stream(stream: &[Char]) -> Vec<Char> {
             continue;
         };
         if at_url(stream, &out, i) {
-            while let Some(&u) = stream
-                .get(i)
-                .filter(|u| u.piece == Some(piece) && !u.c.is_whitespace())
-            {
-                out.push(u);
-                i += 1;
-            }
+            i = copy_url(stream, &mut out, i, piece);
             continue;
         }
         match ch.c {
@@ -330,13 +324,7 @@ fn smarten_stream(stream: &[Char], quotes: Quotes) -> Vec<Char> {
             continue;
         };
         if at_url(stream, &out, i) {
-            while let Some(&u) = stream
-                .get(i)
-                .filter(|u| u.piece == Some(piece) && !u.c.is_whitespace())
-            {
-                out.push(u);
-                i += 1;
-            }
+            i = copy_url(stream, &mut out, i, piece);
             continue;
         }
         let same = |k: usize, c: char| {
@@ -461,6 +449,19 @@ fn space_before(out: &mut Vec<Char>, ch: Char, space: char, next: Option<Char>) 
 }
 
 /// A URL starts at `i`, at a word's start: the cheap tests first, this runs for every character.
+/// Copies the URL starting at `i` (to the end of its piece's word) as typed; returns the index
+/// after it.
+fn copy_url(stream: &[Char], out: &mut Vec<Char>, mut i: usize, piece: usize) -> usize {
+    while let Some(&u) = stream
+        .get(i)
+        .filter(|u| u.piece == Some(piece) && !u.c.is_whitespace())
+    {
+        out.push(u);
+        i += 1;
+    }
+    i
+}
+
 fn at_url(stream: &[Char], out: &[Char], i: usize) -> bool {
     stream.get(i).is_some_and(|c| c.c.is_ascii_alphabetic())
         && out.last().is_none_or(|p| !p.c.is_alphanumeric())
