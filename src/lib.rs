@@ -224,7 +224,6 @@ pub fn render(
     }
     // A `--persona` selection is another book than the whole one: its own file stem, unless
     // livret.toml's `name` says otherwise.
-    let settings = &corpus.config;
     let mut stem = doc.meta.name.clone();
     if !options.personas.is_empty() && settings.name.is_none() {
         let mut chosen: Vec<&str> = doc

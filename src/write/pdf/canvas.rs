@@ -286,12 +286,12 @@ impl Recorder {
     }
 
     pub fn image(&mut self, tag: Tag, asset: usize, x: f64, y: f64, w: f64, h: f64) {
-        let size = self.image_sizes.entry(asset).or_insert((0.0, 0.0));
-        size.0 = size.0.max(w / PT);
-        size.1 = size.1.max(h / PT);
         if !self.painting {
             return;
         }
+        let size = self.image_sizes.entry(asset).or_insert((0.0, 0.0));
+        size.0 = size.0.max(w / PT);
+        size.1 = size.1.max(h / PT);
         let rect = [self.x(x), self.y(y + h), w / PT, h / PT];
         self.draws.push((tag, Draw::Image { asset, rect }));
     }
@@ -312,7 +312,7 @@ impl Recorder {
         }
         let rect = [self.x(x), self.y(y + h), self.x(x + w), self.y(y)];
         let page = self.page;
-        // A link wrapped over lines: one piece per line, the text joined once.
+        // The same piece recorded again (an element drawn twice at one place) counts once.
         if let Some(last) = self.links.last_mut()
             && last.id == id
             && last.page == page

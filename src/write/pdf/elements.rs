@@ -23,6 +23,9 @@ const EPS: f64 = 0.01;
 pub const LINK_COLOR: (u8, u8, u8) = (0, 0x3d, 0x99);
 /// Longest piece of prose handed to the hyphenation dictionary (no word is longer).
 const MAX_HYPHENATED: usize = 64;
+/// Text up to this many bytes is measured with its kerning; longer text character by
+/// character, stopping as soon as it is too wide (a long word costs what its lines cost).
+const KERNED_UP_TO: usize = 64;
 
 pub fn mm(v: f64) -> Mm {
     Mm::from(v)
@@ -177,6 +180,13 @@ struct Word {
     hyphen: bool,
 }
 
+impl Word {
+    /// Bytes of text.
+    fn len(&self) -> usize {
+        self.pieces.iter().map(|p| p.end - p.start).sum()
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Placed {
     /// The piece of its run's text (no copy: the text is made only when painted).
@@ -284,7 +294,7 @@ impl Para {
             };
             let (face, size) = (run.style.face(), f64::from(run.style.size));
             let text = self.text(p);
-            if text.len() <= 64 {
+            if text.len() <= KERNED_UP_TO {
                 total += self.metrics.width(face, size, text);
             } else {
                 for c in text.chars() {
@@ -500,7 +510,7 @@ impl Para {
             let space = if cur.is_empty() { 0.0 } else { prev_space };
             // A word of thousands of characters fits no line (a character is wider than
             // 0.5 mm at 5 pt): straight to cutting it, without measuring it first.
-            let huge = word.pieces.iter().map(|p| p.end - p.start).sum::<usize>() > 2048;
+            let huge = word.len() > 2048;
             if !huge && let Some(w) = self.width_within(&word, width - x - space) {
                 prev_space = self.space_width(&word);
                 cur.push((word, x + space, w));
@@ -514,7 +524,7 @@ impl Para {
             {
                 hyphenated_lines = if hyphen { hyphenated_lines + 1 } else { 0 };
                 // A short head is measured again with its kerning; a long one keeps its scan.
-                let short = head.pieces.iter().map(|p| p.end - p.start).sum::<usize>() <= 64;
+                let short = head.len() <= KERNED_UP_TO;
                 let w = if short || scanned == 0.0 {
                     self.word_width(&head)
                 } else {

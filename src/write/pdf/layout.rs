@@ -64,13 +64,6 @@ pub struct Pass {
     pub canvas: Recorder,
 }
 
-/// The book's words: the table every writer reads (`crate::labels`).
-type Labels = crate::labels::Labels;
-
-fn labels(meta: &crate::ir::Meta) -> Labels {
-    meta.labels.clone()
-}
-
 /// The `##` sections of a chapter (top level and inside divs), with their anchors.
 fn sections(chapter: &Chapter) -> Vec<OutlineEntry> {
     fn walk(chapter: &Chapter, blocks: &[Block], out: &mut Vec<OutlineEntry>) {
@@ -221,7 +214,8 @@ struct Builder<'a> {
     rec: Shared,
     diags: &'a mut Diagnostics,
     info: Option<&'a PassInfo>,
-    labels: Labels,
+    /// The book's words (`crate::labels`, the table every writer reads).
+    labels: crate::labels::Labels,
     width: f64,
     /// Whether the text faces (index 0) or the code face (1) have each character: 0 unknown,
     /// 1 yes, 2 no; the common planes by index, the rest hashed.
@@ -1533,7 +1527,7 @@ pub fn layout_pass(
                     .rev()
                     .find(|(start, _)| *start <= p)
                     .map(|(_, t)| t.clone())
-                    .unwrap_or_else(|| labels(&doc.meta).contents)
+                    .unwrap_or_else(|| doc.meta.labels.contents.clone())
             })
             .collect(),
         None => Vec::new(),
@@ -1562,7 +1556,7 @@ pub fn layout_pass(
             rec: rec.clone(),
             diags,
             info,
-            labels: labels(&doc.meta),
+            labels: doc.meta.labels.clone(),
             width: text_width(doc.meta.page_size),
             coverage: [vec![0; COVERAGE_INDEXED], vec![0; COVERAGE_INDEXED]],
             glyphs: HashMap::new(),
