@@ -273,6 +273,7 @@ pub fn render(
     let mut pending = Vec::new();
     let mut reported: std::collections::HashSet<diag::Diagnostic> =
         diags.items().iter().cloned().collect();
+    let mut sources = SourceTexts::default();
     for &format in &formats {
         for (stem, variant) in &variants {
             observer.writing(stem, format, pending.len(), total);
@@ -282,7 +283,7 @@ pub fn render(
             // Writers name pages relative to the corpus; the same problem found again in a
             // `--split` variant is reported once.
             for mut d in writer_diags.items().iter().cloned() {
-                locate_in_source(&mut d, variant, &options.corpus_dir);
+                locate_in_source(&mut d, variant, &options.corpus_dir, &mut sources);
                 d.path = options.corpus_dir.join(&d.path).display().to_string();
                 if reported.insert(d.clone()) {
                     diags.push(d);
@@ -325,7 +326,12 @@ pub fn render(
 /// Writers name the page (or the image) a warning is about, rarely the place in it: point the
 /// diagnostic at the first place the page shows that image, or holds that character (`U+XXXX`
 /// in the message). Characters the passes added (typographic spaces) stay without a position.
-fn locate_in_source(d: &mut diag::Diagnostic, doc: &Document, corpus_dir: &Path) {
+fn locate_in_source(
+    d: &mut diag::Diagnostic,
+    doc: &Document,
+    corpus_dir: &Path,
+    sources: &mut SourceTexts,
+) {
     if d.line != 0 {
         return;
     }
@@ -362,7 +368,7 @@ fn locate_in_source(d: &mut diag::Diagnostic, doc: &Document, corpus_dir: &Path)
     if !doc.chapters.iter().any(|chapter| chapter.source == d.path) {
         return;
     }
-    let Ok(text) = std::fs::read_to_string(corpus_dir.join(&d.path)) else {
+    let Some(text) = sources.text(corpus_dir, &d.path) else {
         return;
     };
     for (n, line) in text.lines().enumerate() {
@@ -371,6 +377,26 @@ fn locate_in_source(d: &mut diag::Diagnostic, doc: &Document, corpus_dir: &Path)
             d.col = col as u32 + 1;
             return;
         }
+    }
+}
+
+/// Pages read again to place writer warnings: each once per build (a `--split` build repeats
+/// its warnings per handout), through the corpus's bounded reader (regular files only).
+#[derive(Default)]
+struct SourceTexts {
+    pages: std::collections::HashMap<String, Option<String>>,
+}
+
+impl SourceTexts {
+    fn text(&mut self, corpus_dir: &Path, rel: &str) -> Option<&str> {
+        self.pages
+            .entry(rel.to_string())
+            .or_insert_with(|| {
+                corpus::read_bounded(&corpus_dir.join(rel), corpus::MAX_PAGE_BYTES)
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+            })
+            .as_deref()
     }
 }
 
