@@ -104,15 +104,16 @@ impl Theme {
     /// The theme's `labels.toml`, when it has one. A syntax error or an unknown key is a theme
     /// error naming the file and line.
     pub fn labels(&self) -> Result<Option<crate::labels::LabelOverrides>> {
-        let Some(dir) = &self.dir else {
+        // Read as every theme file is: a regular file, bounded.
+        let Some((path, bytes)) = self.override_bytes(LABELS_FILE, MAX_TEXT_BYTES)? else {
             return Ok(None);
         };
-        let path = dir.join(LABELS_FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io(path, e)),
-        };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Error::io(
+                &path,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            )
+        })?;
         toml::from_str(&text).map(Some).map_err(|e| {
             let line = e
                 .span()

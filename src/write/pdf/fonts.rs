@@ -68,15 +68,10 @@ impl FontSet {
     /// an error naming it.
     pub fn load(theme: &Theme) -> Result<FontSet> {
         let mut set = FontSet::default();
-        let Some(dir) = &theme.dir else {
-            return Ok(set);
-        };
         for (face, (rel, _, _)) in set.faces.iter_mut().zip(SLOTS) {
-            let path = dir.join(rel);
-            let bytes = match std::fs::read(&path) {
-                Ok(bytes) => bytes,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(Error::io(path, e)),
+            // Read as every theme file is: a regular file, at most 50 MB.
+            let Some((path, bytes)) = theme.font(rel)? else {
+                continue;
             };
             let shown = path.display().to_string();
             let name = truetype_name(&bytes)
