@@ -75,7 +75,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Build(args) => cli::build::run_build(args, &cli, &mut reporter, &mut diags),
         Command::Check(args) => cli::build::run_check(args, &cli, &mut reporter, &mut diags),
-        Command::Clean(args) => cli::build::run_clean(args, &cli),
+        Command::Clean(args) => cli::build::run_clean(args, &cli, &mut diags),
         Command::DumpIr { dir } => cli::build::run_dump_ir(dir, &mut diags),
         Command::Serve(args) => cli::serve::run_serve(args, &reporter),
         Command::Watch(args) => cli::serve::run_watch(args, &reporter),

@@ -9,8 +9,15 @@ use std::path::Path;
 
 pub const FILE_NAME: &str = "manifest.json";
 
+/// Version of the manifest's layout; with `generator` it signs the file as livret's.
+pub const MANIFEST_VERSION: u32 = 2;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Manifest {
+    /// Always `livret` ([`crate::output::GENERATOR`]): livret touches only files a manifest
+    /// signed so lists.
+    pub generator: &'static str,
+    pub manifest_version: u32,
     pub livret_version: String,
     /// `SOURCE_DATE_EPOCH` the artifacts carry as their date.
     pub build_time: i64,

@@ -130,8 +130,9 @@ pub fn build_options(
     })
 }
 
-pub fn run_clean(args: &CleanArgs, cli: &Cli) -> Result<(), Error> {
-    let removed = livret::clean(&args.output, args.wait)?;
+pub fn run_clean(args: &CleanArgs, cli: &Cli, diags: &mut Diagnostics) -> Result<(), Error> {
+    let (removed, kept) = livret::clean(&args.output, livret::manifest::FILE_NAME, args.wait)?;
+    kept.warn(diags);
     if !cli.quiet {
         for name in &removed {
             println!(
@@ -167,7 +168,9 @@ pub fn run_build(
     let mut progress = Progress::new(reporter, outline, &args.dir);
     let result = build_observed(&options, diags, &mut progress);
     progress.finish();
-    let artifacts = result.map_err(|e| messages::explain(e, &options))?;
+    let published = result.map_err(|e| messages::explain(e, &options))?;
+    published.kept.warn(diags);
+    let artifacts = published.artifacts;
     // With JSON diagnostics stdout is for them alone; manifest.json lists the artifacts.
     if !cli.quiet && !reporter.json() {
         let width = artifacts

@@ -54,6 +54,9 @@ pub struct Config {
     pub split: Option<bool>,
     /// `--strict` by default.
     pub strict: Option<bool>,
+    /// The manifest's file name in the output folder (`manifest.json`), for a folder whose
+    /// `manifest.json` belongs to another tool.
+    pub manifest: Option<String>,
 }
 
 /// What the reader needs of Jekyll's `_config.yml`.
