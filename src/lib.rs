@@ -454,7 +454,7 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Publ
             .unwrap_or_default()
     };
     let manifest = manifest::Manifest {
-        generator: output::GENERATOR,
+        generator: manifest::GENERATOR,
         manifest_version: manifest::MANIFEST_VERSION,
         livret_version: VERSION.to_string(),
         build_time: options.build_time,

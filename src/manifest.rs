@@ -8,14 +8,15 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 pub const FILE_NAME: &str = "manifest.json";
+/// What a manifest (and the output folder's journal) of livret's says it is.
+pub const GENERATOR: &str = "livret";
 
 /// Version of the manifest's layout; with `generator` it signs the file as livret's.
 pub const MANIFEST_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Manifest {
-    /// Always `livret` ([`crate::output::GENERATOR`]): livret touches only files a manifest
-    /// signed so lists.
+    /// Always `livret`: livret touches only files a manifest signed so lists.
     pub generator: &'static str,
     pub manifest_version: u32,
     pub livret_version: String,

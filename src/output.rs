@@ -15,7 +15,9 @@
 //!   undoes a prepared one. Temporary files are removed only when a journal of livret's names
 //!   them, never by their name alone.
 
+use crate::corpus::is_bare_file_name;
 use crate::diag::{Error, Result};
+use crate::manifest::GENERATOR;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -28,8 +30,6 @@ pub const JOURNAL_NAME: &str = ".livret-journal.json";
 /// Every temporary name starts so: hidden, and not a name a person picks.
 const TEMP_PREFIX: &str = ".livret-";
 const TEMP_SUFFIX: &str = ".partial";
-/// What a manifest and a journal of livret's say they are.
-pub const GENERATOR: &str = "livret";
 /// Largest manifest or journal read back.
 const MAX_RECORD_BYTES: u64 = 16 << 20;
 /// Fault injection for the kill tests: the process kills itself right after this many renames.
@@ -387,15 +387,6 @@ impl OutputLock {
             }
         }
     }
-}
-
-/// A name livret may create in or remove from an output folder: no separator, not `..`, not
-/// hidden, no control character.
-pub fn is_bare_file_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('.')
-        && !name.contains(['/', '\\'])
-        && !name.chars().any(char::is_control)
 }
 
 fn is_temp_name(name: &str) -> bool {

@@ -42,6 +42,15 @@ fn closest_known_key(message: &str) -> Option<&str> {
     crate::diag::closest(unknown, &known)
 }
 
+/// A name livret may create in or remove from an output folder: no separator, not `..`, not
+/// hidden, no control character.
+pub fn is_bare_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control)
+}
+
 /// Why `name` cannot be a file stem, if it cannot: a separator, `..`, an absolute path or a
 /// control character would write outside the output folder or forge a terminal line.
 pub fn check_file_stem(name: &str) -> Result<(), String> {

@@ -261,7 +261,7 @@ fn check_config_values(found: &ConfigFile, diags: &mut Diagnostics) {
             .with_hint("`name` is the output file stem, e.g. name = \"guide-opendata\"");
     }
     if let Some(manifest) = &found.config.manifest
-        && !crate::output::is_bare_file_name(manifest)
+        && !super::config::is_bare_file_name(manifest)
     {
         diags
             .error(

@@ -10,7 +10,7 @@ mod resolve;
 mod source;
 mod walk;
 
-pub use config::{check_file_stem, check_language_tag};
+pub use config::{check_file_stem, check_language_tag, is_bare_file_name};
 pub use front_matter::{ParsedFrontMatter, SplitPage, parse_front_matter, split_front_matter};
 pub use language::{BookLanguage, DEFAULT_LANGUAGE, LanguageSource, warn_when_unset};
 pub use load::{MAX_STEM_BYTES, display_path, load_corpus, load_corpus_excluding, safe_stem};
