@@ -375,6 +375,17 @@ mod tests {
     use super::*;
     use crate::ir::{Attr, Inline, Meta, PageSize};
 
+    #[test]
+    fn the_cover_is_an_indexed_png_of_1000_by_1600() {
+        let png = cover::cover_png(&doc(&["a"]), &FontSet::default()).unwrap();
+        let reader = png::Decoder::new(std::io::Cursor::new(png))
+            .read_info()
+            .unwrap();
+        let info = reader.info();
+        assert_eq!((info.width, info.height), (1000, 1600));
+        assert_eq!(info.color_type, png::ColorType::Indexed);
+    }
+
     fn doc(chapter_ids: &[&str]) -> Document {
         Document {
             meta: Meta {
