@@ -288,6 +288,16 @@ fn inspect_image(bytes: &[u8]) -> Result<Inspected, String> {
         .into_dimensions()
         .map_err(|e| format!("unreadable {name} header: {e}"))?;
     check_dimensions(width, height)?;
+    if format == ImageFormat::Png && png_bit_depth(bytes) == Some(16) {
+        let converted =
+            png_to_8_bits(bytes).map_err(|e| format!("corrupt or truncated {name} image: {e}"))?;
+        return Ok(Inspected {
+            format,
+            width,
+            height,
+            converted: Some(converted),
+        });
+    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -313,6 +323,43 @@ fn inspect_image(bytes: &[u8]) -> Result<Inspected, String> {
         height,
         converted,
     })
+}
+
+/// A PNG's bit depth, from its IHDR chunk.
+fn png_bit_depth(bytes: &[u8]) -> Option<u8> {
+    (bytes.get(12..16)? == b"IHDR").then_some(*bytes.get(24)?)
+}
+
+/// A 16-bit PNG decoded straight to 8 bits a sample (never held at 16 bits) and encoded again.
+/// Screens and print show 8 bits; at 16 the PDF's decode of a large image would pass its memory
+/// bound and the image would be left blank, and readers would decode it at twice the size.
+fn png_to_8_bits(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut decoder = png::Decoder::new_with_limits(
+        Cursor::new(bytes),
+        png::Limits {
+            bytes: MAX_DECODE_BYTES as usize,
+        },
+    );
+    // EXPAND turns a tRNS colour key into an alpha channel.
+    decoder.set_transformations(png::Transformations::STRIP_16 | png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or("image too large for this machine")?;
+    let mut pixels = vec![0; size];
+    let frame = reader.next_frame(&mut pixels).map_err(|e| e.to_string())?;
+    pixels.truncate(frame.buffer_size());
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, frame.width, frame.height);
+    encoder.set_color(frame.color_type);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer
+        .write_image_data(&pixels)
+        .map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 /// Width and height from a PNG's IHDR chunk, which must come first.
