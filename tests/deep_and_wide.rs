@@ -33,6 +33,8 @@ fn corpus(body: &str) -> tempfile::TempDir {
 
 /// `livret build CORPUS -o CORPUS/out -f FORMATS`: its stderr and its own CPU time (user +
 /// system, from `wait4`: tests running beside it do not count).
+// The child is reaped by `wait4`, which Command has no way to call.
+#[allow(clippy::zombie_processes)]
 fn build(corpus: &Path, formats: &str) -> (String, Duration) {
     let mut child = common::livret(corpus)
         .args(["build", ".", "-o", "out", "-f", formats])
