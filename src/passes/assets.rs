@@ -832,6 +832,68 @@ mod tests {
         assert_eq!(png_header_size(b"\x89PNG\r\n\x1a\n"), None);
     }
 
+    /// A 16-bit PNG of `color` from big-endian samples.
+    fn png_16(color: png::ColorType, width: u32, height: u32, samples: &[u16]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(color);
+        encoder.set_depth(png::BitDepth::Sixteen);
+        let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_be_bytes()).collect();
+        let written = encoder
+            .write_header()
+            .and_then(|mut w| w.write_image_data(&bytes).and_then(|()| w.finish()));
+        assert!(written.is_ok());
+        out
+    }
+
+    #[test]
+    fn sixteen_bit_pngs_become_8_bit_pngs_of_the_same_colour_model() {
+        let cases = [
+            (
+                png::ColorType::Grayscale,
+                vec![0xFF00, 0x1234],
+                image::ColorType::L8,
+            ),
+            (
+                png::ColorType::GrayscaleAlpha,
+                vec![0x8000, 0xFFFF, 0x0000, 0x4000],
+                image::ColorType::La8,
+            ),
+            (
+                png::ColorType::Rgb,
+                vec![0xA000, 0x1000, 0x1000, 0, 0, 0],
+                image::ColorType::Rgb8,
+            ),
+            (
+                png::ColorType::Rgba,
+                vec![0xA000, 0x1000, 0x1000, 0xFFFF, 0, 0, 0, 0],
+                image::ColorType::Rgba8,
+            ),
+        ];
+        for (color, samples, expected) in cases {
+            let bytes = png_16(color, 2, 1, &samples);
+            let inspected = inspect_image(&bytes).expect("a valid 16-bit PNG");
+            assert_eq!((inspected.width, inspected.height), (2, 1));
+            let converted = inspected.converted.expect("re-encoded at 8 bits");
+            let decoded = image::load_from_memory(&converted).expect("a valid PNG");
+            assert_eq!(decoded.color(), expected, "{color:?}");
+            // Each sample keeps its high byte.
+            let high: Vec<u8> = samples.iter().map(|s| (s >> 8) as u8).collect();
+            assert_eq!(decoded.as_bytes(), high.as_slice(), "{color:?}");
+        }
+        // An 8-bit PNG is kept as it is.
+        assert_eq!(
+            inspect_image(&png(4, 4)).map(|i| i.converted.is_none()),
+            Ok(true)
+        );
+        // A 16-bit PNG cut short is refused like any other.
+        let whole = png_16(png::ColorType::Rgb, 2, 1, &[1, 2, 3, 4, 5, 6]);
+        let refused = inspect_image(&whole[..whole.len() - 20])
+            .err()
+            .unwrap_or_default();
+        assert!(refused.contains("corrupt or truncated PNG"), "{refused}");
+    }
+
     #[test]
     fn a_jpeg_cut_in_half_is_refused() {
         let whole = encoded(image::ImageFormat::Jpeg, 64, 64);
