@@ -9,6 +9,7 @@ pub mod diag;
 pub mod ir;
 pub mod labels;
 pub mod manifest;
+pub mod markup;
 pub mod output;
 pub mod passes;
 pub mod read;

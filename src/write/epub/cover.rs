@@ -2,9 +2,9 @@
 //! shows a blank or generic tile). Drawn from the title page's text, with the PDF's text faces,
 //! as an SVG rasterised by resvg: the same bytes on every build.
 
-use super::content::escape;
 use super::persona_title;
 use crate::ir::Document;
+use crate::markup::escape;
 use crate::passes::svg::rasterize_svg_with_fonts;
 use crate::write::pdf::FontSet;
 

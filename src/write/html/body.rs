@@ -7,6 +7,7 @@ use crate::ir::{
     Align, Asset, Attr, Block, Chapter, Document, Inline, LinkTarget, emphasis_only, lone_image,
     plain_text,
 };
+use crate::markup::{escape, escape_into};
 
 /// How a chapter's body is serialised; the two writers differ only here.
 pub struct BodyStyle<'a> {
@@ -39,34 +40,6 @@ pub fn render_chapter(doc: &Document, chapter: &Chapter, style: &BodyStyle) -> R
     renderer.run(&mut body, block_tasks(&chapter.blocks));
     let notes = renderer.render_notes();
     RenderedChapter { body, notes }
-}
-
-/// Escapes text for an element's content or a quoted attribute value. Only the five XML-safe
-/// forms are produced (valid in both HTML and XHTML); characters XML forbids are dropped.
-pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if is_forbidden_char(c) => {}
-            c => out.push(c),
-        }
-    }
-}
-
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_into(&mut out, text);
-    out
-}
-
-fn is_forbidden_char(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}')
-        || matches!(c, '\u{fdd0}'..='\u{fdef}')
-        || (c as u32 & 0xfffe) == 0xfffe
 }
 
 /// The URL when it is safe to put in an `href`: `#fragment`, a relative reference, or an
