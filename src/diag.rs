@@ -12,6 +12,32 @@ pub enum Severity {
     Error,
 }
 
+/// What a diagnostic is about beyond its page and place, as data: livret places and groups
+/// diagnostics by it, and tools read it from the JSON (`"kind": "missing-glyph"`, `"character"`),
+/// never from the message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Kind {
+    #[default]
+    General,
+    /// A character the PDF fonts have no glyph for.
+    MissingGlyph { character: char },
+    /// An image of the corpus (its path) a writer could not render; the diagnostic's page is
+    /// where the book shows it.
+    Image { image: String },
+}
+
+impl Kind {
+    /// How one member of a group of this kind is named in the group's message; `None`: this
+    /// kind is never grouped.
+    fn group_member(&self) -> Option<String> {
+        match self {
+            Kind::MissingGlyph { character } => Some(format!("'{character}'")),
+            Kind::General | Kind::Image { .. } => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
@@ -22,6 +48,8 @@ pub struct Diagnostic {
     pub col: u32,
     pub message: String,
     pub hint: Option<String>,
+    #[serde(flatten)]
+    pub kind: Kind,
 }
 
 /// `text` with its control characters escaped (`\n`, `\u{1b}`): file names and page text
@@ -53,7 +81,10 @@ impl fmt::Display for Diagnostic {
         } else {
             self.path.as_str()
         });
-        let message = escape_control(&self.message);
+        let mut message = escape_control(&self.message);
+        if let Kind::Image { image } = &self.kind {
+            message = format!("{message} (image {})", escape_control(image)).into();
+        }
         if self.line > 0 {
             write!(
                 f,
@@ -164,6 +195,7 @@ impl Diagnostics {
             col,
             message,
             hint: None,
+            kind: Kind::General,
         });
         self.items.last_mut().expect("just pushed")
     }
@@ -231,6 +263,11 @@ impl Diagnostic {
         self.hint = Some(hint.into());
         self
     }
+
+    pub fn with_kind(&mut self, kind: Kind) -> &mut Self {
+        self.kind = kind;
+        self
+    }
 }
 
 /// Report order: by file, line, column. A message about a whole folder (the corpus root: "no
@@ -258,26 +295,26 @@ pub fn sort_for_report(items: &mut [Diagnostic]) {
 /// A run of warnings of one kind in one file is shown once when it has at least this many.
 pub const GROUP_AT: usize = 3;
 
-/// Warnings of one kind in one file (same message once the quoted parts — a character, a name
-/// in '…' or `…` — are set aside, as for "character 'X' (U+XXXX) has no glyph") are grouped
-/// into the first one, with the count and the quoted parts of the others. Errors stay one by one:
-/// each must be fixed.
+/// Warnings of one typed kind in one file (`Kind::MissingGlyph`: "character '字' has no glyph")
+/// are grouped into the first one, with the count and the others' members (their characters).
+/// Errors stay one by one: each must be fixed.
 pub fn group_warnings_of_one_kind(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let mut groups: Vec<(String, Vec<Diagnostic>)> = Vec::new();
-    let mut group_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut groups: Vec<Vec<Diagnostic>> = Vec::new();
+    let mut group_of: std::collections::HashMap<(String, std::mem::Discriminant<Kind>), usize> =
+        std::collections::HashMap::new();
     let mut order: Vec<Result<usize, Diagnostic>> = Vec::new();
     for d in items {
-        if d.severity != Severity::Warning {
+        if d.severity != Severity::Warning || d.kind.group_member().is_none() {
             order.push(Err(d));
             continue;
         }
-        let key = format!("{}\0{}", d.path, message_kind(&d.message).0);
+        let key = (d.path.clone(), std::mem::discriminant(&d.kind));
         match group_of.get(&key) {
-            Some(&at) => groups[at].1.push(d),
+            Some(&at) => groups[at].push(d),
             None => {
                 order.push(Ok(groups.len()));
-                group_of.insert(key.clone(), groups.len());
-                groups.push((key, vec![d]));
+                group_of.insert(key, groups.len());
+                groups.push(vec![d]);
             }
         }
     }
@@ -286,7 +323,7 @@ pub fn group_warnings_of_one_kind(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
         match entry {
             Err(d) => out.push(d),
             Ok(at) => {
-                let members = std::mem::take(&mut groups[at].1);
+                let members = std::mem::take(&mut groups[at]);
                 if members.len() < GROUP_AT {
                     out.extend(members);
                     continue;
@@ -295,7 +332,7 @@ pub fn group_warnings_of_one_kind(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 let mut shown: Vec<String> = members
                     .iter()
                     .skip(1)
-                    .flat_map(|d| message_kind(&d.message).1.into_iter().take(1))
+                    .filter_map(|d| d.kind.group_member())
                     .collect();
                 shown.dedup();
                 const LISTED: usize = 12;
@@ -322,51 +359,6 @@ pub fn group_warnings_of_one_kind(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
         }
     }
     out
-}
-
-/// A message without its quoted parts (the kind), and those parts in order.
-fn message_kind(message: &str) -> (String, Vec<String>) {
-    let mut kind = String::with_capacity(message.len());
-    let mut parts = Vec::new();
-    let mut chars = message.chars().peekable();
-    while let Some(c) = chars.next() {
-        let close = match c {
-            '\'' => '\'',
-            '`' => '`',
-            _ => {
-                kind.push(c);
-                continue;
-            }
-        };
-        let mut part = String::new();
-        let mut closed = false;
-        for n in chars.by_ref() {
-            if n == close {
-                closed = true;
-                break;
-            }
-            part.push(n);
-        }
-        kind.push(c);
-        kind.push('…');
-        if closed {
-            kind.push(close);
-        }
-        parts.push(format!("{c}{part}{close}"));
-    }
-    // Code points named beside a quoted character ("(U+00E9)") are part of the quoted thing.
-    let mut plain = String::with_capacity(kind.len());
-    let mut rest = kind.as_str();
-    while let Some(at) = rest.find("U+") {
-        plain.push_str(&rest[..at]);
-        let hex = rest[at + 2..]
-            .find(|c: char| !c.is_ascii_hexdigit())
-            .unwrap_or(rest.len() - at - 2);
-        plain.push_str("U+…");
-        rest = &rest[at + 2 + hex..];
-    }
-    plain.push_str(rest);
-    (plain, parts)
 }
 
 /// How a diagnostic looks on a colour terminal: the level in red or yellow, the position bold.
@@ -481,6 +473,7 @@ mod tests {
             col,
             message: "invalid YAML".into(),
             hint: Some("fix it".into()),
+            kind: Kind::General,
         }
     }
 
@@ -553,20 +546,15 @@ mod tests {
             col: 1,
             message: message.into(),
             hint: None,
+            kind: Kind::General,
         }
     }
 
     #[test]
     fn warnings_of_one_kind_in_one_file_are_grouped_with_a_count_and_the_first_position() {
-        let glyph = |c: char, line: u32| {
-            warning(
-                "a.md",
-                line,
-                &format!(
-                    "PDF: character '{c}' (U+{:04X}) in chapter «A» has no glyph",
-                    c as u32
-                ),
-            )
+        let glyph = |c: char, line: u32| Diagnostic {
+            kind: Kind::MissingGlyph { character: c },
+            ..warning("a.md", line, &format!("PDF: character '{c}' has no glyph"))
         };
         let items = vec![
             glyph('字', 7),
@@ -574,14 +562,17 @@ mod tests {
             glyph('漢', 9),
             glyph('語', 12),
             glyph('字', 3).clone(),
-            warning(
-                "b.md",
-                1,
-                "PDF: character 'é' (U+00E9) in chapter «B» has no glyph",
-            ),
+            Diagnostic {
+                path: "b.md".into(),
+                ..glyph('é', 1)
+            },
+            // The same words without the kind: not grouped.
+            warning("a.md", 20, "PDF: character 'x' has no glyph"),
+            warning("a.md", 21, "PDF: character 'y' has no glyph"),
+            warning("a.md", 22, "PDF: character 'z' has no glyph"),
         ];
         let grouped = group_warnings_of_one_kind(items);
-        assert_eq!(grouped.len(), 3, "{grouped:#?}");
+        assert_eq!(grouped.len(), 6, "{grouped:#?}");
         let first = &grouped[0];
         assert_eq!((first.path.as_str(), first.line), ("a.md", 7));
         assert!(

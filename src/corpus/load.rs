@@ -261,10 +261,7 @@ fn check_config_values(found: &ConfigFile, diags: &mut Diagnostics) {
             .with_hint("`name` is the output file stem, e.g. name = \"guide-opendata\"");
     }
     for format in found.config.formats.iter().flatten() {
-        if !matches!(
-            format.trim().to_ascii_lowercase().as_str(),
-            "html" | "epub" | "pdf"
-        ) {
+        if crate::format::Format::parse(format).is_none() {
             diags.error(
                 &found.display,
                 config_value_line(&found.text, format).max(1),
