@@ -61,14 +61,14 @@ pub fn load_book(cli: &BuildOptions, diags: &mut Diagnostics) -> Result<Book> {
     }
     let theme = Theme::new(settings.theme.clone());
     let theme_labels = theme.labels()?;
-    let mut doc = read::read_document(&corpus, diags);
-    doc.meta.labels = labels::book_labels(
-        &doc.meta.language,
+    let words = labels::book_labels(
+        &corpus.language().tag,
         theme_labels.as_ref(),
         corpus.config.labels.as_ref(),
         &corpus.display_path(&corpus.index.path),
         diags,
     );
+    let mut doc = read::read_document(&corpus, words, diags);
     passes::run_passes(&mut doc, &corpus, diags);
     Ok(Book {
         settings,
