@@ -345,16 +345,6 @@ impl SourceTexts {
     }
 }
 
-/// `build`, telling `observer` how it goes.
-pub fn build_observed(
-    options: &BuildOptions,
-    diags: &mut Diagnostics,
-    observer: &mut dyn BuildObserver,
-) -> Result<Vec<Artifact>> {
-    let pending = render(options, diags, observer)?;
-    write_rendered(options, pending)
-}
-
 /// Put artifacts made by `render` in their output folder with the manifest that lists them,
 /// as one set: a build holds the folder's lock, and the set appears all at once (see
 /// `output.rs`); artifacts of the previous set that this one does not hold are removed.
