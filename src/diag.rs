@@ -71,6 +71,64 @@ pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(None))
+    }
+}
+
+/// Longest part of a source line shown under a diagnostic, in characters.
+const EXCERPT_WIDTH: usize = 100;
+
+/// The ANSI codes a diagnostic's parts are painted with on a colour terminal; all empty without.
+struct Paint {
+    bold: &'static str,
+    level: &'static str,
+    gutter: &'static str,
+    hint: &'static str,
+    reset: &'static str,
+}
+
+impl Paint {
+    fn new(severity: Severity, colour: bool) -> Paint {
+        if !colour {
+            return Paint {
+                bold: "",
+                level: "",
+                gutter: "",
+                hint: "",
+                reset: "",
+            };
+        }
+        Paint {
+            bold: "\x1b[1m",
+            level: match severity {
+                Severity::Error => "\x1b[1;31m",
+                Severity::Warning => "\x1b[1;33m",
+            },
+            gutter: "\x1b[34m",
+            hint: "\x1b[1;36m",
+            reset: "\x1b[0m",
+        }
+    }
+}
+
+impl Diagnostic {
+    /// The diagnostic with its source line under it and a caret at the column, as compilers
+    /// print them. `source_line` is the text of line `self.line` of `self.path`.
+    pub fn render(&self, source_line: Option<&str>) -> String {
+        self.render_with(source_line, false)
+    }
+
+    /// `render`, painted for a colour terminal when `colour`: the level in red or yellow, the
+    /// position and message bold, the gutter blue, the caret in the level's colour. Made from
+    /// the fields, never from the text.
+    pub fn render_with(&self, source_line: Option<&str>, colour: bool) -> String {
+        let Paint {
+            bold,
+            level: painted,
+            gutter: blue,
+            hint: cyan,
+            reset,
+        } = Paint::new(self.severity, colour);
         let level = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -81,66 +139,48 @@ impl fmt::Display for Diagnostic {
         } else {
             self.path.as_str()
         });
-        let mut message = escape_control(&self.message);
-        if let Kind::Image { image } = &self.kind {
-            message = format!("{message} (image {})", escape_control(image)).into();
-        }
-        if self.line > 0 {
-            write!(
-                f,
-                "{path}:{}:{}: {level}: {message}",
-                self.line,
-                self.col.max(1),
-            )?;
+        let position = if self.line > 0 {
+            format!("{path}:{}:{}:", self.line, self.col.max(1))
         } else {
-            write!(f, "{path}: {level}: {message}")?;
+            format!("{path}:")
+        };
+        let mut message = escape_control(&self.message).into_owned();
+        if let Kind::Image { image } = &self.kind {
+            message = format!("{message} (image {})", escape_control(image));
+        }
+        let mut text =
+            format!("{bold}{position}{reset} {painted}{level}:{reset} {bold}{message}{reset}");
+        if let Some(line) = source_line.filter(|_| self.line > 0) {
+            let line = line.trim_end_matches(['\r', '\n']);
+            let chars: Vec<char> = line.chars().collect();
+            let col = (self.col.max(1) as usize - 1).min(chars.len());
+            // A long line (a minified page, a 2 MB paragraph) shows the part around the column.
+            let start = col.saturating_sub(EXCERPT_WIDTH / 2);
+            let end = (start + EXCERPT_WIDTH).min(chars.len());
+            let shown: String = chars[start..end]
+                .iter()
+                .map(|&c| if c.is_control() && c != '\t' { ' ' } else { c })
+                .collect();
+            let (before, after) = (
+                if start > 0 { "…" } else { "" },
+                if end < chars.len() { "…" } else { "" },
+            );
+            // Tabs stay tabs under the line, so the caret lines up however the terminal sets them.
+            let pad: String = chars[start..col]
+                .iter()
+                .map(|&c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let number = self.line.to_string();
+            let gutter = " ".repeat(number.len());
+            let indent = " ".repeat(before.chars().count());
+            text.push_str(&format!(
+                "\n{blue}{gutter} |{reset}\n{blue}{number} |{reset} {before}{shown}{after}\n\
+                 {blue}{gutter} |{reset}{painted} {indent}{pad}^{reset}"
+            ));
         }
         if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {}", escape_control(hint))?;
+            text.push_str(&format!("\n  {cyan}hint:{reset} {}", escape_control(hint)));
         }
-        Ok(())
-    }
-}
-
-/// Longest part of a source line shown under a diagnostic, in characters.
-const EXCERPT_WIDTH: usize = 100;
-
-impl Diagnostic {
-    /// The diagnostic with its source line under it and a caret at the column, as compilers
-    /// print them. `source_line` is the text of line `self.line` of `self.path`.
-    pub fn render(&self, source_line: Option<&str>) -> String {
-        let mut text = self.to_string();
-        let Some(line) = source_line.filter(|_| self.line > 0) else {
-            return text;
-        };
-        let line = line.trim_end_matches(['\r', '\n']);
-        let chars: Vec<char> = line.chars().collect();
-        let col = (self.col.max(1) as usize - 1).min(chars.len());
-        // A long line (a minified page, a 2 MB paragraph) shows the part around the column.
-        let start = col.saturating_sub(EXCERPT_WIDTH / 2);
-        let end = (start + EXCERPT_WIDTH).min(chars.len());
-        let shown: String = chars[start..end]
-            .iter()
-            .map(|&c| if c.is_control() && c != '\t' { ' ' } else { c })
-            .collect();
-        let (before, after) = (
-            if start > 0 { "…" } else { "" },
-            if end < chars.len() { "…" } else { "" },
-        );
-        // Tabs stay tabs under the line, so the caret lines up however the terminal sets them.
-        let pad: String = chars[start..col]
-            .iter()
-            .map(|&c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        let number = self.line.to_string();
-        let gutter = " ".repeat(number.len());
-        let hint_at = text.find("\n  hint:").unwrap_or(text.len());
-        let hint = text.split_off(hint_at);
-        text.push_str(&format!(
-            "\n{gutter} |\n{number} | {before}{shown}{after}\n{gutter} | {}{pad}^",
-            " ".repeat(before.chars().count())
-        ));
-        text.push_str(&hint);
         text
     }
 }
@@ -361,51 +401,6 @@ pub fn group_warnings_of_one_kind(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
     out
 }
 
-/// How a diagnostic looks on a colour terminal: the level in red or yellow, the position bold.
-pub fn colourize(rendered: &str, severity: Severity) -> String {
-    const BOLD: &str = "\x1b[1m";
-    const RESET: &str = "\x1b[0m";
-    let (level, colour) = match severity {
-        Severity::Error => ("error:", "\x1b[1;31m"),
-        Severity::Warning => ("warning:", "\x1b[1;33m"),
-    };
-    let mut out = String::with_capacity(rendered.len() + 32);
-    for (i, line) in rendered.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        if i == 0
-            && let Some(at) = line.find(&format!(" {level} "))
-        {
-            let (position, rest) = line.split_at(at);
-            let message = &rest[level.len() + 2..];
-            out.push_str(&format!(
-                "{BOLD}{position}{RESET} {colour}{level}{RESET} {BOLD}{message}{RESET}"
-            ));
-        } else if let Some(hint) = line.strip_prefix("  hint: ") {
-            out.push_str(&format!("  \x1b[1;36mhint:{RESET} {hint}"));
-        } else if line.contains(" | ") || line.ends_with(" |") {
-            let (gutter, text) = line.split_at(line.find('|').unwrap_or(0));
-            let caret = text
-                .trim_start_matches('|')
-                .trim()
-                .chars()
-                .all(|c| c == '^');
-            if caret && text.contains('^') {
-                out.push_str(&format!(
-                    "\x1b[34m{gutter}|{RESET}{colour}{}{RESET}",
-                    &text[1..]
-                ));
-            } else {
-                out.push_str(&format!("\x1b[34m{gutter}|{RESET}{}", &text[1..]));
-            }
-        } else {
-            out.push_str(line);
-        }
-    }
-    out
-}
-
 /// The closest of `candidates` to `wanted`, if any is close enough to be a typo of it (for
 /// "did you mean …?" hints).
 pub fn closest<'a>(wanted: &str, candidates: &[&'a str]) -> Option<&'a str> {
@@ -620,8 +615,15 @@ mod tests {
     #[test]
     fn colour_marks_the_level_and_keeps_the_text() {
         let plain = diagnostic(5, 8).render(Some("title: a: b"));
-        let coloured = colourize(&plain, Severity::Error);
+        let coloured = diagnostic(5, 8).render_with(Some("title: a: b"), true);
         assert!(coloured.contains("\x1b[1;31merror:\x1b[0m"), "{coloured:?}");
+        assert!(
+            coloured.contains("\x1b[1;31m        ^\x1b[0m"),
+            "the caret in the level's colour: {coloured:?}"
+        );
+        // A source line of carets is the page's text, not a caret line.
+        let carets = diagnostic(1, 1).render_with(Some("^^^"), true);
+        assert!(carets.contains("\x1b[34m1 |\x1b[0m ^^^\n"), "{carets:?}");
         let stripped: String = {
             let mut out = String::new();
             let mut chars = coloured.chars();

@@ -2,8 +2,8 @@
 
 use clap::ValueEnum;
 use livret::diag::{
-    Diagnostic, Diagnostics, Error, Severity, colourize, escape_control,
-    group_warnings_of_one_kind, sort_for_report,
+    Diagnostic, Diagnostics, Error, Severity, escape_control, group_warnings_of_one_kind,
+    sort_for_report,
 };
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -126,12 +126,7 @@ impl Reporter {
             } else {
                 None
             };
-            let rendered = d.render(source);
-            if colour {
-                text.push_str(&colourize(&rendered, d.severity));
-            } else {
-                text.push_str(&rendered);
-            }
+            text.push_str(&d.render_with(source, colour));
             text.push('\n');
             if *count > 1 {
                 text.push_str(&format!(
