@@ -596,6 +596,32 @@ mod tests {
     }
 
     #[test]
+    fn a_kind_and_its_data_are_fields_in_json_and_the_image_is_named_in_text() {
+        let mut d = warning("a.md", 3, "PDF: image left blank: bad data");
+        d.kind = Kind::Image {
+            image: "img/x.png".into(),
+        };
+        assert_eq!(
+            d.to_string(),
+            "a.md:3:1: warning: PDF: image left blank: bad data (image img/x.png)"
+        );
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(
+            (&json["kind"], &json["image"]),
+            (&"image".into(), &"img/x.png".into())
+        );
+        assert_eq!(json["message"], "PDF: image left blank: bad data");
+        d.kind = Kind::MissingGlyph { character: '字' };
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(
+            (&json["kind"], &json["character"]),
+            (&"missing-glyph".into(), &"字".into())
+        );
+        d.kind = Kind::General;
+        assert_eq!(serde_json::to_value(&d).unwrap()["kind"], "general");
+    }
+
+    #[test]
     fn report_order_is_file_line_column_with_a_folder_after_its_files() {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().display().to_string();
