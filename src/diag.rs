@@ -423,6 +423,9 @@ pub enum Error {
     },
     #[error("{0}")]
     Usage(String),
+    /// The output folder holds something livret did not write where it would write.
+    #[error("{path}: {message}")]
+    Output { path: PathBuf, message: String },
     #[error("{path}: theme template: {message}")]
     Theme { path: String, message: String },
     #[error("{path}: font: {message}")]

@@ -4,6 +4,9 @@
 
 use crate::diag::Diagnostics;
 
+/// The language of a book that says none (the FAQs livret was made for are French).
+pub const DEFAULT_LANGUAGE: &str = "fr";
+
 /// One language's words. Keys are the names used in `labels.toml` and `[labels]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Labels {
@@ -324,7 +327,7 @@ impl Labels {
 
 impl Default for Labels {
     fn default() -> Self {
-        Labels::for_language(crate::corpus::DEFAULT_LANGUAGE)
+        Labels::for_language(DEFAULT_LANGUAGE)
     }
 }
 

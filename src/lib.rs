@@ -140,9 +140,19 @@ pub struct Rendered {
 pub struct RenderedBook {
     /// `-o`, else `out` of livret.toml, else `out/`.
     pub out_dir: PathBuf,
+    /// The manifest's file name in `out_dir` (`manifest` of livret.toml, else `manifest.json`).
+    pub manifest_name: String,
     /// The files the book was built from, relative to the corpus (the manifest's digest).
     pub book_files: Vec<String>,
     pub items: Vec<Rendered>,
+}
+
+/// What `write_rendered` put in the output folder, and what it left there although the
+/// previous set listed it (files edited since livret wrote them).
+#[derive(Debug)]
+pub struct Published {
+    pub artifacts: Vec<Artifact>,
+    pub kept: output::Kept,
 }
 
 /// Every artifact of `options`, made in memory by the writers, with every diagnostic the
@@ -263,6 +273,7 @@ pub fn render(
         return Err(Error::Content(diags.error_count()));
     }
     Ok(RenderedBook {
+        manifest_name: settings.manifest_name,
         out_dir: settings.out_dir,
         book_files,
         items: pending,
@@ -346,11 +357,13 @@ impl SourceTexts {
 }
 
 /// Put artifacts made by `render` in their output folder with the manifest that lists them,
-/// as one set: a build holds the folder's lock, and the set appears all at once (see
-/// `output.rs`); artifacts of the previous set that this one does not hold are removed.
-pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Vec<Artifact>> {
+/// as one set: a build holds the folder's lock, each file is replaced atomically and a journal
+/// finishes the set after any interruption (see `output.rs`); artifacts of the previous set that
+/// this one does not hold are removed, unless edited since.
+pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Published> {
     let RenderedBook {
         out_dir,
+        manifest_name,
         book_files,
         items,
     } = book;
@@ -363,6 +376,8 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Vec<
             .unwrap_or_default()
     };
     let manifest = manifest::Manifest {
+        generator: manifest::GENERATOR,
+        manifest_version: manifest::MANIFEST_VERSION,
         livret_version: VERSION.to_string(),
         build_time: options.build_time,
         corpus_sha256,
@@ -381,8 +396,11 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Vec<
         .iter()
         .map(|r| (name_of(&r.artifact), r.bytes.as_slice()))
         .collect();
-    lock.publish(&files, manifest::FILE_NAME, manifest.to_json().as_bytes())?;
-    Ok(items.into_iter().map(|r| r.artifact).collect())
+    let kept = lock.publish(&files, &manifest_name, manifest.to_json().as_bytes())?;
+    Ok(Published {
+        artifacts: items.into_iter().map(|r| r.artifact).collect(),
+        kept,
+    })
 }
 
 /// `<name>-<suffix>` within the stem bound: the name gives way first, so that two personas'
@@ -420,13 +438,18 @@ fn book_source_files(corpus: &Corpus, doc: &Document) -> Vec<String> {
 }
 
 /// `livret clean`: remove what the last build wrote in `out_dir` (the artifacts its manifest
-/// lists, and the manifest), waiting for a build in progress when `wait`. Returns their names.
-pub fn clean(out_dir: &Path, wait: bool) -> Result<Vec<String>> {
+/// `manifest_name` lists that still hold livret's bytes, and the manifest), waiting for a build
+/// in progress when `wait`. Returns the names removed and the edited files kept.
+pub fn clean(
+    out_dir: &Path,
+    manifest_name: &str,
+    wait: bool,
+) -> Result<(Vec<String>, output::Kept)> {
     if !out_dir.exists() {
-        return Ok(Vec::new());
+        return Ok(Default::default());
     }
     let lock = output::lock_output(out_dir, wait)?;
-    lock.clean(manifest::FILE_NAME)
+    lock.clean(manifest_name)
 }
 
 /// `--persona`: the introduction plus the named personas (in book order).

@@ -8,9 +8,17 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 pub const FILE_NAME: &str = "manifest.json";
+/// What a manifest (and the output folder's journal) of livret's says it is.
+pub const GENERATOR: &str = "livret";
+
+/// Version of the manifest's layout; with `generator` it signs the file as livret's.
+pub const MANIFEST_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Manifest {
+    /// Always `livret`: livret touches only files a manifest signed so lists.
+    pub generator: &'static str,
+    pub manifest_version: u32,
     pub livret_version: String,
     /// `SOURCE_DATE_EPOCH` the artifacts carry as their date.
     pub build_time: i64,

@@ -1,24 +1,39 @@
-//! Putting a release set (every artifact of a build and its manifest) in `out/` so that readers
-//! see the previous set or the new one, never a mix.
+//! Putting a release set (every artifact of a build and its manifest) in the output folder,
+//! touching only what livret can prove it wrote.
 //!
 //! - One build at a time per output folder: an advisory lock (`flock`) on the folder itself.
-//! - When the folder holds only livret's own files, the new set is written into a fresh sibling
-//!   folder (`.<out>.livret-XXXXXX`) and swapped with it in one step (`renameat2` with
-//!   `RENAME_EXCHANGE` on Linux). Otherwise (the user's own files are there too, another OS,
-//!   a file system that cannot exchange) each file is renamed into place, manifest last.
-//! - Leftovers of killed builds are found by their lock (a live build holds its folder's lock),
-//!   never by process id.
+//! - The folder itself is never created anew, moved or replaced (its inode, owner, mode, ACLs, a
+//!   symlink to it or a mount of it stay); files are replaced inside it, each atomically: a
+//!   temporary file beside it, synced, then renamed over it.
+//! - A file is livret's only when a livret manifest (signed `"generator": "livret"`) lists it and
+//!   its bytes still match the listed SHA-256. Anything else is the user's: never overwritten,
+//!   moved or deleted. A foreign or unreadable manifest stops the build before anything is
+//!   written.
+//! - A journal makes the set whole again after any interruption: written (prepared) before the
+//!   first temporary file, committed with every rename to do before the first rename, removed
+//!   after the manifest. The next command that locks the folder finishes a committed journal and
+//!   undoes a prepared one. Temporary files are removed only when a journal of livret's names
+//!   them, never by their name alone.
 
+use crate::corpus::is_bare_file_name;
 use crate::diag::{Error, Result};
+use crate::manifest::GENERATOR;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-/// Temporary files inside the output folder (the file-by-file mode).
+/// The journal's name in the output folder.
+pub const JOURNAL_NAME: &str = ".livret-journal.json";
+/// Every temporary name starts so: hidden, and not a name a person picks.
 const TEMP_PREFIX: &str = ".livret-";
-const TEMP_SUFFIX: &str = ".tmp";
-/// Largest previous `manifest.json` read to learn which files livret wrote.
-const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+const TEMP_SUFFIX: &str = ".partial";
+/// Largest manifest or journal read back.
+const MAX_RECORD_BYTES: u64 = 16 << 20;
+/// Fault injection for the kill tests: the process kills itself right after this many renames.
+const KILL_AFTER_RENAMES_VAR: &str = "LIVRET_FAULT_KILL_AFTER_RENAMES";
 
 /// One build's exclusive hold on an output folder, released when dropped (or when the process
 /// dies, however it dies).
@@ -28,19 +43,36 @@ pub struct OutputLock {
     _lock: File,
 }
 
-/// How `publish` put the set in place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PublishMode {
-    /// The whole folder was swapped in one step.
-    Exchanged,
-    /// Each file was renamed into place (the manifest last).
-    FileByFile,
+/// What `publish` or `clean` left alone although the previous set listed it: files edited since
+/// livret wrote them (they are the user's now).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub edited: Vec<PathBuf>,
 }
 
-/// Take the lock of `dir` (created if missing). Without `wait`, a folder another build holds is
-/// an error at once; with it, the call blocks until that build ends.
+impl Kept {
+    /// One warning per file kept, naming it.
+    pub fn warn(&self, diags: &mut crate::diag::Diagnostics) {
+        for path in &self.edited {
+            diags
+                .warning(
+                    path.display().to_string(),
+                    0,
+                    0,
+                    "edited since livret wrote it: kept, and no longer livret's",
+                )
+                .with_hint("delete it yourself if you do not need it");
+        }
+    }
+}
+
+/// Take the lock of `dir` (created if missing, never replaced), then finish or undo what an
+/// interrupted build left. Without `wait`, a folder another build holds is an error at once;
+/// with it, the call blocks until that build ends.
 pub fn lock_output(dir: &Path, wait: bool) -> Result<OutputLock> {
-    if dir.exists() && !dir.is_dir() {
+    if let Ok(meta) = std::fs::metadata(dir)
+        && !meta.is_dir()
+    {
         return Err(Error::io(
             dir,
             std::io::Error::new(
@@ -49,47 +81,65 @@ pub fn lock_output(dir: &Path, wait: bool) -> Result<OutputLock> {
             ),
         ));
     }
-    loop {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let file = File::open(dir).map_err(|e| Error::io(dir, e))?;
-        if wait {
-            file.lock().map_err(|e| Error::io(dir, e))?;
-        } else {
-            match file.try_lock() {
-                Ok(()) => {}
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(Error::Usage(format!(
-                        "another build is writing {}; wait for it or pass --wait",
-                        dir.display()
-                    )));
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(dir, e)),
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let file = File::open(dir).map_err(|e| Error::io(dir, e))?;
+    if wait {
+        file.lock().map_err(|e| Error::io(dir, e))?;
+    } else {
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Usage(format!(
+                    "another build is writing {}; wait for it or pass --wait",
+                    dir.display()
+                )));
             }
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(dir, e)),
         }
-        // The folder may have been swapped while we waited: the lock must be on what the path
-        // names now.
-        if same_file(&file, dir) {
-            return Ok(OutputLock {
-                dir: dir.to_path_buf(),
-                _lock: file,
-            });
-        }
+    }
+    let lock = OutputLock {
+        dir: dir.to_path_buf(),
+        _lock: file,
+    };
+    lock.recover()?;
+    Ok(lock)
+}
+
+/// A manifest of livret's, as far as ownership goes: each artifact's name and digest.
+#[derive(Debug, Default)]
+struct PreviousSet {
+    /// The manifest file exists (and is livret's).
+    present: bool,
+    artifacts: BTreeMap<String, String>,
+}
+
+impl PreviousSet {
+    /// Whether `name` is livret's: listed, a regular file, and its bytes still the listed ones.
+    fn owns(&self, dir: &Path, name: &str) -> bool {
+        let Some(listed) = self.artifacts.get(name) else {
+            return false;
+        };
+        file_sha256(&dir.join(name)).is_some_and(|actual| &actual == listed)
     }
 }
 
-#[cfg(unix)]
-fn same_file(file: &File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), std::fs::metadata(path)) {
-        (Ok(held), Ok(now)) => held.dev() == now.dev() && held.ino() == now.ino(),
-        _ => false,
-    }
+/// The journal of one build, as written in the output folder.
+#[derive(Debug, Serialize, Deserialize)]
+struct Journal {
+    generator: String,
+    journal_version: u32,
+    /// `prepared`: temporary files may exist, nothing renamed yet (undo). `committed`: every
+    /// temporary file is whole, the renames below may have begun (finish them).
+    state: String,
+    /// Temporary name → final name, in order (the manifest last).
+    renames: Vec<(String, String)>,
+    /// Files of the previous set this set drops, with the digest they must still have.
+    removals: Vec<(String, String)>,
 }
 
-#[cfg(not(unix))]
-fn same_file(_file: &File, path: &Path) -> bool {
-    path.is_dir()
-}
+const JOURNAL_VERSION: u32 = 1;
+const PREPARED: &str = "prepared";
+const COMMITTED: &str = "committed";
 
 impl OutputLock {
     pub fn dir(&self) -> &Path {
@@ -97,282 +147,367 @@ impl OutputLock {
     }
 
     /// Put `files` (bare file names and bytes) and `manifest` (written as `manifest_name`, last)
-    /// in the output folder as one set. Files of the previous set (its manifest's list) that
-    /// this set does not have are removed, so the folder and the manifest always agree.
+    /// in the output folder as one set. Files of the previous set that this set does not have
+    /// are removed when they still hold what livret wrote, and kept (returned) when edited.
+    /// Nothing is written when a name is taken by something livret did not write.
     pub fn publish(
         &self,
         files: &[(String, &[u8])],
         manifest_name: &str,
         manifest: &[u8],
-    ) -> Result<PublishMode> {
-        for (name, _) in files {
-            if !is_bare_file_name(name) {
+    ) -> Result<Kept> {
+        for name in files.iter().map(|(n, _)| n.as_str()).chain([manifest_name]) {
+            if !is_bare_file_name(name) || name.starts_with(TEMP_PREFIX) {
                 return Err(Error::Usage(format!(
                     "artifact name `{}` is not a plain file name",
                     name.escape_debug()
                 )));
             }
         }
-        self.remove_leftovers();
-        let previous = previous_artifacts(&self.dir, manifest_name);
-        if self.holds_only(&previous, manifest_name)
-            && let Some(()) = self.publish_by_exchange(files, manifest_name, manifest)?
-        {
-            return Ok(PublishMode::Exchanged);
+        let previous = read_previous_set(&self.dir, manifest_name)?;
+        for (name, _) in files {
+            self.check_replaceable(&previous, name)?;
         }
-        self.publish_file_by_file(files, manifest_name, manifest, &previous)?;
-        Ok(PublishMode::FileByFile)
-    }
-
-    /// Remove every artifact the manifest lists, the manifest, livret's leftovers, and the folder
-    /// itself when nothing else is left in it. Returns the names removed.
-    pub fn clean(&self, manifest_name: &str) -> Result<Vec<String>> {
-        self.remove_leftovers();
-        let mut removed = Vec::new();
-        let listed = previous_artifacts(&self.dir, manifest_name);
-        for name in listed
-            .iter()
-            .chain(std::iter::once(&manifest_name.to_string()))
-        {
-            let path = self.dir.join(name);
-            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
-                removed.push(name.clone());
-            }
-        }
-        // Only an empty folder goes: the user's own files stay, and so does their folder.
-        let _ = std::fs::remove_dir(&self.dir);
-        Ok(removed)
-    }
-
-    /// Whether every entry of the folder is livret's: the previous set, its manifest, temp files.
-    fn holds_only(&self, previous: &[String], manifest_name: &str) -> bool {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return false;
-        };
-        entries.flatten().all(|entry| {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let regular = entry.file_type().is_ok_and(|t| t.is_file());
-            regular && (name == manifest_name || previous.contains(&name) || is_temp_name(&name))
-        })
-    }
-
-    /// Temp files in the folder and staging folders beside it that no live build holds.
-    fn remove_leftovers(&self) {
-        // Under our lock no other build writes in the folder: every temp file in it is stale.
-        if let Ok(entries) = std::fs::read_dir(&self.dir) {
-            for entry in entries.flatten() {
-                if is_temp_name(&entry.file_name().to_string_lossy())
-                    && entry.file_type().is_ok_and(|t| t.is_file())
-                {
-                    let _ = std::fs::remove_file(entry.path());
-                }
-            }
-        }
-        let Some((parent, prefix)) = self.staging_place() else {
-            return;
-        };
-        let Ok(entries) = std::fs::read_dir(&parent) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            if !entry.file_name().to_string_lossy().starts_with(&prefix)
-                || !entry.file_type().is_ok_and(|t| t.is_dir())
-            {
-                continue;
-            }
-            // A staging folder whose lock we can take belongs to no live build.
-            let Ok(held) = File::open(entry.path()) else {
-                continue;
-            };
-            if held.try_lock().is_ok() {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
-    }
-
-    /// The folder the staging folders go in (the output folder's parent) and their name prefix.
-    fn staging_place(&self) -> Option<(PathBuf, String)> {
-        let absolute = std::path::absolute(&self.dir).ok()?;
-        let name = absolute.file_name()?.to_string_lossy().into_owned();
-        let parent = absolute.parent()?.to_path_buf();
-        Some((parent, format!(".{name}.livret-")))
-    }
-
-    /// Write the set into a fresh sibling folder, then swap the two. `None` when this system
-    /// cannot swap folders (the caller falls back to file by file).
-    fn publish_by_exchange(
-        &self,
-        files: &[(String, &[u8])],
-        manifest_name: &str,
-        manifest: &[u8],
-    ) -> Result<Option<()>> {
-        if !cfg!(target_os = "linux") {
-            return Ok(None);
-        }
-        let Some((parent, prefix)) = self.staging_place() else {
-            return Ok(None);
-        };
-        let staging = tempfile::Builder::new()
-            .prefix(&prefix)
-            .tempdir_in(&parent)
-            .map_err(|e| Error::io(&parent, e))?;
-        // Held until this build ends, so no other build takes it for a leftover.
-        let staging_lock = File::open(staging.path()).map_err(|e| Error::io(staging.path(), e))?;
-        staging_lock
-            .try_lock()
-            .map_err(|e| Error::io(staging.path(), std::io::Error::other(e.to_string())))?;
-        copy_folder_mode(&self.dir, staging.path());
-        for (name, bytes) in files {
-            write_synced(&staging.path().join(name), bytes)?;
-        }
-        write_synced(&staging.path().join(manifest_name), manifest)?;
-        sync_folder(staging.path());
-        match exchange(staging.path(), &self.dir) {
-            Ok(()) => {}
-            Err(e) if exchange_unsupported(&e) => return Ok(None),
-            Err(e) => return Err(Error::io(&self.dir, e)),
-        }
-        sync_folder(&parent);
-        // The staging path now holds the previous set; dropping `staging` removes it.
-        drop(staging);
-        drop(staging_lock);
-        Ok(Some(()))
-    }
-
-    fn publish_file_by_file(
-        &self,
-        files: &[(String, &[u8])],
-        manifest_name: &str,
-        manifest: &[u8],
-        previous: &[String],
-    ) -> Result<()> {
-        // Refuse before the first rename what would stop the set half-way (a folder named like
-        // an artifact).
-        for name in files.iter().map(|(n, _)| n.as_str()).chain([manifest_name]) {
-            let path = self.dir.join(name);
-            if let Ok(meta) = std::fs::symlink_metadata(&path)
-                && !meta.is_file()
-            {
-                return Err(Error::io(
-                    path,
-                    std::io::Error::new(
-                        std::io::ErrorKind::AlreadyExists,
-                        "is in the way of an artifact and is not a regular file",
-                    ),
-                ));
-            }
-        }
-        let mut written = Vec::new();
-        for (name, bytes) in files {
-            written.push((name.clone(), temp_file_with(&self.dir, bytes)?));
-        }
-        let manifest_temp = temp_file_with(&self.dir, manifest)?;
-        for (name, temp) in written {
-            let path = self.dir.join(&name);
-            temp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
-        }
-        let path = self.dir.join(manifest_name);
-        manifest_temp
-            .persist(&path)
-            .map_err(|e| Error::io(&path, e.error))?;
-        for name in previous {
+        let mut kept = Kept::default();
+        let mut removals = Vec::new();
+        for (name, digest) in &previous.artifacts {
             if files.iter().any(|(n, _)| n == name) || name == manifest_name {
                 continue;
             }
             let path = self.dir.join(name);
-            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-                let _ = std::fs::remove_file(&path);
+            if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                continue;
             }
+            if previous.owns(&self.dir, name) {
+                removals.push((name.clone(), digest.clone()));
+            } else {
+                kept.edited.push(path);
+            }
+        }
+
+        let build_id = build_identity();
+        let temp_name = |n: usize| format!("{TEMP_PREFIX}{build_id}-{n}{TEMP_SUFFIX}");
+        let mut renames: Vec<(String, String)> = files
+            .iter()
+            .enumerate()
+            .map(|(n, (name, _))| (temp_name(n), name.clone()))
+            .collect();
+        renames.push((temp_name(files.len()), manifest_name.to_string()));
+        let mut journal = Journal {
+            generator: GENERATOR.into(),
+            journal_version: JOURNAL_VERSION,
+            state: PREPARED.into(),
+            renames,
+            removals,
+        };
+        self.write_journal(&journal, &build_id)?;
+        let contents = files.iter().map(|(_, bytes)| *bytes).chain([manifest]);
+        for ((temp, _), bytes) in journal.renames.iter().zip(contents) {
+            if let Err(e) = write_new_synced(&self.dir.join(temp), bytes) {
+                // Undo at once; what this cannot remove, the next run's recovery does.
+                let _ = self.undo(&journal);
+                return Err(e);
+            }
+        }
+        journal.state = COMMITTED.into();
+        self.write_journal(&journal, &build_id)?;
+        self.finish(&journal)?;
+        Ok(kept)
+    }
+
+    /// Remove every artifact the manifest lists that still holds what livret wrote, then the
+    /// manifest. Edited artifacts stay (returned); the folder itself always stays.
+    pub fn clean(&self, manifest_name: &str) -> Result<(Vec<String>, Kept)> {
+        let previous = read_previous_set(&self.dir, manifest_name)?;
+        let mut removed = Vec::new();
+        let mut kept = Kept::default();
+        for name in previous.artifacts.keys() {
+            let path = self.dir.join(name);
+            if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                continue;
+            }
+            if previous.owns(&self.dir, name) {
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+                removed.push(name.clone());
+            } else {
+                kept.edited.push(path);
+            }
+        }
+        if previous.present {
+            let path = self.dir.join(manifest_name);
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            removed.push(manifest_name.to_string());
+        }
+        sync_folder(&self.dir);
+        Ok((removed, kept))
+    }
+
+    /// An artifact may take `name` only when nothing is there or livret's own file is.
+    fn check_replaceable(&self, previous: &PreviousSet, name: &str) -> Result<()> {
+        let path = self.dir.join(name);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            return Ok(());
+        };
+        if !meta.is_file() {
+            return Err(Error::Output {
+                path,
+                message: "is in the way of an artifact and is not a regular file; nothing was \
+                          written"
+                    .into(),
+            });
+        }
+        if previous.owns(&self.dir, name) {
+            return Ok(());
+        }
+        let why = if previous.artifacts.contains_key(name) {
+            "was edited since livret wrote it"
+        } else {
+            "was not written by livret"
+        };
+        Err(Error::Output {
+            path,
+            message: format!(
+                "{why}; livret never overwrites it and nothing was written: move it away, or \
+                 build into another folder (-o DIR)"
+            ),
+        })
+    }
+
+    /// The journal replaced atomically: written whole under a temporary name, then renamed.
+    fn write_journal(&self, journal: &Journal, build_id: &str) -> Result<()> {
+        let temp = self
+            .dir
+            .join(format!("{TEMP_PREFIX}{build_id}.journal{TEMP_SUFFIX}"));
+        let text = serde_json::to_vec(journal).map_err(|e| Error::io(&temp, e.into()))?;
+        let _ = std::fs::remove_file(&temp);
+        write_new_synced(&temp, &text)?;
+        let path = self.dir.join(JOURNAL_NAME);
+        std::fs::rename(&temp, &path).map_err(|e| Error::io(&path, e))?;
+        sync_folder(&self.dir);
+        Ok(())
+    }
+
+    /// The renames of a committed journal (those not done yet), the removals, then the journal.
+    fn finish(&self, journal: &Journal) -> Result<()> {
+        let kill_after = std::env::var(KILL_AFTER_RENAMES_VAR)
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok());
+        for (done, (temp, name)) in journal.renames.iter().enumerate() {
+            let from = self.dir.join(temp);
+            if std::fs::symlink_metadata(&from).is_err() {
+                continue; // renamed before an interruption
+            }
+            let to = self.dir.join(name);
+            std::fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
+            if kill_after == Some(done + 1) {
+                kill_self();
+            }
+        }
+        for (name, digest) in &journal.removals {
+            let path = self.dir.join(name);
+            if file_sha256(&path).as_ref() == Some(digest) {
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+        sync_folder(&self.dir);
+        self.remove_journal()
+    }
+
+    /// The temporary files of a prepared journal, then the journal: the previous set stays.
+    fn undo(&self, journal: &Journal) -> Result<()> {
+        for (temp, _) in &journal.renames {
+            let path = self.dir.join(temp);
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+        sync_folder(&self.dir);
+        self.remove_journal()
+    }
+
+    fn remove_journal(&self) -> Result<()> {
+        let path = self.dir.join(JOURNAL_NAME);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&path, e)),
         }
         sync_folder(&self.dir);
         Ok(())
     }
+
+    /// What an interrupted build left: its journal finished or undone, and the journal's own
+    /// temporary copies that say they are livret's journals removed.
+    fn recover(&self) -> Result<()> {
+        self.remove_stray_journal_copies();
+        let path = self.dir.join(JOURNAL_NAME);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            return Ok(());
+        };
+        let journal = if meta.is_file() {
+            read_bounded(&path).and_then(|bytes| serde_json::from_slice::<Journal>(&bytes).ok())
+        } else {
+            None
+        };
+        let journal = journal
+            .filter(|j| j.generator == GENERATOR && j.journal_version == JOURNAL_VERSION)
+            .filter(|j| {
+                j.renames
+                    .iter()
+                    .all(|(t, n)| is_temp_name(t) && is_bare_file_name(n))
+                    && j.removals.iter().all(|(n, _)| is_bare_file_name(n))
+            })
+            .ok_or_else(|| Error::Output {
+                path: path.clone(),
+                message: "is not a journal livret can read; livret leaves it alone: move it \
+                          away to build here"
+                    .into(),
+            })?;
+        match journal.state.as_str() {
+            COMMITTED => self.finish(&journal),
+            _ => self.undo(&journal),
+        }
+    }
+
+    fn remove_stray_journal_copies(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !(is_temp_name(&name) && name.ends_with(&format!(".journal{TEMP_SUFFIX}"))) {
+                continue;
+            }
+            let is_ours = entry.file_type().is_ok_and(|t| t.is_file())
+                && read_bounded(&entry.path())
+                    .and_then(|bytes| serde_json::from_slice::<Journal>(&bytes).ok())
+                    .is_some_and(|j| j.generator == GENERATOR);
+            if is_ours {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
 }
 
-/// A name livret may create in or remove from an output folder: no separator, not `..`, not
-/// hidden, no control character.
-pub fn is_bare_file_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('.')
+fn is_temp_name(name: &str) -> bool {
+    name.starts_with(TEMP_PREFIX)
+        && name.ends_with(TEMP_SUFFIX)
         && !name.contains(['/', '\\'])
         && !name.chars().any(char::is_control)
 }
 
-fn is_temp_name(name: &str) -> bool {
-    name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
-}
-
-/// The artifact names the previous `manifest.json` lists (bare names only: a manifest edited to
-/// name `../x` never makes livret remove anything outside the folder).
-pub fn previous_artifacts(dir: &Path, manifest_name: &str) -> Vec<String> {
+/// The previous set livret wrote in `dir`: empty when there is no manifest; an error naming the
+/// file when `manifest_name` is there but is not a manifest of livret's.
+fn read_previous_set(dir: &Path, manifest_name: &str) -> Result<PreviousSet> {
     let path = dir.join(manifest_name);
     let Ok(meta) = std::fs::symlink_metadata(&path) else {
-        return Vec::new();
+        return Ok(PreviousSet::default());
     };
-    if !meta.is_file() || meta.len() > MAX_MANIFEST_BYTES {
-        return Vec::new();
+    let foreign = |why: &str| Error::Output {
+        path: path.clone(),
+        message: format!(
+            "{why}; livret never overwrites or deletes it and nothing was written: build into \
+             another folder (-o DIR), or give livret's manifest another name (`manifest = \
+             \"livret-manifest.json\"` in livret.toml)"
+        ),
+    };
+    if !meta.is_file() {
+        return Err(foreign("is not a regular file"));
     }
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Vec::new();
-    };
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return Vec::new();
-    };
-    value
-        .get("artifacts")
-        .and_then(|a| a.as_array())
-        .map(|artifacts| {
-            artifacts
-                .iter()
-                .filter_map(|a| a.get("path")?.as_str())
-                .filter(|name| is_bare_file_name(name))
-                .map(str::to_string)
-                .collect()
+    if meta.len() > MAX_RECORD_BYTES {
+        return Err(foreign("is too large to be a manifest of livret's"));
+    }
+    let value = read_bounded(&path)
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .ok_or_else(|| foreign("is not JSON, so not a manifest of livret's"))?;
+    if !is_livret_manifest(&value) {
+        return Err(foreign("is not a manifest livret wrote"));
+    }
+    let artifacts = value["artifacts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            let name = a.get("path")?.as_str()?;
+            let digest = a.get("sha256")?.as_str()?;
+            is_bare_file_name(name).then(|| (name.to_string(), digest.to_string()))
         })
-        .unwrap_or_default()
+        .collect();
+    Ok(PreviousSet {
+        present: true,
+        artifacts,
+    })
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut file = File::create(path).map_err(|e| Error::io(path, e))?;
-    file.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    set_shared_mode(&file, path)?;
-    file.sync_all().map_err(|e| Error::io(path, e))
+/// Signed as livret's: `"generator": "livret"` with a manifest version, or (manifests written
+/// before the signature) a `livret_version`, a corpus digest and an artifact list.
+pub fn is_livret_manifest(value: &serde_json::Value) -> bool {
+    let artifacts = value.get("artifacts").is_some_and(|a| a.is_array());
+    let signed = value.get("generator").and_then(|g| g.as_str()) == Some(GENERATOR)
+        && value.get("manifest_version").is_some_and(|v| v.is_u64());
+    let before_signature = value.get("livret_version").is_some_and(|v| v.is_string())
+        && value.get("corpus_sha256").is_some_and(|v| v.is_string());
+    artifacts && (signed || before_signature)
 }
 
-fn temp_file_with(dir: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
-    let mut temp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    temp.write_all(bytes)
-        .map_err(|e| Error::io(temp.path(), e))?;
-    set_shared_mode(temp.as_file(), temp.path())?;
-    temp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(temp.path(), e))?;
-    Ok(temp)
+fn read_bounded(path: &Path) -> Option<Vec<u8>> {
+    let file = File::open(path).ok()?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RECORD_BYTES).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
-/// tempfile creates 0600 files; an artifact is for sharing, like any file the user writes.
-fn set_shared_mode(file: &File, path: &Path) -> Result<()> {
+/// SHA-256 of a regular file's bytes (hex), streamed.
+fn file_sha256(path: &Path) -> Option<String> {
+    if !std::fs::symlink_metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut file = File::open(path).ok()?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let read = file.read(&mut buffer).ok()?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Some(
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
+/// A build's identity in its temporary names: unique enough that two builds (even on two
+/// machines sharing the folder) never pick the same names.
+fn build_identity() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut hasher = Sha256::new();
+    hasher.update(nanos.to_le_bytes());
+    hasher.update(std::process::id().to_le_bytes());
+    hasher.update((&hasher as *const Sha256 as usize).to_le_bytes());
+    hasher.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A new file (never an existing one) holding `bytes`, synced, readable by all like any file
+/// the user writes.
+fn write_new_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(|e| Error::io(path, e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = (file, path);
-    Ok(())
-}
-
-/// The staging folder takes the output folder's permissions (tempfile makes it 0700).
-fn copy_folder_mode(from: &Path, to: &Path) {
-    if let Ok(meta) = std::fs::metadata(from) {
-        let _ = std::fs::set_permissions(to, meta.permissions());
-    }
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o644);
+    let mut file = options.open(path).map_err(|e| Error::io(path, e))?;
+    file.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    file.sync_all().map_err(|e| Error::io(path, e))
 }
 
 fn sync_folder(dir: &Path) {
@@ -382,43 +517,13 @@ fn sync_folder(dir: &Path) {
     }
 }
 
-#[cfg(target_os = "linux")]
-fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::os::unix::ffi::OsStrExt;
-    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
-    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
-    // SAFETY: both pointers are valid NUL-terminated strings that outlive the call.
-    let status = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if status == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
+fn kill_self() {
+    #[cfg(unix)]
+    // SAFETY: sending a signal to our own process id.
+    unsafe {
+        libc::kill(libc::getpid(), libc::SIGKILL);
     }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
-    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
-}
-
-/// Errors that mean "this system or file system cannot swap these folders", not a failure.
-fn exchange_unsupported(e: &std::io::Error) -> bool {
-    #[cfg(target_os = "linux")]
-    if let Some(code) = e.raw_os_error() {
-        return matches!(
-            code,
-            libc::EINVAL | libc::ENOSYS | libc::EXDEV | libc::EBUSY | libc::ENOTSUP
-        );
-    }
-    e.kind() == std::io::ErrorKind::Unsupported
+    std::process::abort();
 }
 
 #[cfg(test)]
@@ -434,57 +539,166 @@ mod tests {
         names
     }
 
-    fn manifest_listing(names: &[&str]) -> Vec<u8> {
-        let artifacts: Vec<_> = names
+    /// A signed manifest listing `files` with their digests.
+    fn manifest_of(files: &[(String, &[u8])]) -> Vec<u8> {
+        let artifacts: Vec<_> = files
             .iter()
-            .map(|n| serde_json::json!({ "path": n }))
+            .map(|(n, bytes)| {
+                serde_json::json!({ "path": n, "sha256": crate::manifest::sha256_hex(bytes) })
+            })
             .collect();
-        serde_json::json!({ "artifacts": artifacts })
+        serde_json::json!({ "generator": "livret", "manifest_version": 2, "artifacts": artifacts })
             .to_string()
             .into_bytes()
     }
 
+    fn publish(lock: &OutputLock, files: &[(String, &[u8])]) -> Result<Kept> {
+        lock.publish(files, "manifest.json", &manifest_of(files))
+    }
+
     #[test]
-    fn a_set_replaces_the_previous_one_and_its_extra_files_go() {
+    fn a_set_replaces_the_previous_one_in_place_and_its_extra_files_go() {
         let parent = tempfile::tempdir().unwrap();
         let out = parent.path().join("out");
         let lock = lock_output(&out, false).unwrap();
         let first = [("a.html".to_string(), &b"1"[..]), ("a-x.html".into(), b"2")];
-        lock.publish(
-            &first,
-            "manifest.json",
-            &manifest_listing(&["a.html", "a-x.html"]),
-        )
-        .unwrap();
+        publish(&lock, &first).unwrap();
         assert_eq!(names(&out), ["a-x.html", "a.html", "manifest.json"]);
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&out).unwrap());
         let second = [("a.html".to_string(), &b"3"[..])];
-        let mode = lock
-            .publish(&second, "manifest.json", &manifest_listing(&["a.html"]))
-            .unwrap();
+        assert_eq!(publish(&lock, &second).unwrap(), Kept::default());
         assert_eq!(names(&out), ["a.html", "manifest.json"]);
         assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"3");
-        if cfg!(target_os = "linux") {
-            assert_eq!(mode, PublishMode::Exchanged);
-        }
-        assert_eq!(names(parent.path()), ["out"], "no staging folder left");
+        #[cfg(unix)]
+        assert_eq!(
+            std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&out).unwrap()),
+            inode
+        );
+        assert_eq!(names(parent.path()), ["out"], "nothing beside the folder");
     }
 
     #[test]
-    fn the_users_own_files_stay_and_the_set_is_written_file_by_file() {
+    fn the_users_files_stay_and_clean_keeps_the_folder() {
         let parent = tempfile::tempdir().unwrap();
         let out = parent.path().join("out");
         std::fs::create_dir(&out).unwrap();
         std::fs::write(out.join("notes.txt"), b"mine").unwrap();
         let lock = lock_output(&out, false).unwrap();
-        let set = [("a.html".to_string(), &b"1"[..])];
-        let mode = lock
-            .publish(&set, "manifest.json", &manifest_listing(&["a.html"]))
-            .unwrap();
-        assert_eq!(mode, PublishMode::FileByFile);
+        publish(&lock, &[("a.html".to_string(), &b"1"[..])]).unwrap();
         assert_eq!(names(&out), ["a.html", "manifest.json", "notes.txt"]);
-        let removed = lock.clean("manifest.json").unwrap();
+        let (removed, kept) = lock.clean("manifest.json").unwrap();
         assert_eq!(removed, ["a.html", "manifest.json"]);
+        assert_eq!(kept, Kept::default());
         assert_eq!(names(&out), ["notes.txt"]);
+    }
+
+    #[test]
+    fn a_file_livret_did_not_write_is_never_overwritten() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("a.html"), b"mine").unwrap();
+        let lock = lock_output(&out, false).unwrap();
+        let err = publish(&lock, &[("a.html".to_string(), &b"1"[..])]).unwrap_err();
+        assert!(err.to_string().contains("not written by livret"), "{err}");
+        assert_eq!(names(&out), ["a.html"]);
+        assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"mine");
+    }
+
+    #[test]
+    fn an_edited_artifact_is_kept_by_a_rebuild_that_drops_it_and_by_clean() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("out");
+        let lock = lock_output(&out, false).unwrap();
+        publish(
+            &lock,
+            &[("a.html".to_string(), &b"1"[..]), ("b.html".into(), b"2")],
+        )
+        .unwrap();
+        std::fs::write(out.join("b.html"), b"edited").unwrap();
+        let kept = publish(&lock, &[("a.html".to_string(), &b"3"[..])]).unwrap();
+        assert_eq!(kept.edited, [out.join("b.html")]);
+        assert_eq!(std::fs::read(out.join("b.html")).unwrap(), b"edited");
+        std::fs::write(out.join("a.html"), b"edited too").unwrap();
+        let (removed, kept) = lock.clean("manifest.json").unwrap();
+        assert_eq!(removed, ["manifest.json"]);
+        assert_eq!(kept.edited, [out.join("a.html")]);
+        assert_eq!(names(&out), ["a.html", "b.html"]);
+    }
+
+    #[test]
+    fn a_foreign_manifest_stops_the_build_and_clean_before_anything_is_touched() {
+        for foreign in [
+            &br#"{"name":"My PWA"}"#[..],
+            br#"{"artifacts":[{"path":"index.html"}]}"#,
+            b"not json at all",
+        ] {
+            let parent = tempfile::tempdir().unwrap();
+            let out = parent.path().join("out");
+            std::fs::create_dir(&out).unwrap();
+            std::fs::write(out.join("manifest.json"), foreign).unwrap();
+            std::fs::write(out.join("index.html"), b"app").unwrap();
+            let lock = lock_output(&out, false).unwrap();
+            let err = publish(&lock, &[("a.html".to_string(), &b"1"[..])]).unwrap_err();
+            assert!(err.to_string().contains("manifest.json"), "{err}");
+            assert!(err.to_string().contains("livret.toml"), "{err}");
+            assert!(lock.clean("manifest.json").is_err());
+            assert_eq!(names(&out), ["index.html", "manifest.json"]);
+            assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), foreign);
+        }
+    }
+
+    #[test]
+    fn a_prepared_journal_is_undone_and_a_committed_one_finished() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("out");
+        let lock = lock_output(&out, false).unwrap();
+        let old = [("a.html".to_string(), &b"old"[..])];
+        publish(&lock, &old).unwrap();
+        let new = [("a.html".to_string(), &b"new"[..])];
+        let temps = [
+            ".livret-feed-0.partial".to_string(),
+            ".livret-feed-1.partial".to_string(),
+        ];
+        std::fs::write(out.join(&temps[0]), b"new").unwrap();
+        std::fs::write(out.join(&temps[1]), manifest_of(&new)).unwrap();
+        let mut journal = Journal {
+            generator: GENERATOR.into(),
+            journal_version: JOURNAL_VERSION,
+            state: PREPARED.into(),
+            renames: vec![
+                (temps[0].clone(), "a.html".into()),
+                (temps[1].clone(), "manifest.json".into()),
+            ],
+            removals: vec![],
+        };
+        lock.write_journal(&journal, "feed").unwrap();
+        drop(lock);
+        let lock = lock_output(&out, false).unwrap();
+        assert_eq!(names(&out), ["a.html", "manifest.json"]);
+        assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"old");
+
+        std::fs::write(out.join(&temps[0]), b"new").unwrap();
+        std::fs::write(out.join(&temps[1]), manifest_of(&new)).unwrap();
+        journal.state = COMMITTED.into();
+        lock.write_journal(&journal, "feed").unwrap();
+        drop(lock);
+        lock_output(&out, false).unwrap();
+        assert_eq!(names(&out), ["a.html", "manifest.json"]);
+        assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_journal_livret_cannot_read_is_left_alone_with_an_error() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join(JOURNAL_NAME), b"my notes").unwrap();
+        std::fs::write(out.join(".livret-x.partial"), b"mine").unwrap();
+        let err = lock_output(&out, false).unwrap_err();
+        assert!(err.to_string().contains(JOURNAL_NAME), "{err}");
+        assert_eq!(names(&out), [".livret-journal.json", ".livret-x.partial"]);
     }
 
     #[test]
@@ -499,24 +713,6 @@ mod tests {
     }
 
     #[test]
-    fn leftovers_are_removed_only_when_no_build_holds_them() {
-        let parent = tempfile::tempdir().unwrap();
-        let out = parent.path().join("out");
-        let dead = parent.path().join(".out.livret-dead");
-        let live = parent.path().join(".out.livret-live");
-        std::fs::create_dir_all(&dead).unwrap();
-        std::fs::create_dir_all(&live).unwrap();
-        let live_lock = File::open(&live).unwrap();
-        live_lock.lock().unwrap();
-        let lock = lock_output(&out, false).unwrap();
-        std::fs::write(out.join(".livret-123-abc.tmp"), b"partial").unwrap();
-        lock.remove_leftovers();
-        assert!(!dead.exists());
-        assert!(live.exists(), "a live build's folder stays");
-        assert!(names(&out).is_empty());
-    }
-
-    #[test]
     fn an_output_path_that_is_a_file_is_an_io_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
         let blocker = dir.path().join("out");
@@ -524,6 +720,23 @@ mod tests {
         let err = lock_output(&blocker, false).unwrap_err();
         assert!(err.to_string().contains("out"), "{err}");
         assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn manifests_of_livret_are_told_from_others() {
+        let signed =
+            serde_json::json!({"generator": "livret", "manifest_version": 2, "artifacts": []});
+        let before =
+            serde_json::json!({"livret_version": "0.1.0", "corpus_sha256": "ab", "artifacts": []});
+        assert!(is_livret_manifest(&signed));
+        assert!(is_livret_manifest(&before));
+        for other in [
+            serde_json::json!({"name": "My PWA"}),
+            serde_json::json!({"artifacts": [{"path": "index.html"}]}),
+            serde_json::json!({"generator": "vite", "manifest_version": 2, "artifacts": []}),
+        ] {
+            assert!(!is_livret_manifest(&other), "{other}");
+        }
     }
 
     #[test]

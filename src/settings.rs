@@ -18,6 +18,8 @@ pub struct Settings {
     pub corpus_dir: PathBuf,
     /// `-o`, else `out` of livret.toml, else `out/`.
     pub out_dir: PathBuf,
+    /// The manifest's file name in `out_dir`: `manifest` of livret.toml, else `manifest.json`.
+    pub manifest_name: String,
     /// `-f`, else `formats` of livret.toml, else all three; sorted, once each.
     pub formats: Vec<Format>,
     /// Keep the introduction plus these personas (slugs); empty = the whole book.
@@ -69,6 +71,10 @@ impl Settings {
                 .clone()
                 .or_else(|| config.out.as_ref().map(PathBuf::from))
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR)),
+            manifest_name: config
+                .manifest
+                .clone()
+                .unwrap_or_else(|| crate::manifest::FILE_NAME.to_string()),
             formats,
             personas: cli.personas.clone(),
             split: cli.split || config.split == Some(true),
@@ -151,6 +157,7 @@ mod tests {
         let cli = BuildOptions::for_corpus(Path::new("content"));
         let config = Config {
             out: Some("dist".into()),
+            manifest: Some("livret-manifest.json".into()),
             formats: Some(vec!["pdf".into(), "HTML".into(), "pdf".into()]),
             theme: Some("house".into()),
             split: Some(true),
@@ -159,6 +166,7 @@ mod tests {
         };
         let from_file = Settings::merge(&cli, &config).unwrap();
         assert_eq!(from_file.out_dir, PathBuf::from("dist"));
+        assert_eq!(from_file.manifest_name, "livret-manifest.json");
         assert_eq!(from_file.formats, [Format::Html, Format::Pdf]);
         assert_eq!(from_file.theme, Some(PathBuf::from("house")));
         assert!(from_file.split && from_file.strict);
@@ -176,6 +184,7 @@ mod tests {
 
         let defaults = Settings::merge(&cli, &Config::default()).unwrap();
         assert_eq!(defaults.out_dir, PathBuf::from(DEFAULT_OUT_DIR));
+        assert_eq!(defaults.manifest_name, crate::manifest::FILE_NAME);
         assert_eq!(defaults.formats, Format::ALL);
         assert!(!defaults.split && !defaults.strict && defaults.theme.is_none());
 

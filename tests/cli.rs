@@ -914,7 +914,11 @@ fn a_closed_stdout_ends_livret_quietly_with_the_build_done() {
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
     }
-    assert!(!dir.path().join("out").exists(), "clean ran to its end");
+    assert_eq!(
+        names_in(&dir.path().join("out")),
+        Vec::<String>::new(),
+        "clean ran to its end"
+    );
 }
 
 #[test]

@@ -144,61 +144,139 @@ impl Random {
     }
 }
 
-fn staging_leftovers(out: &Path) -> Vec<String> {
+/// Entries livret may leave beside the output folder: none, ever.
+fn siblings(out: &Path) -> Vec<String> {
     let name = out.file_name().unwrap().to_string_lossy().into_owned();
-    std::fs::read_dir(out.parent().unwrap())
+    let mut names: Vec<String> = std::fs::read_dir(out.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(&format!(".{name}.livret-")))
-        .collect()
+        .filter(|n| *n != name)
+        .collect();
+    names.sort();
+    names
 }
 
-#[test]
-fn a_build_killed_at_any_moment_leaves_the_previous_set_or_the_new_one_whole() {
-    let first = corpus(&["alpha", "beta"]);
-    let second = corpus(&["gamma", "delta", "epsilon"]);
+/// The set `source` builds with `args`, made once in a folder of its own: name → bytes.
+fn reference_set(source: &Path, args: &[&str]) -> BTreeMap<String, Vec<u8>> {
     let parent = tempfile::tempdir().unwrap();
     let out = parent.path().join("out");
-    let args = ["-f", "html,epub", "--split"];
+    let o = run(build_cmd(source, &out, args));
+    assert!(o.status.success(), "{}", stderr(&o));
+    snapshot(&out)
+}
+
+/// After a kill: every file of `out` is whole — the user's own file as it was, every other
+/// visible file byte for byte one of the two sets' versions of it; hidden files are livret's
+/// temporary files and journal, which the next command finishes or removes.
+fn assert_whole_files(
+    out: &Path,
+    sets: &[&BTreeMap<String, Vec<u8>>],
+    users: &BTreeMap<String, Vec<u8>>,
+    context: &str,
+) {
+    for (name, bytes) in snapshot(out) {
+        if name.starts_with('.') {
+            continue;
+        }
+        if let Some(mine) = users.get(&name) {
+            assert_eq!(&bytes, mine, "{context}: the user's {name}");
+            continue;
+        }
+        assert!(
+            sets.iter().any(|set| set.get(&name) == Some(&bytes)),
+            "{context}: {name} is neither set's version ({} bytes)",
+            bytes.len()
+        );
+    }
+}
+
+/// `out` holds one complete set plus exactly the user's files, unchanged.
+fn assert_set_and_users(out: &Path, users: &BTreeMap<String, Vec<u8>>, context: &str) {
+    let mut files = snapshot(out);
+    for (name, bytes) in users {
+        assert_eq!(
+            files.remove(name).as_ref(),
+            Some(bytes),
+            "{context}: {name}"
+        );
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let copy = scratch.path().join("set");
+    std::fs::create_dir(&copy).unwrap();
+    for (name, bytes) in &files {
+        std::fs::write(copy.join(name), bytes).unwrap();
+    }
+    assert_complete_set(&copy, context);
+}
+
+/// Kill builds at random moments and right after each rename, the output folder empty or
+/// holding a user's file: every file stays whole, and the next build leaves one consistent set
+/// beside the user's file, with nothing of livret's left over.
+fn kill_loop(users: &BTreeMap<String, Vec<u8>>) {
+    let first = corpus(&["alpha", "beta"]);
+    let second = corpus(&["gamma", "delta", "epsilon"]);
+    // HTML only: a kill loop of 80 builds stays quick, and `--split` still makes several files.
+    let args = ["-f", "html", "--split"];
+    let sets = [
+        reference_set(first.path(), &args),
+        reference_set(second.path(), &args),
+    ];
+    let set_refs: Vec<&BTreeMap<String, Vec<u8>>> = sets.iter().collect();
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    for (name, bytes) in users {
+        std::fs::write(out.join(name), bytes).unwrap();
+    }
     let started = Instant::now();
     let o = run(build_cmd(first.path(), &out, &args));
     assert!(o.status.success(), "{}", stderr(&o));
-    let quiet_time = started.elapsed();
-    let mut previous = assert_complete_set(&out, "first build");
+    let window = (started.elapsed().as_millis() as u64 * 3).max(20);
     let mut random = Random::new();
-    // From the start to past the usual end: kills land before, during and after the swap.
-    let window = (quiet_time.as_millis() as u64 * 3).max(20);
-    let (mut old_kept, mut new_whole) = (0, 0);
-    for iteration in 0..24 {
-        let source = if iteration % 2 == 0 { &second } else { &first };
-        let mut child = build_cmd(source.path(), &out, &args).spawn().unwrap();
-        let delay = random.below(window);
-        std::thread::sleep(Duration::from_millis(delay));
-        let signal = if iteration % 3 == 0 {
-            libc::SIGINT
+    for iteration in 0..40 {
+        let (source, renames) = if iteration % 2 == 0 {
+            (&second, sets[1].len())
         } else {
-            libc::SIGKILL
+            (&first, sets[0].len())
         };
-        // SAFETY: signalling our own child, whose pid is valid until we wait for it.
-        unsafe {
-            libc::kill(child.id() as libc::pid_t, signal);
-        }
-        let _ = child.wait();
-        let context = format!("iteration {iteration}: signal {signal} after {delay} ms");
-        let now = assert_complete_set(&out, &context);
-        if now == previous {
-            old_kept += 1;
+        let mut cmd = build_cmd(source.path(), &out, &args);
+        let context = if iteration < 20 {
+            let delay = random.below(window);
+            let mut child = cmd.spawn().unwrap();
+            std::thread::sleep(Duration::from_millis(delay));
+            // SAFETY: signalling our own child, whose pid is valid until we wait for it.
+            unsafe {
+                libc::kill(child.id() as libc::pid_t, libc::SIGKILL);
+            }
+            let _ = child.wait();
+            format!("iteration {iteration}: killed after {delay} ms")
         } else {
-            new_whole += 1;
-        }
-        previous = now;
+            // Each rename of the set, the manifest's last, in turn.
+            let after = 1 + (iteration - 20) / 2 % renames;
+            cmd.env("LIVRET_FAULT_KILL_AFTER_RENAMES", after.to_string());
+            let o = run(cmd);
+            assert!(!o.status.success(), "iteration {iteration}: not killed");
+            format!("iteration {iteration}: killed right after rename {after}")
+        };
+        assert_whole_files(&out, &set_refs, users, &context);
+        // The next build (of the other corpus) finishes what was left, then writes its set.
+        let next = if iteration % 2 == 0 { &first } else { &second };
+        let o = run(build_cmd(next.path(), &out, &args));
+        assert!(o.status.success(), "{context}: {}", stderr(&o));
+        assert_set_and_users(&out, users, &context);
     }
-    eprintln!("kills: {old_kept} left the previous set, {new_whole} the new one");
-    // The next build finds the killed builds' folders stale by their lock and removes them.
-    let o = run(build_cmd(first.path(), &out, &args));
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert_complete_set(&out, "after the kills");
-    assert_eq!(staging_leftovers(&out), Vec::<String>::new());
+    assert_eq!(siblings(&out), Vec::<String>::new());
+}
+
+#[test]
+fn builds_killed_at_any_moment_in_an_empty_output_folder_leave_whole_files_then_one_set() {
+    kill_loop(&BTreeMap::new());
+}
+
+#[test]
+fn builds_killed_at_any_moment_beside_a_users_file_leave_it_and_then_one_set() {
+    let users = BTreeMap::from([("notes.txt".to_string(), b"mine".to_vec())]);
+    kill_loop(&users);
 }
 
 #[test]
@@ -336,7 +414,10 @@ fn a_split_build_then_a_plain_one_leaves_exactly_the_manifests_files() {
         c
     });
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(!out.exists(), "an emptied output folder is removed");
+    assert!(
+        snapshot(&out).is_empty(),
+        "clean empties the folder and keeps it"
+    );
 }
 
 #[test]
@@ -1026,4 +1107,241 @@ fn oversized_pages_are_refused_from_their_size_and_unused_files_are_never_read()
         stderr(&o)
     );
     assert_eq!(snapshot(&out), before);
+}
+
+fn clean_cmd(cwd: &Path, out: &Path) -> Command {
+    let mut cmd = livret(cwd);
+    cmd.args(["clean", "-o"]).arg(out);
+    cmd
+}
+
+#[test]
+fn a_foreign_manifest_and_what_it_lists_survive_build_and_clean() {
+    let book = corpus(&["alpha"]);
+    for foreign in [
+        r#"{"name":"My PWA"}"#,
+        r#"{"artifacts":[{"path":"index.html"}]}"#,
+        "not json at all",
+    ] {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("public");
+        write(&out, "manifest.json", foreign);
+        write(&out, "index.html", "<p>my app</p>");
+        let before = snapshot(&out);
+        let o = run(build_cmd(book.path(), &out, &["-f", "html"]));
+        assert_eq!(o.status.code(), Some(2), "{foreign}: {}", stderr(&o));
+        assert!(stderr(&o).contains("manifest.json"), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("-o"),
+            "says how to proceed: {}",
+            stderr(&o)
+        );
+        assert_eq!(snapshot(&out), before, "{foreign}: nothing written");
+        let o = run(clean_cmd(book.path(), &out));
+        assert_eq!(o.status.code(), Some(2), "{foreign}: {}", stderr(&o));
+        assert_eq!(snapshot(&out), before, "{foreign}: nothing deleted");
+        assert_eq!(siblings(&out), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn a_manifest_name_in_livret_toml_builds_beside_a_foreign_manifest() {
+    let book = corpus(&["alpha"]);
+    write(
+        book.path(),
+        "livret.toml",
+        "manifest = \"livret-manifest.json\"\n",
+    );
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("public");
+    write(&out, "manifest.json", r#"{"name":"My PWA"}"#);
+    let o = run(build_cmd(book.path(), &out, &["-f", "html"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let names: Vec<String> = snapshot(&out).into_keys().collect();
+    assert_eq!(
+        names,
+        ["guide.html", "livret-manifest.json", "manifest.json"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+        r#"{"name":"My PWA"}"#
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("livret-manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["generator"], "livret");
+}
+
+#[test]
+fn a_users_file_named_like_an_artifact_is_never_overwritten() {
+    let book = corpus(&["alpha"]);
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("out");
+    write(&out, "guide.html", "my own page");
+    let o = run(build_cmd(book.path(), &out, &["-f", "html"]));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("guide.html"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not written by livret"),
+        "{}",
+        stderr(&o)
+    );
+    let names: Vec<String> = snapshot(&out).into_keys().collect();
+    assert_eq!(names, ["guide.html"]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("guide.html")).unwrap(),
+        "my own page"
+    );
+}
+
+#[test]
+fn an_edited_artifact_survives_clean_and_a_rebuild_that_drops_it_with_a_warning() {
+    let book = corpus(&["alpha", "beta"]);
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("out");
+    let o = run(build_cmd(book.path(), &out, &["-f", "html", "--split"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(out.join("guide-beta.html"), "annotated by hand").unwrap();
+    // The plain build drops the handouts: the edited one stays, named in a warning.
+    let mut cmd = livret(book.path());
+    cmd.args(["build", ".", "-f", "html", "-o"]).arg(&out);
+    let o = run(cmd);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("guide-beta.html") && stderr(&o).contains("edited"),
+        "{}",
+        stderr(&o)
+    );
+    let names: Vec<String> = snapshot(&out).into_keys().collect();
+    assert_eq!(names, ["guide-beta.html", "guide.html", "manifest.json"]);
+    std::fs::write(out.join("guide.html"), "annotated too").unwrap();
+    let o = run(clean_cmd(book.path(), &out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("guide.html"), "{}", stderr(&o));
+    let names: Vec<String> = snapshot(&out).into_keys().collect();
+    assert_eq!(names, ["guide-beta.html", "guide.html"]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("guide.html")).unwrap(),
+        "annotated too"
+    );
+}
+
+#[test]
+fn a_users_folder_named_like_livrets_old_staging_folders_survives() {
+    let book = corpus(&["alpha"]);
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("out");
+    write(parent.path(), ".out.livret-notes/todo.txt", "keep me");
+    for _ in 0..2 {
+        let o = run(build_cmd(book.path(), &out, &["-f", "html"]));
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = run(clean_cmd(book.path(), &out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(parent.path().join(".out.livret-notes/todo.txt")).unwrap(),
+        "keep me"
+    );
+    assert_eq!(siblings(&out), [".out.livret-notes"]);
+}
+
+#[test]
+fn a_symlinked_output_folder_stays_a_symlink_and_its_target_is_updated() {
+    let first = corpus(&["alpha"]);
+    let second = corpus(&["beta"]);
+    let parent = tempfile::tempdir().unwrap();
+    let site = parent.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    let out = parent.path().join("out");
+    std::os::unix::fs::symlink("site", &out).unwrap();
+    for book in [&first, &second] {
+        let o = run(build_cmd(book.path(), &out, &["-f", "html", "--split"]));
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            std::fs::symlink_metadata(&out)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let names: Vec<String> = assert_complete_set(&site, "site").into_keys().collect();
+        assert!(
+            names.contains(&format!(
+                "guide-{}.html",
+                if std::ptr::eq(book, &first) {
+                    "alpha"
+                } else {
+                    "beta"
+                }
+            )),
+            "{names:?}"
+        );
+    }
+    assert_eq!(siblings(&out), ["site"]);
+}
+
+#[test]
+fn the_output_folder_keeps_its_inode_owner_and_mode_across_builds_and_clean() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let book = corpus(&["alpha", "beta"]);
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o2750)).unwrap();
+    let before = std::fs::metadata(&out).unwrap();
+    for args in [
+        &["-f", "html"][..],
+        &["-f", "html,epub", "--split"],
+        &["-f", "html"],
+    ] {
+        let o = run(build_cmd(book.path(), &out, args));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let now = std::fs::metadata(&out).unwrap();
+        assert_eq!(
+            (now.ino(), now.dev(), now.uid(), now.gid(), now.mode()),
+            (
+                before.ino(),
+                before.dev(),
+                before.uid(),
+                before.gid(),
+                before.mode()
+            ),
+            "{args:?}"
+        );
+    }
+    let o = run(clean_cmd(book.path(), &out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::metadata(&out).unwrap().ino(), before.ino());
+}
+
+#[test]
+fn a_writable_output_folder_under_a_read_only_parent_builds() {
+    let book = corpus(&["alpha"]);
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // Root ignores permission bits: an immutable parent (chattr +i) is read-only even for root.
+    let immutable = Command::new("chattr")
+        .arg("+i")
+        .arg(parent.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !immutable {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    let parent_is_read_only = std::fs::create_dir(parent.path().join("probe")).is_err();
+    let o = run(build_cmd(book.path(), &out, &["-f", "html,epub"]));
+    let o2 = run(build_cmd(book.path(), &out, &["-f", "html"]));
+    if immutable {
+        let _ = Command::new("chattr").arg("-i").arg(parent.path()).status();
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    if !parent_is_read_only {
+        eprintln!("skipped: this file system cannot make the parent read-only here");
+        return;
+    }
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o2.status.success(), "{}", stderr(&o2));
+    assert_complete_set(&out, "under a read-only parent");
 }

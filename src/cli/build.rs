@@ -58,8 +58,10 @@ pub fn run_build(
     if book.out_dir != options.out_dir_or_default() {
         messages::check_output_dir(&out_dir)?;
     }
-    let artifacts =
+    let published =
         write_rendered(&options, book).map_err(|e| messages::explain_in(e, &out_dir))?;
+    published.kept.warn(diags);
+    let artifacts = published.artifacts;
     // With JSON diagnostics stdout is for them alone; manifest.json lists the artifacts.
     if !cli.quiet && !reporter.json() {
         let width = artifacts

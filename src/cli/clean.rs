@@ -22,9 +22,16 @@ pub fn run_clean(args: &CleanArgs, cli: &Cli, diags: &mut Diagnostics) -> Result
     let mut options = BuildOptions::for_corpus(&args.corpus.dir);
     options.out_dir = args.output.output.clone();
     options.wait = args.output.wait;
-    // `-o` needs no corpus; without one, livret.toml decides, as for `build`.
-    let settings = if options.out_dir.is_some() || !args.corpus.dir.is_dir() {
+    // The corpus's livret.toml names the manifest, and the folder unless `-o` does.
+    let settings = if !args.corpus.dir.is_dir() {
         Settings::without_corpus(&options)?
+    } else if options.out_dir.is_some() {
+        // `-o` given: a corpus that cannot be read leaves the default manifest name.
+        let mut scratch = Diagnostics::new();
+        match Settings::resolve(&options, &mut scratch) {
+            Ok(settings) if !scratch.has_errors() => settings,
+            _ => Settings::without_corpus(&options)?,
+        }
     } else {
         let settings = Settings::resolve(&options, diags)?;
         if diags.has_errors() {
@@ -33,7 +40,8 @@ pub fn run_clean(args: &CleanArgs, cli: &Cli, diags: &mut Diagnostics) -> Result
         }
         settings
     };
-    let removed = livret::clean(&settings.out_dir, settings.wait)?;
+    let (removed, kept) = livret::clean(&settings.out_dir, &settings.manifest_name, settings.wait)?;
+    kept.warn(diags);
     if !cli.quiet {
         for name in &removed {
             print_line(format_args!(

@@ -288,6 +288,7 @@ fn rebuild_preview(
         // Written as `build` writes them: the preview's script is added only when served.
         let RenderedBook {
             out_dir,
+            manifest_name,
             book_files,
             items,
         } = rendered;
@@ -298,10 +299,13 @@ fn rebuild_preview(
         if !kept.is_empty() {
             let book = RenderedBook {
                 out_dir,
+                manifest_name,
                 book_files,
                 items: kept,
             };
-            write_rendered(options, book).map_err(|e| messages::explain(e, options))?;
+            let published =
+                write_rendered(options, book).map_err(|e| messages::explain(e, options))?;
+            published.kept.warn(&mut diags);
         }
         Ok(page)
     });

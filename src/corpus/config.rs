@@ -27,7 +27,7 @@ pub fn parse_config(text: &str, display_path: &str, diags: &mut Diagnostics) -> 
             diagnostic.with_hint(
                 "known keys: name, title, subtitle, author, publisher, language, date, \
                      identifier, index, personas, page_size (\"A4\" or \"Letter\"), typography, \
-                 [labels], formats, out, theme, split, strict",
+                 [labels], formats, out, manifest, theme, split, strict",
             );
             Config::default()
         }
@@ -40,6 +40,15 @@ fn closest_known_key(message: &str) -> Option<&str> {
     let (unknown, rest) = rest.split_once('`')?;
     let known: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
     crate::diag::closest(unknown, &known)
+}
+
+/// A name livret may create in or remove from an output folder: no separator, not `..`, not
+/// hidden, no control character.
+pub fn is_bare_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control)
 }
 
 /// Why `name` cannot be a file stem, if it cannot: a separator, `..`, an absolute path or a

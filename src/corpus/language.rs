@@ -23,7 +23,7 @@ pub struct BookLanguage {
     pub source: LanguageSource,
 }
 
-pub const DEFAULT_LANGUAGE: &str = "fr";
+pub use crate::labels::DEFAULT_LANGUAGE;
 
 impl Corpus {
     /// `livret.toml` `language`, else the index page's `lang`, else `_config.yml` (`lang`,

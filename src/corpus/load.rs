@@ -260,6 +260,21 @@ fn check_config_values(found: &ConfigFile, diags: &mut Diagnostics) {
             )
             .with_hint("`name` is the output file stem, e.g. name = \"guide-opendata\"");
     }
+    if let Some(manifest) = &found.config.manifest
+        && !super::config::is_bare_file_name(manifest)
+    {
+        diags
+            .error(
+                &found.display,
+                config_value_line(&found.text, manifest).max(1),
+                1,
+                format!(
+                    "livret.toml: `manifest` `{}` is not a plain file name",
+                    manifest.escape_debug()
+                ),
+            )
+            .with_hint("e.g. manifest = \"livret-manifest.json\"");
+    }
     for format in found.config.formats.iter().flatten() {
         if crate::format::Format::parse(format).is_none() {
             diags.error(

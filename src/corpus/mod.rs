@@ -10,7 +10,7 @@ mod resolve;
 mod source;
 mod walk;
 
-pub use config::{check_file_stem, check_language_tag};
+pub use config::{check_file_stem, check_language_tag, is_bare_file_name};
 pub use front_matter::{ParsedFrontMatter, SplitPage, parse_front_matter, split_front_matter};
 pub use language::{BookLanguage, DEFAULT_LANGUAGE, LanguageSource, warn_when_unset};
 pub use load::{MAX_STEM_BYTES, display_path, load_corpus, load_corpus_excluding, safe_stem};
@@ -54,6 +54,9 @@ pub struct Config {
     pub split: Option<bool>,
     /// `--strict` by default.
     pub strict: Option<bool>,
+    /// The manifest's file name in the output folder (`manifest.json`), for a folder whose
+    /// `manifest.json` belongs to another tool.
+    pub manifest: Option<String>,
 }
 
 /// What the reader needs of Jekyll's `_config.yml`.

@@ -135,16 +135,9 @@ fn rewrite_run(inlines: &mut [Inline], rules: Rules) {
     let mut alts = Vec::new();
     collect(inlines, &mut pieces, &mut notes, &mut alts);
     rewrite(&mut pieces, rules);
-    // Alt text is an attribute: spaced (it is read aloud and printed as a caption), never
-    // re-quoted.
+    // Alt text is read aloud and printed as a caption: the same typography as the text.
     for alt in alts {
-        rewrite_string(
-            alt,
-            Rules {
-                quotes: None,
-                ..rules
-            },
-        );
+        rewrite_string(alt, rules);
     }
     for note in notes {
         rewrite_blocks(note, rules);
@@ -385,6 +378,8 @@ fn quote_mark(double: bool, before: Option<char>, after: Option<char>, quotes: Q
     let word_follows = after.is_some_and(|c| !c.is_whitespace() && c != BREAK_MARK);
     let opening = at_start && word_follows;
     match (double, opening) {
+        // An elided year or number (’01, ’09, the ’80s) takes an apostrophe, as in kramdown.
+        (false, true) if after.is_some_and(|c| c.is_ascii_digit()) => '’',
         (true, true) => quotes.open,
         (true, false) if before.is_some_and(|c| !c.is_whitespace()) || !word_follows => {
             quotes.close
@@ -697,6 +692,24 @@ mod tests {
         assert!(dump.contains("Attention\u{A0}: chat"), "{dump}");
     }
 
+    #[test]
+    fn alt_text_printed_as_a_caption_gets_the_texts_apostrophes_and_quotes() {
+        let image = |alt: &str| Inline::Image {
+            src: "/img/a.png".into(),
+            alt: alt.into(),
+            title: None,
+            asset: None,
+            pos: Pos::default(),
+        };
+        let out = typeset("fr", vec![image(r#"Capture d'écran du "tableau""#)]);
+        match out.as_slice() {
+            [Inline::Image { alt, .. }] => {
+                assert_eq!(alt, "Capture d’écran du «\u{202F}tableau\u{202F}»")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     fn typeset(language: &str, input: Vec<Inline>) -> Vec<Inline> {
         let mut doc = document(vec![chapter("c", "c.md", vec![Block::Para(input)])]);
         doc.meta.language = language.into();
@@ -737,6 +750,13 @@ mod tests {
                 "Il dit «_bonjour_» à l’équipe~: oui",
             ),
             ("fr-CA", "Pourquoi?", "Pourquoi_?"),
+            // An elided number takes an apostrophe (kramdown), never an opening quote.
+            (
+                "fr",
+                "des '01, '09 pour les premiers",
+                "des ’01, ’09 pour les premiers",
+            ),
+            ("en", "the '80s and 'quoted'", "the ’80s and ‘quoted’"),
             // Unknown language: kramdown's default, English quotes; no French spacing.
             ("fy", r#""Hoi" ?"#, "“Hoi” ?"),
             // A URL in the text is left as typed.
