@@ -10,6 +10,7 @@ pub mod format;
 pub mod ir;
 pub mod labels;
 pub mod manifest;
+pub mod markup;
 pub mod output;
 pub mod passes;
 pub mod read;

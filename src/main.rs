@@ -62,8 +62,9 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print livret's manual page (roff), e.g. `livret man > livret.1`.
-    Man,
+    /// Print a manual page (roff): livret's own (`livret man > livret.1`), a subcommand's
+    /// (`livret man build`), or write them all into a folder (`livret man ./man`).
+    Man(cli::shell::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,7 +80,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => cli::serve::run_watch(args, &reporter),
         Command::Init(args) => cli::init::run_init(args, cli.quiet),
         Command::Completions { shell } => cli::shell::print_completions(*shell),
-        Command::Man => cli::shell::print_man_page(),
+        Command::Man(args) => cli::shell::run_man(args, cli.quiet),
     };
     reporter.report(&diags);
     match result {

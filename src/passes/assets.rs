@@ -288,6 +288,16 @@ fn inspect_image(bytes: &[u8]) -> Result<Inspected, String> {
         .into_dimensions()
         .map_err(|e| format!("unreadable {name} header: {e}"))?;
     check_dimensions(width, height)?;
+    if format == ImageFormat::Png && png_bit_depth(bytes) == Some(16) {
+        let converted =
+            png_to_8_bits(bytes).map_err(|e| format!("corrupt or truncated {name} image: {e}"))?;
+        return Ok(Inspected {
+            format,
+            width,
+            height,
+            converted: Some(converted),
+        });
+    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -313,6 +323,43 @@ fn inspect_image(bytes: &[u8]) -> Result<Inspected, String> {
         height,
         converted,
     })
+}
+
+/// A PNG's bit depth, from its IHDR chunk.
+fn png_bit_depth(bytes: &[u8]) -> Option<u8> {
+    (bytes.get(12..16)? == b"IHDR").then_some(*bytes.get(24)?)
+}
+
+/// A 16-bit PNG decoded straight to 8 bits a sample (never held at 16 bits) and encoded again.
+/// Screens and print show 8 bits; at 16 the PDF's decode of a large image would pass its memory
+/// bound and the image would be left blank, and readers would decode it at twice the size.
+fn png_to_8_bits(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut decoder = png::Decoder::new_with_limits(
+        Cursor::new(bytes),
+        png::Limits {
+            bytes: MAX_DECODE_BYTES as usize,
+        },
+    );
+    // EXPAND turns a tRNS colour key into an alpha channel.
+    decoder.set_transformations(png::Transformations::STRIP_16 | png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or("image too large for this machine")?;
+    let mut pixels = vec![0; size];
+    let frame = reader.next_frame(&mut pixels).map_err(|e| e.to_string())?;
+    pixels.truncate(frame.buffer_size());
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, frame.width, frame.height);
+    encoder.set_color(frame.color_type);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer
+        .write_image_data(&pixels)
+        .map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 /// Width and height from a PNG's IHDR chunk, which must come first.
@@ -783,6 +830,68 @@ mod tests {
         assert!(refused.contains("decompression bomb"), "{refused}");
         assert_eq!(png_header_size(&header), Some((100_000, 100_000)));
         assert_eq!(png_header_size(b"\x89PNG\r\n\x1a\n"), None);
+    }
+
+    /// A 16-bit PNG of `color` from big-endian samples.
+    fn png_16(color: png::ColorType, width: u32, height: u32, samples: &[u16]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(color);
+        encoder.set_depth(png::BitDepth::Sixteen);
+        let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_be_bytes()).collect();
+        let written = encoder
+            .write_header()
+            .and_then(|mut w| w.write_image_data(&bytes).and_then(|()| w.finish()));
+        assert!(written.is_ok());
+        out
+    }
+
+    #[test]
+    fn sixteen_bit_pngs_become_8_bit_pngs_of_the_same_colour_model() {
+        let cases = [
+            (
+                png::ColorType::Grayscale,
+                vec![0xFF00, 0x1234],
+                image::ColorType::L8,
+            ),
+            (
+                png::ColorType::GrayscaleAlpha,
+                vec![0x8000, 0xFFFF, 0x0000, 0x4000],
+                image::ColorType::La8,
+            ),
+            (
+                png::ColorType::Rgb,
+                vec![0xA000, 0x1000, 0x1000, 0, 0, 0],
+                image::ColorType::Rgb8,
+            ),
+            (
+                png::ColorType::Rgba,
+                vec![0xA000, 0x1000, 0x1000, 0xFFFF, 0, 0, 0, 0],
+                image::ColorType::Rgba8,
+            ),
+        ];
+        for (color, samples, expected) in cases {
+            let bytes = png_16(color, 2, 1, &samples);
+            let inspected = inspect_image(&bytes).expect("a valid 16-bit PNG");
+            assert_eq!((inspected.width, inspected.height), (2, 1));
+            let converted = inspected.converted.expect("re-encoded at 8 bits");
+            let decoded = image::load_from_memory(&converted).expect("a valid PNG");
+            assert_eq!(decoded.color(), expected, "{color:?}");
+            // Each sample keeps its high byte.
+            let high: Vec<u8> = samples.iter().map(|s| (s >> 8) as u8).collect();
+            assert_eq!(decoded.as_bytes(), high.as_slice(), "{color:?}");
+        }
+        // An 8-bit PNG is kept as it is.
+        assert_eq!(
+            inspect_image(&png(4, 4)).map(|i| i.converted.is_none()),
+            Ok(true)
+        );
+        // A 16-bit PNG cut short is refused like any other.
+        let whole = png_16(png::ColorType::Rgb, 2, 1, &[1, 2, 3, 4, 5, 6]);
+        let refused = inspect_image(&whole[..whole.len() - 20])
+            .err()
+            .unwrap_or_default();
+        assert!(refused.contains("corrupt or truncated PNG"), "{refused}");
     }
 
     #[test]

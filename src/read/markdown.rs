@@ -286,6 +286,13 @@ impl Builder<'_, '_, '_> {
         match event {
             Event::Start(tag) => {
                 let opened = self.start(tag, range.start);
+                // An item or quote past the depth cap opens in its parent's text: end that
+                // text first, so the two never glue together (`niveau 99niveau 100`).
+                if matches!(opened, Opened::Flattened)
+                    && matches!(tag, Tag::Item | Tag::BlockQuote(_) | Tag::List(_))
+                {
+                    self.flush_flattened();
+                }
                 self.opened.push(opened);
             }
             Event::End(tag) => {
@@ -571,7 +578,7 @@ impl Builder<'_, '_, '_> {
             Opened::Flattened => {
                 // Keep flattened items and quotes apart from each other.
                 if matches!(tag, TagEnd::Item | TagEnd::BlockQuote(_) | TagEnd::List(_)) {
-                    self.flush_pending();
+                    self.flush_flattened();
                 }
             }
             Opened::TablePart => {
@@ -782,6 +789,21 @@ impl Builder<'_, '_, '_> {
         }) = self.stack.last_mut()
         {
             blocks.extend(raw_html::plain_blocks(std::mem::take(pending)));
+        }
+    }
+
+    /// Pending text of flattened content as paragraphs: unlike `Plain`, every writer keeps
+    /// two paragraphs apart.
+    fn flush_flattened(&mut self) {
+        if let Some(Frame::Blocks {
+            blocks, pending, ..
+        }) = self.stack.last_mut()
+        {
+            let flushed = raw_html::plain_blocks(std::mem::take(pending));
+            blocks.extend(flushed.into_iter().map(|block| match block {
+                Block::Plain(inlines) => Block::Para(inlines),
+                other => other,
+            }));
         }
     }
 

@@ -3,26 +3,10 @@
 use super::{STYLESHEET, book_language, chapter_semantics, persona_title};
 use crate::ir::{Chapter, Document};
 use crate::labels::Labels;
+use crate::markup::escape;
 use crate::write::html::ChapterHeader;
 use crate::write::html::body::RenderedChapter;
 use std::fmt::Write;
-
-/// Text or attribute value made safe for XML (no named entity beyond XML's own).
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            // Control characters are not allowed in XML 1.0 at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn open_document(out: &mut String, language: &str, title: &str, body_type: &str) {
     let lang = escape(language);

@@ -63,7 +63,7 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         // epub-builder writes a `<meta>`'s content unescaped.
         builder.add_metadata_opf(Box::new(MetadataOpfV3::new(
             property.to_string(),
-            content::escape(value),
+            crate::markup::escape(value),
         )));
     }
     builder.stylesheet(css.as_bytes()).map_err(builder_error)?;
@@ -221,7 +221,7 @@ fn dublin_core_extras(doc: &Document) -> Vec<String> {
     if let Some(publisher) = &doc.meta.publisher {
         out.push(format!(
             "<dc:publisher>{}</dc:publisher>",
-            content::escape(publisher)
+            crate::markup::escape(publisher)
         ));
     }
     if let Some(date) = doc.meta.date.as_deref().filter(|d| is_w3c_date(d)) {
@@ -374,6 +374,17 @@ pub(crate) fn chapter_semantics(chapter: &Chapter) -> (&'static str, &'static st
 mod tests {
     use super::*;
     use crate::ir::{Attr, Inline, Meta, PageSize};
+
+    #[test]
+    fn the_cover_is_an_indexed_png_of_1000_by_1600() {
+        let png = cover::cover_png(&doc(&["a"]), &FontSet::default()).unwrap();
+        let reader = png::Decoder::new(std::io::Cursor::new(png))
+            .read_info()
+            .unwrap();
+        let info = reader.info();
+        assert_eq!((info.width, info.height), (1000, 1600));
+        assert_eq!(info.color_type, png::ColorType::Indexed);
+    }
 
     fn doc(chapter_ids: &[&str]) -> Document {
         Document {

@@ -2,8 +2,8 @@
 //! only on the document and the build time (fixed order, fixed times, `mimetype` first and
 //! stored), with the OPF, nav and NCX fixed where epub-builder 0.8.3 gets them wrong.
 
-use super::content::escape;
 use crate::diag::{Error, Result};
+use crate::markup::escape;
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
 use zip::write::SimpleFileOptions;

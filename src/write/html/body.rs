@@ -7,6 +7,7 @@ use crate::ir::{
     Align, Asset, Attr, Block, Chapter, Document, Inline, LinkTarget, emphasis_only, lone_image,
     plain_text,
 };
+use crate::markup::{escape, escape_into};
 
 /// How a chapter's body is serialised; the two writers differ only here.
 pub struct BodyStyle<'a> {
@@ -33,39 +34,12 @@ pub fn render_chapter(doc: &Document, chapter: &Chapter, style: &BodyStyle) -> R
         notes: Vec::new(),
         link_depth: 0,
         regions: 0,
+        toc_written: None,
     };
     let mut body = String::new();
     renderer.run(&mut body, block_tasks(&chapter.blocks));
     let notes = renderer.render_notes();
     RenderedChapter { body, notes }
-}
-
-/// Escapes text for an element's content or a quoted attribute value. Only the five XML-safe
-/// forms are produced (valid in both HTML and XHTML); characters XML forbids are dropped.
-pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if is_forbidden_char(c) => {}
-            c => out.push(c),
-        }
-    }
-}
-
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_into(&mut out, text);
-    out
-}
-
-fn is_forbidden_char(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}')
-        || matches!(c, '\u{fdd0}'..='\u{fdef}')
-        || (c as u32 & 0xfffe) == 0xfffe
 }
 
 /// The URL when it is safe to put in an `href`: `#fragment`, a relative reference, or an
@@ -163,6 +137,8 @@ struct Renderer<'s, 'd> {
     link_depth: usize,
     /// Scrolling regions (code blocks, tables) so far, to name each one apart.
     regions: usize,
+    /// Whether the chapter's `{:toc}` list was written (`Some(false)`: it has no heading).
+    toc_written: Option<bool>,
 }
 
 impl<'d> Renderer<'_, 'd> {
@@ -519,8 +495,23 @@ impl<'d> Renderer<'_, 'd> {
 
     /// `Block::Toc`: kramdown's `{:toc}` list: every heading of the chapter (levels 1–6, as
     /// `toc_levels` by default) but those marked `{:.no_toc}`, nested by level, linked.
-    fn page_toc(&self, out: &mut String) {
+    /// The list is written once, at the first marker; each later marker links to it, so a page
+    /// of n markers and n headings stays linear in size and time.
+    fn page_toc(&mut self, out: &mut String) {
+        let id = format!("{}.toc", self.chapter.id);
+        if self.toc_written == Some(false) {
+            return;
+        }
+        if self.toc_written == Some(true) {
+            out.push_str("<p class=\"page-toc-link\"><a href=\"#");
+            escape_into(out, &id);
+            out.push_str("\">");
+            escape_into(out, &self.doc.meta.labels.contents);
+            out.push_str("</a></p>");
+            return;
+        }
         let headings = toc_headings(&self.chapter.blocks);
+        self.toc_written = Some(!headings.is_empty());
         if headings.is_empty() {
             return;
         }
@@ -535,7 +526,10 @@ impl<'d> Renderer<'_, 'd> {
             children[parent].push(index);
             open.push(index);
         }
-        out.push_str("<nav class=\"page-toc\">");
+        // `.` never appears in heading ids (the ids pass replaces it), so this one is unique.
+        out.push_str("<nav class=\"page-toc\" id=\"");
+        escape_into(out, &id);
+        out.push_str("\">");
         self.toc_list(out, &headings, &children, headings.len());
         out.push_str("</nav>");
     }
