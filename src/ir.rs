@@ -183,6 +183,47 @@ pub enum Inline {
     },
 }
 
+impl Inline {
+    /// The inlines this one holds: emphasis, strong, strikeout, super- and subscript, a link's
+    /// or a span's content. (A note holds blocks, not inlines: `None`.) Every walk over the
+    /// tree goes through this one match.
+    pub fn children(&self) -> Option<&Vec<Inline>> {
+        match self {
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strikeout(c)
+            | Inline::Superscript(c)
+            | Inline::Subscript(c)
+            | Inline::Link { content: c, .. }
+            | Inline::Span { content: c, .. } => Some(c),
+            Inline::Text(_)
+            | Inline::Code(_)
+            | Inline::Image { .. }
+            | Inline::SoftBreak
+            | Inline::LineBreak
+            | Inline::Note(_) => None,
+        }
+    }
+
+    pub fn children_mut(&mut self) -> Option<&mut Vec<Inline>> {
+        match self {
+            Inline::Emph(c)
+            | Inline::Strong(c)
+            | Inline::Strikeout(c)
+            | Inline::Superscript(c)
+            | Inline::Subscript(c)
+            | Inline::Link { content: c, .. }
+            | Inline::Span { content: c, .. } => Some(c),
+            Inline::Text(_)
+            | Inline::Code(_)
+            | Inline::Image { .. }
+            | Inline::SoftBreak
+            | Inline::LineBreak
+            | Inline::Note(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ImageFormat {
     Png,
@@ -249,18 +290,15 @@ pub fn plain_text_without_images(inlines: &[Inline]) -> String {
 
 fn push_plain_text(inlines: &[Inline], alts: bool, out: &mut String) {
     for inline in inlines {
+        if let Some(c) = inline.children() {
+            push_plain_text(c, alts, out);
+            continue;
+        }
         match inline {
             Inline::Text(t) | Inline::Code(t) => out.push_str(t),
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Strikeout(c)
-            | Inline::Superscript(c)
-            | Inline::Subscript(c)
-            | Inline::Link { content: c, .. }
-            | Inline::Span { content: c, .. } => push_plain_text(c, alts, out),
             Inline::Image { alt, .. } if alts => out.push_str(alt),
             Inline::SoftBreak | Inline::LineBreak => out.push(' '),
-            Inline::Image { .. } | Inline::Note(_) => {}
+            _ => {}
         }
     }
 }
@@ -318,20 +356,10 @@ pub fn visit_inlines(blocks: &[Block], f: &mut dyn FnMut(&Inline)) {
 fn visit_inline_list(inlines: &[Inline], f: &mut dyn FnMut(&Inline)) {
     for inline in inlines {
         f(inline);
-        match inline {
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Strikeout(c)
-            | Inline::Superscript(c)
-            | Inline::Subscript(c)
-            | Inline::Link { content: c, .. }
-            | Inline::Span { content: c, .. } => visit_inline_list(c, f),
-            Inline::Note(blocks) => visit_inlines(blocks, f),
-            Inline::Text(_)
-            | Inline::Code(_)
-            | Inline::Image { .. }
-            | Inline::SoftBreak
-            | Inline::LineBreak => {}
+        if let Some(c) = inline.children() {
+            visit_inline_list(c, f);
+        } else if let Inline::Note(blocks) = inline {
+            visit_inlines(blocks, f);
         }
     }
 }
@@ -375,20 +403,10 @@ fn rewrite_inline_list(
             list.splice(i..=i, replacement);
             continue;
         }
-        match inline {
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Strikeout(c)
-            | Inline::Superscript(c)
-            | Inline::Subscript(c)
-            | Inline::Link { content: c, .. }
-            | Inline::Span { content: c, .. } => rewrite_inline_list(c, rewrite),
-            Inline::Note(blocks) => rewrite_inlines(blocks, rewrite),
-            Inline::Text(_)
-            | Inline::Code(_)
-            | Inline::Image { .. }
-            | Inline::SoftBreak
-            | Inline::LineBreak => {}
+        if let Inline::Note(blocks) = inline {
+            rewrite_inlines(blocks, rewrite);
+        } else if let Some(c) = inline.children_mut() {
+            rewrite_inline_list(c, rewrite);
         }
         i += 1;
     }
@@ -423,16 +441,10 @@ fn inline_text_bytes(inlines: &[Inline]) -> usize {
         .iter()
         .map(|inline| match inline {
             Inline::Text(t) | Inline::Code(t) => t.len(),
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Strikeout(c)
-            | Inline::Superscript(c)
-            | Inline::Subscript(c)
-            | Inline::Link { content: c, .. }
-            | Inline::Span { content: c, .. } => inline_text_bytes(c),
             Inline::Image { alt, .. } => alt.len(),
             Inline::Note(blocks) => text_bytes(blocks),
             Inline::SoftBreak | Inline::LineBreak => 1,
+            other => other.children().map_or(0, |c| inline_text_bytes(c)),
         })
         .sum()
 }

@@ -3,24 +3,34 @@
 //! Only the five XML-safe forms are produced, valid in HTML and XML alike; characters XML 1.0
 //! forbids (C0 controls but tab, newline and return; DEL; noncharacters) are dropped.
 
-/// Append `text`, escaped, to `out`. Runs of plain text are copied whole: only `&<>"'`, control
-/// bytes and the lead bytes a noncharacter can start with are looked at one by one.
+/// The bytes `escape_into` looks at: `&<>"'`, control bytes but tab, newline and return, DEL,
+/// and the lead bytes a noncharacter can start with (U+FDD0–FDEF and U+FFFE/FFFF: 0xEF; the
+/// other planes' last two: 0xF0–0xF4).
+const LOOK: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = !matches!(byte as u8, b'\t' | b'\n' | b'\r');
+        byte += 1;
+    }
+    let mut others: &[u8] = b"&<>\"'\x7f\xef\xf0\xf1\xf2\xf3\xf4";
+    while let [first, rest @ ..] = others {
+        table[*first as usize] = true;
+        others = rest;
+    }
+    table
+};
+
+/// Append `text`, escaped, to `out`. Runs of plain text are copied whole: only the bytes of
+/// `LOOK` are looked at one by one.
 pub fn escape_into(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let mut copied = 0;
     let mut at = 0;
     while at < bytes.len() {
-        let byte = bytes[at];
-        let look = match byte {
-            b'&' | b'<' | b'>' | b'"' | b'\'' | 0x7f => true,
-            0x00..=0x1f => !matches!(byte, b'\t' | b'\n' | b'\r'),
-            // U+FDD0–FDEF and U+FFFE/FFFF start with 0xEF, the planes' last two with 0xF0–0xF4.
-            0xef | 0xf0..=0xf4 => true,
-            _ => false,
-        };
-        if !look {
-            at += 1;
-            continue;
+        match bytes[at..].iter().position(|&b| LOOK[b as usize]) {
+            Some(skip) => at += skip,
+            None => break,
         }
         // `at` is on a character boundary: an ASCII byte or a lead byte.
         out.push_str(&text[copied..at]);

@@ -1065,9 +1065,10 @@ fn idiom_5_an_author_caption_is_the_only_caption_and_no_alt_is_said_twice() {
         }
     }
     let first_alt = page.select(&sel("#idiomes figure img")).next().unwrap();
+    // Alt text gets the text's typography: it is printed as a caption too.
     assert_eq!(
         first_alt.value().attr("alt"),
-        Some("Le parcours d'une donnée")
+        Some("Le parcours d’une donnée")
     );
 }
 

@@ -172,18 +172,12 @@ fn collect_inlines<'a>(inlines: &'a mut [Inline], sites: &mut Vec<IdSite<'a>>) {
                 sites.push(IdSite::Element(attr));
                 collect_inlines(content, sites);
             }
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Strikeout(c)
-            | Inline::Superscript(c)
-            | Inline::Subscript(c)
-            | Inline::Link { content: c, .. } => collect_inlines(c, sites),
             Inline::Note(blocks) => collect_blocks(blocks, sites),
-            Inline::Text(_)
-            | Inline::Code(_)
-            | Inline::Image { .. }
-            | Inline::SoftBreak
-            | Inline::LineBreak => {}
+            other => {
+                if let Some(c) = other.children_mut() {
+                    collect_inlines(c, sites);
+                }
+            }
         }
     }
 }

@@ -191,15 +191,12 @@ fn abbreviate(inlines: &mut Vec<Inline>, abbreviations: &Lookup) {
                 out.extend(split_abbreviations(text, abbreviations));
                 continue;
             }
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Strikeout(c)
-            | Inline::Superscript(c)
-            | Inline::Subscript(c)
-            | Inline::Link { content: c, .. }
-            | Inline::Span { content: c, .. } => abbreviate(c, abbreviations),
             Inline::Note(blocks) => abbreviate_blocks(blocks, abbreviations),
-            Inline::Code(_) | Inline::Image { .. } | Inline::SoftBreak | Inline::LineBreak => {}
+            other => {
+                if let Some(c) = other.children_mut() {
+                    abbreviate(c, abbreviations);
+                }
+            }
         }
         out.push(inline);
     }

@@ -1361,16 +1361,10 @@ fn resolve_notes_in_inlines(
             };
             continue;
         }
-        match inline {
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Strikeout(c)
-            | Inline::Superscript(c)
-            | Inline::Subscript(c)
-            | Inline::Link { content: c, .. }
-            | Inline::Span { content: c, .. } => resolve_notes_in_inlines(c, notes, expanding),
-            Inline::Note(blocks) => resolve_notes_in_blocks(blocks, notes, expanding),
-            _ => {}
+        if let Inline::Note(blocks) = inline {
+            resolve_notes_in_blocks(blocks, notes, expanding);
+        } else if let Some(c) = inline.children_mut() {
+            resolve_notes_in_inlines(c, notes, expanding);
         }
     }
 }

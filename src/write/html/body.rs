@@ -820,22 +820,12 @@ pub fn element_ids(blocks: &[Block]) -> Vec<&str> {
                 Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
             },
             Node::Inline(inline) => match inline {
-                Inline::Emph(c)
-                | Inline::Strong(c)
-                | Inline::Strikeout(c)
-                | Inline::Superscript(c)
-                | Inline::Subscript(c)
-                | Inline::Link { content: c, .. } => children.extend(c.iter().map(Node::Inline)),
                 Inline::Span { attr, content } => {
                     ids.extend(valid_id(attr));
                     children.extend(content.iter().map(Node::Inline));
                 }
                 Inline::Note(blocks) => children.extend(blocks.iter().map(Node::Block)),
-                Inline::Text(_)
-                | Inline::Code(_)
-                | Inline::Image { .. }
-                | Inline::SoftBreak
-                | Inline::LineBreak => {}
+                other => children.extend(other.children().into_iter().flatten().map(Node::Inline)),
             },
         }
         stack.extend(children.into_iter().rev());
@@ -850,16 +840,9 @@ pub fn inline_text(inlines: &[Inline]) -> String {
     while let Some(inline) = stack.pop() {
         match inline {
             Inline::Text(t) | Inline::Code(t) => out.push_str(t),
-            Inline::Emph(c)
-            | Inline::Strong(c)
-            | Inline::Strikeout(c)
-            | Inline::Superscript(c)
-            | Inline::Subscript(c)
-            | Inline::Link { content: c, .. }
-            | Inline::Span { content: c, .. } => stack.extend(c.iter().rev()),
             Inline::Image { alt, .. } => out.push_str(alt),
             Inline::SoftBreak | Inline::LineBreak => out.push(' '),
-            Inline::Note(_) => {}
+            other => stack.extend(other.children().into_iter().flatten().rev()),
         }
     }
     out
