@@ -12,6 +12,32 @@ pub enum Severity {
     Error,
 }
 
+/// What a diagnostic is about beyond its page and place, as data: livret places and groups
+/// diagnostics by it, and tools read it from the JSON (`"kind": "missing-glyph"`, `"character"`),
+/// never from the message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Kind {
+    #[default]
+    General,
+    /// A character the PDF fonts have no glyph for.
+    MissingGlyph { character: char },
+    /// An image of the corpus (its path) a writer could not render; the diagnostic's page is
+    /// where the book shows it.
+    Image { image: String },
+}
+
+impl Kind {
+    /// How one member of a group of this kind is named in the group's message; `None`: this
+    /// kind is never grouped.
+    fn group_member(&self) -> Option<String> {
+        match self {
+            Kind::MissingGlyph { character } => Some(format!("'{character}'")),
+            Kind::General | Kind::Image { .. } => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
@@ -22,6 +48,8 @@ pub struct Diagnostic {
     pub col: u32,
     pub message: String,
     pub hint: Option<String>,
+    #[serde(flatten)]
+    pub kind: Kind,
 }
 
 /// `text` with its control characters escaped (`\n`, `\u{1b}`): file names and page text
@@ -43,6 +71,64 @@ pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(None))
+    }
+}
+
+/// Longest part of a source line shown under a diagnostic, in characters.
+const EXCERPT_WIDTH: usize = 100;
+
+/// The ANSI codes a diagnostic's parts are painted with on a colour terminal; all empty without.
+struct Paint {
+    bold: &'static str,
+    level: &'static str,
+    gutter: &'static str,
+    hint: &'static str,
+    reset: &'static str,
+}
+
+impl Paint {
+    fn new(severity: Severity, colour: bool) -> Paint {
+        if !colour {
+            return Paint {
+                bold: "",
+                level: "",
+                gutter: "",
+                hint: "",
+                reset: "",
+            };
+        }
+        Paint {
+            bold: "\x1b[1m",
+            level: match severity {
+                Severity::Error => "\x1b[1;31m",
+                Severity::Warning => "\x1b[1;33m",
+            },
+            gutter: "\x1b[34m",
+            hint: "\x1b[1;36m",
+            reset: "\x1b[0m",
+        }
+    }
+}
+
+impl Diagnostic {
+    /// The diagnostic with its source line under it and a caret at the column, as compilers
+    /// print them. `source_line` is the text of line `self.line` of `self.path`.
+    pub fn render(&self, source_line: Option<&str>) -> String {
+        self.render_with(source_line, false)
+    }
+
+    /// `render`, painted for a colour terminal when `colour`: the level in red or yellow, the
+    /// position and message bold, the gutter blue, the caret in the level's colour. Made from
+    /// the fields, never from the text.
+    pub fn render_with(&self, source_line: Option<&str>, colour: bool) -> String {
+        let Paint {
+            bold,
+            level: painted,
+            gutter: blue,
+            hint: cyan,
+            reset,
+        } = Paint::new(self.severity, colour);
         let level = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -53,63 +139,48 @@ impl fmt::Display for Diagnostic {
         } else {
             self.path.as_str()
         });
-        let message = escape_control(&self.message);
-        if self.line > 0 {
-            write!(
-                f,
-                "{path}:{}:{}: {level}: {message}",
-                self.line,
-                self.col.max(1),
-            )?;
+        let position = if self.line > 0 {
+            format!("{path}:{}:{}:", self.line, self.col.max(1))
         } else {
-            write!(f, "{path}: {level}: {message}")?;
+            format!("{path}:")
+        };
+        let mut message = escape_control(&self.message).into_owned();
+        if let Kind::Image { image } = &self.kind {
+            message = format!("{message} (image {})", escape_control(image));
+        }
+        let mut text =
+            format!("{bold}{position}{reset} {painted}{level}:{reset} {bold}{message}{reset}");
+        if let Some(line) = source_line.filter(|_| self.line > 0) {
+            let line = line.trim_end_matches(['\r', '\n']);
+            let chars: Vec<char> = line.chars().collect();
+            let col = (self.col.max(1) as usize - 1).min(chars.len());
+            // A long line (a minified page, a 2 MB paragraph) shows the part around the column.
+            let start = col.saturating_sub(EXCERPT_WIDTH / 2);
+            let end = (start + EXCERPT_WIDTH).min(chars.len());
+            let shown: String = chars[start..end]
+                .iter()
+                .map(|&c| if c.is_control() && c != '\t' { ' ' } else { c })
+                .collect();
+            let (before, after) = (
+                if start > 0 { "…" } else { "" },
+                if end < chars.len() { "…" } else { "" },
+            );
+            // Tabs stay tabs under the line, so the caret lines up however the terminal sets them.
+            let pad: String = chars[start..col]
+                .iter()
+                .map(|&c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let number = self.line.to_string();
+            let gutter = " ".repeat(number.len());
+            let indent = " ".repeat(before.chars().count());
+            text.push_str(&format!(
+                "\n{blue}{gutter} |{reset}\n{blue}{number} |{reset} {before}{shown}{after}\n\
+                 {blue}{gutter} |{reset}{painted} {indent}{pad}^{reset}"
+            ));
         }
         if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {}", escape_control(hint))?;
+            text.push_str(&format!("\n  {cyan}hint:{reset} {}", escape_control(hint)));
         }
-        Ok(())
-    }
-}
-
-/// Longest part of a source line shown under a diagnostic, in characters.
-const EXCERPT_WIDTH: usize = 100;
-
-impl Diagnostic {
-    /// The diagnostic with its source line under it and a caret at the column, as compilers
-    /// print them. `source_line` is the text of line `self.line` of `self.path`.
-    pub fn render(&self, source_line: Option<&str>) -> String {
-        let mut text = self.to_string();
-        let Some(line) = source_line.filter(|_| self.line > 0) else {
-            return text;
-        };
-        let line = line.trim_end_matches(['\r', '\n']);
-        let chars: Vec<char> = line.chars().collect();
-        let col = (self.col.max(1) as usize - 1).min(chars.len());
-        // A long line (a minified page, a 2 MB paragraph) shows the part around the column.
-        let start = col.saturating_sub(EXCERPT_WIDTH / 2);
-        let end = (start + EXCERPT_WIDTH).min(chars.len());
-        let shown: String = chars[start..end]
-            .iter()
-            .map(|&c| if c.is_control() && c != '\t' { ' ' } else { c })
-            .collect();
-        let (before, after) = (
-            if start > 0 { "…" } else { "" },
-            if end < chars.len() { "…" } else { "" },
-        );
-        // Tabs stay tabs under the line, so the caret lines up however the terminal sets them.
-        let pad: String = chars[start..col]
-            .iter()
-            .map(|&c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        let number = self.line.to_string();
-        let gutter = " ".repeat(number.len());
-        let hint_at = text.find("\n  hint:").unwrap_or(text.len());
-        let hint = text.split_off(hint_at);
-        text.push_str(&format!(
-            "\n{gutter} |\n{number} | {before}{shown}{after}\n{gutter} | {}{pad}^",
-            " ".repeat(before.chars().count())
-        ));
-        text.push_str(&hint);
         text
     }
 }
@@ -164,6 +235,7 @@ impl Diagnostics {
             col,
             message,
             hint: None,
+            kind: Kind::General,
         });
         self.items.last_mut().expect("just pushed")
     }
@@ -231,6 +303,11 @@ impl Diagnostic {
         self.hint = Some(hint.into());
         self
     }
+
+    pub fn with_kind(&mut self, kind: Kind) -> &mut Self {
+        self.kind = kind;
+        self
+    }
 }
 
 /// Report order: by file, line, column. A message about a whole folder (the corpus root: "no
@@ -258,26 +335,26 @@ pub fn sort_for_report(items: &mut [Diagnostic]) {
 /// A run of warnings of one kind in one file is shown once when it has at least this many.
 pub const GROUP_AT: usize = 3;
 
-/// Warnings of one kind in one file (same message once the quoted parts — a character, a name
-/// in '…' or `…` — are set aside, as for "character 'X' (U+XXXX) has no glyph") are grouped
-/// into the first one, with the count and the quoted parts of the others. Errors stay one by one:
-/// each must be fixed.
+/// Warnings of one typed kind in one file (`Kind::MissingGlyph`: "character '字' has no glyph")
+/// are grouped into the first one, with the count and the others' members (their characters).
+/// Errors stay one by one: each must be fixed.
 pub fn group_warnings_of_one_kind(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let mut groups: Vec<(String, Vec<Diagnostic>)> = Vec::new();
-    let mut group_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut groups: Vec<Vec<Diagnostic>> = Vec::new();
+    let mut group_of: std::collections::HashMap<(String, std::mem::Discriminant<Kind>), usize> =
+        std::collections::HashMap::new();
     let mut order: Vec<Result<usize, Diagnostic>> = Vec::new();
     for d in items {
-        if d.severity != Severity::Warning {
+        if d.severity != Severity::Warning || d.kind.group_member().is_none() {
             order.push(Err(d));
             continue;
         }
-        let key = format!("{}\0{}", d.path, message_kind(&d.message).0);
+        let key = (d.path.clone(), std::mem::discriminant(&d.kind));
         match group_of.get(&key) {
-            Some(&at) => groups[at].1.push(d),
+            Some(&at) => groups[at].push(d),
             None => {
                 order.push(Ok(groups.len()));
-                group_of.insert(key.clone(), groups.len());
-                groups.push((key, vec![d]));
+                group_of.insert(key, groups.len());
+                groups.push(vec![d]);
             }
         }
     }
@@ -286,7 +363,7 @@ pub fn group_warnings_of_one_kind(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
         match entry {
             Err(d) => out.push(d),
             Ok(at) => {
-                let members = std::mem::take(&mut groups[at].1);
+                let members = std::mem::take(&mut groups[at]);
                 if members.len() < GROUP_AT {
                     out.extend(members);
                     continue;
@@ -295,7 +372,7 @@ pub fn group_warnings_of_one_kind(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 let mut shown: Vec<String> = members
                     .iter()
                     .skip(1)
-                    .flat_map(|d| message_kind(&d.message).1.into_iter().take(1))
+                    .filter_map(|d| d.kind.group_member())
                     .collect();
                 shown.dedup();
                 const LISTED: usize = 12;
@@ -319,96 +396,6 @@ pub fn group_warnings_of_one_kind(items: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 );
                 out.push(first);
             }
-        }
-    }
-    out
-}
-
-/// A message without its quoted parts (the kind), and those parts in order.
-fn message_kind(message: &str) -> (String, Vec<String>) {
-    let mut kind = String::with_capacity(message.len());
-    let mut parts = Vec::new();
-    let mut chars = message.chars().peekable();
-    while let Some(c) = chars.next() {
-        let close = match c {
-            '\'' => '\'',
-            '`' => '`',
-            _ => {
-                kind.push(c);
-                continue;
-            }
-        };
-        let mut part = String::new();
-        let mut closed = false;
-        for n in chars.by_ref() {
-            if n == close {
-                closed = true;
-                break;
-            }
-            part.push(n);
-        }
-        kind.push(c);
-        kind.push('…');
-        if closed {
-            kind.push(close);
-        }
-        parts.push(format!("{c}{part}{close}"));
-    }
-    // Code points named beside a quoted character ("(U+00E9)") are part of the quoted thing.
-    let mut plain = String::with_capacity(kind.len());
-    let mut rest = kind.as_str();
-    while let Some(at) = rest.find("U+") {
-        plain.push_str(&rest[..at]);
-        let hex = rest[at + 2..]
-            .find(|c: char| !c.is_ascii_hexdigit())
-            .unwrap_or(rest.len() - at - 2);
-        plain.push_str("U+…");
-        rest = &rest[at + 2 + hex..];
-    }
-    plain.push_str(rest);
-    (plain, parts)
-}
-
-/// How a diagnostic looks on a colour terminal: the level in red or yellow, the position bold.
-pub fn colourize(rendered: &str, severity: Severity) -> String {
-    const BOLD: &str = "\x1b[1m";
-    const RESET: &str = "\x1b[0m";
-    let (level, colour) = match severity {
-        Severity::Error => ("error:", "\x1b[1;31m"),
-        Severity::Warning => ("warning:", "\x1b[1;33m"),
-    };
-    let mut out = String::with_capacity(rendered.len() + 32);
-    for (i, line) in rendered.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        if i == 0
-            && let Some(at) = line.find(&format!(" {level} "))
-        {
-            let (position, rest) = line.split_at(at);
-            let message = &rest[level.len() + 2..];
-            out.push_str(&format!(
-                "{BOLD}{position}{RESET} {colour}{level}{RESET} {BOLD}{message}{RESET}"
-            ));
-        } else if let Some(hint) = line.strip_prefix("  hint: ") {
-            out.push_str(&format!("  \x1b[1;36mhint:{RESET} {hint}"));
-        } else if line.contains(" | ") || line.ends_with(" |") {
-            let (gutter, text) = line.split_at(line.find('|').unwrap_or(0));
-            let caret = text
-                .trim_start_matches('|')
-                .trim()
-                .chars()
-                .all(|c| c == '^');
-            if caret && text.contains('^') {
-                out.push_str(&format!(
-                    "\x1b[34m{gutter}|{RESET}{colour}{}{RESET}",
-                    &text[1..]
-                ));
-            } else {
-                out.push_str(&format!("\x1b[34m{gutter}|{RESET}{}", &text[1..]));
-            }
-        } else {
-            out.push_str(line);
         }
     }
     out
@@ -484,6 +471,7 @@ mod tests {
             col,
             message: "invalid YAML".into(),
             hint: Some("fix it".into()),
+            kind: Kind::General,
         }
     }
 
@@ -556,20 +544,15 @@ mod tests {
             col: 1,
             message: message.into(),
             hint: None,
+            kind: Kind::General,
         }
     }
 
     #[test]
     fn warnings_of_one_kind_in_one_file_are_grouped_with_a_count_and_the_first_position() {
-        let glyph = |c: char, line: u32| {
-            warning(
-                "a.md",
-                line,
-                &format!(
-                    "PDF: character '{c}' (U+{:04X}) in chapter «A» has no glyph",
-                    c as u32
-                ),
-            )
+        let glyph = |c: char, line: u32| Diagnostic {
+            kind: Kind::MissingGlyph { character: c },
+            ..warning("a.md", line, &format!("PDF: character '{c}' has no glyph"))
         };
         let items = vec![
             glyph('字', 7),
@@ -577,14 +560,17 @@ mod tests {
             glyph('漢', 9),
             glyph('語', 12),
             glyph('字', 3).clone(),
-            warning(
-                "b.md",
-                1,
-                "PDF: character 'é' (U+00E9) in chapter «B» has no glyph",
-            ),
+            Diagnostic {
+                path: "b.md".into(),
+                ..glyph('é', 1)
+            },
+            // The same words without the kind: not grouped.
+            warning("a.md", 20, "PDF: character 'x' has no glyph"),
+            warning("a.md", 21, "PDF: character 'y' has no glyph"),
+            warning("a.md", 22, "PDF: character 'z' has no glyph"),
         ];
         let grouped = group_warnings_of_one_kind(items);
-        assert_eq!(grouped.len(), 3, "{grouped:#?}");
+        assert_eq!(grouped.len(), 6, "{grouped:#?}");
         let first = &grouped[0];
         assert_eq!((first.path.as_str(), first.line), ("a.md", 7));
         assert!(
@@ -613,6 +599,32 @@ mod tests {
     }
 
     #[test]
+    fn a_kind_and_its_data_are_fields_in_json_and_the_image_is_named_in_text() {
+        let mut d = warning("a.md", 3, "PDF: image left blank: bad data");
+        d.kind = Kind::Image {
+            image: "img/x.png".into(),
+        };
+        assert_eq!(
+            d.to_string(),
+            "a.md:3:1: warning: PDF: image left blank: bad data (image img/x.png)"
+        );
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(
+            (&json["kind"], &json["image"]),
+            (&"image".into(), &"img/x.png".into())
+        );
+        assert_eq!(json["message"], "PDF: image left blank: bad data");
+        d.kind = Kind::MissingGlyph { character: '字' };
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(
+            (&json["kind"], &json["character"]),
+            (&"missing-glyph".into(), &"字".into())
+        );
+        d.kind = Kind::General;
+        assert_eq!(serde_json::to_value(&d).unwrap()["kind"], "general");
+    }
+
+    #[test]
     fn report_order_is_file_line_column_with_a_folder_after_its_files() {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().display().to_string();
@@ -632,8 +644,15 @@ mod tests {
     #[test]
     fn colour_marks_the_level_and_keeps_the_text() {
         let plain = diagnostic(5, 8).render(Some("title: a: b"));
-        let coloured = colourize(&plain, Severity::Error);
+        let coloured = diagnostic(5, 8).render_with(Some("title: a: b"), true);
         assert!(coloured.contains("\x1b[1;31merror:\x1b[0m"), "{coloured:?}");
+        assert!(
+            coloured.contains("\x1b[1;31m        ^\x1b[0m"),
+            "the caret in the level's colour: {coloured:?}"
+        );
+        // A source line of carets is the page's text, not a caret line.
+        let carets = diagnostic(1, 1).render_with(Some("^^^"), true);
+        assert!(carets.contains("\x1b[34m1 |\x1b[0m ^^^\n"), "{carets:?}");
         let stripped: String = {
             let mut out = String::new();
             let mut chars = coloured.chars();

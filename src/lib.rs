@@ -6,6 +6,7 @@
 
 pub mod corpus;
 pub mod diag;
+pub mod format;
 pub mod ir;
 pub mod labels;
 pub mod manifest;
@@ -14,6 +15,7 @@ pub mod output;
 pub mod passes;
 pub mod read;
 pub mod select;
+pub mod settings;
 pub mod theme;
 pub mod url;
 pub mod write;
@@ -21,6 +23,7 @@ pub mod write;
 use corpus::Corpus;
 use diag::{Diagnostics, Error, Result};
 use ir::{ChapterKind, Document};
+pub use settings::{DEFAULT_OUT_DIR, Settings};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use theme::Theme;
@@ -28,56 +31,56 @@ use write::{Format, WriteContext};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Load, read and resolve the corpus at `dir`: the book every writer starts from.
-/// Content problems are in `diags`; the document is returned even when some are errors.
+/// Load, read and resolve the corpus at `dir` with its own settings (no command-line flag): the
+/// book every writer starts from. Content problems are in `diags`; the document is returned even
+/// when some are errors.
 pub fn load_document(dir: &Path, diags: &mut Diagnostics) -> Result<(Corpus, Document)> {
-    load_document_excluding(dir, &[], diags)
+    load_book(&BuildOptions::for_corpus(dir), diags).map(|book| (book.corpus, book.doc))
 }
 
-/// `load_document`, never reading the folders `excluded` (output folders inside the corpus),
-/// nor the folder `out` of livret.toml names (so `check` skips it too).
-pub fn load_document_excluding(
-    dir: &Path,
-    excluded: &[PathBuf],
-    diags: &mut Diagnostics,
-) -> Result<(Corpus, Document)> {
-    let mut load_diags = Diagnostics::new();
-    let loaded = corpus::load_corpus_excluding(dir, excluded, &mut load_diags);
-    let loaded = match loaded {
-        Ok(corpus)
-            if corpus
-                .config
-                .out
-                .as_deref()
-                .is_some_and(|out| !excluded.contains(&PathBuf::from(out))) =>
-        {
-            // Read again without it: the settings that name it come from the corpus itself.
-            let mut all = excluded.to_vec();
-            all.extend(corpus.config.out.as_deref().map(PathBuf::from));
-            load_diags = Diagnostics::new();
-            corpus::load_corpus_excluding(dir, &all, &mut load_diags)
-        }
-        other => other,
-    };
-    // The diagnostics say why, when no book could be made.
-    diags.extend(load_diags);
-    let corpus = loaded?;
+/// A book read under its settings: what `render` and `dump-ir` start from.
+pub struct Book {
+    pub settings: Settings,
+    pub corpus: Corpus,
+    pub doc: Document,
+    pub theme: Theme,
+}
+
+/// The settings of `cli` resolved (`Settings::merge`), the corpus read without the output
+/// folder, the document read and its passes run, its words (labels) resolved once: language,
+/// then the theme's `labels.toml`, then livret.toml's `[labels]`.
+pub fn load_book(cli: &BuildOptions, diags: &mut Diagnostics) -> Result<Book> {
+    let (corpus, settings) = settings::load_corpus(cli, diags)?;
     corpus::warn_when_unset(&corpus, diags);
-    let mut doc = read::read_document(&corpus, diags);
-    doc.meta.labels = labels::book_labels(
-        &doc.meta.language,
-        None,
+    if let Some(theme) = &settings.theme
+        && !theme.is_dir()
+    {
+        return Err(Error::io(
+            theme,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "theme directory not found"),
+        ));
+    }
+    let theme = Theme::new(settings.theme.clone());
+    let theme_labels = theme.labels()?;
+    let words = labels::book_labels(
+        &corpus.language().tag,
+        theme_labels.as_ref(),
         corpus.config.labels.as_ref(),
         &corpus.display_path(&corpus.index.path),
         diags,
     );
+    let mut doc = read::read_document(&corpus, words, diags);
     passes::run_passes(&mut doc, &corpus, diags);
-    Ok((corpus, doc))
+    Ok(Book {
+        settings,
+        corpus,
+        doc,
+        theme,
+    })
 }
 
-/// Output folder when neither `-o` nor `out` in livret.toml names one.
-pub const DEFAULT_OUT_DIR: &str = "out";
-
+/// What the command line says, before `livret.toml` is read: `None`, empty or `false` leave
+/// the choice to livret.toml, then to the defaults (`Settings::merge`).
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
     pub corpus_dir: PathBuf,
@@ -99,7 +102,8 @@ pub struct BuildOptions {
 }
 
 impl BuildOptions {
-    /// The output folder as given, or the default (livret.toml's `out` is known once loaded).
+    /// `-o` as given, else `out/`: blind to livret.toml's `out`. Kept for `serve`/`watch` until
+    /// they read `Settings::resolve`; everything else reads `Settings::out_dir`.
     pub fn out_dir_or_default(&self) -> PathBuf {
         self.out_dir
             .clone()
@@ -119,35 +123,12 @@ pub struct Artifact {
     pub elapsed: Duration,
 }
 
-/// Build every requested artifact. Nothing is written unless every writer succeeded and the
-/// content had no error; each file is then written atomically.
-pub fn build(options: &BuildOptions, diags: &mut Diagnostics) -> Result<Vec<Artifact>> {
-    build_with(options, diags, &mut |_| {})
-}
-
-/// `build`, showing the book (after the passes, before any writer) to `inspect`.
-pub fn build_with(
-    options: &BuildOptions,
-    diags: &mut Diagnostics,
-    inspect: &mut dyn FnMut(&Document),
-) -> Result<Vec<Artifact>> {
-    build_observed(options, diags, &mut InspectOnly(inspect)).map(|published| published.artifacts)
-}
-
 /// What a caller may follow of a build: the book once read, then each writer as it starts.
 pub trait BuildObserver {
     /// The book after the passes, before any writer.
     fn book(&mut self, _doc: &Document) {}
     /// Writer `done + 1` of `total` starts on `stem.format`.
     fn writing(&mut self, _stem: &str, _format: Format, _done: usize, _total: usize) {}
-}
-
-struct InspectOnly<'a>(&'a mut dyn FnMut(&Document));
-
-impl BuildObserver for InspectOnly<'_> {
-    fn book(&mut self, doc: &Document) {
-        (self.0)(doc)
-    }
 }
 
 /// An artifact made in memory, not yet in `out/`.
@@ -182,65 +163,28 @@ pub fn render(
     diags: &mut Diagnostics,
     observer: &mut dyn BuildObserver,
 ) -> Result<RenderedBook> {
-    let cli_out = options
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR));
-    // The output folder is never read as corpus, even inside it.
-    let (corpus, mut doc) =
-        load_document_excluding(&options.corpus_dir, std::slice::from_ref(&cli_out), diags)?;
-    let settings = &corpus.config;
-    let out_dir = match (&options.out_dir, &settings.out) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(dir)) => PathBuf::from(dir),
-        (None, None) => cli_out,
-    };
+    let Book {
+        settings,
+        corpus,
+        doc,
+        theme,
+    } = load_book(options, diags)?;
     observer.book(&doc);
-    let strict = options.strict || settings.strict == Some(true);
-    let split = options.split || settings.split == Some(true);
-    let theme_dir = options
-        .theme
-        .clone()
-        .or_else(|| settings.theme.as_ref().map(PathBuf::from));
-    if strict {
+    if settings.strict {
         diags.promote_warnings();
     }
     if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }
-    let formats = if options.formats.is_empty() {
-        formats_from_config(settings.formats.as_deref())?
-    } else {
-        options.formats.clone()
-    };
-    if let Some(theme) = &theme_dir
-        && !theme.is_dir()
-    {
-        return Err(Error::io(
-            theme,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "theme directory not found"),
-        ));
-    }
-    let theme = Theme::new(theme_dir);
     theme.check_files()?;
-    if let Some(overrides) = theme.labels()? {
-        // The language's own words were resolved (and any warning given) by `load_document`.
-        doc.meta.labels = labels::book_labels(
-            &doc.meta.language,
-            Some(&overrides),
-            corpus.config.labels.as_ref(),
-            "",
-            &mut Diagnostics::new(),
-        );
-    }
     // A `--persona` selection is another book than the whole one: its own file stem, unless
     // livret.toml's `name` says otherwise.
     let mut stem = doc.meta.name.clone();
-    if !options.personas.is_empty() && settings.name.is_none() {
+    if !settings.personas.is_empty() && corpus.config.name.is_none() {
         let mut chosen: Vec<&str> = doc
             .chapters
             .iter()
-            .filter(|c| c.kind == ChapterKind::Persona && options.personas.contains(&c.id))
+            .filter(|c| c.kind == ChapterKind::Persona && settings.personas.contains(&c.id))
             .map(|c| c.id.as_str())
             .collect();
         chosen.dedup();
@@ -248,19 +192,19 @@ pub fn render(
     }
     let book_files = book_source_files(&corpus, &doc);
     // Moved, not cloned, when nothing is selected: a big book is held in memory once.
-    let doc = if options.personas.is_empty() {
+    let doc = if settings.personas.is_empty() {
         doc
     } else {
-        select_personas(&doc, &options.personas)?
+        select_personas(&doc, &settings.personas)?
     };
     let ctx = WriteContext {
         theme,
-        build_time: options.build_time,
+        build_time: settings.build_time,
         version: VERSION,
     };
 
     let mut variants = Vec::new();
-    if split {
+    if settings.split {
         for persona in doc
             .chapters
             .iter()
@@ -280,12 +224,12 @@ pub fn render(
     }
     variants.insert(0, (stem, doc));
 
-    let total = formats.len() * variants.len();
+    let total = settings.formats.len() * variants.len();
     let mut pending = Vec::new();
     let mut reported: std::collections::HashSet<diag::Diagnostic> =
         diags.items().iter().cloned().collect();
     let mut sources = SourceTexts::default();
-    for &format in &formats {
+    for &format in &settings.formats {
         for (stem, variant) in &variants {
             observer.writing(stem, format, pending.len(), total);
             let started = Instant::now();
@@ -294,13 +238,15 @@ pub fn render(
             // Writers name pages relative to the corpus; the same problem found again in a
             // `--split` variant is reported once.
             for mut d in writer_diags.items().iter().cloned() {
-                locate_in_source(&mut d, variant, &options.corpus_dir, &mut sources);
-                d.path = options.corpus_dir.join(&d.path).display().to_string();
+                locate_in_source(&mut d, variant, &settings.corpus_dir, &mut sources);
+                d.path = settings.corpus_dir.join(&d.path).display().to_string();
                 if reported.insert(d.clone()) {
                     diags.push(d);
                 }
             }
-            let path = out_dir.join(format!("{stem}.{}", format.extension()));
+            let path = settings
+                .out_dir
+                .join(format!("{stem}.{}", format.extension()));
             let personas = variant
                 .chapters
                 .iter()
@@ -321,26 +267,24 @@ pub fn render(
         }
     }
     // Writers report what they could not render (an undecodable image…) as diagnostics too.
-    if strict {
+    if settings.strict {
         diags.promote_warnings();
     }
     if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }
     Ok(RenderedBook {
-        out_dir,
-        manifest_name: settings
-            .manifest
-            .clone()
-            .unwrap_or_else(|| manifest::FILE_NAME.to_string()),
+        manifest_name: settings.manifest_name,
+        out_dir: settings.out_dir,
         book_files,
         items: pending,
     })
 }
 
 /// Writers name the page (or the image) a warning is about, rarely the place in it: point the
-/// diagnostic at the first place the page shows that image, or holds that character (`U+XXXX`
-/// in the message). Characters the passes added (typographic spaces) stay without a position.
+/// diagnostic at the first place the page shows that image (its kind becomes `Kind::Image`), or
+/// holds that character (`Kind::MissingGlyph`). Characters the passes added (typographic spaces)
+/// stay without a position.
 fn locate_in_source(
     d: &mut diag::Diagnostic,
     doc: &Document,
@@ -366,10 +310,8 @@ fn locate_in_source(
                 }
             });
             if let Some(pos) = first.filter(|p| p.line > 0) {
-                if !d.message.contains(&d.path) {
-                    d.message = format!("{} (image {})", d.message, d.path);
-                }
-                d.path = chapter.source.clone();
+                let image = std::mem::replace(&mut d.path, chapter.source.clone());
+                d.kind = diag::Kind::Image { image };
                 d.line = pos.line;
                 d.col = pos.col;
                 return;
@@ -377,7 +319,7 @@ fn locate_in_source(
         }
         return;
     }
-    let Some(c) = named_code_point(&d.message) else {
+    let diag::Kind::MissingGlyph { character: c } = d.kind else {
         return;
     };
     if !doc.chapters.iter().any(|chapter| chapter.source == d.path) {
@@ -413,26 +355,6 @@ impl SourceTexts {
             })
             .as_deref()
     }
-}
-
-/// The character a message names as `(U+XXXX)`.
-fn named_code_point(message: &str) -> Option<char> {
-    let at = message.find("(U+")? + 3;
-    let hex: String = message[at..]
-        .chars()
-        .take_while(char::is_ascii_hexdigit)
-        .collect();
-    char::from_u32(u32::from_str_radix(&hex, 16).ok()?)
-}
-
-/// `build`, telling `observer` how it goes.
-pub fn build_observed(
-    options: &BuildOptions,
-    diags: &mut Diagnostics,
-    observer: &mut dyn BuildObserver,
-) -> Result<Published> {
-    let pending = render(options, diags, observer)?;
-    write_rendered(options, pending)
 }
 
 /// Put artifacts made by `render` in their output folder with the manifest that lists them,
@@ -514,34 +436,6 @@ fn book_source_files(corpus: &Corpus, doc: &Document) -> Vec<String> {
     );
     files.extend(doc.assets.iter().map(|asset| asset.path.clone()));
     files
-}
-
-/// `formats` of livret.toml (all three when absent).
-fn formats_from_config(names: Option<&[String]>) -> Result<Vec<Format>> {
-    let Some(names) = names else {
-        return Ok(vec![Format::Html, Format::Epub, Format::Pdf]);
-    };
-    let mut formats = Vec::new();
-    for name in names {
-        let format = match name.trim().to_ascii_lowercase().as_str() {
-            "html" => Format::Html,
-            "epub" => Format::Epub,
-            "pdf" => Format::Pdf,
-            other => {
-                return Err(Error::Usage(format!(
-                    "livret.toml: unknown format `{}` in `formats` (html, epub or pdf)",
-                    other.escape_debug()
-                )));
-            }
-        };
-        formats.push(format);
-    }
-    formats.sort();
-    formats.dedup();
-    if formats.is_empty() {
-        return Err(Error::Usage("livret.toml: `formats` is empty".into()));
-    }
-    Ok(formats)
 }
 
 /// `livret clean`: remove what the last build wrote in `out_dir` (the artifacts its manifest

@@ -3,12 +3,14 @@
 mod cli;
 
 use clap::{Parser, Subcommand};
-use cli::build::{BuildArgs, CheckArgs, CleanArgs};
+use cli::build::BuildArgs;
+use cli::check::CheckArgs;
+use cli::clean::CleanArgs;
+use cli::dump_ir::DumpIrArgs;
 use cli::init::InitArgs;
 use cli::report::{ColorChoice, Reporter};
 use cli::serve::{ServeArgs, WatchArgs};
 use livret::diag::{Diagnostics, Error};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Turn a Jekyll FAQ corpus (an index page whose `buttons:` list personas, one Markdown page
@@ -48,11 +50,7 @@ enum Command {
     /// lists, and the manifest); the user's own files stay.
     Clean(CleanArgs),
     /// Print the document model (IR) as JSON, as the writers will see it.
-    DumpIr {
-        /// Corpus directory (holding the index page).
-        #[arg(default_value = "content")]
-        dir: PathBuf,
-    },
+    DumpIr(DumpIrArgs),
     /// Preview the book in the browser; rebuilt and reloaded on every change.
     Serve(ServeArgs),
     /// Rebuild into the output directory on every change (`serve` without the server).
@@ -75,9 +73,9 @@ fn main() -> ExitCode {
     let mut diags = Diagnostics::new();
     let result = match &cli.command {
         Command::Build(args) => cli::build::run_build(args, &cli, &mut reporter, &mut diags),
-        Command::Check(args) => cli::build::run_check(args, &cli, &mut reporter, &mut diags),
-        Command::Clean(args) => cli::build::run_clean(args, &cli, &mut diags),
-        Command::DumpIr { dir } => cli::build::run_dump_ir(dir, &mut diags),
+        Command::Check(args) => cli::check::run_check(args, &cli, &mut reporter, &mut diags),
+        Command::Clean(args) => cli::clean::run_clean(args, &cli, &mut diags),
+        Command::DumpIr(args) => cli::dump_ir::run_dump_ir(args, &mut diags),
         Command::Serve(args) => cli::serve::run_serve(args, &reporter),
         Command::Watch(args) => cli::serve::run_watch(args, &reporter),
         Command::Init(args) => cli::init::run_init(args, cli.quiet),

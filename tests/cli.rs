@@ -740,23 +740,33 @@ fn characters_missing_from_the_pdf_fonts_are_one_grouped_warning_at_the_first_pl
     std::fs::write(&page, text).unwrap();
     let o = run(dir.path(), &["check", "--diagnostics", "json"]);
     assert!(o.status.success(), "warnings only: {}", stderr(&o));
+    // JSON: one object per character, its kind and character as fields, each at its place.
     let glyphs: Vec<serde_json::Value> = json_diagnostics(&o)
         .into_iter()
-        .filter(|d| d["message"].as_str().unwrap().contains("no glyph"))
+        .filter(|d| d["kind"] == "missing-glyph")
         .collect();
-    assert_eq!(glyphs.len(), 1, "one grouped warning: {glyphs:#?}");
-    let d = &glyphs[0];
-    assert_eq!(d["path"], "content/_faq/newcomer.md");
-    assert_eq!(d["line"].as_u64(), Some(line as u64), "{d}");
-    assert_eq!(
-        d["col"].as_u64(),
-        Some(14),
-        "the first missing character: {d}"
-    );
-    let message = d["message"].as_str().unwrap();
+    let mut characters: Vec<&str> = glyphs
+        .iter()
+        .map(|d| d["character"].as_str().unwrap())
+        .collect();
+    characters.sort();
+    let mut expected: Vec<String> = "漢字かなまじり文".chars().map(String::from).collect();
+    expected.sort();
+    assert_eq!(characters, expected, "{glyphs:#?}");
+    for d in &glyphs {
+        assert_eq!(d["path"], "content/_faq/newcomer.md");
+        assert_eq!(d["line"].as_u64(), Some(line as u64), "{d}");
+    }
+    let first = glyphs.iter().find(|d| d["character"] == "漢").unwrap();
+    assert_eq!(first["col"].as_u64(), Some(14), "{first}");
+    assert!(first["message"].as_str().unwrap().contains("no glyph"));
+    // The terminal: one grouped warning at the first place.
+    let o = run(dir.path(), &["check"]);
+    let message = stderr(&o);
+    assert_eq!(message.matches("no glyph").count(), 1, "{message}");
     assert!(
-        message.starts_with(&format!(
-            "8 warnings of this kind, first at {line}:14: PDF:"
+        message.contains(&format!(
+            "newcomer.md:{line}:14: warning: 8 warnings of this kind, first at {line}:14: PDF:"
         )),
         "{message}"
     );
@@ -768,4 +778,160 @@ fn characters_missing_from_the_pdf_fonts_are_one_grouped_warning_at_the_first_pl
     let o = run(dir.path(), &["build", "--strict", "-f", "pdf"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(!dir.path().join("out").exists());
+}
+
+/// A corpus made by `livret init` in a temporary folder, with `extra` added to its livret.toml.
+fn initialised(extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(dir.path(), &["init", "."]).status.success());
+    let toml = dir.path().join("content/livret.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str(extra);
+    std::fs::write(&toml, text).unwrap();
+    dir
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn livret_toml_out_and_formats_are_honoured_by_build_and_clean() {
+    let dir = initialised("out = \"dist\"\nformats = [\"html\"]\n");
+    let o = run(dir.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        names_in(&dir.path().join("dist")),
+        ["manifest.json", "our-faq.html"]
+    );
+    assert!(
+        !dir.path().join("out").exists(),
+        "nothing in the default folder"
+    );
+    // A file of the user's in dist/ stays; livret's files go.
+    std::fs::write(dir.path().join("dist/notes.txt"), "mine").unwrap();
+    let o = run(dir.path(), &["clean"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("removed dist/our-faq.html"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(names_in(&dir.path().join("dist")), ["notes.txt"]);
+    // `-o` still wins over livret.toml.
+    let elsewhere = dir.path().join("elsewhere");
+    let o = run(
+        dir.path(),
+        &["build", "-f", "epub", "-o", elsewhere.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(names_in(&elsewhere), ["manifest.json", "our-faq.epub"]);
+    assert_eq!(names_in(&dir.path().join("dist")), ["notes.txt"]);
+}
+
+#[test]
+fn clean_refuses_when_the_settings_cannot_be_read() {
+    // A typo in livret.toml: its `out` is unknown, so no folder is cleaned.
+    let dir = initialised("out = \"dist\"\nouts = 1\n");
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    std::fs::write(dir.path().join("out/keep.txt"), "x").unwrap();
+    let o = run(dir.path(), &["clean"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("livret.toml"), "{}", stderr(&o));
+    assert_eq!(names_in(&dir.path().join("out")), ["keep.txt"]);
+}
+
+#[test]
+fn json_lists_every_diagnostic_the_terminal_folds() {
+    let dir = initialised("");
+    let page = dir.path().join("content/_faq/newcomer.md");
+    let mut text = std::fs::read_to_string(&page).unwrap();
+    text.push_str("\n![a](nope.png)\n\n![a](nope.png)\n\n![a](nope.png)\n");
+    std::fs::write(&page, text).unwrap();
+    let o = run(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let shown = stderr(&o);
+    assert!(shown.contains("2 more like it"), "folded: {shown}");
+    assert!(shown.contains("3 error(s)"), "{shown}");
+    let o = run(dir.path(), &["check", "--diagnostics", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let errors: Vec<serde_json::Value> = json_diagnostics(&o)
+        .into_iter()
+        .filter(|d| d["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 3, "one object per error: {errors:#?}");
+    let lines: Vec<u64> = errors.iter().map(|d| d["line"].as_u64().unwrap()).collect();
+    assert!(lines[0] < lines[1] && lines[1] < lines[2], "{lines:?}");
+}
+
+/// `args` run with stdout (or stderr) a pipe nobody reads: closed before livret writes.
+fn run_with_closed(cwd: &Path, args: &[&str], closed_stderr: bool) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut command = livret(cwd);
+    command.args(args);
+    if closed_stderr {
+        command.stderr(writer).stdout(std::process::Stdio::null());
+    } else {
+        command.stdout(writer).stderr(std::process::Stdio::piped());
+    }
+    command.output().expect("the livret binary runs")
+}
+
+#[test]
+fn a_closed_stdout_ends_livret_quietly_with_the_build_done() {
+    let dir = initialised("");
+    // `livret build -v | head -1`, the reader gone: the build completes, no panic.
+    let o = run_with_closed(dir.path(), &["build", "-v"], false);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    assert_eq!(
+        names_in(&dir.path().join("out")),
+        [
+            "manifest.json",
+            "our-faq.epub",
+            "our-faq.html",
+            "our-faq.pdf"
+        ]
+    );
+    for args in [
+        &["check"][..],
+        &["dump-ir"],
+        &["clean"],
+        &["check", "--diagnostics", "json"],
+        &["completions", "bash"],
+        &["man"],
+    ] {
+        let o = run_with_closed(dir.path(), args, false);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+    }
+    assert_eq!(
+        names_in(&dir.path().join("out")),
+        Vec::<String>::new(),
+        "clean ran to its end"
+    );
+}
+
+#[test]
+fn a_closed_stderr_keeps_the_exit_code_of_the_work() {
+    let dir = initialised("");
+    let page = dir.path().join("content/_faq/newcomer.md");
+    let mut text = std::fs::read_to_string(&page).unwrap();
+    text.push_str("\n![a](nope.png)\n");
+    std::fs::write(&page, text).unwrap();
+    // Content errors: 1, not 101 (a panic printing them).
+    let o = run_with_closed(dir.path(), &["check"], true);
+    assert_eq!(o.status.code(), Some(1));
+    // A usage error: 2.
+    let o = run_with_closed(dir.path(), &["build", "no-such-folder"], true);
+    assert_eq!(o.status.code(), Some(2));
 }

@@ -79,10 +79,10 @@ pub fn run_init(args: &InitArgs, quiet: bool) -> Result<(), Error> {
         } else {
             format!("cd {} && ", dir.display())
         };
-        println!(
+        super::report::print_line(format_args!(
             "livret: created a sample corpus in {}\n  next: {cd}livret serve   (preview, rebuilt as you edit content/)\n        {cd}livret build   (out/: HTML, EPUB, PDF)",
             dir.join("content").display()
-        );
+        ));
     }
     Ok(())
 }

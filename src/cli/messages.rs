@@ -49,12 +49,17 @@ pub fn check_output_dir(out: &Path) -> Result<(), Error> {
     }
 }
 
-/// I/O failures in plain words, naming the folder rather than a temporary file; an unknown
-/// persona with the closest known one.
+/// `explain_in` the output folder the command line names (`serve` and `watch`, until they read
+/// `Settings::out_dir`).
 pub fn explain(error: Error, options: &BuildOptions) -> Error {
+    explain_in(error, &options.out_dir_or_default())
+}
+
+/// I/O failures in plain words, naming the output folder `out_dir` rather than a temporary file.
+pub fn explain_in(error: Error, out_dir: &Path) -> Error {
     match error {
         Error::Io { path, source } => {
-            let out_dir = options.out_dir_or_default();
+            let out_dir = out_dir.to_path_buf();
             let in_out = path.starts_with(&out_dir);
             let is_temp = path
                 .file_name()

@@ -2,8 +2,8 @@
 
 use clap::ValueEnum;
 use livret::diag::{
-    Diagnostic, Diagnostics, Error, Severity, colourize, escape_control,
-    group_warnings_of_one_kind, sort_for_report,
+    Diagnostic, Diagnostics, Error, Severity, escape_control, group_warnings_of_one_kind,
+    sort_for_report,
 };
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -24,7 +24,8 @@ pub enum DiagnosticsFormat {
     /// `path:line:col: error: message`, the source line under it, on stderr.
     #[default]
     Text,
-    /// One JSON object per line on stdout: severity, path, line, col, message, hint.
+    /// One JSON object per line on stdout, one per diagnostic (none folded): severity, path,
+    /// line, col, message, hint.
     Json,
 }
 
@@ -89,15 +90,22 @@ impl Reporter {
     }
 
     pub fn report(&self, diags: &Diagnostics) {
-        let items = self.shown(diags);
         if self.json() {
-            let mut out = std::io::stdout().lock();
-            for (d, _) in &items {
+            // JSON is for tools: every diagnostic, one object each, none folded or grouped.
+            let mut items = diags.items().to_vec();
+            sort_for_report(&mut items);
+            items.retain(|d| !self.quiet || d.severity == Severity::Error);
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for d in &items {
                 let line = serde_json::to_string(d).unwrap_or_default();
-                let _ = writeln!(out, "{line}");
+                // A closed stdout: the rest would be lost too.
+                if writeln!(out, "{line}").is_err() {
+                    return;
+                }
             }
             let _ = out.flush();
         } else {
+            let items = self.shown(diags);
             let mut err = std::io::stderr().lock();
             let _ = err.write_all(self.render(&items, self.colour).as_bytes());
         }
@@ -118,12 +126,7 @@ impl Reporter {
             } else {
                 None
             };
-            let rendered = d.render(source);
-            if colour {
-                text.push_str(&colourize(&rendered, d.severity));
-            } else {
-                text.push_str(&rendered);
-            }
+            text.push_str(&d.render_with(source, colour));
             text.push('\n');
             if *count > 1 {
                 text.push_str(&format!(
@@ -144,7 +147,7 @@ impl Reporter {
     /// The count line after content errors.
     pub fn summary(&self, diags: &Diagnostics) {
         if !self.json() {
-            eprintln!("{}", self.summary_line(diags));
+            eprint_line(self.summary_line(diags));
         }
     }
 
@@ -159,11 +162,22 @@ impl Reporter {
     /// A failure that stopped the run (usage, I/O): one sentence.
     pub fn fatal(&self, error: &Error) {
         if self.colour {
-            eprintln!("livret: \x1b[1;31merror:\x1b[0m {error}");
+            eprint_line(format_args!("livret: \x1b[1;31merror:\x1b[0m {error}"));
         } else {
-            eprintln!("livret: error: {error}");
+            eprint_line(format_args!("livret: error: {error}"));
         }
     }
+}
+
+/// A line on stdout. A closed stdout (`livret build -v | head -1`) is no error: the line is
+/// dropped and the work goes on (`println!` would panic on the broken pipe).
+pub fn print_line(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+/// A line on stderr, dropped likewise when stderr is closed.
+pub fn eprint_line(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// The pages diagnostics point at, read again (once each) to show the line under a message.

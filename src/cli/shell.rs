@@ -4,11 +4,14 @@
 use crate::Cli;
 use clap::CommandFactory;
 use livret::diag::Error;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub fn print_completions(shell: clap_complete::Shell) -> Result<(), Error> {
     let mut command = Cli::command();
-    clap_complete::generate(shell, &mut command, "livret", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "livret", &mut script);
+    print_bytes(&script);
     Ok(())
 }
 
@@ -100,7 +103,18 @@ fn write_pages(dir: &Path, quiet: bool) -> Result<(), Error> {
         std::fs::write(&path, roff).map_err(|e| Error::io(&path, e))?;
     }
     if !quiet {
-        eprintln!("wrote {} manual pages into {}", pages.len(), dir.display());
+        super::report::eprint_line(format_args!(
+            "wrote {} manual pages into {}",
+            pages.len(),
+            dir.display()
+        ));
     }
     Ok(())
+}
+
+/// Made in memory, then written: a closed stdout (`livret completions bash | head`) ends it
+/// quietly.
+fn print_bytes(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(bytes).and_then(|()| out.flush());
 }

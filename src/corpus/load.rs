@@ -276,10 +276,7 @@ fn check_config_values(found: &ConfigFile, diags: &mut Diagnostics) {
             .with_hint("e.g. manifest = \"livret-manifest.json\"");
     }
     for format in found.config.formats.iter().flatten() {
-        if !matches!(
-            format.trim().to_ascii_lowercase().as_str(),
-            "html" | "epub" | "pdf"
-        ) {
+        if crate::format::Format::parse(format).is_none() {
             diags.error(
                 &found.display,
                 config_value_line(&found.text, format).max(1),

@@ -4,11 +4,12 @@ use super::{ReadPage, read_page, slugify};
 use crate::corpus::{Corpus, Page};
 use crate::diag::Diagnostics;
 use crate::ir::{Chapter, ChapterKind, Document, Meta};
+use crate::labels::Labels;
 use std::collections::BTreeSet;
 
 /// The whole book: introduction (index page), personas in order, appendices; meta from config,
 /// index front matter and defaults.
-pub fn read_document(corpus: &Corpus, diags: &mut Diagnostics) -> Document {
+pub fn read_document(corpus: &Corpus, labels: Labels, diags: &mut Diagnostics) -> Document {
     let mut ids = BTreeSet::new();
     let mut chapters = Vec::with_capacity(corpus.personas.len() + corpus.appendices.len() + 1);
 
@@ -58,7 +59,7 @@ pub fn read_document(corpus: &Corpus, diags: &mut Diagnostics) -> Document {
     }
 
     Document {
-        meta: book_meta(corpus, index_title),
+        meta: book_meta(corpus, index_title, labels),
         chapters,
         assets: Vec::new(),
     }
@@ -120,7 +121,8 @@ fn chapter(
     }
 }
 
-fn book_meta(corpus: &Corpus, index_title: Option<String>) -> Meta {
+/// `labels`: the book's words, resolved once by the caller (language, theme, livret.toml).
+fn book_meta(corpus: &Corpus, index_title: Option<String>, labels: Labels) -> Meta {
     let config = &corpus.config;
     let front = &corpus.index.front;
     let var = |key: &str| non_empty(front.vars.get(key).map(String::as_str));
@@ -141,7 +143,7 @@ fn book_meta(corpus: &Corpus, index_title: Option<String>) -> Meta {
         summary: non_empty(front.summary.as_deref()),
         author: non_empty(config.author.as_deref()).or_else(|| var("author")),
         publisher: non_empty(config.publisher.as_deref()).or_else(|| var("publisher")),
-        labels: crate::labels::Labels::for_language(&corpus.language().tag),
+        labels,
         language: corpus.language().tag,
         date: non_empty(config.date.as_deref()).or_else(|| non_empty(front.date.as_deref())),
         identifier: non_empty(config.identifier.as_deref()).or_else(|| var("identifier")),

@@ -267,6 +267,7 @@ impl<'a> Reporter<'a> {
             col,
             message,
             hint: hint.map(str::to_string),
+            kind: crate::diag::Kind::General,
         });
     }
 

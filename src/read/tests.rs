@@ -941,7 +941,11 @@ fn read_document_assembles_the_book() {
         page_at("_faq/citoyen/index.md", "# Encore\n"),
     ];
     let mut diags = Diagnostics::new();
-    let doc = read_document(&corpus, &mut diags);
+    let doc = read_document(
+        &corpus,
+        crate::labels::Labels::for_language("fr"),
+        &mut diags,
+    );
     let summary: Vec<(&str, ChapterKind, &str)> = doc
         .chapters
         .iter()
@@ -988,7 +992,11 @@ fn read_document_meta_prefers_config() {
     let mut corpus = corpus();
     corpus.index = page_at("faq.md", "Pas de titre.");
     let mut diags = Diagnostics::new();
-    let doc = read_document(&corpus, &mut diags);
+    let doc = read_document(
+        &corpus,
+        crate::labels::Labels::for_language("fr"),
+        &mut diags,
+    );
     assert_eq!(
         (doc.meta.name.as_str(), doc.meta.title.as_str()),
         ("livret", "livret")
@@ -998,7 +1006,11 @@ fn read_document_meta_prefers_config() {
     corpus.index.front.title = Some("FAQ Open Data".into());
     corpus.index.front.lang = Some("en".into());
     corpus.index.front.date = Some("2024-05-01".into());
-    let doc = read_document(&corpus, &mut diags);
+    let doc = read_document(
+        &corpus,
+        crate::labels::Labels::for_language("fr"),
+        &mut diags,
+    );
     assert_eq!(
         (doc.meta.name.as_str(), doc.meta.language.as_str()),
         ("faq-open-data", "en")
@@ -1013,7 +1025,11 @@ fn read_document_meta_prefers_config() {
         page_size: Some(PageSize::Letter),
         ..Config::default()
     };
-    let doc = read_document(&corpus, &mut diags);
+    let doc = read_document(
+        &corpus,
+        crate::labels::Labels::for_language("fr"),
+        &mut diags,
+    );
     assert_eq!(doc.meta.name, "guide");
     assert_eq!(doc.meta.title, "Le guide");
     assert_eq!(doc.meta.language, "fr-FR");

@@ -8,33 +8,7 @@ use crate::diag::{Diagnostics, Result};
 use crate::ir::Document;
 use crate::theme::Theme;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Html,
-    Epub,
-    Pdf,
-}
-
-impl Format {
-    pub const ALL: [Format; 3] = [Format::Html, Format::Epub, Format::Pdf];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Html => "html",
-            Format::Epub => "epub",
-            Format::Pdf => "pdf",
-        }
-    }
-
-    pub fn extension(self) -> &'static str {
-        self.name()
-    }
-
-    pub fn parse(s: &str) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.name() == s)
-    }
-}
+pub use crate::format::Format;
 
 /// What a writer may take from outside the document: injected so builds are reproducible.
 #[derive(Debug, Clone)]

@@ -375,6 +375,7 @@ impl<'a> Builder<'a> {
                     c as u32
                 ),
             )
+            .with_kind(crate::diag::Kind::MissingGlyph { character: c })
             .with_hint(format!(
                 "the PDF embeds {}; HTML and EPUB keep it; a theme font that has it \
                  (`THEME/pdf/fonts/text-regular.ttf` …, see Themes in the README) prints it",
