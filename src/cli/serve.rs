@@ -467,14 +467,15 @@ fn watch(
     Ok(debouncer)
 }
 
-/// `path` is one of livret's own: a temporary name (`.livret-…`, `.out.livret-…`, anywhere), or
-/// in `out_dir` the manifest or a file of the set (`names`).
+/// `path` is one of livret's own: a temporary name (`.livret-…`, `.out.livret-…`, anywhere), the
+/// output folder itself, or in it the manifest or a file of the set (`names`).
 fn written_by_livret(path: &Path, out_dir: &Path, names: &[String]) -> bool {
     let temporary = path.components().any(|c| {
         let c = c.as_os_str().to_string_lossy();
         c.starts_with('.') && c.contains(".livret-")
     });
-    if temporary {
+    // The folder itself: the set may be swapped in by renaming a whole folder.
+    if temporary || path == out_dir {
         return true;
     }
     let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
@@ -555,8 +556,8 @@ fn build_once(
                 book_files,
                 items: kept,
             };
-            let artifacts = livret::write_rendered(options, book)
-                .map_err(|e| messages::explain(e, options))?;
+            let artifacts =
+                livret::write_rendered(options, book).map_err(|e| messages::explain(e, options))?;
             shown.extend(artifacts.iter().map(|a| a.path.display().to_string()));
         }
         if preview {
@@ -568,7 +569,14 @@ fn build_once(
                     .map(|f| f.name.clone()),
             );
         }
-        Ok((Built { page, files, images }, shown))
+        Ok((
+            Built {
+                page,
+                files,
+                images,
+            },
+            shown,
+        ))
     });
     reporter.report(&diags);
     let stamp = clock();
@@ -655,30 +663,31 @@ fn answer(request: http::Request, connection: http::Connection, shared: &Shared,
     if request.path == WAIT_PATH {
         return long_poll(&request, connection, shared);
     }
-    let response = {
+    let name = request.path.trim_start_matches('/');
+    // The answer from memory, or the corpus image to read (outside the lock).
+    let (response, image) = {
         let preview = shared.preview();
-        let name = request.path.trim_start_matches('/');
         if request.path == "/" || request.path == "/index.html" {
-            Some(http::Response::new(
-                200,
-                content_type(Format::Html),
-                served_page(&preview, &shared.instance).into_bytes(),
-            ))
+            let page = served_page(&preview, &shared.instance);
+            let response = http::Response::new(200, content_type(Format::Html), page.into_bytes());
+            (Some(response), None)
         } else if let Some(file) = preview.files.iter().find(|f| f.name == name) {
-            Some(http::Response::new(
-                200,
-                content_type(file.format),
-                Arc::clone(&file.bytes),
-            ))
+            let bytes = Arc::clone(&file.bytes);
+            (
+                Some(http::Response::new(200, content_type(file.format), bytes)),
+                None,
+            )
         } else {
-            None
+            (None, preview.images.iter().find(|i| *i == name).cloned())
         }
-        .or_else(|| {
-            let image = preview.images.iter().find(|i| *i == name)?;
-            Some(image_response(&corpus.join(image), image_type(image)?))
-        })
     };
-    connection.answer(&response.unwrap_or_else(|| http::Response::text(404, "not found\n")));
+    let response = response
+        .or_else(|| {
+            let image = image?;
+            Some(image_response(&corpus.join(&image), image_type(&image)?))
+        })
+        .unwrap_or_else(|| http::Response::text(404, "not found\n"));
+    connection.answer(&response);
 }
 
 /// The image as it is on disk now (a corpus file the book uses; its name came from the build).

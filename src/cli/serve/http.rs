@@ -85,9 +85,7 @@ pub struct HostCheck {
 
 impl HostCheck {
     pub fn new(bound: &str) -> Self {
-        let mut names: Vec<String> = ["localhost", "127.0.0.1", "[::1]"]
-            .map(String::from)
-            .into();
+        let mut names: Vec<String> = ["localhost", "127.0.0.1", "[::1]"].map(String::from).into();
         names.push(host_name(bound));
         Self { names }
     }
@@ -176,8 +174,11 @@ fn accept_loop(listener: &TcpListener, stop: &AtomicBool, queue: &SyncSender<Tcp
                     let _ = write_response(&mut stream, &busy, false);
                 }
             }
-            Err(e) if matches!(e.kind(), ErrorKind::Interrupted | ErrorKind::ConnectionAborted) => {
-            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::Interrupted | ErrorKind::ConnectionAborted
+                ) => {}
             Err(e) => {
                 if !warned {
                     eprintln!(
@@ -261,7 +262,11 @@ fn read_request(mut stream: TcpStream, hosts: &HostCheck) -> Option<(Request, Co
             return None;
         }
         Some(host) if !hosts.allows(host, local) => {
-            refuse(stream, 421, "this server answers only for its own address\n");
+            refuse(
+                stream,
+                421,
+                "this server answers only for its own address\n",
+            );
             return None;
         }
         Some(_) => {}
@@ -330,7 +335,11 @@ fn find_end(head: &[u8]) -> Option<usize> {
 }
 
 fn refuse(mut stream: TcpStream, status: u16, body: &str) {
-    let body = if body.is_empty() { reason(status) } else { body };
+    let body = if body.is_empty() {
+        reason(status)
+    } else {
+        body
+    };
     let _ = write_response(&mut stream, &Response::text(status, body), false);
     close_after_error(stream);
 }
@@ -350,7 +359,11 @@ fn close_after_error(mut stream: TcpStream) {
     }
 }
 
-fn write_response(stream: &mut TcpStream, response: &Response, head_only: bool) -> std::io::Result<()> {
+fn write_response(
+    stream: &mut TcpStream,
+    response: &Response,
+    head_only: bool,
+) -> std::io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n",
