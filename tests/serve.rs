@@ -728,14 +728,29 @@ fn serve_and_watch_refuse_an_unknown_persona_before_starting() {
         &["serve", "--port", "0", "--persona", "nope"][..],
         &["watch", "--persona", "nope"][..],
     ] {
-        let o = livret(root).args(args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+        let log = root.join("refused.log");
+        let mut running = Running::start(root, args, &log);
+        // A loop that started anyway would run until killed: wait for an exit, not forever.
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = running.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{args:?} started despite --persona nope"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let stderr = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains("unknown persona `nope`"), "{stderr}");
-        let stdout = String::from_utf8_lossy(&o.stdout);
+        let stdout: Vec<String> = running.lines.try_iter().collect();
         assert!(
-            !stdout.contains("serving") && !stdout.contains("watching"),
-            "{stdout}"
+            stdout
+                .iter()
+                .all(|l| !l.contains("serving") && !l.contains("watching")),
+            "{stdout:?}"
         );
     }
 }

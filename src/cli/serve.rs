@@ -61,8 +61,9 @@ pub struct WatchArgs {
     pub selection: SelectionArgs,
 }
 
-/// How long the file watcher waits for a burst of changes (an editor's save) to end.
-const DEBOUNCE: Duration = Duration::from_millis(150);
+/// How long the file watcher waits for a burst of changes (an editor's save: a few ms) to end;
+/// short, as it is most of the reload latency. A longer burst only costs one more rebuild.
+const DEBOUNCE: Duration = Duration::from_millis(30);
 /// How long a reload request is held open before the page asks again.
 const LONG_POLL: Duration = Duration::from_secs(25);
 /// Long-polls held at once; past it a new one is answered at once and the page asks later.
@@ -306,9 +307,10 @@ pub fn run_serve(args: &ServeArgs, reporter: &Reporter) -> Result<(), Error> {
                 while let Some(options) = next_pending(pending, pending_set, &shared.stop) {
                     // The whole set, as `build` writes it; the page is not reloaded for it.
                     let set = options.formats.clone();
-                    if let Ok(built) = build_once(&options, &set, ours, reporter, false) {
-                        let mut preview = shared.preview();
-                        replace_files(&mut preview.files, built.files);
+                    match build_once(&options, &set, ours, reporter, false) {
+                        Ok(built) => replace_files(&mut shared.preview().files, built.files),
+                        // The page reloads to show it, over the preview just built.
+                        Err(failure) => shared.publish(Err(failure.text)),
                     }
                 }
             });

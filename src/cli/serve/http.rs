@@ -16,7 +16,7 @@ pub const HEAD_LIMIT: usize = 8 * 1024;
 pub const WORKERS: usize = 8;
 /// Accepted connections waiting for a worker; past it a connection gets 503 at once.
 const QUEUE: usize = 32;
-/// A client has this long to send its request head.
+/// A client has this long to send its whole request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// A response has this long per write (a large PDF to a slow phone still goes through).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -209,7 +209,6 @@ pub fn wake(addr: SocketAddr) {
 /// Read and check one request head. Malformed, too long, a foreign Host or another method is
 /// answered here; a request for the handler is returned with its connection.
 fn read_request(mut stream: TcpStream, hosts: &HostCheck) -> Option<(Request, Connection)> {
-    let _ = stream.set_read_timeout(Some(HEAD_TIMEOUT));
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let _ = stream.set_nodelay(true);
     let local = stream.local_addr().ok().map(|a| a.ip());
@@ -301,7 +300,14 @@ fn read_request(mut stream: TcpStream, hosts: &HostCheck) -> Option<(Request, Co
 fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, Option<u16>> {
     let mut head = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
+    // One deadline for the whole head: a byte now and then does not keep a worker.
+    let deadline = std::time::Instant::now() + HEAD_TIMEOUT;
     loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(if head.is_empty() { None } else { Some(408) });
+        }
+        let _ = stream.set_read_timeout(Some(left));
         let n = match stream.read(&mut chunk) {
             Ok(0) => return Err(None),
             Ok(n) => n,
