@@ -467,8 +467,8 @@ mod tests {
 
     #[test]
     fn the_head_ends_at_the_first_blank_line() {
-        assert_eq!(find_end(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nbody"), Some(25));
-        assert_eq!(find_end(b"GET / HTTP/1.1\nHost: x\n\n"), Some(23));
+        assert_eq!(find_end(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nbody"), Some(23));
+        assert_eq!(find_end(b"GET / HTTP/1.1\nHost: x\n\n"), Some(22));
         assert_eq!(find_end(b"GET / HTTP/1.1\r\n"), None);
     }
 }
