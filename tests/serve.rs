@@ -799,3 +799,92 @@ fn watch_into_the_project_folder_itself_rebuilds_and_each_rebuild_has_its_own_da
         );
     }
 }
+
+#[test]
+fn long_polls_past_the_cap_are_answered_at_once_as_busy() {
+    let project = sample_project();
+    let root = project.path();
+    let log = root.join("serve.log");
+    let serve = Running::start(root, &["serve", "--port", "0"], &log);
+    let port = port_of(&serve.line_containing("serving"));
+    let (_, page) = get(port, "/");
+    let query = format!("since={}&instance={}", generation(&page), instance(&page));
+    let ask = |stream: &mut TcpStream| {
+        write!(
+            stream,
+            "GET /__livret/wait?{query} HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        )
+        .unwrap();
+    };
+    // Up to the cap, reload requests are held; each holds a socket, not a thread.
+    let held: Vec<TcpStream> = (0..64)
+        .map(|_| {
+            let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            ask(&mut stream);
+            // One at a time, as pages ask: not a burst past the connection queue.
+            std::thread::sleep(Duration::from_millis(10));
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut over = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    over.set_read_timeout(Some(PATIENCE)).unwrap();
+    ask(&mut over);
+    let mut answer = String::new();
+    over.read_to_string(&mut answer).unwrap();
+    let body = answer.split_once("\r\n\r\n").expect("an answer").1;
+    let (_, _, busy) = wait_state(body);
+    assert!(busy, "past the cap: answered at once, the page asks later");
+    // The held ones are still held: none has an answer yet.
+    for mut stream in held.iter().take(3) {
+        stream.set_nonblocking(true).unwrap();
+        let mut byte = [0u8; 1];
+        let pending = stream.read(&mut byte);
+        assert!(
+            pending.is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+            "a held long-poll was answered"
+        );
+    }
+    assert_eq!(get(port, "/").0, 200, "pages are still served");
+}
+
+#[test]
+fn serve_on_a_network_address_answers_for_it_and_refuses_a_foreign_host() {
+    let Some(ip) = outward_address() else {
+        eprintln!("skipped: no network address here");
+        return;
+    };
+    let project = sample_project();
+    let root = project.path();
+    let log = root.join("serve.log");
+    let host = ip.to_string();
+    let serve = Running::start(root, &["serve", "--port", "0", "--host", &host], &log);
+    let line = serve.line_containing("serving");
+    let port: u16 = line
+        .rsplit(':')
+        .next()
+        .and_then(|p| {
+            p.trim_end_matches(|c: char| !c.is_ascii_digit())
+                .parse()
+                .ok()
+        })
+        .expect("a port");
+    let status = |host_header: &str| {
+        let mut stream = TcpStream::connect((ip, port)).expect("listening on the address");
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        write!(stream, "GET / HTTP/1.1\r\nHost: {host_header}\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let own = match ip {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]:{port}"),
+        std::net::IpAddr::V4(v4) => format!("{v4}:{port}"),
+    };
+    assert_eq!(status(&own), "200");
+    assert_eq!(status(&format!("rebind.example:{port}")), "421");
+}

@@ -15,7 +15,7 @@ pub const HEAD_LIMIT: usize = 8 * 1024;
 /// Threads answering requests; a long-poll does not hold one.
 pub const WORKERS: usize = 8;
 /// Accepted connections waiting for a worker; past it a connection gets 503 at once.
-const QUEUE: usize = 32;
+const QUEUE: usize = 64;
 /// A client has this long to send its whole request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// A response has this long per write (a large PDF to a slow phone still goes through).
