@@ -888,3 +888,39 @@ fn serve_on_a_network_address_answers_for_it_and_refuses_a_foreign_host() {
     assert_eq!(status(&own), "200");
     assert_eq!(status(&format!("rebind.example:{port}")), "421");
 }
+
+#[test]
+fn watch_and_serve_honour_the_out_and_formats_of_livret_toml() {
+    let project = sample_project();
+    let root = project.path();
+    let settings = root.join("content/livret.toml");
+    let mut text = std::fs::read_to_string(&settings).unwrap();
+    text.push_str("\nout = \"dist\"\nformats = [\"html\"]\n");
+    std::fs::write(&settings, text).unwrap();
+
+    let log = root.join("watch.log");
+    let mut watch = Running::start(root, &["watch"], &log);
+    watch.line_containing("watching");
+    assert!(watch.interrupt().success());
+    let names = |dir: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(root.join(dir))
+            .map(|entries| {
+                entries
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    assert_eq!(names("dist"), ["manifest.json", "our-faq.html"]);
+    assert!(!root.join("out").exists(), "nothing in out/");
+
+    // `serve -f epub` writes what -f asks for, into livret.toml's folder.
+    let log = root.join("serve.log");
+    let mut serve = Running::start(root, &["serve", "--port", "0", "-f", "epub"], &log);
+    serve.line_containing("serving");
+    assert!(serve.interrupt().success());
+    assert_eq!(names("dist"), ["manifest.json", "our-faq.epub"]);
+    assert!(!root.join("out").exists(), "nothing in out/");
+}

@@ -7,13 +7,14 @@
 
 mod http;
 
+use super::args::format_parser;
 use super::build::{FormatArg, SelectionArgs, build_options, formats};
 use super::messages;
-use super::report::Reporter;
+use super::report::{Reporter, eprint_line, print_line};
 use clap::Args;
 use livret::diag::{Diagnostics, Error};
 use livret::write::Format;
-use livret::{BuildObserver, BuildOptions, RenderedBook, build_time_from_env, render};
+use livret::{BuildObserver, BuildOptions, RenderedBook, Settings, build_time_from_env, render};
 use notify_debouncer_full::{DebounceEventResult, new_debouncer, notify::RecursiveMode};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -36,12 +37,13 @@ pub struct ServeArgs {
     /// Open the page in the default browser once built.
     #[arg(long)]
     pub open: bool,
-    /// Also rebuild these formats into the output directory on every change (html,epub,pdf).
-    #[arg(long, value_delimiter = ',')]
-    pub formats: Vec<FormatArg>,
-    /// Output directory for --formats.
-    #[arg(short, long, default_value = "out")]
-    pub output: PathBuf,
+    /// Also rebuild these formats into the output directory on every change, comma-separated
+    /// (html,epub,pdf) [default: none, the preview only]
+    #[arg(short, long, alias = "formats", value_delimiter = ',', value_parser = format_parser())]
+    pub format: Vec<FormatArg>,
+    /// Output directory for -f [default: `out` of livret.toml, else out]
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
     #[command(flatten)]
     pub selection: SelectionArgs,
 }
@@ -51,12 +53,13 @@ pub struct WatchArgs {
     /// Corpus directory (holding the index page).
     #[arg(default_value = "content")]
     pub dir: PathBuf,
-    /// Formats rebuilt into the output directory on every change.
-    #[arg(short, long = "formats", value_delimiter = ',', default_values = ["html", "epub", "pdf"])]
-    pub formats: Vec<FormatArg>,
-    /// Output directory.
-    #[arg(short, long, default_value = "out")]
-    pub output: PathBuf,
+    /// Formats rebuilt into the output directory on every change, comma-separated
+    /// [default: `formats` of livret.toml, else all three]
+    #[arg(short, long, alias = "formats", value_delimiter = ',', value_parser = format_parser())]
+    pub format: Vec<FormatArg>,
+    /// Output directory [default: `out` of livret.toml, else out]
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
     #[command(flatten)]
     pub selection: SelectionArgs,
 }
@@ -72,25 +75,43 @@ const WAIT_PATH: &str = "/__livret/wait";
 /// A corpus image larger than this is not served (the book refuses far smaller ones).
 const MAX_IMAGE_BYTES: u64 = 64 << 20;
 
-/// What `serve` and `watch` build, from their arguments: the one place their options are made.
+/// What `serve` and `watch` build, from their arguments and `livret.toml` (the one settings
+/// value, `Settings`): the one place their options are made.
 struct LoopSettings {
     /// Every format of the set; `serve` always has HTML for its page.
     options: BuildOptions,
-    /// The formats written into the output folder (none: `serve` without `--formats`).
+    /// The formats written into the output folder (none: `serve` without `-f`).
     written: Vec<Format>,
+    /// The output folder: `-o`, else `out` of livret.toml, else `out/`.
+    out_dir: PathBuf,
+    /// The theme folder: `--theme`, else `theme` of livret.toml (watched too).
+    theme: Option<PathBuf>,
 }
 
 fn loop_settings(
     dir: &Path,
-    output: &Path,
+    output: Option<&Path>,
     given: &[FormatArg],
     selection: &SelectionArgs,
     preview: bool,
 ) -> Result<LoopSettings, Error> {
     messages::check_corpus_dir(dir)?;
-    let written = formats(given);
+    let flags = build_options(dir, output, formats(given), selection, false)?;
+    // A corpus with errors still starts the loop (the first build shows them): its settings
+    // are then the command line's over the defaults until it is fixed.
+    let settings = match Settings::resolve(&flags, &mut Diagnostics::new()) {
+        Ok(settings) => settings,
+        Err(Error::Content(_)) => Settings::without_corpus(&flags)?,
+        Err(other) => return Err(other),
+    };
+    // `serve` writes only what `-f` asks for; `watch` what `-f` or livret.toml says.
+    let written = if preview {
+        formats(given)
+    } else {
+        settings.formats.clone()
+    };
     if !written.is_empty() {
-        messages::check_output_dir(output)?;
+        messages::check_output_dir(&settings.out_dir)?;
     }
     let mut set = written.clone();
     if preview {
@@ -98,9 +119,14 @@ fn loop_settings(
     }
     set.sort();
     set.dedup();
+    let mut options = flags;
+    options.formats = set;
+    options.out_dir = Some(settings.out_dir.clone());
     Ok(LoopSettings {
-        options: build_options(dir, Some(output), set, selection, false)?,
+        options,
         written,
+        out_dir: settings.out_dir,
+        theme: settings.theme,
     })
 }
 
@@ -210,8 +236,8 @@ fn replace_files(files: &mut Vec<Served>, new: Vec<Served>) {
 pub fn run_serve(args: &ServeArgs, reporter: &Reporter) -> Result<(), Error> {
     let settings = loop_settings(
         &args.dir,
-        &args.output,
-        &args.formats,
+        args.output.as_deref(),
+        &args.format,
         &args.selection,
         true,
     )?;
@@ -240,8 +266,8 @@ pub fn run_serve(args: &ServeArgs, reporter: &Reporter) -> Result<(), Error> {
     let ours = Arc::new(Mutex::new(Vec::new()));
     let (changed, changes) = std::sync::mpsc::channel();
     let _watcher = watch(
-        &watched_paths(&settings.options),
-        &settings.options.out_dir_or_default(),
+        &watched_paths(&settings),
+        &settings.out_dir,
         Arc::clone(&ours),
         changed,
     )?;
@@ -252,7 +278,7 @@ pub fn run_serve(args: &ServeArgs, reporter: &Reporter) -> Result<(), Error> {
         Err(Failure { error, .. }) if error.exit_code() == 2 => return Err(error),
         Err(Failure { text, .. }) => shared.publish(Err(text)),
     }
-    println!("livret: serving {url} (Ctrl-C to stop)");
+    print_line(format_args!("livret: serving {url} (Ctrl-C to stop)"));
     if args.open {
         open_browser(&url);
     }
@@ -320,7 +346,7 @@ pub fn run_serve(args: &ServeArgs, reporter: &Reporter) -> Result<(), Error> {
             answer(request, connection, shared, &settings.options.corpus_dir)
         });
     });
-    println!("livret: stopped");
+    print_line(format_args!("livret: stopped"));
     Ok(())
 }
 
@@ -371,23 +397,18 @@ fn expire_waiters(shared: &Shared) {
 pub fn run_watch(args: &WatchArgs, reporter: &Reporter) -> Result<(), Error> {
     let settings = loop_settings(
         &args.dir,
-        &args.output,
-        &args.formats,
+        args.output.as_deref(),
+        &args.format,
         &args.selection,
         false,
     )?;
     let shared = Shared::new();
     stop_on_interrupt(&shared, None)?;
-    let paths = watched_paths(&settings.options);
+    let paths = watched_paths(&settings);
     // Watching before the first build: a save during it is not missed.
     let ours = Arc::new(Mutex::new(Vec::new()));
     let (changed, changes) = std::sync::mpsc::channel();
-    let _watcher = watch(
-        &paths,
-        &settings.options.out_dir_or_default(),
-        Arc::clone(&ours),
-        changed,
-    )?;
+    let _watcher = watch(&paths, &settings.out_dir, Arc::clone(&ours), changed)?;
     let build = || {
         let options = dated(&settings.options, &settings.written);
         build_once(&options, &settings.written, &ours, reporter, false)
@@ -397,21 +418,21 @@ pub fn run_watch(args: &WatchArgs, reporter: &Reporter) -> Result<(), Error> {
     {
         return Err(error);
     }
-    println!(
+    print_line(format_args!(
         "livret: watching {} (Ctrl-C to stop)",
         paths
             .iter()
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(", ")
-    );
+    ));
     while !shared.stop.load(Ordering::SeqCst) {
         if changes.recv_timeout(Duration::from_millis(200)).is_ok() {
             while changes.try_recv().is_ok() {}
             let _ = build();
         }
     }
-    println!("livret: stopped");
+    print_line(format_args!("livret: stopped"));
     Ok(())
 }
 
@@ -429,9 +450,9 @@ fn stop_on_interrupt(shared: &Shared, server: Option<SocketAddr>) -> Result<(), 
 }
 
 /// The corpus, and the theme folder when one is given (livret.toml is in the corpus).
-fn watched_paths(options: &BuildOptions) -> Vec<PathBuf> {
-    let mut paths = vec![options.corpus_dir.clone()];
-    paths.extend(options.theme.clone());
+fn watched_paths(settings: &LoopSettings) -> Vec<PathBuf> {
+    let mut paths = vec![settings.options.corpus_dir.clone()];
+    paths.extend(settings.theme.clone());
     paths
 }
 
@@ -593,11 +614,11 @@ fn build_once(
     match result {
         Ok((built, shown)) => {
             if !reporter.quiet() {
-                eprintln!(
+                eprint_line(format_args!(
                     "livret: [{stamp}] built {} in {}",
                     shown.join(", "),
                     duration(started.elapsed())
-                );
+                ));
             }
             Ok(built)
         }
@@ -611,9 +632,13 @@ fn build_once(
                 text.push_str(&format!("livret: error: {error}\n"));
             }
             if preview {
-                eprintln!("livret: [{stamp}] build failed; the last good page stays served");
+                eprint_line(format_args!(
+                    "livret: [{stamp}] build failed; the last good page stays served"
+                ));
             } else {
-                eprintln!("livret: [{stamp}] build failed; the output folder keeps the last set");
+                eprint_line(format_args!(
+                    "livret: [{stamp}] build failed; the output folder keeps the last set"
+                ));
             }
             Err(Failure { error, text })
         }
@@ -812,6 +837,8 @@ fn open_browser(url: &str) {
         .stderr(std::process::Stdio::null())
         .spawn();
     if spawned.is_err() {
-        eprintln!("livret: cannot open a browser here; open {url} yourself");
+        eprint_line(format_args!(
+            "livret: cannot open a browser here; open {url} yourself"
+        ));
     }
 }

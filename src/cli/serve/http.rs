@@ -3,6 +3,7 @@
 //! request head, and long-polls parked without a thread. Everything it holds is capped, so
 //! idle or hostile clients cost a known amount of threads, memory and file descriptors.
 
+use crate::cli::report::eprint_line;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -181,10 +182,10 @@ fn accept_loop(listener: &TcpListener, stop: &AtomicBool, queue: &SyncSender<Tcp
                 ) => {}
             Err(e) => {
                 if !warned {
-                    eprintln!(
+                    eprint_line(format_args!(
                         "livret: the preview server cannot accept a connection ({e}); \
                          it waits and tries again"
-                    );
+                    ));
                     warned = true;
                 }
                 backoff = (backoff * 2).clamp(Duration::from_millis(10), MAX_BACKOFF);
