@@ -34,44 +34,93 @@ pub fn load_document(dir: &Path, diags: &mut Diagnostics) -> Result<(Corpus, Doc
 }
 
 /// `load_document`, never reading the folders `excluded` (output folders inside the corpus),
-/// nor the folder `out` of livret.toml names (so `check` skips it too).
+/// nor the folder `out` of livret.toml names (so `check` skips it too). A corpus in several
+/// languages gives its original language's book.
 pub fn load_document_excluding(
     dir: &Path,
     excluded: &[PathBuf],
     diags: &mut Diagnostics,
 ) -> Result<(Corpus, Document)> {
+    let mut books = load_books_excluding(dir, excluded, None, diags)?;
+    if books.is_empty() {
+        return Err(Error::Content(diags.error_count()));
+    }
+    let book = books.swap_remove(0);
+    Ok((book.corpus, book.doc))
+}
+
+/// One language's book, read and through the passes.
+pub struct Book {
+    /// `None` for a corpus in one language (its files carry no language suffix).
+    pub language: Option<String>,
+    pub corpus: Corpus,
+    pub doc: Document,
+}
+
+/// Every language's book (the original's first; one book for a one-language corpus), or only
+/// the language `only`.
+pub fn load_books_excluding(
+    dir: &Path,
+    excluded: &[PathBuf],
+    only: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Result<Vec<Book>> {
     let mut load_diags = Diagnostics::new();
-    let loaded = corpus::load_corpus_excluding(dir, excluded, &mut load_diags);
+    let loaded = corpus::load_corpora_excluding(dir, excluded, only, &mut load_diags);
     let loaded = match loaded {
-        Ok(corpus)
-            if corpus
-                .config
-                .out
-                .as_deref()
-                .is_some_and(|out| !excluded.contains(&PathBuf::from(out))) =>
+        Ok(books)
+            if books.first().is_some_and(|book| {
+                book.corpus
+                    .config
+                    .out
+                    .as_deref()
+                    .is_some_and(|out| !excluded.contains(&PathBuf::from(out)))
+            }) =>
         {
             // Read again without it: the settings that name it come from the corpus itself.
             let mut all = excluded.to_vec();
-            all.extend(corpus.config.out.as_deref().map(PathBuf::from));
+            all.extend(
+                books
+                    .first()
+                    .and_then(|book| book.corpus.config.out.as_deref())
+                    .map(PathBuf::from),
+            );
             load_diags = Diagnostics::new();
-            corpus::load_corpus_excluding(dir, &all, &mut load_diags)
+            corpus::load_corpora_excluding(dir, &all, only, &mut load_diags)
         }
         other => other,
     };
     // The diagnostics say why, when no book could be made.
     diags.extend(load_diags);
-    let corpus = loaded?;
-    corpus::warn_when_unset(&corpus, diags);
-    let mut doc = read::read_document(&corpus, diags);
-    doc.meta.labels = labels::book_labels(
-        &doc.meta.language,
-        None,
-        corpus.config.labels.as_ref(),
-        &corpus.display_path(&corpus.index.path),
-        diags,
-    );
-    passes::run_passes(&mut doc, &corpus, diags);
-    Ok((corpus, doc))
+    let mut books = Vec::new();
+    for loaded in loaded? {
+        let corpus = loaded.corpus;
+        if let Some(wanted) = only
+            && loaded.language.is_none()
+            && corpus.language().tag != wanted
+        {
+            return Err(Error::Usage(format!(
+                "--lang {wanted}: the corpus is in one language, `{}`",
+                corpus.language().tag
+            )));
+        }
+        corpus::warn_when_unset(&corpus, diags);
+        let mut doc = read::read_document(&corpus, diags);
+        doc.meta.labels = labels::book_labels(
+            &doc.meta.language,
+            None,
+            corpus.config.labels.as_ref(),
+            &corpus.display_path(&corpus.index.path),
+            diags,
+        );
+        passes::run_passes(&mut doc, &corpus, diags);
+        books.push(Book {
+            language: loaded.language,
+            corpus,
+            doc,
+        });
+    }
+    Ok(books)
 }
 
 /// Output folder when neither `-o` nor `out` in livret.toml names one.
@@ -95,6 +144,8 @@ pub struct BuildOptions {
     pub build_time: i64,
     /// Wait for another build writing the same output folder instead of failing at once.
     pub wait: bool,
+    /// `--lang`: build only this language of a corpus in several.
+    pub language: Option<String>,
 }
 
 impl BuildOptions {
@@ -110,6 +161,8 @@ impl BuildOptions {
 pub struct Artifact {
     pub path: PathBuf,
     pub format: Format,
+    /// BCP 47 tag of the artifact's language.
+    pub language: String,
     /// Persona slugs in this artifact.
     pub personas: Vec<String>,
     pub bytes: u64,
@@ -186,15 +239,25 @@ pub fn render(
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR));
     // The output folder is never read as corpus, even inside it.
-    let (corpus, mut doc) =
-        load_document_excluding(&options.corpus_dir, std::slice::from_ref(&cli_out), diags)?;
-    let settings = &corpus.config;
+    let mut books = load_books_excluding(
+        &options.corpus_dir,
+        std::slice::from_ref(&cli_out),
+        options.language.as_deref(),
+        diags,
+    )?;
+    let Some(first) = books.first() else {
+        return Err(Error::Content(diags.error_count()));
+    };
+    // One livret.toml for every language: the original's settings decide.
+    let settings = first.corpus.config.clone();
     let out_dir = match (&options.out_dir, &settings.out) {
         (Some(dir), _) => dir.clone(),
         (None, Some(dir)) => PathBuf::from(dir),
         (None, None) => cli_out,
     };
-    observer.book(&doc);
+    for book in &books {
+        observer.book(&book.doc);
+    }
     let strict = options.strict || settings.strict == Some(true);
     let split = options.split || settings.split == Some(true);
     let theme_dir = options
@@ -222,16 +285,124 @@ pub fn render(
     }
     let theme = Theme::new(theme_dir);
     theme.check_files()?;
-    if let Some(overrides) = theme.labels()? {
-        // The language's own words were resolved (and any warning given) by `load_document`.
-        doc.meta.labels = labels::book_labels(
-            &doc.meta.language,
-            Some(&overrides),
-            corpus.config.labels.as_ref(),
-            "",
-            &mut Diagnostics::new(),
-        );
+    let overrides = theme.labels()?;
+    // Every language's files share the original's name: `<name>.<lang>.<ext>`.
+    let name = books
+        .first()
+        .map(|book| book.doc.meta.name.clone())
+        .unwrap_or_default();
+    let mut book_files = Vec::new();
+    let mut sets = Vec::new();
+    for Book {
+        language,
+        corpus,
+        mut doc,
+    } in books.drain(..)
+    {
+        if language.is_some() {
+            doc.meta.name = name.clone();
+        }
+        if let Some(overrides) = &overrides {
+            // The language's own words were resolved (and any warning given) on loading.
+            doc.meta.labels = labels::book_labels(
+                &doc.meta.language,
+                Some(overrides),
+                corpus.config.labels.as_ref(),
+                "",
+                &mut Diagnostics::new(),
+            );
+        }
+        book_files.extend(book_source_files(&corpus, &doc));
+        let variants = book_variants(options, &settings, split, doc)?;
+        sets.push((language, variants));
     }
+    book_files.sort();
+    book_files.dedup();
+    link_translations(&mut sets);
+    let ctx = WriteContext {
+        theme,
+        build_time: options.build_time,
+        version: VERSION,
+    };
+
+    let total = formats.len() * sets.iter().map(|(_, v)| v.len()).sum::<usize>();
+    let mut pending = Vec::new();
+    let mut reported: std::collections::HashSet<diag::Diagnostic> =
+        diags.items().iter().cloned().collect();
+    let mut sources = SourceTexts::default();
+    for &format in &formats {
+        for (language, variants) in &sets {
+            for (stem, variant) in variants {
+                let stem = language_stem(stem, language.as_deref());
+                observer.writing(&stem, format, pending.len(), total);
+                let started = Instant::now();
+                let mut writer_diags = Diagnostics::new();
+                let bytes = write::write(format, variant, &ctx, &mut writer_diags)?;
+                // Writers name pages relative to the corpus; the same problem found again in a
+                // `--split` variant is reported once.
+                for mut d in writer_diags.items().iter().cloned() {
+                    locate_in_source(&mut d, variant, &options.corpus_dir, &mut sources);
+                    d.path = options.corpus_dir.join(&d.path).display().to_string();
+                    if reported.insert(d.clone()) {
+                        diags.push(d);
+                    }
+                }
+                let path = out_dir.join(format!("{stem}.{}", format.extension()));
+                let personas = variant
+                    .chapters
+                    .iter()
+                    .filter(|c| c.kind == ChapterKind::Persona)
+                    .map(|c| c.id.clone())
+                    .collect();
+                pending.push(Rendered {
+                    artifact: Artifact {
+                        path,
+                        format,
+                        language: variant.meta.language.clone(),
+                        personas,
+                        bytes: bytes.len() as u64,
+                        sha256: manifest::sha256_hex(&bytes),
+                        elapsed: started.elapsed(),
+                    },
+                    bytes,
+                });
+            }
+        }
+    }
+    // Writers report what they could not render (an undecodable image…) as diagnostics too.
+    if strict {
+        diags.promote_warnings();
+    }
+    if diags.has_errors() {
+        return Err(Error::Content(diags.error_count()));
+    }
+    Ok(RenderedBook {
+        out_dir,
+        manifest_name: settings
+            .manifest
+            .clone()
+            .unwrap_or_else(|| manifest::FILE_NAME.to_string()),
+        book_files,
+        items: pending,
+    })
+}
+
+/// `<stem>.<lang>` for a book of a corpus in several languages.
+fn language_stem(stem: &str, language: Option<&str>) -> String {
+    match language {
+        Some(tag) => format!("{stem}.{tag}"),
+        None => stem.to_string(),
+    }
+}
+
+/// The book's files before their language: the whole book (or the `--persona` selection),
+/// then one handout per persona with `--split`.
+fn book_variants(
+    options: &BuildOptions,
+    settings: &corpus::Config,
+    split: bool,
+    doc: Document,
+) -> Result<Vec<(String, Document)>> {
     // A `--persona` selection is another book than the whole one: its own file stem, unless
     // livret.toml's `name` says otherwise.
     let mut stem = doc.meta.name.clone();
@@ -245,19 +416,12 @@ pub fn render(
         chosen.dedup();
         stem = joined_stem(&stem, &chosen.join("-"));
     }
-    let book_files = book_source_files(&corpus, &doc);
     // Moved, not cloned, when nothing is selected: a big book is held in memory once.
     let doc = if options.personas.is_empty() {
         doc
     } else {
         select_personas(&doc, &options.personas)?
     };
-    let ctx = WriteContext {
-        theme,
-        build_time: options.build_time,
-        version: VERSION,
-    };
-
     let mut variants = Vec::new();
     if split {
         for persona in doc
@@ -278,63 +442,48 @@ pub fn render(
         }
     }
     variants.insert(0, (stem, doc));
+    Ok(variants)
+}
 
-    let total = formats.len() * variants.len();
-    let mut pending = Vec::new();
-    let mut reported: std::collections::HashSet<diag::Diagnostic> =
-        diags.items().iter().cloned().collect();
-    let mut sources = SourceTexts::default();
-    for &format in &formats {
-        for (stem, variant) in &variants {
-            observer.writing(stem, format, pending.len(), total);
-            let started = Instant::now();
-            let mut writer_diags = Diagnostics::new();
-            let bytes = write::write(format, variant, &ctx, &mut writer_diags)?;
-            // Writers name pages relative to the corpus; the same problem found again in a
-            // `--split` variant is reported once.
-            for mut d in writer_diags.items().iter().cloned() {
-                locate_in_source(&mut d, variant, &options.corpus_dir, &mut sources);
-                d.path = options.corpus_dir.join(&d.path).display().to_string();
-                if reported.insert(d.clone()) {
-                    diags.push(d);
-                }
-            }
-            let path = out_dir.join(format!("{stem}.{}", format.extension()));
-            let personas = variant
-                .chapters
+/// Each language's book (and handout) knows the same file in every language: the whole book
+/// the whole book, a handout the handout of the persona at the same place in the index.
+fn link_translations(sets: &mut [(Option<String>, Vec<(String, Document)>)]) {
+    // One language built (`--lang`, or one language in all): no other file to link to.
+    if sets.len() < 2 {
+        return;
+    }
+    let files: Vec<Vec<(String, String)>> = sets
+        .iter()
+        .map(|(language, variants)| {
+            variants
                 .iter()
-                .filter(|c| c.kind == ChapterKind::Persona)
-                .map(|c| c.id.clone())
+                .map(|(stem, doc)| {
+                    let stem = language_stem(stem, language.as_deref());
+                    (
+                        format!("{stem}.{}", Format::Html.extension()),
+                        doc.meta.language.clone(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    for (at, (_, variants)) in sets.iter_mut().enumerate() {
+        for (place, (_, doc)) in variants.iter_mut().enumerate() {
+            doc.meta.translations = files
+                .iter()
+                .enumerate()
+                .filter_map(|(other, files)| {
+                    let (href, language) = files.get(place)?;
+                    Some(ir::Translation {
+                        name: corpus::language_name(language),
+                        language: language.clone(),
+                        href: href.clone(),
+                        current: other == at,
+                    })
+                })
                 .collect();
-            pending.push(Rendered {
-                artifact: Artifact {
-                    path,
-                    format,
-                    personas,
-                    bytes: bytes.len() as u64,
-                    sha256: manifest::sha256_hex(&bytes),
-                    elapsed: started.elapsed(),
-                },
-                bytes,
-            });
         }
     }
-    // Writers report what they could not render (an undecodable image…) as diagnostics too.
-    if strict {
-        diags.promote_warnings();
-    }
-    if diags.has_errors() {
-        return Err(Error::Content(diags.error_count()));
-    }
-    Ok(RenderedBook {
-        out_dir,
-        manifest_name: settings
-            .manifest
-            .clone()
-            .unwrap_or_else(|| manifest::FILE_NAME.to_string()),
-        book_files,
-        items: pending,
-    })
 }
 
 /// Writers name the page (or the image) a warning is about, rarely the place in it: point the
@@ -464,6 +613,7 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Publ
             .map(|r| manifest::ManifestEntry {
                 path: name_of(&r.artifact),
                 format: r.artifact.format,
+                language: r.artifact.language.clone(),
                 personas: r.artifact.personas.clone(),
                 bytes: r.artifact.bytes,
                 sha256: r.artifact.sha256.clone(),

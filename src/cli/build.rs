@@ -59,6 +59,9 @@ pub struct SelectionArgs {
     /// Theme directory overriding the embedded one file by file (html/page.html, epub/style.css…).
     #[arg(long, value_name = "DIR")]
     pub theme: Option<PathBuf>,
+    /// Build only this language of a corpus in several (`pt`): <name>.<lang>.<format>.
+    #[arg(long = "lang", value_name = "TAG")]
+    pub language: Option<String>,
 }
 
 #[derive(Args)]
@@ -127,6 +130,7 @@ pub fn build_options(
         strict,
         build_time: build_time_from_env()?,
         wait: false,
+        language: selection.language.clone(),
     })
 }
 
