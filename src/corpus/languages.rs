@@ -24,6 +24,7 @@ pub struct LanguageCorpus {
 pub(super) struct PageFacts<'a> {
     pub path: &'a str,
     pub lang: Option<&'a str>,
+    pub permalink: Option<&'a str>,
     pub is_index: bool,
 }
 
@@ -223,7 +224,7 @@ pub(super) fn discover<'a>(
     };
     for page in &pages {
         let by_folder = folder_language(page.path, &folders, &known, true);
-        let (language, alias, key) = match by_folder {
+        let (language, alias, mut key) = match by_folder {
             Some((tag, alias, key)) => (tag, alias, key),
             None => {
                 let own = set(page.lang).filter(|tag| known(tag));
@@ -234,6 +235,10 @@ pub(super) fn discover<'a>(
                 (tag, None, page.path.to_string())
             }
         };
+        // jekyll-polyglot: a page and its translations share their permalink.
+        if from_front_matter && let Some(permalink) = set(page.permalink) {
+            key = format!("permalink:{}", super::normalise_site_path(&permalink));
+        }
         let at = languages.iter().position(|l| *l == language).unwrap_or(0);
         plan.language_of.push(at);
         plan.alias.push(alias);
@@ -305,7 +310,9 @@ pub(super) fn load_languages(
                 own.iter().filter(|p| p.buttons_line.is_some()).collect();
             index = match own_indexes.as_slice() {
                 [one] => Some(one.page.path.clone()),
-                [] => Some(borrow_index(original, &mut own, &aliases, &key_of, &site)),
+                [] => Some(borrow_index(
+                    original, &mut own, &aliases, &key_of, &site, tag,
+                )),
                 // Several: the loader says which pages have buttons.
                 _ => None,
             };
@@ -369,6 +376,7 @@ fn borrow_index(
     aliases: &BTreeMap<String, String>,
     key_of: &dyn Fn(&str) -> String,
     site: &SiteConfig,
+    tag: &str,
 ) -> String {
     let original_key = key_of(&original.page.path);
     let at = own
@@ -384,11 +392,18 @@ fn borrow_index(
         None => original.clone(),
     };
     let routes = routes_of(own, &site.collections_dir, aliases);
-    index
-        .page
-        .front
-        .buttons
-        .retain(|button| !matches!(routes.lookup(&button.target), Lookup::Missing));
+    index.page.front.buttons.retain_mut(|button| {
+        if !matches!(routes.lookup(&button.target), Lookup::Missing) {
+            return true;
+        }
+        // A language's own folder (`en/faq/x` for `faq/x`).
+        let inside = format!("{tag}/{}", super::normalise_site_path(&button.target));
+        if matches!(routes.lookup(&inside), Lookup::Missing) {
+            return false;
+        }
+        button.target = inside;
+        true
+    });
     let path = index.page.path.clone();
     own.push(index);
     path
@@ -416,6 +431,15 @@ fn dated(page: &Page) -> Option<&str> {
         .filter(|d| !d.is_empty())
 }
 
+/// Line of the key `dated` read (1 when not found).
+fn dated_line(root: &Path, rel: &str) -> u32 {
+    let line = super::load::front_matter_key_line(root, rel, "last_modified_at");
+    if line > 1 {
+        return line;
+    }
+    super::load::front_matter_key_line(root, rel, "date")
+}
+
 /// A page, button or image in one language and not the other; a translation dated before its
 /// original. Warnings, naming both languages.
 fn check_in_step(
@@ -430,10 +454,28 @@ fn check_in_step(
     let t_tag = translation.language.as_deref().unwrap_or_default();
     let o_pages = book_pages(o);
     let t_pages = book_pages(t);
-    let t_by_key: BTreeMap<String, &Page> = t_pages.iter().map(|p| (key_of(&p.path), *p)).collect();
-    let o_by_key: BTreeMap<String, &Page> = o_pages.iter().map(|p| (key_of(&p.path), *p)).collect();
+    // Pages are matched by what they stand for; the index with the index, and a persona's
+    // page with the persona at the same place when their names differ.
+    let counterpart = |page: &Page, from: &Corpus, to: &Corpus| -> Option<String> {
+        let key = key_of(&page.path);
+        let to_pages = book_pages(to);
+        if let Some(found) = to_pages.iter().find(|p| key_of(&p.path) == key) {
+            return Some(found.path.clone());
+        }
+        if page.path == from.index.path {
+            return Some(to.index.path.clone());
+        }
+        let place = from
+            .personas
+            .iter()
+            .position(|p| p.page.path == page.path)?;
+        let other = &to.personas.get(place)?.page;
+        let from_keys: BTreeSet<String> =
+            book_pages(from).iter().map(|p| key_of(&p.path)).collect();
+        (!from_keys.contains(&key_of(&other.path))).then(|| other.path.clone())
+    };
     for page in &o_pages {
-        let Some(other) = t_by_key.get(&key_of(&page.path)) else {
+        let Some(other_path) = counterpart(page, o, t) else {
             diags
                 .warning(
                     o.display_path(&page.path),
@@ -447,6 +489,9 @@ fn check_in_step(
                 .with_hint(format!(
                     "translate it, or the `{t_tag}` book goes without it"
                 ));
+            continue;
+        };
+        let Some(other) = t_pages.iter().find(|p| p.path == other_path) else {
             continue;
         };
         if other.path == page.path {
@@ -471,7 +516,7 @@ fn check_in_step(
             diags
                 .warning(
                     t.display_path(&other.path),
-                    1,
+                    dated_line(&t.root, &other.path),
                     1,
                     format!(
                         "translation `{}` ({t_tag}, {mine}) is older than its original `{}` ({o_tag}, {source})",
@@ -482,7 +527,7 @@ fn check_in_step(
         }
     }
     for page in &t_pages {
-        if !o_by_key.contains_key(&key_of(&page.path)) {
+        if counterpart(page, t, o).is_none() {
             diags.warning(
                 t.display_path(&page.path),
                 1,

@@ -137,6 +137,7 @@ pub fn load_corpora_excluding(
         pages.iter().map(|loaded| super::languages::PageFacts {
             path: &loaded.page.path,
             lang: loaded.page.front.lang.as_deref(),
+            permalink: loaded.page.front.permalink.as_deref(),
             is_index: loaded.buttons_line.is_some(),
         }),
         &site,
@@ -326,7 +327,7 @@ fn read_optional(root: &Path, rel: &str, diags: &mut Diagnostics) -> Result<Opti
 }
 
 /// Line of `key:` in the front matter of page `rel` (1 when it cannot be found).
-fn front_matter_key_line(root: &Path, rel: &str, key: &str) -> u32 {
+pub(super) fn front_matter_key_line(root: &Path, rel: &str, key: &str) -> u32 {
     let Ok(bytes) = read_bounded(&root.join(rel), MAX_PAGE_BYTES) else {
         return 1;
     };
