@@ -58,7 +58,7 @@ pub struct Book {
 }
 
 /// Every language's book (the original's first; one book for a one-language corpus), or only
-/// the language `only`.
+/// the language `only` (named as the original).
 pub fn load_books_excluding(
     dir: &Path,
     excluded: &[PathBuf],
@@ -93,7 +93,18 @@ pub fn load_books_excluding(
     // The diagnostics say why, when no book could be made.
     diags.extend(load_diags);
     let mut books = Vec::new();
-    for loaded in loaded? {
+    // `--lang`: the files still take the original's name.
+    let mut original_name = None;
+    for (position, loaded) in loaded?.into_iter().enumerate() {
+        if let (Some(wanted), Some(tag)) = (only, loaded.language.as_deref())
+            && tag != wanted
+        {
+            if position == 0 {
+                let doc = read::read_document(&loaded.corpus, &mut Diagnostics::new());
+                original_name = Some(doc.meta.name);
+            }
+            continue;
+        }
         let corpus = loaded.corpus;
         if let Some(wanted) = only
             && loaded.language.is_none()
@@ -114,6 +125,9 @@ pub fn load_books_excluding(
             diags,
         );
         passes::run_passes(&mut doc, &corpus, diags);
+        if let Some(name) = &original_name {
+            doc.meta.name = name.clone();
+        }
         books.push(Book {
             language: loaded.language,
             corpus,

@@ -363,7 +363,7 @@ pub(super) fn load_languages(
             }
         }
     }
-    books.retain(|book| only.is_none_or(|wanted| Some(wanted) == book.language.as_deref()));
+    // Every language, `only` too: its files take the original's name.
     Ok(books)
 }
 

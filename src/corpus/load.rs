@@ -95,7 +95,8 @@ pub fn load_corpus_excluding(
 }
 
 /// Every language's corpus (the original's first), or the one corpus of a one-language corpus
-/// (its `language` is `None`); `only` keeps one language.
+/// (its `language` is `None`). With `only`, the problems of the other languages' pages are not
+/// reported (their corpora are still given: the original names the files).
 pub fn load_corpora_excluding(
     root: &Path,
     excluded: &[PathBuf],
