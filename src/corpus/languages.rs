@@ -611,3 +611,95 @@ pub fn switcher_label(tag: &str) -> &'static str {
         _ => "Language",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Languages found among `pages` (path, lang, has buttons), with `config`.
+    fn languages(
+        pages: &[(&str, Option<&str>, bool)],
+        site: &SiteConfig,
+        config: &Config,
+    ) -> Option<Vec<String>> {
+        let facts = pages.iter().map(|(path, lang, is_index)| PageFacts {
+            path,
+            lang: *lang,
+            permalink: None,
+            is_index: *is_index,
+        });
+        discover(facts, site, config).map(|plan| plan.languages)
+    }
+
+    fn one_index(extra: &[&'static str]) -> Vec<(&'static str, Option<&'static str>, bool)> {
+        let mut pages = vec![("faqs/index.md", None, true), ("faqs/a.md", None, false)];
+        pages.extend(extra.iter().map(|path| (*path, None, false)));
+        pages
+    }
+
+    #[test]
+    fn suffixed_folders_beside_the_original_are_languages() {
+        let none = (SiteConfig::default(), Config::default());
+        for (extra, found) in [
+            (vec!["faqs_en/a.md"], Some(vec!["fr", "en"])),
+            (
+                vec!["faqs-pt/a.md", "faqs.de/a.md"],
+                Some(vec!["fr", "de", "pt"]),
+            ),
+            // Not a language code, or no original folder beside it: one language.
+            (vec!["faqs-v2/a.md"], None),
+            (vec!["faqs_ui/a.md"], None),
+            (vec!["docs_en/a.md"], None),
+            (vec!["en/a.md"], None),
+            (vec![], None),
+        ] {
+            let pages = one_index(&extra);
+            let found = found.map(|tags| tags.iter().map(|t| t.to_string()).collect());
+            assert_eq!(languages(&pages, &none.0, &none.1), found, "{extra:?}");
+        }
+        // The original's language is where the corpus says it.
+        let config = Config {
+            language: Some("pt".into()),
+            ..Config::default()
+        };
+        let pages = one_index(&["faqs_en/a.md"]);
+        assert_eq!(
+            languages(&pages, &none.0, &config),
+            Some(vec!["pt".to_string(), "en".to_string()])
+        );
+    }
+
+    #[test]
+    fn one_index_per_language_or_declared_languages() {
+        let site = SiteConfig::default();
+        let config = Config::default();
+        let pages = [
+            ("index.md", None, true),
+            ("en/index.md", None, true),
+            ("faq/a.md", None, false),
+        ];
+        assert_eq!(
+            languages(&pages, &site, &config),
+            Some(vec!["fr".to_string(), "en".to_string()])
+        );
+        // Two indexes that say no language: the "which is the index?" error stays.
+        let pages = [("a/index.md", None, true), ("b/index.md", None, true)];
+        assert_eq!(languages(&pages, &site, &config), None);
+        let pages = [
+            ("a/index.md", Some("de"), true),
+            ("b/index.md", Some("de"), true),
+        ];
+        assert_eq!(languages(&pages, &site, &config), None);
+
+        let polyglot = SiteConfig {
+            languages: vec!["en".into(), "es".into()],
+            vars: [("default_lang".to_string(), "es".to_string())].into(),
+            ..SiteConfig::default()
+        };
+        let pages = [("index.md", None, true), ("_i18n/en/index.md", None, false)];
+        assert_eq!(
+            languages(&pages, &polyglot, &config),
+            Some(vec!["es".to_string(), "en".to_string()])
+        );
+    }
+}
