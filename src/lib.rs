@@ -401,6 +401,10 @@ pub fn render(
     })
 }
 
+/// One language's files: its tag (`None` for a one-language corpus) and each file's stem and
+/// document.
+type LanguageSet = (Option<String>, Vec<(String, Document)>);
+
 /// `<stem>.<lang>` for a book of a corpus in several languages.
 fn language_stem(stem: &str, language: Option<&str>) -> String {
     match language {
@@ -461,7 +465,7 @@ fn book_variants(
 
 /// Each language's book (and handout) knows the same file in every language: the whole book
 /// the whole book, a handout the handout of the persona at the same place in the index.
-fn link_translations(sets: &mut [(Option<String>, Vec<(String, Document)>)]) {
+fn link_translations(sets: &mut [LanguageSet]) {
     // One language built (`--lang`, or one language in all): no other file to link to.
     if sets.len() < 2 {
         return;

@@ -442,7 +442,10 @@ fn typography_false_leaves_the_text_as_typed() {
 // language in one run.
 
 /// Each multilingual fixture: its file stem and, per language, (tag, title, contents label).
-const MULTILINGUAL: [(&str, &str, &[(&str, &str, &str)]); 4] = [
+/// A language of a fixture: (tag, title, contents label).
+type Language<'a> = (&'a str, &'a str, &'a str);
+
+const MULTILINGUAL: [(&str, &str, &[Language]); 4] = [
     (
         "lang-parallel-folders",
         "guia-dos-dados-abertos",
@@ -618,7 +621,10 @@ fn html_alternates_resolve_to_the_same_file_in_every_language() {
             for (href, lang) in hrefs.iter().zip(&langs) {
                 let target = built.out.join(href);
                 assert!(target.is_file(), "{name} {file}: {href} does not exist");
-                assert_eq!(attr(&read_html(&target), "html", "lang"), [lang.clone()]);
+                assert_eq!(
+                    attr(&read_html(&target), "html", "lang"),
+                    std::slice::from_ref(lang)
+                );
                 // A handout links to the same persona's handout.
                 assert_eq!(
                     href.contains('-'),
@@ -631,7 +637,7 @@ fn html_alternates_resolve_to_the_same_file_in_every_language() {
             assert_eq!(attr(&html, "nav.languages a", "hreflang"), langs, "{name}");
             assert_eq!(
                 attr(&html, "nav.languages a[aria-current=page]", "href"),
-                [file.clone()],
+                std::slice::from_ref(file),
                 "{name}"
             );
             assert_eq!(attr(&html, "nav.languages", "aria-label").len(), 1);
