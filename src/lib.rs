@@ -307,12 +307,33 @@ pub fn render(
         .unwrap_or_default();
     let mut book_files = Vec::new();
     let mut sets = Vec::new();
+    let original_personas = books
+        .first()
+        .map(|b| persona_ids(&b.doc))
+        .unwrap_or_default();
     for Book {
         language,
         corpus,
         mut doc,
     } in books.drain(..)
     {
+        // `--persona` names the original's personas; a translation's are those at the same
+        // place in its index.
+        let personas: Vec<String> = options
+            .personas
+            .iter()
+            .map(|slug| {
+                let ids = persona_ids(&doc);
+                if ids.contains(slug) {
+                    return slug.clone();
+                }
+                original_personas
+                    .iter()
+                    .position(|s| s == slug)
+                    .and_then(|at| ids.get(at).cloned())
+                    .unwrap_or_else(|| slug.clone())
+            })
+            .collect();
         if language.is_some() {
             doc.meta.name = name.clone();
         }
@@ -327,7 +348,7 @@ pub fn render(
             );
         }
         book_files.extend(book_source_files(&corpus, &doc));
-        let variants = book_variants(options, &settings, split, doc)?;
+        let variants = book_variants(&personas, &settings, split, doc)?;
         sets.push((language, variants));
     }
     book_files.sort();
@@ -405,6 +426,15 @@ pub fn render(
 /// document.
 type LanguageSet = (Option<String>, Vec<(String, Document)>);
 
+/// The persona slugs of a book, in order.
+fn persona_ids(doc: &Document) -> Vec<String> {
+    doc.chapters
+        .iter()
+        .filter(|c| c.kind == ChapterKind::Persona)
+        .map(|c| c.id.clone())
+        .collect()
+}
+
 /// `<stem>.<lang>` for a book of a corpus in several languages.
 fn language_stem(stem: &str, language: Option<&str>) -> String {
     match language {
@@ -416,7 +446,7 @@ fn language_stem(stem: &str, language: Option<&str>) -> String {
 /// The book's files before their language: the whole book (or the `--persona` selection),
 /// then one handout per persona with `--split`.
 fn book_variants(
-    options: &BuildOptions,
+    personas: &[String],
     settings: &corpus::Config,
     split: bool,
     doc: Document,
@@ -424,21 +454,21 @@ fn book_variants(
     // A `--persona` selection is another book than the whole one: its own file stem, unless
     // livret.toml's `name` says otherwise.
     let mut stem = doc.meta.name.clone();
-    if !options.personas.is_empty() && settings.name.is_none() {
+    if !personas.is_empty() && settings.name.is_none() {
         let mut chosen: Vec<&str> = doc
             .chapters
             .iter()
-            .filter(|c| c.kind == ChapterKind::Persona && options.personas.contains(&c.id))
+            .filter(|c| c.kind == ChapterKind::Persona && personas.contains(&c.id))
             .map(|c| c.id.as_str())
             .collect();
         chosen.dedup();
         stem = joined_stem(&stem, &chosen.join("-"));
     }
     // Moved, not cloned, when nothing is selected: a big book is held in memory once.
-    let doc = if options.personas.is_empty() {
+    let doc = if personas.is_empty() {
         doc
     } else {
-        select_personas(&doc, &options.personas)?
+        select_personas(&doc, personas)?
     };
     let mut variants = Vec::new();
     if split {

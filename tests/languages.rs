@@ -829,3 +829,40 @@ fn a_one_language_corpus_builds_as_before() {
     ]);
     assert_eq!(other.status.code(), Some(2));
 }
+
+#[test]
+fn a_persona_of_the_original_selects_the_same_persona_in_every_language() {
+    // `developpeur` is `developer` in the English index, at the same place.
+    let built = build_with(
+        "lang-indexes",
+        &["--persona", "developpeur", "-f", "html"],
+        |_| {},
+    );
+    assert_eq!(
+        file_names(&built.out),
+        [
+            "manifest.json",
+            "questions-frequentes-developer.en.html",
+            "questions-frequentes-developpeur.fr.html",
+        ]
+    );
+    let english = read_html(&built.out.join("questions-frequentes-developer.en.html"));
+    assert_eq!(texts(&english, "section.persona h2"), ["Developer"]);
+    assert_eq!(
+        attr(&english, "link[rel=alternate][hreflang=fr]", "href"),
+        ["questions-frequentes-developpeur.fr.html"]
+    );
+}
+
+#[test]
+fn lang_is_not_stopped_by_another_language_that_cannot_be_built() {
+    // The English index names a page that does not exist: `--lang fr` still builds.
+    let built = build_with("lang-indexes", &["--lang", "fr", "-f", "html"], |corpus| {
+        std::fs::remove_file(corpus.join("en/faq/developer.md")).unwrap_or_else(|e| panic!("{e}"));
+    });
+    assert_eq!(
+        file_names(&built.out),
+        ["manifest.json", "questions-frequentes.fr.html"]
+    );
+    assert!(!built.stderr().contains("en/"), "{}", built.stderr());
+}

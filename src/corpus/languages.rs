@@ -331,14 +331,20 @@ pub(super) fn load_languages(
             index.as_deref(),
             &mut language_diags,
         );
-        if built {
+        // The original's problems matter to every language: its index and name are theirs.
+        if built || (position == 0 && corpus.is_err()) {
             for item in language_diags.items() {
                 if seen.insert(item.clone()) {
                     diags.push(item.clone());
                 }
             }
         }
-        let mut corpus = corpus?;
+        let mut corpus = match corpus {
+            Ok(corpus) => corpus,
+            // A language not built does not stop the one asked for.
+            Err(_) if !built && position > 0 => continue,
+            Err(error) => return Err(error),
+        };
         if position == 0 {
             original_index = candidates
                 .into_iter()
