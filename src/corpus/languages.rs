@@ -135,6 +135,8 @@ pub(super) fn discover<'a>(
 
     let mut languages: Vec<String>;
     let mut from_front_matter = false;
+    // One index per language: the folder of a translation's index holds its pages.
+    let mut index_folders: Vec<(String, String)> = Vec::new();
     let indexes: Vec<&PageFacts> = pages.iter().filter(|p| p.is_index).collect();
     if declared.len() >= 2 {
         from_front_matter = true;
@@ -185,6 +187,15 @@ pub(super) fn discover<'a>(
             // Two indexes in one language: the usual "several pages have buttons" error.
             return None;
         }
+        for (tag, path) in &found {
+            if let (Some(tag), Some((folder, _))) = (tag, path.rsplit_once('/'))
+                && *tag != original
+            {
+                index_folders.push((format!("{folder}/"), tag.clone()));
+            }
+        }
+        // The deepest folder first: it is the nearest index's.
+        index_folders.sort_by_key(|(folder, _)| std::cmp::Reverse(folder.len()));
         languages = vec![original.clone()];
         languages.extend(tags.into_iter().filter(|t| *t != original));
     } else {
@@ -228,9 +239,13 @@ pub(super) fn discover<'a>(
             Some((tag, alias, key)) => (tag, alias, key),
             None => {
                 let own = set(page.lang).filter(|tag| known(tag));
+                let beside_index = index_folders
+                    .iter()
+                    .find(|(folder, _)| page.path.starts_with(folder.as_str()))
+                    .map(|(_, tag)| tag.clone());
                 let tag = match own {
                     Some(tag) if from_front_matter || page.is_index => tag,
-                    _ => languages[0].clone(),
+                    _ => beside_index.unwrap_or_else(|| languages[0].clone()),
                 };
                 (tag, None, page.path.to_string())
             }
@@ -244,8 +259,7 @@ pub(super) fn discover<'a>(
         plan.alias.push(alias);
         plan.key.push(key);
     }
-    // A one-index corpus that `languages` lists in several tongues but whose pages are all in
-    // one is still one language: nothing to split.
+    // Folders or indexes that leave every page in one language: nothing to split.
     let used: BTreeSet<usize> = plan.language_of.iter().copied().collect();
     if used.len() < 2 && !from_front_matter {
         return None;
@@ -689,6 +703,26 @@ mod tests {
             Some(vec!["fr".to_string(), "en".to_string()])
         );
         // Two indexes that say no language: the "which is the index?" error stays.
+        // An index's folder holds its language's pages, whatever the folder's name.
+        let facts = [
+            ("index.md", Some("fr"), true),
+            ("english/index.md", Some("en"), true),
+            ("english/faq/a.md", None, false),
+            ("faq/a.md", None, false),
+        ];
+        let plan = discover(
+            facts.iter().map(|(path, lang, is_index)| PageFacts {
+                path,
+                lang: *lang,
+                permalink: None,
+                is_index: *is_index,
+            }),
+            &site,
+            &config,
+        )
+        .unwrap_or_else(|| panic!("two languages"));
+        assert_eq!(plan.languages, ["fr", "en"]);
+        assert_eq!(plan.language_of, [0, 1, 1, 0]);
         let pages = [("a/index.md", None, true), ("b/index.md", None, true)];
         assert_eq!(languages(&pages, &site, &config), None);
         let pages = [
