@@ -451,6 +451,15 @@ fn dated(page: &Page) -> Option<&str> {
         .filter(|d| !d.is_empty())
 }
 
+/// `2024-3-1`, `2024-03-01 10:00:00 +0100` → (2024, 3, 1): the day a page is dated, compared
+/// as numbers; `None` when the text is not a date.
+fn day_of(date: &str) -> Option<(u32, u32, u32)> {
+    let day = date.split(['T', ' ']).next()?;
+    let mut parts = day.split('-').map(|part| part.parse::<u32>().ok());
+    let (year, month, day) = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some((year, month, day))
+}
+
 /// Line of the key `dated` read (1 when not found).
 fn dated_line(root: &Path, rel: &str) -> u32 {
     let line = super::load::front_matter_key_line(root, rel, "last_modified_at");
@@ -531,7 +540,8 @@ fn check_in_step(
             );
         }
         if let (Some(mine), Some(source)) = (dated(other), dated(page))
-            && mine < source
+            && let (Some(mine_day), Some(source_day)) = (day_of(mine), day_of(source))
+            && mine_day < source_day
         {
             diags
                 .warning(
@@ -655,6 +665,14 @@ mod tests {
         let mut pages = vec![("faqs/index.md", None, true), ("faqs/a.md", None, false)];
         pages.extend(extra.iter().map(|path| (*path, None, false)));
         pages
+    }
+
+    #[test]
+    fn dates_compare_as_days() {
+        assert!(day_of("2024-9-30") < day_of("2024-10-01"));
+        assert!(day_of("2024-03-01 10:00:00 +0100") == day_of("2024-03-01"));
+        assert_eq!(day_of("yesterday"), None);
+        assert_eq!(day_of("2024-03"), None);
     }
 
     #[test]
