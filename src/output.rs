@@ -724,10 +724,8 @@ mod tests {
 
     #[test]
     fn manifests_of_livret_are_told_from_others() {
-        let signed =
-            serde_json::json!({"generator": "livret", "manifest_version": 2, "artifacts": []});
-        let before =
-            serde_json::json!({"livret_version": "0.1.0", "corpus_sha256": "ab", "artifacts": []});
+        let signed = serde_json::json!({"generator": "livret", "manifest_version": 2, "artifacts": []});
+        let before = serde_json::json!({"livret_version": "0.1.0", "corpus_sha256": "ab", "artifacts": []});
         assert!(is_livret_manifest(&signed));
         assert!(is_livret_manifest(&before));
         for other in [

@@ -194,11 +194,7 @@ fn assert_whole_files(
 fn assert_set_and_users(out: &Path, users: &BTreeMap<String, Vec<u8>>, context: &str) {
     let mut files = snapshot(out);
     for (name, bytes) in users {
-        assert_eq!(
-            files.remove(name).as_ref(),
-            Some(bytes),
-            "{context}: {name}"
-        );
+        assert_eq!(files.remove(name).as_ref(), Some(bytes), "{context}: {name}");
     }
     let scratch = tempfile::tempdir().unwrap();
     let copy = scratch.path().join("set");
@@ -414,10 +410,7 @@ fn a_split_build_then_a_plain_one_leaves_exactly_the_manifests_files() {
         c
     });
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(
-        snapshot(&out).is_empty(),
-        "clean empties the folder and keeps it"
-    );
+    assert!(snapshot(&out).is_empty(), "clean empties the folder and keeps it");
 }
 
 #[test]
@@ -1131,11 +1124,7 @@ fn a_foreign_manifest_and_what_it_lists_survive_build_and_clean() {
         let o = run(build_cmd(book.path(), &out, &["-f", "html"]));
         assert_eq!(o.status.code(), Some(2), "{foreign}: {}", stderr(&o));
         assert!(stderr(&o).contains("manifest.json"), "{}", stderr(&o));
-        assert!(
-            stderr(&o).contains("-o"),
-            "says how to proceed: {}",
-            stderr(&o)
-        );
+        assert!(stderr(&o).contains("-o"), "says how to proceed: {}", stderr(&o));
         assert_eq!(snapshot(&out), before, "{foreign}: nothing written");
         let o = run(clean_cmd(book.path(), &out));
         assert_eq!(o.status.code(), Some(2), "{foreign}: {}", stderr(&o));
@@ -1158,16 +1147,14 @@ fn a_manifest_name_in_livret_toml_builds_beside_a_foreign_manifest() {
     let o = run(build_cmd(book.path(), &out, &["-f", "html"]));
     assert!(o.status.success(), "{}", stderr(&o));
     let names: Vec<String> = snapshot(&out).into_keys().collect();
-    assert_eq!(
-        names,
-        ["guide.html", "livret-manifest.json", "manifest.json"]
-    );
+    assert_eq!(names, ["guide.html", "livret-manifest.json", "manifest.json"]);
     assert_eq!(
         std::fs::read_to_string(out.join("manifest.json")).unwrap(),
         r#"{"name":"My PWA"}"#
     );
     let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("livret-manifest.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(out.join("livret-manifest.json")).unwrap())
+            .unwrap();
     assert_eq!(manifest["generator"], "livret");
 }
 
@@ -1180,11 +1167,7 @@ fn a_users_file_named_like_an_artifact_is_never_overwritten() {
     let o = run(build_cmd(book.path(), &out, &["-f", "html"]));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("guide.html"), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("not written by livret"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("not written by livret"), "{}", stderr(&o));
     let names: Vec<String> = snapshot(&out).into_keys().collect();
     assert_eq!(names, ["guide.html"]);
     assert_eq!(
@@ -1263,17 +1246,7 @@ fn a_symlinked_output_folder_stays_a_symlink_and_its_target_is_updated() {
                 .is_symlink()
         );
         let names: Vec<String> = assert_complete_set(&site, "site").into_keys().collect();
-        assert!(
-            names.contains(&format!(
-                "guide-{}.html",
-                if std::ptr::eq(book, &first) {
-                    "alpha"
-                } else {
-                    "beta"
-                }
-            )),
-            "{names:?}"
-        );
+        assert!(names.contains(&format!("guide-{}.html", if std::ptr::eq(book, &first) { "alpha" } else { "beta" })), "{names:?}");
     }
     assert_eq!(siblings(&out), ["site"]);
 }
@@ -1287,23 +1260,13 @@ fn the_output_folder_keeps_its_inode_owner_and_mode_across_builds_and_clean() {
     std::fs::create_dir(&out).unwrap();
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o2750)).unwrap();
     let before = std::fs::metadata(&out).unwrap();
-    for args in [
-        &["-f", "html"][..],
-        &["-f", "html,epub", "--split"],
-        &["-f", "html"],
-    ] {
+    for args in [&["-f", "html"][..], &["-f", "html,epub", "--split"], &["-f", "html"]] {
         let o = run(build_cmd(book.path(), &out, args));
         assert!(o.status.success(), "{}", stderr(&o));
         let now = std::fs::metadata(&out).unwrap();
         assert_eq!(
             (now.ino(), now.dev(), now.uid(), now.gid(), now.mode()),
-            (
-                before.ino(),
-                before.dev(),
-                before.uid(),
-                before.gid(),
-                before.mode()
-            ),
+            (before.ino(), before.dev(), before.uid(), before.gid(), before.mode()),
             "{args:?}"
         );
     }
