@@ -39,6 +39,23 @@ pub struct Meta {
     /// The words the writers print around the text, in the book's language.
     #[serde(skip)]
     pub labels: crate::labels::Labels,
+    /// The same book (or handout) in each language of the corpus, this one included; empty
+    /// for a corpus in one language.
+    #[serde(skip)]
+    pub translations: Vec<Translation>,
+}
+
+/// One language's version of a book, for the HTML's alternates and language switcher.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Translation {
+    /// BCP 47 tag.
+    pub language: String,
+    /// The language's name in itself (`English`, `Português`).
+    pub name: String,
+    /// File name of that language's HTML, beside this one.
+    pub href: String,
+    /// This book.
+    pub current: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]

@@ -32,26 +32,43 @@ use write::{Format, WriteContext};
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Load, read and resolve the corpus at `dir` with its own settings (no command-line flag): the
-/// book every writer starts from. Content problems are in `diags`; the document is returned even
-/// when some are errors.
+/// book every writer starts from (a corpus in several languages: its original language's).
+/// Content problems are in `diags`; the document is returned even when some are errors.
 pub fn load_document(dir: &Path, diags: &mut Diagnostics) -> Result<(Corpus, Document)> {
     load_book(&BuildOptions::for_corpus(dir), diags).map(|book| (book.corpus, book.doc))
 }
 
-/// A book read under its settings: what `render` and `dump-ir` start from.
+/// One language's book, read and through the passes.
 pub struct Book {
-    pub settings: Settings,
+    /// `None` for a corpus in one language (its files carry no language suffix).
+    pub language: Option<String>,
     pub corpus: Corpus,
     pub doc: Document,
-    pub theme: Theme,
 }
 
-/// The settings of `cli` resolved (`Settings::merge`), the corpus read without the output
-/// folder, the document read and its passes run, its words (labels) resolved once: language,
-/// then the theme's `labels.toml`, then livret.toml's `[labels]`.
+/// Every book of a run under its settings: what `render` starts from.
+pub struct Books {
+    pub settings: Settings,
+    pub theme: Theme,
+    /// The original language's first; one book for a corpus in one language; with `--lang`,
+    /// that language's alone.
+    pub books: Vec<Book>,
+}
+
+/// The first book of `load_books` (the original language's): what `dump-ir` shows.
 pub fn load_book(cli: &BuildOptions, diags: &mut Diagnostics) -> Result<Book> {
-    let (corpus, settings) = settings::load_corpus(cli, diags)?;
-    corpus::warn_when_unset(&corpus, diags);
+    let mut books = load_books(cli, diags)?.books;
+    if books.is_empty() {
+        return Err(Error::Content(diags.error_count()));
+    }
+    Ok(books.swap_remove(0))
+}
+
+/// The settings of `cli` resolved (`Settings::merge`), every language's corpus read without
+/// the output folder, each document read and its passes run, its words (labels) resolved once:
+/// its language's, then the theme's `labels.toml`, then livret.toml's `[labels]`.
+pub fn load_books(cli: &BuildOptions, diags: &mut Diagnostics) -> Result<Books> {
+    let (corpora, settings) = settings::load_corpora(cli, diags)?;
     if let Some(theme) = &settings.theme
         && !theme.is_dir()
     {
@@ -62,20 +79,54 @@ pub fn load_book(cli: &BuildOptions, diags: &mut Diagnostics) -> Result<Book> {
     }
     let theme = Theme::new(settings.theme.clone());
     let theme_labels = theme.labels()?;
-    let words = labels::book_labels(
-        &corpus.language().tag,
-        theme_labels.as_ref(),
-        corpus.config.labels.as_ref(),
-        &corpus.display_path(&corpus.index.path),
-        diags,
-    );
-    let mut doc = read::read_document(&corpus, words, diags);
-    passes::run_passes(&mut doc, &corpus, diags);
-    Ok(Book {
+    let only = cli.language.as_deref();
+    let mut books = Vec::new();
+    // `--lang`: the files still take the original's name.
+    let mut original_name = None;
+    for (position, loaded) in corpora.into_iter().enumerate() {
+        if let (Some(wanted), Some(tag)) = (only, loaded.language.as_deref())
+            && tag != wanted
+        {
+            if position == 0 {
+                let words = labels::Labels::for_language(&loaded.corpus.language().tag);
+                let doc = read::read_document(&loaded.corpus, words, &mut Diagnostics::new());
+                original_name = Some(doc.meta.name);
+            }
+            continue;
+        }
+        let corpus = loaded.corpus;
+        if let Some(wanted) = only
+            && loaded.language.is_none()
+            && corpus.language().tag != wanted
+        {
+            return Err(Error::Usage(format!(
+                "--lang {wanted}: the corpus is in one language, `{}`",
+                corpus.language().tag
+            )));
+        }
+        corpus::warn_when_unset(&corpus, diags);
+        let words = labels::book_labels(
+            &corpus.language().tag,
+            theme_labels.as_ref(),
+            corpus.config.labels.as_ref(),
+            &corpus.display_path(&corpus.index.path),
+            diags,
+        );
+        let mut doc = read::read_document(&corpus, words, diags);
+        passes::run_passes(&mut doc, &corpus, diags);
+        if let Some(name) = &original_name {
+            doc.meta.name = name.clone();
+        }
+        books.push(Book {
+            language: loaded.language,
+            corpus,
+            doc,
+        });
+    }
+    Ok(Books {
         settings,
-        corpus,
-        doc,
         theme,
+        books,
     })
 }
 
@@ -99,6 +150,8 @@ pub struct BuildOptions {
     pub build_time: i64,
     /// Wait for another build writing the same output folder instead of failing at once.
     pub wait: bool,
+    /// `--lang`: build only this language of a corpus in several.
+    pub language: Option<String>,
 }
 
 impl BuildOptions {
@@ -115,6 +168,8 @@ impl BuildOptions {
 pub struct Artifact {
     pub path: PathBuf,
     pub format: Format,
+    /// BCP 47 tag of the artifact's language.
+    pub language: String,
     /// Persona slugs in this artifact.
     pub personas: Vec<String>,
     pub bytes: u64,
@@ -163,13 +218,17 @@ pub fn render(
     diags: &mut Diagnostics,
     observer: &mut dyn BuildObserver,
 ) -> Result<RenderedBook> {
-    let Book {
+    let Books {
         settings,
-        corpus,
-        doc,
         theme,
-    } = load_book(options, diags)?;
-    observer.book(&doc);
+        mut books,
+    } = load_books(options, diags)?;
+    if books.is_empty() {
+        return Err(Error::Content(diags.error_count()));
+    }
+    for book in &books {
+        observer.book(&book.doc);
+    }
     if settings.strict {
         diags.promote_warnings();
     }
@@ -177,34 +236,157 @@ pub fn render(
         return Err(Error::Content(diags.error_count()));
     }
     theme.check_files()?;
-    // A `--persona` selection is another book than the whole one: its own file stem, unless
-    // livret.toml's `name` says otherwise.
-    let mut stem = doc.meta.name.clone();
-    if !settings.personas.is_empty() && corpus.config.name.is_none() {
-        let mut chosen: Vec<&str> = doc
-            .chapters
+    // One livret.toml for every language: the original's `name` decides, and every language's
+    // files share the original's name: `<name>.<lang>.<ext>`.
+    let name_is_set = books[0].corpus.config.name.is_some();
+    let name = books[0].doc.meta.name.clone();
+    let original_personas = persona_ids(&books[0].doc);
+    let mut book_files = Vec::new();
+    let mut sets = Vec::new();
+    for Book {
+        language,
+        corpus,
+        mut doc,
+    } in books.drain(..)
+    {
+        // `--persona` names the original's personas; a translation's are those at the same
+        // place in its index.
+        let ids = persona_ids(&doc);
+        let personas: Vec<String> = settings
+            .personas
             .iter()
-            .filter(|c| c.kind == ChapterKind::Persona && settings.personas.contains(&c.id))
-            .map(|c| c.id.as_str())
+            .map(|slug| {
+                if ids.contains(slug) {
+                    return slug.clone();
+                }
+                original_personas
+                    .iter()
+                    .position(|s| s == slug)
+                    .and_then(|at| ids.get(at).cloned())
+                    .unwrap_or_else(|| slug.clone())
+            })
             .collect();
-        chosen.dedup();
-        stem = joined_stem(&stem, &chosen.join("-"));
+        if language.is_some() {
+            doc.meta.name = name.clone();
+        }
+        book_files.extend(book_source_files(&corpus, &doc));
+        let variants = book_variants(&personas, name_is_set, settings.split, doc)?;
+        sets.push((language, variants));
     }
-    let book_files = book_source_files(&corpus, &doc);
-    // Moved, not cloned, when nothing is selected: a big book is held in memory once.
-    let doc = if settings.personas.is_empty() {
-        doc
-    } else {
-        select_personas(&doc, &settings.personas)?
-    };
+    book_files.sort();
+    book_files.dedup();
+    link_translations(&mut sets);
     let ctx = WriteContext {
         theme,
         build_time: settings.build_time,
         version: VERSION,
     };
 
+    let total = settings.formats.len() * sets.iter().map(|(_, v)| v.len()).sum::<usize>();
+    let mut pending = Vec::new();
+    let mut reported: std::collections::HashSet<diag::Diagnostic> =
+        diags.items().iter().cloned().collect();
+    let mut sources = SourceTexts::default();
+    for &format in &settings.formats {
+        for (language, variants) in &sets {
+            for (stem, variant) in variants {
+                let stem = language_stem(stem, language.as_deref());
+                observer.writing(&stem, format, pending.len(), total);
+                let started = Instant::now();
+                let mut writer_diags = Diagnostics::new();
+                let bytes = write::write(format, variant, &ctx, &mut writer_diags)?;
+                // Writers name pages relative to the corpus; the same problem found again in a
+                // `--split` variant is reported once.
+                for mut d in writer_diags.items().iter().cloned() {
+                    locate_in_source(&mut d, variant, &settings.corpus_dir, &mut sources);
+                    d.path = settings.corpus_dir.join(&d.path).display().to_string();
+                    if reported.insert(d.clone()) {
+                        diags.push(d);
+                    }
+                }
+                let path = settings
+                    .out_dir
+                    .join(format!("{stem}.{}", format.extension()));
+                pending.push(Rendered {
+                    artifact: Artifact {
+                        path,
+                        format,
+                        language: variant.meta.language.clone(),
+                        personas: persona_ids(variant),
+                        bytes: bytes.len() as u64,
+                        sha256: manifest::sha256_hex(&bytes),
+                        elapsed: started.elapsed(),
+                    },
+                    bytes,
+                });
+            }
+        }
+    }
+    // Writers report what they could not render (an undecodable image…) as diagnostics too.
+    if settings.strict {
+        diags.promote_warnings();
+    }
+    if diags.has_errors() {
+        return Err(Error::Content(diags.error_count()));
+    }
+    Ok(RenderedBook {
+        manifest_name: settings.manifest_name,
+        out_dir: settings.out_dir,
+        book_files,
+        items: pending,
+    })
+}
+
+/// One language's files: its tag (`None` for a one-language corpus) and each file's stem and
+/// document.
+type LanguageSet = (Option<String>, Vec<(String, Document)>);
+
+/// The persona slugs of a book, in order.
+fn persona_ids(doc: &Document) -> Vec<String> {
+    doc.chapters
+        .iter()
+        .filter(|c| c.kind == ChapterKind::Persona)
+        .map(|c| c.id.clone())
+        .collect()
+}
+
+/// `<stem>.<lang>` for a book of a corpus in several languages.
+fn language_stem(stem: &str, language: Option<&str>) -> String {
+    match language {
+        Some(tag) => format!("{stem}.{tag}"),
+        None => stem.to_string(),
+    }
+}
+
+/// The book's files before their language: the whole book (or the `--persona` selection),
+/// then one handout per persona with `--split`.
+fn book_variants(
+    personas: &[String],
+    name_is_set: bool,
+    split: bool,
+    doc: Document,
+) -> Result<Vec<(String, Document)>> {
+    // A `--persona` selection is another book than the whole one: its own file stem, unless
+    // livret.toml's `name` says otherwise.
+    let mut stem = doc.meta.name.clone();
+    if !personas.is_empty() && !name_is_set {
+        let mut chosen: Vec<&str> = doc
+            .chapters
+            .iter()
+            .filter(|c| c.kind == ChapterKind::Persona && personas.contains(&c.id))
+            .map(|c| c.id.as_str())
+            .collect();
+        chosen.dedup();
+        stem = joined_stem(&stem, &chosen.join("-"));
+    }
+    // Moved, not cloned, when nothing is selected: a big book is held in memory once.
+    let doc = if personas.is_empty() {
+        doc
+    } else {
+        select_personas(&doc, personas)?
+    };
     let mut variants = Vec::new();
-    if settings.split {
+    if split {
         for persona in doc
             .chapters
             .iter()
@@ -223,62 +405,48 @@ pub fn render(
         }
     }
     variants.insert(0, (stem, doc));
+    Ok(variants)
+}
 
-    let total = settings.formats.len() * variants.len();
-    let mut pending = Vec::new();
-    let mut reported: std::collections::HashSet<diag::Diagnostic> =
-        diags.items().iter().cloned().collect();
-    let mut sources = SourceTexts::default();
-    for &format in &settings.formats {
-        for (stem, variant) in &variants {
-            observer.writing(stem, format, pending.len(), total);
-            let started = Instant::now();
-            let mut writer_diags = Diagnostics::new();
-            let bytes = write::write(format, variant, &ctx, &mut writer_diags)?;
-            // Writers name pages relative to the corpus; the same problem found again in a
-            // `--split` variant is reported once.
-            for mut d in writer_diags.items().iter().cloned() {
-                locate_in_source(&mut d, variant, &settings.corpus_dir, &mut sources);
-                d.path = settings.corpus_dir.join(&d.path).display().to_string();
-                if reported.insert(d.clone()) {
-                    diags.push(d);
-                }
-            }
-            let path = settings
-                .out_dir
-                .join(format!("{stem}.{}", format.extension()));
-            let personas = variant
-                .chapters
+/// Each language's book (and handout) knows the same file in every language: the whole book
+/// the whole book, a handout the handout of the persona at the same place in the index.
+fn link_translations(sets: &mut [LanguageSet]) {
+    // One language built (`--lang`, or one language in all): no other file to link to.
+    if sets.len() < 2 {
+        return;
+    }
+    let files: Vec<Vec<(String, String)>> = sets
+        .iter()
+        .map(|(language, variants)| {
+            variants
                 .iter()
-                .filter(|c| c.kind == ChapterKind::Persona)
-                .map(|c| c.id.clone())
+                .map(|(stem, doc)| {
+                    let stem = language_stem(stem, language.as_deref());
+                    (
+                        format!("{stem}.{}", Format::Html.extension()),
+                        doc.meta.language.clone(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    for (at, (_, variants)) in sets.iter_mut().enumerate() {
+        for (place, (_, doc)) in variants.iter_mut().enumerate() {
+            doc.meta.translations = files
+                .iter()
+                .enumerate()
+                .filter_map(|(other, files)| {
+                    let (href, language) = files.get(place)?;
+                    Some(ir::Translation {
+                        name: corpus::language_name(language),
+                        language: language.clone(),
+                        href: href.clone(),
+                        current: other == at,
+                    })
+                })
                 .collect();
-            pending.push(Rendered {
-                artifact: Artifact {
-                    path,
-                    format,
-                    personas,
-                    bytes: bytes.len() as u64,
-                    sha256: manifest::sha256_hex(&bytes),
-                    elapsed: started.elapsed(),
-                },
-                bytes,
-            });
         }
     }
-    // Writers report what they could not render (an undecodable image…) as diagnostics too.
-    if settings.strict {
-        diags.promote_warnings();
-    }
-    if diags.has_errors() {
-        return Err(Error::Content(diags.error_count()));
-    }
-    Ok(RenderedBook {
-        manifest_name: settings.manifest_name,
-        out_dir: settings.out_dir,
-        book_files,
-        items: pending,
-    })
 }
 
 /// Writers name the page (or the image) a warning is about, rarely the place in it: point the
@@ -387,6 +555,7 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Publ
             .map(|r| manifest::ManifestEntry {
                 path: name_of(&r.artifact),
                 format: r.artifact.format,
+                language: r.artifact.language.clone(),
                 personas: r.artifact.personas.clone(),
                 bytes: r.artifact.bytes,
                 sha256: r.artifact.sha256.clone(),

@@ -32,6 +32,8 @@ pub struct ManifestEntry {
     /// Relative to the output directory.
     pub path: String,
     pub format: Format,
+    /// BCP 47 tag of the artifact's language.
+    pub language: String,
     pub personas: Vec<String>,
     pub bytes: u64,
     pub sha256: String,

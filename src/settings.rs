@@ -3,7 +3,7 @@
 //! `clean`, `dump-ir`, `serve` and `watch` all read the same value.
 
 use crate::BuildOptions;
-use crate::corpus::{self, Config, Corpus};
+use crate::corpus::{self, Config, LanguageCorpus};
 use crate::diag::{Diagnostics, Error, Result};
 use crate::format::Format;
 use std::path::{Path, PathBuf};
@@ -92,7 +92,7 @@ impl Settings {
     /// loader finds it (the corpus root, or beside the index page). Problems found on the way
     /// are in `diags`; `Err` when the corpus cannot be read at all.
     pub fn resolve(cli: &BuildOptions, diags: &mut Diagnostics) -> Result<Settings> {
-        load_corpus(cli, diags).map(|(_, settings)| settings)
+        load_corpora(cli, diags).map(|(_, settings)| settings)
     }
 
     /// The settings when no corpus is read (`clean -o DIR`, a missing corpus folder): the
@@ -102,33 +102,39 @@ impl Settings {
     }
 }
 
-/// The corpus of `cli`, never reading the output folder (which may lie inside it), and the
-/// settings its `livret.toml` gives.
-pub(crate) fn load_corpus(
+/// Every language's corpus of `cli` (the original's first), never reading the output folder
+/// (which may lie inside it), and the settings the original's `livret.toml` gives.
+pub(crate) fn load_corpora(
     cli: &BuildOptions,
     diags: &mut Diagnostics,
-) -> Result<(Corpus, Settings)> {
+) -> Result<(Vec<LanguageCorpus>, Settings)> {
     let given_out = cli
         .out_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR));
     let mut excluded = vec![given_out];
+    let only = cli.language.as_deref();
     let mut load_diags = Diagnostics::new();
-    let mut loaded = corpus::load_corpus_excluding(&cli.corpus_dir, &excluded, &mut load_diags);
-    if let Ok(corpus) = &loaded {
-        let out = Settings::merge(cli, &corpus.config)?.out_dir;
+    let mut loaded =
+        corpus::load_corpora_excluding(&cli.corpus_dir, &excluded, only, &mut load_diags);
+    if let Ok(Some(first)) = loaded.as_ref().map(|corpora| corpora.first()) {
+        let out = Settings::merge(cli, &first.corpus.config)?.out_dir;
         if !excluded.contains(&out) {
             // Read again without it: the settings that name it come from the corpus itself.
             excluded.push(out);
             load_diags = Diagnostics::new();
-            loaded = corpus::load_corpus_excluding(&cli.corpus_dir, &excluded, &mut load_diags);
+            loaded =
+                corpus::load_corpora_excluding(&cli.corpus_dir, &excluded, only, &mut load_diags);
         }
     }
     // The diagnostics say why, when no book could be made.
     diags.extend(load_diags);
-    let corpus = loaded?;
-    let settings = Settings::merge(cli, &corpus.config)?;
-    Ok((corpus, settings))
+    let corpora = loaded?;
+    let Some(first) = corpora.first() else {
+        return Err(Error::Content(diags.error_count()));
+    };
+    let settings = Settings::merge(cli, &first.corpus.config)?;
+    Ok((corpora, settings))
 }
 
 impl BuildOptions {
@@ -144,6 +150,7 @@ impl BuildOptions {
             strict: false,
             build_time: 0,
             wait: false,
+            language: None,
         }
     }
 }

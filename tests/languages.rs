@@ -437,3 +437,464 @@ fn typography_false_leaves_the_text_as_typed() {
         "{french:?}"
     );
 }
+
+// One FAQ in several languages (issue 21): every layout livret reads, one complete set per
+// language in one run.
+
+/// Each multilingual fixture: its file stem and, per language, (tag, title, contents label).
+/// A language of a fixture: (tag, title, contents label).
+type Language<'a> = (&'a str, &'a str, &'a str);
+
+const MULTILINGUAL: [(&str, &str, &[Language]); 4] = [
+    (
+        "lang-parallel-folders",
+        "guia-dos-dados-abertos",
+        &[
+            ("pt", "Guia dos Dados Abertos", "Sumário"),
+            ("en", "Open Data Guide", "Contents"),
+            ("fr", "Guide des données ouvertes", "Sommaire"),
+        ],
+    ),
+    (
+        "lang-polyglot",
+        "foire-aux-questions",
+        &[
+            ("fr", "Foire aux questions", "Sommaire"),
+            ("en", "Frequently asked questions", "Contents"),
+            ("de", "Häufige Fragen", "Inhalt"),
+        ],
+    ),
+    (
+        "lang-indexes",
+        "questions-frequentes",
+        &[
+            ("fr", "Questions fréquentes", "Sommaire"),
+            ("en", "Frequent questions", "Contents"),
+        ],
+    ),
+    (
+        "lang-toml-list",
+        "guia",
+        &[
+            ("pt", "Perguntas frequentes", "Sumário"),
+            ("en", "Frequently asked questions", "Contents"),
+        ],
+    ),
+];
+
+/// `livret <args>` run in a temporary folder, at a fixed build date.
+fn run(args: &[&std::ffi::OsStr]) -> Output {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    livret(dir.path())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn read_html(path: &Path) -> Html {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Html::parse_document(&text)
+}
+
+fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    names
+}
+
+fn epub_entries(path: &Path) -> BTreeMap<String, String> {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{e}"));
+    let mut zip = zip::ZipArchive::new(file).unwrap_or_else(|e| panic!("{e}"));
+    let mut entries = BTreeMap::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap_or_else(|e| panic!("{e}"));
+        let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
+        if name.ends_with("html") || name.ends_with(".opf") {
+            let mut text = String::new();
+            entry
+                .read_to_string(&mut text)
+                .unwrap_or_else(|e| panic!("{e}"));
+            entries.insert(name, text);
+        }
+    }
+    entries
+}
+
+#[test]
+fn every_layout_builds_one_complete_set_per_language() {
+    for (name, stem, languages) in MULTILINGUAL {
+        let built = build_with(name, &["--split"], |_| {});
+        assert!(
+            !built.stderr().contains("warning"),
+            "{name}: a fixture in step has no warning: {}",
+            built.stderr()
+        );
+        let names = file_names(&built.out);
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(built.out.join("manifest.json"))
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let listed = manifest["artifacts"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no artifacts"));
+        let mut counted = 0;
+        for (language, title, contents) in languages {
+            // The book and one handout per persona, in every format.
+            let suffix = format!(".{language}.html");
+            let handouts = names
+                .iter()
+                .filter(|n| n.starts_with(&format!("{stem}-")) && n.ends_with(&suffix))
+                .count();
+            assert!(handouts >= 1, "{name} {language}: no handout in {names:?}");
+            for ext in ["html", "epub", "pdf"] {
+                let own: Vec<&String> = names
+                    .iter()
+                    .filter(|n| n.ends_with(&format!(".{language}.{ext}")))
+                    .collect();
+                assert_eq!(
+                    own.len(),
+                    handouts + 1,
+                    "{name} {language} {ext}: {names:?}"
+                );
+                counted += own.len();
+                for file in own {
+                    let entry = listed
+                        .iter()
+                        .find(|a| a["path"] == file.as_str())
+                        .unwrap_or_else(|| panic!("{name}: {file} not in the manifest"));
+                    assert_eq!(entry["language"], *language, "{name} {file}");
+                }
+            }
+
+            let html = read_html(&built.out.join(format!("{stem}.{language}.html")));
+            assert_eq!(attr(&html, "html", "lang"), [*language], "{name}");
+            assert_eq!(texts(&html, "title"), [*title], "{name} {language}");
+            assert_eq!(texts(&html, "#toc-title"), [*contents], "{name} {language}");
+
+            let epub_path = built.out.join(format!("{stem}.{language}.epub"));
+            common::epubcheck(&epub_path);
+            let epub = epub_entries(&epub_path);
+            assert_eq!(dc_language(&epub), [*language], "{name}");
+            let opf = epub
+                .iter()
+                .find(|(n, _)| n.ends_with(".opf"))
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default();
+            assert!(
+                opf.contains(&format!(">{title}<")),
+                "{name} {language}: {opf}"
+            );
+            for (file, text) in epub.iter().filter(|(f, _)| f.ends_with(".xhtml")) {
+                assert_eq!(xml_lang(text).as_deref(), Some(*language), "{name} {file}");
+            }
+
+            let pdf_name = format!("{stem}.{language}.pdf");
+            common::qpdf_and_pdffonts(&built.out.join(&pdf_name));
+            if let Some(text) = built.pdf_text(&pdf_name) {
+                assert!(text.contains(title), "{name}: PDF has no {title}");
+                assert!(text.contains(contents), "{name}: PDF has no {contents}");
+            }
+        }
+        // Nothing but the sets and the manifest.
+        assert_eq!(names.len(), counted + 1, "{name}: {names:?}");
+        assert_eq!(listed.len(), counted, "{name}");
+    }
+}
+
+#[test]
+fn html_alternates_resolve_to_the_same_file_in_every_language() {
+    for (name, _, languages) in MULTILINGUAL {
+        let built = build_with(name, &["--split", "-f", "html"], |_| {});
+        for file in file_names(&built.out)
+            .iter()
+            .filter(|n| n.ends_with(".html"))
+        {
+            let html = read_html(&built.out.join(file));
+            let hrefs = attr(&html, "link[rel=alternate]", "href");
+            let langs = attr(&html, "link[rel=alternate]", "hreflang");
+            assert_eq!(langs.len(), languages.len(), "{name} {file}");
+            for (href, lang) in hrefs.iter().zip(&langs) {
+                let target = built.out.join(href);
+                assert!(target.is_file(), "{name} {file}: {href} does not exist");
+                assert_eq!(
+                    attr(&read_html(&target), "html", "lang"),
+                    std::slice::from_ref(lang)
+                );
+                // A handout links to the same persona's handout.
+                assert_eq!(
+                    href.contains('-'),
+                    file.contains('-'),
+                    "{name} {file} → {href}"
+                );
+            }
+            // The visible switcher: every language, this one marked as the current page.
+            assert_eq!(attr(&html, "nav.languages a", "href"), hrefs, "{name}");
+            assert_eq!(attr(&html, "nav.languages a", "hreflang"), langs, "{name}");
+            assert_eq!(
+                attr(&html, "nav.languages a[aria-current=page]", "href"),
+                std::slice::from_ref(file),
+                "{name}"
+            );
+            assert_eq!(attr(&html, "nav.languages", "aria-label").len(), 1);
+        }
+    }
+}
+
+#[test]
+fn links_between_pages_stay_inside_their_language() {
+    let built = build_with("lang-parallel-folders", &["-f", "html"], |_| {});
+    let html = read_html(&built.out.join("guia-dos-dados-abertos.en.html"));
+    // `/faqs/produtor.html` in the English page names the English producer page.
+    let links = attr(&html, "#cidadao a", "href");
+    assert!(links.contains(&"#produtor".to_string()), "{links:?}");
+    assert_eq!(texts(&html, "#produtor h2"), ["Producer"]);
+    let intro = attr(&html, "#introduction a", "href");
+    assert!(intro.contains(&"#produtor".to_string()), "{intro:?}");
+}
+
+#[test]
+fn a_missing_translation_is_a_warning_and_an_error_with_strict() {
+    let remove = |corpus: &Path| {
+        std::fs::remove_file(corpus.join("faqs-fr/produtor.md")).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let built = build_with("lang-parallel-folders", &["-f", "html"], remove);
+    let stderr = built.stderr();
+    assert!(
+        stderr.contains(
+            "faqs/produtor.md:1:1: warning: page `faqs/produtor.md` (pt) has no translation in `fr`"
+        ),
+        "{stderr}"
+    );
+    // The French book goes without that chapter; the others keep it.
+    let french = read_html(&built.out.join("guia-dos-dados-abertos.fr.html"));
+    assert!(texts(&french, "#produtor h2").is_empty());
+    let english = read_html(&built.out.join("guia-dos-dados-abertos.en.html"));
+    assert_eq!(texts(&english, "#produtor h2"), ["Producer"]);
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let corpus = dir.path().join("corpus");
+    copy_dir(&fixture("lang-parallel-folders"), &corpus);
+    remove(&corpus);
+    let strict = run(&[
+        "build".as_ref(),
+        corpus.as_os_str(),
+        "-o".as_ref(),
+        dir.path().join("out").as_os_str(),
+        "--strict".as_ref(),
+    ]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&strict.stderr).contains("has no translation in `fr`"));
+    assert!(!dir.path().join("out").join("manifest.json").exists());
+
+    // A button in one index and not the other, an image in one page and not its translation.
+    let built = build_with("lang-indexes", &["-f", "html"], |corpus| {
+        let index = corpus.join("en/index.md");
+        let text = std::fs::read_to_string(&index).unwrap_or_else(|e| panic!("{e}"));
+        let text = text.replace(
+            "---\n\n#",
+            "  - title: Journalist\n    default: en/faq/journalist\n---\n\n#",
+        );
+        std::fs::write(&index, text).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            corpus.join("en/faq/journalist.md"),
+            "---\ntitle: Journalist\n---\n\n# Journalist\n\nText.\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::copy(
+            fixture("kramdown-idioms").join("img/point.png"),
+            corpus.join("faq/logo.png"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let page = corpus.join("faq/citoyen.md");
+        let text = std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&page, format!("{text}\n![Logo](logo.png)\n"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    });
+    let stderr = built.stderr();
+    assert!(
+        stderr.contains("button \"Journalist\" (en) has no counterpart in the `fr` index"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "`en/faq/citizen.md` (en) shows 0 image(s), its original `faq/citoyen.md` (fr) 1"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_lists_a_translation_older_than_its_original() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let corpus = dir.path().join("corpus");
+    copy_dir(&fixture("lang-parallel-folders"), &corpus);
+    let page = corpus.join("faqs_en/cidadao.md");
+    let text = std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&page, text.replace("2024-03-05", "2024-02-20"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = run(&["check".as_ref(), corpus.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "faqs_en/cidadao.md:3:1: warning: translation `faqs_en/cidadao.md` (en, 2024-02-20) is older than its original `faqs/cidadao.md` (pt, 2024-03-01)"
+        ),
+        "{stderr}"
+    );
+    // The French translation, dated after its original, is not listed.
+    assert!(!stderr.contains("faqs-fr/cidadao.md"), "{stderr}");
+}
+
+#[test]
+fn lang_builds_only_that_language() {
+    let built = build_with(
+        "lang-polyglot",
+        &["--lang", "en", "-f", "html,epub"],
+        |_| {},
+    );
+    assert_eq!(
+        file_names(&built.out),
+        [
+            "foire-aux-questions.en.epub",
+            "foire-aux-questions.en.html",
+            "manifest.json"
+        ]
+    );
+    let html = read_html(&built.out.join("foire-aux-questions.en.html"));
+    assert_eq!(texts(&html, "title"), ["Frequently asked questions"]);
+    // No other language was built: nothing to link to.
+    assert!(attr(&html, "link[rel=alternate]", "href").is_empty());
+
+    let unknown = run(&[
+        "check".as_ref(),
+        fixture("lang-polyglot").as_os_str(),
+        "--lang".as_ref(),
+        "es".as_ref(),
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("fr, en, de"), "{stderr}");
+}
+
+#[test]
+fn a_one_language_corpus_builds_as_before() {
+    // No language suffix, no alternates, no switcher; `--lang` with its own language changes
+    // no byte, another is refused.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let corpus = fixture("lang-pt-config");
+    let build = |out: &str, extra: &[&str]| {
+        let out = dir.path().join(out);
+        let mut args = vec![
+            "build".as_ref(),
+            corpus.as_os_str(),
+            "-o".as_ref(),
+            out.as_os_str(),
+            "--split".as_ref(),
+        ];
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        let output = run(&args);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        out
+    };
+    let plain = build("plain", &[]);
+    let names = file_names(&plain);
+    assert!(
+        names.contains(&"guia-dos-dados-abertos.html".to_string()),
+        "{names:?}"
+    );
+    assert!(!names.iter().any(|n| n.contains(".pt.")), "{names:?}");
+    let html = read_html(&plain.join("guia-dos-dados-abertos.html"));
+    assert!(attr(&html, "link[rel=alternate]", "href").is_empty());
+    assert!(texts(&html, "nav.languages").is_empty());
+    let same = build("same", &["--lang", "pt"]);
+    assert_eq!(file_names(&same), names);
+    for name in &names {
+        let a = std::fs::read(plain.join(name)).unwrap_or_else(|e| panic!("{e}"));
+        let b = std::fs::read(same.join(name)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(a == b, "{name} differs");
+    }
+    let other = run(&[
+        "check".as_ref(),
+        corpus.as_os_str(),
+        "--lang".as_ref(),
+        "en".as_ref(),
+    ]);
+    assert_eq!(other.status.code(), Some(2));
+}
+
+#[test]
+fn a_persona_of_the_original_selects_the_same_persona_in_every_language() {
+    // `developpeur` is `developer` in the English index, at the same place.
+    let built = build_with(
+        "lang-indexes",
+        &["--persona", "developpeur", "-f", "html"],
+        |_| {},
+    );
+    assert_eq!(
+        file_names(&built.out),
+        [
+            "manifest.json",
+            "questions-frequentes-developer.en.html",
+            "questions-frequentes-developpeur.fr.html",
+        ]
+    );
+    let english = read_html(&built.out.join("questions-frequentes-developer.en.html"));
+    assert_eq!(texts(&english, "section.persona h2"), ["Developer"]);
+    assert_eq!(
+        attr(&english, "link[rel=alternate][hreflang=fr]", "href"),
+        ["questions-frequentes-developpeur.fr.html"]
+    );
+}
+
+#[test]
+fn lang_is_not_stopped_by_another_language_that_cannot_be_built() {
+    // The English index names a page that does not exist: `--lang fr` still builds.
+    let built = build_with("lang-indexes", &["--lang", "fr", "-f", "html"], |corpus| {
+        std::fs::remove_file(corpus.join("en/faq/developer.md")).unwrap_or_else(|e| panic!("{e}"));
+    });
+    assert_eq!(
+        file_names(&built.out),
+        ["manifest.json", "questions-frequentes.fr.html"]
+    );
+    assert!(!built.stderr().contains("en/"), "{}", built.stderr());
+}
+
+/// The switcher and alternates are valid HTML: the Nu checker where installed (`VNU_JAR`, or
+/// the copy `.ci/run` installs), no error and no warning.
+#[test]
+fn a_multilingual_page_passes_the_nu_checker() {
+    let jar = std::env::var("VNU_JAR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| common::repo().join(".ci/vnu/node_modules/vnu-jar/build/dist/vnu.jar"));
+    if !jar.exists() {
+        eprintln!("skipped: Nu HTML checker not installed (set VNU_JAR)");
+        return;
+    }
+    let built = build_with("lang-polyglot", &["-f", "html"], |_| {});
+    let output = std::process::Command::new("java")
+        .arg("-Xss8m")
+        .arg("-jar")
+        .arg(&jar)
+        .args(["--format", "json", "--stdout"])
+        .arg(built.out.join("foire-aux-questions.de.html"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("vnu output: {e}"));
+    let messages: Vec<String> = report["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["type"] == "error" || m["subType"] == "warning")
+        .map(|m| format!("{}:{} {}", m["lastLine"], m["type"], m["message"]))
+        .collect();
+    assert!(messages.is_empty(), "{messages:#?}");
+}

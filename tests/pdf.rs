@@ -203,6 +203,7 @@ fn rich_document() -> Document {
             page_size: PageSize::A4,
             persona: None,
             labels: Default::default(),
+            translations: Vec::new(),
         },
         chapters: vec![intro, citoyen, dev],
         assets: vec![

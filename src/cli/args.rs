@@ -43,6 +43,9 @@ pub struct SelectionArgs {
     /// [default: `theme` of livret.toml]
     #[arg(long, value_name = "DIR")]
     pub theme: Option<PathBuf>,
+    /// Build only this language of a corpus in several (`pt`): <name>.<lang>.<format>.
+    #[arg(long = "lang", value_name = "TAG")]
+    pub language: Option<String>,
 }
 
 /// How problems are judged and shown, for `build` and `check`.
@@ -91,5 +94,6 @@ pub fn build_options(
         strict,
         build_time: build_time_from_env()?,
         wait: false,
+        language: selection.language.clone(),
     })
 }

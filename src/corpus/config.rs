@@ -1,6 +1,6 @@
 //! `livret.toml` (the book's settings) and Jekyll's `_config.yml` (what the site says).
 
-use super::front_matter::{parse_yaml_scalars, site_language};
+use super::front_matter::{parse_yaml_scalars, site_language, site_languages};
 use super::source::line_col;
 use super::{Config, SiteConfig};
 use crate::diag::Diagnostics;
@@ -26,7 +26,7 @@ pub fn parse_config(text: &str, display_path: &str, diags: &mut Diagnostics) -> 
             }
             diagnostic.with_hint(
                 "known keys: name, title, subtitle, author, publisher, language, date, \
-                     identifier, index, personas, page_size (\"A4\" or \"Letter\"), typography, \
+                     identifier, index, personas, languages, page_size (\"A4\" or \"Letter\"), typography, \
                  [labels], formats, out, manifest, theme, split, strict",
             );
             Config::default()
@@ -234,6 +234,7 @@ pub fn parse_site_config(text: &str, display_path: &str, diags: &mut Diagnostics
         collections_dir,
         vars,
         language: site_language(text),
+        languages: site_languages(text),
     }
 }
 

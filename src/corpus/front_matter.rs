@@ -540,6 +540,25 @@ pub fn site_language(yaml: &str) -> Option<(String, &'static str)> {
         .map(|lang| (lang, "defaults"))
 }
 
+/// `languages:` of `_config.yml` (jekyll-polyglot): the tags listed, in order.
+pub fn site_languages(yaml: &str) -> Vec<String> {
+    if yaml.len() > MAX_YAML_BYTES {
+        return Vec::new();
+    }
+    let Ok(Value::Mapping(mapping)) = serde_yaml::from_str::<Value>(yaml) else {
+        return Vec::new();
+    };
+    match mapping.get("languages") {
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .filter_map(scalar_text)
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Scalar top-level keys of a YAML file such as `_config.yml` (nested values are skipped).
 pub fn parse_yaml_scalars(
     yaml: &str,

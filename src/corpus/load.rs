@@ -3,12 +3,13 @@
 
 use super::config::{config_value_line, parse_config, parse_site_config};
 use super::front_matter::{parse_front_matter, split_front_matter};
+use super::languages::LanguageCorpus;
 use super::resolve::{Lookup, build_routes, normalise_site_path};
 use super::source::{MAX_CONFIG_BYTES, MAX_PAGE_BYTES, decode_text, read_bounded};
 use super::walk::markdown_files;
 use super::{Button, Config, Corpus, Page, Persona, Routes, SiteConfig};
 use crate::diag::{Diagnostics, Error, Result, Severity, closest};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Longest persona slug and output stem, in bytes (file systems allow 255 for a whole name).
@@ -65,10 +66,11 @@ pub fn display_path(root: &Path, rel: &str) -> String {
 
 /// A page with what the loader needs beside it: its own diagnostics are held until we know
 /// whether the page is in the book (problems in pages outside it are only warnings).
-struct LoadedPage {
-    page: Page,
-    buttons_line: Option<u32>,
-    diags: Diagnostics,
+#[derive(Clone)]
+pub(super) struct LoadedPage {
+    pub page: Page,
+    pub buttons_line: Option<u32>,
+    pub diags: Diagnostics,
 }
 
 /// Load the corpus at `root`. Content problems go to `diags` (all of them); `Err` only for
@@ -78,12 +80,29 @@ pub fn load_corpus(root: &Path, diags: &mut Diagnostics) -> Result<Corpus> {
 }
 
 /// `load_corpus`, never entering the folders `excluded` (the output folder, when it lies inside
-/// the corpus: what livret wrote is not read back as pages).
+/// the corpus: what livret wrote is not read back as pages). A corpus in several languages
+/// gives its original language's book.
 pub fn load_corpus_excluding(
     root: &Path,
     excluded: &[PathBuf],
     diags: &mut Diagnostics,
 ) -> Result<Corpus> {
+    let mut books = load_corpora_excluding(root, excluded, None, diags)?;
+    if books.is_empty() {
+        return Err(Error::Content(diags.error_count()));
+    }
+    Ok(books.swap_remove(0).corpus)
+}
+
+/// Every language's corpus (the original's first), or the one corpus of a one-language corpus
+/// (its `language` is `None`). With `only`, the problems of the other languages' pages are not
+/// reported (their corpora are still given: the original names the files).
+pub fn load_corpora_excluding(
+    root: &Path,
+    excluded: &[PathBuf],
+    only: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Result<Vec<LanguageCorpus>> {
     let show = |rel: &str| display_path(root, rel);
     let excluded: Vec<PathBuf> = excluded
         .iter()
@@ -104,20 +123,61 @@ pub fn load_corpus_excluding(
         }
         None => SiteConfig::default(),
     };
-    let mut config_file = read_config_file(root, CONFIG_FILE, diags)?;
+    let config_file = read_config_file(root, CONFIG_FILE, diags)?;
 
     let mut pages = Vec::with_capacity(files.len());
     for rel in &files {
         pages.push(load_page(root, rel)?);
     }
 
-    let routes = build_routes(
-        pages
-            .iter()
-            .map(|loaded| (loaded.page.path.as_str(), &loaded.page.front)),
-        &site.collections_dir,
-    );
-    let Some(index_at) = find_index(root, &pages, &routes, config_file.as_ref(), diags) else {
+    let root_config = config_file
+        .as_ref()
+        .map(|found| found.config.clone())
+        .unwrap_or_default();
+    let Some(plan) = super::languages::discover(
+        pages.iter().map(|loaded| super::languages::PageFacts {
+            path: &loaded.page.path,
+            lang: loaded.page.front.lang.as_deref(),
+            permalink: loaded.page.front.permalink.as_deref(),
+            is_index: loaded.buttons_line.is_some(),
+        }),
+        &site,
+        &root_config,
+    ) else {
+        let corpus = assemble(
+            root,
+            site,
+            config_file,
+            pages,
+            &Default::default(),
+            None,
+            diags,
+        )?;
+        return Ok(vec![LanguageCorpus {
+            language: None,
+            corpus,
+        }]);
+    };
+    super::languages::load_languages(plan, root, site, config_file, pages, only, diags)
+}
+
+/// One book from `pages`: its index, settings, personas, appendices and routes.
+pub(super) fn assemble(
+    root: &Path,
+    site: SiteConfig,
+    mut config_file: Option<ConfigFile>,
+    pages: Vec<LoadedPage>,
+    aliases: &BTreeMap<String, String>,
+    forced_index: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Result<Corpus> {
+    let show = |rel: &str| display_path(root, rel);
+    let routes = routes_of(&pages, &site.collections_dir, aliases);
+    let index_at = match forced_index {
+        Some(path) => pages.iter().position(|loaded| loaded.page.path == path),
+        None => find_index(root, &pages, &routes, config_file.as_ref(), diags),
+    };
+    let Some(index_at) = index_at else {
         flush_page_diagnostics(&pages, |_| true, diags);
         return Err(Error::Content(diags.error_count()));
     };
@@ -193,6 +253,51 @@ pub fn load_corpus_excluding(
     })
 }
 
+/// Routes of `pages`, each published where the page it stands for (`aliases`) would be.
+pub(super) fn routes_of(
+    pages: &[LoadedPage],
+    collections_dir: &str,
+    aliases: &BTreeMap<String, String>,
+) -> Routes {
+    let site_path_of = |path: &str| {
+        aliases
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| path.to_string())
+    };
+    let named: Vec<(String, &super::FrontMatter)> = pages
+        .iter()
+        .map(|loaded| (site_path_of(&loaded.page.path), &loaded.page.front))
+        .collect();
+    let mut routes = build_routes(
+        named.iter().map(|(path, front)| (path.as_str(), *front)),
+        collections_dir,
+    );
+    if aliases.is_empty() {
+        return routes;
+    }
+    let own: BTreeMap<String, String> = aliases
+        .iter()
+        .map(|(own, original)| (original.clone(), own.clone()))
+        .collect();
+    let real = |path: String| own.get(&path).cloned().unwrap_or(path);
+    for pages in routes.by_site_path.values_mut() {
+        for page in pages.iter_mut() {
+            *page = real(std::mem::take(page));
+        }
+    }
+    routes.pages = std::mem::take(&mut routes.pages)
+        .into_iter()
+        .map(real)
+        .collect();
+    routes.published_at = std::mem::take(&mut routes.published_at)
+        .into_iter()
+        .map(|(page, url)| (real(page), url))
+        .collect();
+    routes.aliases = own;
+    routes
+}
+
 /// The file `rel` if it exists, never through a symbolic link that leaves the root. A FIFO,
 /// device or oversized file in its place is an error (the book's settings would be missing).
 fn read_optional(root: &Path, rel: &str, diags: &mut Diagnostics) -> Result<Option<Vec<u8>>> {
@@ -223,7 +328,7 @@ fn read_optional(root: &Path, rel: &str, diags: &mut Diagnostics) -> Result<Opti
 }
 
 /// Line of `key:` in the front matter of page `rel` (1 when it cannot be found).
-fn front_matter_key_line(root: &Path, rel: &str, key: &str) -> u32 {
+pub(super) fn front_matter_key_line(root: &Path, rel: &str, key: &str) -> u32 {
     let Ok(bytes) = read_bounded(&root.join(rel), MAX_PAGE_BYTES) else {
         return 1;
     };
@@ -306,13 +411,18 @@ fn check_config_values(found: &ConfigFile, diags: &mut Diagnostics) {
 }
 
 /// `livret.toml` as found: where, its text (for lines), what it says.
-struct ConfigFile {
+#[derive(Clone)]
+pub(super) struct ConfigFile {
     display: String,
     text: String,
-    config: Config,
+    pub config: Config,
 }
 
-fn read_config_file(root: &Path, rel: &str, diags: &mut Diagnostics) -> Result<Option<ConfigFile>> {
+pub(super) fn read_config_file(
+    root: &Path,
+    rel: &str,
+    diags: &mut Diagnostics,
+) -> Result<Option<ConfigFile>> {
     let Some(bytes) = read_optional(root, rel, diags)? else {
         return Ok(None);
     };

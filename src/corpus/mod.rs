@@ -5,6 +5,7 @@
 mod config;
 mod front_matter;
 mod language;
+mod languages;
 mod load;
 mod resolve;
 mod source;
@@ -13,7 +14,11 @@ mod walk;
 pub use config::{check_file_stem, check_language_tag, is_bare_file_name};
 pub use front_matter::{ParsedFrontMatter, SplitPage, parse_front_matter, split_front_matter};
 pub use language::{BookLanguage, DEFAULT_LANGUAGE, LanguageSource, warn_when_unset};
-pub use load::{MAX_STEM_BYTES, display_path, load_corpus, load_corpus_excluding, safe_stem};
+pub use languages::{LanguageCorpus, language_name, switcher_label};
+pub use load::{
+    MAX_STEM_BYTES, display_path, load_corpora_excluding, load_corpus, load_corpus_excluding,
+    safe_stem,
+};
 pub use resolve::{Lookup, normalise_site_path};
 pub use source::{MAX_CONFIG_BYTES, MAX_PAGE_BYTES};
 pub use source::{ReadRefusal, decode_text, open_regular, open_regular_file, read_bounded};
@@ -39,6 +44,9 @@ pub struct Config {
     pub index: Option<String>,
     /// Persona slugs in the order wanted, instead of button order.
     pub personas: Option<Vec<String>>,
+    /// The corpus's languages (`["pt", "en"]`), one book each; the first is the original
+    /// unless `language` names another.
+    pub languages: Option<Vec<String>>,
     pub page_size: Option<PageSize>,
     /// `false` leaves the text as typed: no smart quotes, dashes or French spacing.
     pub typography: Option<bool>,
@@ -68,6 +76,8 @@ pub struct SiteConfig {
     pub vars: BTreeMap<String, String>,
     /// The site's language and the key it was under (`lang`, `locale` or `defaults`).
     pub language: Option<(String, &'static str)>,
+    /// `languages:` (jekyll-polyglot), in order; empty when absent.
+    pub languages: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -149,4 +159,7 @@ pub struct Routes {
     /// Page path → the URL Jekyll publishes it at (`/faq/citoyen.html`, `/faq/`), for links
     /// relative to a page's URL.
     pub published_at: BTreeMap<String, String>,
+    /// A translation's page path as its original's (`faqs/x.md` for `faqs_en/x.md`) → its
+    /// own: links and buttons naming the original's path stay inside the language.
+    pub aliases: BTreeMap<String, String>,
 }

@@ -133,6 +133,7 @@ pub fn build_routes<'a>(
         pages: page_paths,
         collections_dir: collections_dir.to_string(),
         published_at,
+        aliases: BTreeMap::new(),
     }
 }
 
@@ -264,7 +265,11 @@ impl Routes {
         }
         candidates
             .iter()
-            .find_map(|candidate| self.pages.get(candidate.as_str()))
+            .find_map(|candidate| {
+                self.pages
+                    .get(candidate.as_str())
+                    .or_else(|| self.aliases.get(candidate.as_str()))
+            })
             .map(String::as_str)
     }
 
@@ -290,7 +295,10 @@ impl Routes {
         let href = percent_decode(href.split(['#', '?']).next().unwrap_or_default());
         let file_folder = from_page.rsplit_once('/').map_or("", |(folder, _)| folder);
         if let Some(file) = join_relative(file_folder, &href)
-            && let Some(page) = self.pages.get(file.as_str())
+            && let Some(page) = self
+                .pages
+                .get(file.as_str())
+                .or_else(|| self.aliases.get(file.as_str()))
         {
             return Some(page);
         }

@@ -101,6 +101,7 @@ pub(crate) mod tests {
                 page_size: PageSize::A4,
                 persona: None,
                 labels: Default::default(),
+                translations: Vec::new(),
             },
             chapters,
             assets: Vec::new(),

@@ -149,5 +149,6 @@ fn book_meta(corpus: &Corpus, index_title: Option<String>, labels: Labels) -> Me
         identifier: non_empty(config.identifier.as_deref()).or_else(|| var("identifier")),
         page_size: config.page_size.unwrap_or_default(),
         persona: None,
+        translations: Vec::new(),
     }
 }

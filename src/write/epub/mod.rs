@@ -401,6 +401,7 @@ mod tests {
                 page_size: PageSize::A4,
                 persona: None,
                 labels: Default::default(),
+                translations: Vec::new(),
             },
             chapters: chapter_ids
                 .iter()

@@ -873,6 +873,7 @@ mod tests {
                 page_size: PageSize::A4,
                 persona: None,
                 labels: Default::default(),
+                translations: Vec::new(),
             },
             chapters: vec![Chapter {
                 id: "ch".into(),

@@ -65,6 +65,17 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         css => Value::from_safe_string(css.into_owned()),
         labels => Value::from_pairs(meta.labels.entries()),
         generator => format!("livret {}", ctx.version),
+        translations => meta
+            .translations
+            .iter()
+            .map(|t| context! {
+                language => &t.language,
+                name => &t.name,
+                href => &t.href,
+                current => t.current,
+            })
+            .collect::<Vec<_>>(),
+        translations_label => crate::corpus::switcher_label(&meta.language),
     };
     render_page(&ctx.theme, &page, context)
 }
@@ -516,6 +527,7 @@ mod tests {
                 page_size: PageSize::A4,
                 persona: None,
                 labels: Default::default(),
+                translations: Vec::new(),
             },
             chapters: vec![intro, citoyen, producteur, annexe],
             assets: vec![Asset {
