@@ -520,3 +520,79 @@ fn a_span_in_another_language_says_so_in_the_structure() {
         .collect();
     assert_eq!(spans, vec!["en".to_string()]);
 }
+
+/// The tree's content leaves in reading order.
+fn contents_in_order(node: &Node, out: &mut Vec<(ObjectId, i64)>) {
+    match node {
+        Node::Content { page, mcid } => out.push((*page, *mcid)),
+        Node::Elem(e) => e.kids.iter().for_each(|k| contents_in_order(k, out)),
+        Node::Annot(_) => {}
+    }
+}
+
+/// A reader that follows the content stream (reflow, read-aloud in paint order) meets the text
+/// in the order the structure tree reads it: on every page, the marked-content sequences come
+/// in the tree's order (a list's label before its body, a link between its paragraph's runs).
+#[test]
+fn marked_content_is_painted_in_the_order_of_the_structure_tree() {
+    let (_dir, mut pdfs) = build_pdfs(&repo().join("content"), &[]);
+    let (_dir2, fixture_pdfs) = build_pdfs(&fixture("lang-en-site"), &[]);
+    pdfs.extend(fixture_pdfs);
+    for path in &pdfs {
+        let pdf = Document::load(path).expect("PDF loads");
+        let catalog = pdf.catalog().expect("catalog");
+        let root = deref(&pdf, catalog.get(b"StructTreeRoot").expect("root"))
+            .as_dict()
+            .unwrap();
+        let tree = read_elem(&pdf, &root.get(b"K").unwrap().as_array().unwrap()[0], None);
+        let mut reading = Vec::new();
+        contents_in_order(&tree, &mut reading);
+        let mut out_of_place = Vec::new();
+        for (number, &page) in pdf.get_pages().iter() {
+            let content = Content::decode(&pdf.get_page_content(page)).expect("decodes");
+            let painted: Vec<i64> = content
+                .operations
+                .iter()
+                .filter(|op| op.operator == "BDC")
+                .filter_map(|op| {
+                    op.operands
+                        .get(1)?
+                        .as_dict()
+                        .ok()?
+                        .get(b"MCID")
+                        .ok()?
+                        .as_i64()
+                        .ok()
+                })
+                .collect();
+            let read: Vec<i64> = reading
+                .iter()
+                .filter(|(p, _)| *p == page)
+                .map(|&(_, mcid)| mcid)
+                .collect();
+            let mut sorted = read.clone();
+            sorted.sort_unstable();
+            let mut painted_sorted = painted.clone();
+            painted_sorted.sort_unstable();
+            assert_eq!(
+                sorted,
+                painted_sorted,
+                "{}: page {number}: the tree and the page hold different sequences",
+                path.display()
+            );
+            if read != painted {
+                let misplaced = read.iter().zip(&painted).filter(|(a, b)| a != b).count();
+                out_of_place.push(format!(
+                    "page {number}: {misplaced} of {} sequences",
+                    read.len()
+                ));
+            }
+        }
+        assert!(
+            out_of_place.is_empty(),
+            "{}: painted out of the structure's order on {}",
+            path.display(),
+            out_of_place.join(", ")
+        );
+    }
+}

@@ -107,27 +107,20 @@ impl FontSet {
     pub fn describe(&self) -> String {
         format!("{} and {}", self.faces[0].name, self.faces[4].name)
     }
+}
 
-    /// genpdf's copy of face `index`, embedded, or as a `builtin` stand-in measured with it.
-    fn data(&self, index: usize, builtin: Option<BuiltinFont>) -> Result<FontData> {
-        let face = &self.faces[index];
-        FontData::new(face.bytes.to_vec(), builtin).map_err(|e| Error::Font {
-            path: face.path.clone(),
-            message: e.to_string(),
-        })
-    }
-
-    /// What genpdf is set up with. It measures and prints nothing (our elements do, with
-    /// `Metrics`); a built-in stand-in keeps printpdf from parsing an embedded face.
-    pub fn layout_family(&self) -> Result<FontFamily<FontData>> {
-        let data = self.data(4, Some(BuiltinFont::Courier))?;
-        Ok(FontFamily {
-            regular: data.clone(),
-            bold: data.clone(),
-            italic: data.clone(),
-            bold_italic: data,
-        })
-    }
+/// What genpdf's `Context` must hold: a font family, parsed by rusttype. Nothing is measured
+/// or printed with it (our elements measure with `Metrics` and paint on the surface), so it is
+/// the built-in code face, never a theme's file, as a built-in PDF font (printpdf never parses
+/// it).
+pub fn layout_family() -> std::result::Result<FontFamily<FontData>, genpdf::error::Error> {
+    let data = FontData::new(MONO.to_vec(), Some(BuiltinFont::Courier))?;
+    Ok(FontFamily {
+        regular: data.clone(),
+        bold: data.clone(),
+        italic: data.clone(),
+        bold_italic: data,
+    })
 }
 
 /// The PostScript name of a font file that the PDF can embed, or why it cannot (whether genpdf's

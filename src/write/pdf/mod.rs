@@ -7,16 +7,19 @@
 //! chapter and section, for the table of contents, the running headers and the page count); the
 //! next lays out with those pages and keeps the paint; a third runs if the pages it found moved.
 
-mod canvas;
 mod elements;
+mod encode;
 mod fonts;
 mod guard;
 pub mod hyphenate;
 mod icc;
 mod layout;
 mod metrics;
+mod outline;
+mod para;
 mod serialize;
 mod structure;
+mod surface;
 
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Block, Document, Inline};
@@ -24,8 +27,8 @@ use crate::write::WriteContext;
 use std::rc::Rc;
 
 pub use fonts::FontSet;
-pub use layout::OutlineEntry;
 use layout::PassKind;
+pub use outline::OutlineEntry;
 
 /// What one PDF lays out at most: past these, memory (about 5 KB per block while the file is
 /// assembled) or the page itself (a column narrower than a letter) would fail the reader.
@@ -154,15 +157,22 @@ fn lay_out_and_finish(
     }
     diags.extend(pass_diags);
     let layout::Pass {
-        outline, canvas, ..
+        outline,
+        log,
+        tree,
+        link_texts,
+        ..
     } = pass;
     serialize::serialize(
         serialize::SerializeInput {
             doc,
             ctx,
             fonts,
-            canvas,
+            log,
+            tree,
+            link_texts,
             outline: &outline,
+            page_size: layout::page_size_mm(doc.meta.page_size),
         },
         diags,
     )
@@ -170,5 +180,5 @@ fn lay_out_and_finish(
 
 /// The outline (chapters and their `##` sections) the PDF's bookmarks and contents list show.
 pub fn outline(doc: &Document) -> Vec<OutlineEntry> {
-    layout::outline(doc)
+    outline::outline(doc)
 }

@@ -1,14 +1,16 @@
-//! The serialiser: the recorder's pages, structure, places and links → one PDF (with lopdf's
+//! The serialiser: the page log (encoded pages, places, links), the structure tree and the
+//! metadata → one PDF; it knows nothing of the layout (with lopdf's
 //! object model): fonts subset and embedded with their widths and text maps, images (SVG
 //! rasterised, large images downsampled), link annotations tagged in the structure tree,
 //! outline, metadata (Info and XMP, the same values), the sRGB output intent, a deterministic
 //! `/ID`. The result is tagged PDF/UA-1 and PDF/A-2 at once.
 
-use super::canvas::{Dest, LinkPiece, PageContent, Recorder};
+use super::encode::PageContent;
 use super::fonts::FontSet;
 use super::icc;
-use super::layout::{OutlineEntry, page_size_mm};
+use super::outline::OutlineEntry;
 use super::structure::{Kid, Role, StructTree};
+use super::surface::{Dest, LinkPiece, PT, PageLog};
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Asset, Document, ImageFormat};
 use crate::write::WriteContext;
@@ -65,8 +67,13 @@ pub struct SerializeInput<'a> {
     pub doc: &'a Document,
     pub ctx: &'a WriteContext,
     pub fonts: &'a FontSet,
-    pub canvas: Recorder,
+    pub log: PageLog,
+    pub tree: StructTree,
+    /// Each link's text, for its annotation's `/Contents`.
+    pub link_texts: HashMap<usize, String>,
     pub outline: &'a [OutlineEntry],
+    /// Width and height in mm.
+    pub page_size: (f64, f64),
 }
 
 /// Files of up to this many objects (a handout, a book of some tens of pages: the default
@@ -81,19 +88,20 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
         doc,
         ctx,
         fonts,
-        canvas,
-        outline,
-    } = input;
-    let Recorder {
-        mut pages,
+        log,
         mut tree,
+        link_texts,
+        outline,
+        page_size,
+    } = input;
+    let PageLog {
+        mut pages,
         anchors,
         links,
-        link_texts,
         glyphs,
         image_sizes,
-        ..
-    } = canvas;
+    } = log;
+    tree.place_content(&pages);
     let mut pdf = lopdf::Document::with_version("1.7");
     let mut digest = Sha256::new();
     let pages_id = pdf.new_object_id();
@@ -155,13 +163,8 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
     );
 
     // Pages.
-    let (w, h) = page_size_mm(doc.meta.page_size);
-    let media_box = vec![
-        0.into(),
-        0.into(),
-        real(w / super::canvas::PT),
-        real(h / super::canvas::PT),
-    ];
+    let (w, h) = page_size;
+    let media_box = vec![0.into(), 0.into(), real(w / PT), real(h / PT)];
     for (idx, (page, &page_id)) in pages.iter_mut().zip(&page_ids).enumerate() {
         digest.update(&page.stream);
         let content = Stream::new(
