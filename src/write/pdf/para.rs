@@ -742,3 +742,156 @@ impl Element for Para {
         Ok(done(width, y, has_more))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::write::pdf::fonts::FontSet;
+    use crate::write::pdf::surface::Surface;
+    use std::cell::RefCell;
+
+    /// `text` set at `width` mm in 10 pt serif: each line as read (a space where words part, a
+    /// hyphen where one was added), and each line's right edge.
+    fn set(text: &str, width: f64, align: Align, language: Option<&str>) -> Vec<(String, f64)> {
+        let metrics = Rc::new(Metrics::new(&FontSet::default()));
+        let surface = Rc::new(RefCell::new(Surface::new(metrics, 297.0, 249.0, false)));
+        let run = Run::plain(text.to_string(), RunStyle::body(10), BreakMode::Prose);
+        let hyph = language.and_then(|l| Hyphenation::for_language(l).map(Rc::new));
+        let para = Para::new(vec![run], align, 10, hyph, surface, Tag::Layout);
+        para.layout(width)
+            .iter()
+            .map(|line| {
+                let mut out = String::new();
+                let mut end: Option<f64> = None;
+                for p in &line.placed {
+                    if end.is_some_and(|e| p.x > e + EPS) {
+                        out.push(' ');
+                    }
+                    out.push_str(para.text(&p.piece));
+                    if p.hyphen {
+                        out.push('-');
+                    }
+                    end = Some(p.x + p.width);
+                }
+                (out, end.unwrap_or(0.0))
+            })
+            .collect()
+    }
+
+    fn lines(set: &[(String, f64)]) -> Vec<&str> {
+        set.iter().map(|(l, _)| l.as_str()).collect()
+    }
+
+    const PROSE: &str = "Les administrations produisent chaque jour des informations en \
+        accomplissant leurs missions : horaires de transport, résultats électoraux, budgets.";
+
+    #[test]
+    fn lines_fill_greedily_and_never_pass_the_width() {
+        for width in [20.0, 35.0, 50.0, 80.0, 150.0] {
+            let out = set(PROSE, width, Align::Left, None);
+            for (k, (line, right)) in out.iter().enumerate() {
+                assert!(
+                    *right <= width + EPS,
+                    "{width} mm: «{line}» ends at {right}"
+                );
+                // Greedy: the next line's first word did not fit after this one.
+                if let Some((next, _)) = out.get(k + 1) {
+                    let first = next.split(' ').next().unwrap_or("");
+                    let longer = set(&format!("{line} {first}"), 1000.0, Align::Left, None);
+                    assert!(longer[0].1 > width - EPS, "{width} mm: «{first}» fitted");
+                }
+            }
+            let read: Vec<String> = out.iter().map(|(l, _)| l.clone()).collect();
+            if width >= 35.0 {
+                // Every word fits: lines part only at spaces.
+                let words: Vec<&str> = PROSE.split(' ').collect();
+                assert_eq!(read.join(" ").split(' ').collect::<Vec<_>>(), words);
+            } else {
+                // A word wider than the line is cut where it must, with no hyphen added.
+                assert_eq!(read.concat().replace(' ', ""), PROSE.replace(' ', ""));
+            }
+        }
+    }
+
+    #[test]
+    fn justified_lines_reach_the_width_but_the_last() {
+        let out = set(PROSE, 60.0, Align::Justify, None);
+        assert!(out.len() > 2);
+        for (line, right) in &out[..out.len() - 1] {
+            assert!((right - 60.0).abs() < 0.05, "«{line}» ends at {right}");
+        }
+        assert!(out.last().unwrap().1 < 60.0 - 1.0);
+    }
+
+    #[test]
+    fn words_are_hyphenated_where_the_dictionary_allows_at_most_twice_in_a_row() {
+        let text = "anticonstitutionnellement ".repeat(6);
+        let cases = [
+            // (width, language, whether a hyphen is added)
+            (40.0, Some("fr"), true),
+            (40.0, None, false),
+        ];
+        for (width, language, hyphenated) in cases {
+            let out = set(text.trim(), width, Align::Left, language);
+            let ends: Vec<bool> = out.iter().map(|(l, _)| l.ends_with('-')).collect();
+            assert_eq!(ends.iter().any(|&h| h), hyphenated, "{:?}", lines(&out));
+            assert!(
+                !ends.windows(3).any(|w| w.iter().all(|&h| h)),
+                "three hyphens in a row: {:?}",
+                lines(&out)
+            );
+            let joined: String = out
+                .iter()
+                .map(|(l, _)| l.strip_suffix('-').unwrap_or(l.as_str()).to_string() + " ")
+                .collect();
+            assert_eq!(joined.replace(' ', ""), text.replace(' ', ""));
+        }
+        // An existing hyphen is a break; no second hyphen is added there.
+        let out = set(
+            "porte-monnaie porte-monnaie porte-monnaie",
+            25.0,
+            Align::Left,
+            None,
+        );
+        assert!(lines(&out).iter().all(|l| !l.ends_with("--")), "{out:?}");
+        assert!(lines(&out).iter().any(|l| l.ends_with("porte-")), "{out:?}");
+    }
+
+    #[test]
+    fn a_word_wider_than_the_line_is_cut_and_nothing_is_lost() {
+        let long = "a".repeat(400);
+        let url = format!(
+            "https://example.org/{}/page.html?q=1&r=2",
+            "segment/".repeat(20)
+        );
+        for (text, width) in [(long.as_str(), 30.0), (url.as_str(), 40.0), ("M", 0.5)] {
+            let out = set(text, width, Align::Justify, Some("fr"));
+            assert!(out.len() > 1 || text == "M", "{text}");
+            for (line, right) in &out {
+                assert!(
+                    *right <= width + EPS || line.chars().count() == 1,
+                    "«{line}»"
+                );
+            }
+            assert_eq!(lines(&out).concat(), text, "no character lost or added");
+        }
+    }
+
+    #[test]
+    fn french_spacing_keeps_punctuation_with_its_word() {
+        // A no-break space (U+00A0) or a narrow one (U+202F) before « ? ! : ; » and inside
+        // guillemets never breaks: the mark never starts a line.
+        let text = "Qu’est-ce qu’une donnée\u{a0}? «\u{202f}Une information\u{202f}» publique\u{a0}: \
+                    un budget\u{a0}; une carte\u{a0}! ";
+        let text = text.repeat(4);
+        for width in [18.0, 23.0, 31.0, 44.0] {
+            for (line, _) in set(text.trim(), width, Align::Justify, Some("fr")) {
+                assert!(
+                    !line.starts_with(['?', '!', ':', ';', '»']),
+                    "{width} mm: «{line}»"
+                );
+                assert!(!line.ends_with('«'), "{width} mm: «{line}»");
+            }
+        }
+    }
+}
