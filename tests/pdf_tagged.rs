@@ -596,3 +596,30 @@ fn marked_content_is_painted_in_the_order_of_the_structure_tree() {
         );
     }
 }
+
+/// A big book's file is written as its objects are made (a classic cross-reference table, no
+/// object streams): the bench generator's scale-10 corpus, over that size, conforms as well.
+#[test]
+fn a_book_written_as_it_is_made_passes_pdf_ua_1_and_pdf_a_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let status = Command::new("python3")
+        .arg(repo().join("scripts/gen_corpus.py"))
+        .args(["10", corpus.to_str().unwrap()])
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("python3 scripts/gen_corpus.py failed")
+        }
+        _ => return eprintln!("skipped: python3 not available to generate the corpus"),
+    }
+    let (_out, pdfs) = build_pdfs(&corpus, &[]);
+    let bytes = std::fs::read(&pdfs[0]).unwrap();
+    let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(400)..]).into_owned();
+    assert!(
+        tail.contains("\ntrailer\n"),
+        "written with a classic table: {tail}"
+    );
+    assert_conforms(&pdfs);
+}
