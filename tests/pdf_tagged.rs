@@ -623,3 +623,133 @@ fn a_book_written_as_it_is_made_passes_pdf_ua_1_and_pdf_a_2() {
     );
     assert_conforms(&pdfs);
 }
+
+/// The baselines (text matrix `y`, rounded to a tenth of a point) of each marked-content
+/// sequence of each page.
+fn baselines(pdf: &Document) -> HashMap<(ObjectId, i64), Vec<i64>> {
+    let mut out: HashMap<(ObjectId, i64), Vec<i64>> = HashMap::new();
+    for (_, &page) in pdf.get_pages().iter() {
+        let content = Content::decode(&pdf.get_page_content(page)).expect("decodes");
+        let mut mcid = None;
+        for op in &content.operations {
+            match op.operator.as_str() {
+                "BDC" => {
+                    mcid = op
+                        .operands
+                        .get(1)
+                        .and_then(|p| p.as_dict().ok())
+                        .and_then(|d| d.get(b"MCID").ok())
+                        .and_then(|m| m.as_i64().ok())
+                }
+                "EMC" => mcid = None,
+                "Tm" => {
+                    if let (Some(id), Some(y)) = (mcid, op.operands.get(5)) {
+                        let y = y.as_float().map(f64::from).or(y.as_i64().map(|v| v as f64));
+                        if let Ok(y) = y {
+                            out.entry((page, id))
+                                .or_default()
+                                .push((y * 10.0).round() as i64);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Each paragraph (`P` outside tables) split over pages, with its lines on each page.
+fn split_paragraphs(pdf: &Document) -> Vec<(String, Vec<(usize, usize)>)> {
+    let numbers: HashMap<ObjectId, usize> = pdf
+        .get_pages()
+        .iter()
+        .map(|(n, id)| (*id, *n as usize))
+        .collect();
+    let lines = baselines(pdf);
+    let catalog = pdf.catalog().expect("catalog");
+    let root = deref(pdf, catalog.get(b"StructTreeRoot").expect("root"))
+        .as_dict()
+        .unwrap();
+    let tree = read_elem(pdf, &root.get(b"K").unwrap().as_array().unwrap()[0], None);
+    let mut found = Vec::new();
+    fn visit(
+        node: &Node,
+        in_table: bool,
+        lines: &HashMap<(ObjectId, i64), Vec<i64>>,
+        numbers: &HashMap<ObjectId, usize>,
+        texts: &mut Vec<(String, Vec<(usize, usize)>)>,
+    ) {
+        let Node::Elem(e) = node else { return };
+        let in_table = in_table || e.role == "Table";
+        if e.role == "P" && !in_table {
+            let mut contents = Vec::new();
+            contents_in_order(node, &mut contents);
+            let mut per_page: std::collections::BTreeMap<usize, std::collections::BTreeSet<i64>> =
+                Default::default();
+            for (page, mcid) in contents {
+                let ys = lines.get(&(page, mcid)).cloned().unwrap_or_default();
+                per_page.entry(numbers[&page]).or_default().extend(ys);
+            }
+            if per_page.len() > 1 {
+                let counts = per_page.into_iter().map(|(p, ys)| (p, ys.len())).collect();
+                texts.push((e.role.clone(), counts));
+            }
+            return;
+        }
+        for k in &e.kids {
+            visit(k, in_table, lines, numbers, texts);
+        }
+    }
+    visit(&tree, false, &lines, &numbers, &mut found);
+    found
+}
+
+/// Typeset like a book: a paragraph split over two pages keeps at least two lines on each (no
+/// orphan at a page foot, no widow at the next page's top), on the default corpus, the
+/// fixtures and the bench generator's scale-10 corpus, every page read back from the PDF's own
+/// structure (the baselines of each paragraph's marked content).
+#[test]
+fn no_widow_and_no_orphan_on_any_page() {
+    let mut books = vec![build_pdfs(&repo().join("content"), &[])];
+    for name in ["lang-en-site", "compact-buttons", "lang-fr-english-chapter"] {
+        books.push(build_pdfs(&fixture(name), &[]));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let generated = Command::new("python3")
+        .arg(repo().join("scripts/gen_corpus.py"))
+        .args(["10", corpus.to_str().unwrap()])
+        .status()
+        .is_ok_and(|s| s.success());
+    if generated {
+        books.push(build_pdfs(&corpus, &[]));
+    }
+    let mut faults = Vec::new();
+    let mut split = 0;
+    for (_dir, pdfs) in &books {
+        for path in pdfs {
+            let pdf = Document::load(path).expect("PDF loads");
+            for (_, pages) in split_paragraphs(&pdf) {
+                split += 1;
+                let (first, last) = (pages[0], pages[pages.len() - 1]);
+                if first.1 < 2 || last.1 < 2 {
+                    faults.push(format!(
+                        "{}: a paragraph with {} line(s) on page {} and {} on page {}",
+                        path.file_name().unwrap().to_string_lossy(),
+                        first.1,
+                        first.0,
+                        last.1,
+                        last.0
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!("{split} split paragraphs");
+    assert!(
+        split > 10,
+        "only {split} paragraphs cross a page: the check saw nothing"
+    );
+    assert!(faults.is_empty(), "{}", faults.join("\n"));
+}

@@ -676,6 +676,27 @@ impl Para {
     }
 }
 
+/// Of the `remaining` lines of a paragraph, `fit` fit on this page: how many to set here so that
+/// no line is alone at either side of the break (an orphan at the foot, a widow at the top).
+/// `first`: the paragraph starts here; `top`: this is the top of a page (something must go).
+fn lines_here(fit: usize, remaining: usize, first: bool, top: bool) -> usize {
+    if top {
+        return fit.max(1).min(remaining);
+    }
+    if fit >= remaining {
+        return remaining;
+    }
+    match (fit, remaining - fit) {
+        // One line here: it moves with the rest.
+        (1, _) if first => 0,
+        // One line there: it takes a line from here, if two are left.
+        (3.., 1) => fit - 1,
+        // Two here and one there: one line would be alone either way; the paragraph moves.
+        (_, 1) if first => 0,
+        _ => fit,
+    }
+}
+
 /// A line box for text of `size` pt: its height and baseline (from the top), in mm.
 pub fn line_box(size: u8, leading: f64) -> (f64, f64) {
     let em = f64::from(size) * PT;
@@ -713,16 +734,7 @@ impl Element for Para {
             fit += 1;
         }
         let remaining = lines.len() - self.next;
-        if fit < remaining && !top {
-            if self.next == 0 && fit == 1 && remaining > 1 {
-                fit = 0;
-            } else if remaining - fit == 1 && fit >= 3 {
-                fit -= 1;
-            }
-        }
-        if fit == 0 && top && remaining > 0 {
-            fit = 1;
-        }
+        let fit = lines_here(fit, remaining, self.next == 0, top);
         let mut y = 0.0;
         for line in &lines[self.next..self.next + fit] {
             self.draw_line(line, y);
@@ -784,6 +796,30 @@ mod tests {
 
     const PROSE: &str = "Les administrations produisent chaque jour des informations en \
         accomplissant leurs missions : horaires de transport, résultats électoraux, budgets.";
+
+    #[test]
+    fn no_line_is_left_alone_at_a_page_break() {
+        // (lines that fit, lines left, paragraph starts here, top of a page) → lines set here
+        let table = [
+            ((5, 5, true, false), 5),
+            ((1, 4, true, false), 0),
+            ((2, 4, true, false), 2),
+            ((3, 4, true, false), 2),
+            ((2, 3, true, false), 0),
+            ((4, 5, true, false), 3),
+            ((0, 4, true, false), 0),
+            ((0, 4, true, true), 1),
+            ((1, 2, true, true), 1),
+            ((9, 4, false, true), 4),
+        ];
+        for ((fit, remaining, first, top), want) in table {
+            assert_eq!(
+                lines_here(fit, remaining, first, top),
+                want,
+                "{fit} of {remaining} fit, first {first}, top {top}"
+            );
+        }
+    }
 
     #[test]
     fn lines_fill_greedily_and_never_pass_the_width() {
