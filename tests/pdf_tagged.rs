@@ -753,3 +753,88 @@ fn no_widow_and_no_orphan_on_any_page() {
     );
     assert!(faults.is_empty(), "{}", faults.join("\n"));
 }
+
+/// Elements in reading order with the span of their content in the book's sequence of marked
+/// content: (role, first, past the last).
+fn spans(node: &Node, at: &mut usize, out: &mut Vec<(String, usize, usize)>) {
+    match node {
+        Node::Content { .. } => *at += 1,
+        Node::Elem(e) => {
+            let k = out.len();
+            out.push((e.role.clone(), *at, *at));
+            for kid in &e.kids {
+                spans(kid, at, out);
+            }
+            out[k].2 = *at;
+        }
+        Node::Annot(_) => {}
+    }
+}
+
+/// What must not end a page: a heading (kept with what follows), a list item's label (kept
+/// with its body), a figure that has a caption (kept with it). Read from every page of the
+/// default corpus, three fixtures and the scale-10 book.
+#[test]
+fn no_heading_label_or_captioned_figure_ends_a_page() {
+    let mut books = vec![build_pdfs(&repo().join("content"), &[])];
+    for name in ["lang-en-site", "compact-buttons", "lang-fr-english-chapter"] {
+        books.push(build_pdfs(&fixture(name), &[]));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    if Command::new("python3")
+        .arg(repo().join("scripts/gen_corpus.py"))
+        .args(["10", corpus.to_str().unwrap()])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        books.push(build_pdfs(&corpus, &[]));
+    }
+    let mut faults = Vec::new();
+    let mut checked = 0;
+    for (_dir, pdfs) in &books {
+        for path in pdfs {
+            let pdf = Document::load(path).expect("PDF loads");
+            let numbers: HashMap<ObjectId, u32> =
+                pdf.get_pages().iter().map(|(n, id)| (*id, *n)).collect();
+            let catalog = pdf.catalog().expect("catalog");
+            let root = deref(&pdf, catalog.get(b"StructTreeRoot").expect("root"))
+                .as_dict()
+                .unwrap();
+            let tree = read_elem(&pdf, &root.get(b"K").unwrap().as_array().unwrap()[0], None);
+            let mut sequence = Vec::new();
+            contents_in_order(&tree, &mut sequence);
+            let page_of = |i: usize| numbers[&sequence[i].0];
+            let mut elems = Vec::new();
+            spans(&tree, &mut 0, &mut elems);
+            let name = path.file_name().unwrap().to_string_lossy();
+            for (k, (role, first, end)) in elems.iter().enumerate() {
+                if first == end || *end >= sequence.len() {
+                    continue;
+                }
+                let kept = match role.as_str() {
+                    "H2" | "H3" | "H4" | "H5" | "H6" | "Lbl" => true,
+                    "Figure" => elems[k + 1..]
+                        .iter()
+                        .find(|(_, f, e)| f == end && e > f)
+                        .is_some_and(|(r, _, _)| r == "Caption"),
+                    _ => false,
+                };
+                if !kept {
+                    continue;
+                }
+                checked += 1;
+                if page_of(end - 1) != page_of(*end) {
+                    faults.push(format!(
+                        "{name}: a {role} ends page {}, what follows it starts page {}",
+                        page_of(end - 1),
+                        page_of(*end)
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!("{checked} headings, labels and captioned figures");
+    assert!(checked > 100, "only {checked} checked");
+    assert!(faults.is_empty(), "{}", faults.join("\n"));
+}

@@ -424,40 +424,69 @@ pub struct ImageBox {
     pub surface: SurfaceRef,
     pub tag: Tag,
     pub done: bool,
+    /// The caption set under the image (the gap above it, in mm): a page never ends between.
+    pub caption: Option<(f64, Para)>,
 }
 
 impl Element for ImageBox {
     fn render(
         &mut self,
-        _ctx: &Context,
+        ctx: &Context,
         area: Area<'_>,
-        _style: Style,
+        style: Style,
     ) -> Result<RenderResult, PdfError> {
         let avail_w = val(area.size().width);
-        if self.done {
-            return Ok(RenderResult::default());
-        }
         let avail_h = val(area.size().height);
-        let (mut w, mut h) = (self.width, self.height);
-        if w > avail_w {
-            h *= avail_w / w;
-            w = avail_w;
-        }
-        if h > avail_h {
-            if !at_top(&self.surface, &area) {
-                return Ok(no_more(avail_w));
+        let mut used = 0.0;
+        if !self.done {
+            let caption = match &mut self.caption {
+                Some((gap, para)) => *gap + para.measure(avail_w),
+                None => 0.0,
+            };
+            let (mut w, mut h) = (self.width, self.height);
+            if w > avail_w {
+                h *= avail_w / w;
+                w = avail_w;
             }
-            // Taller than a whole page: shrink to fit.
-            w *= avail_h / h;
-            h = avail_h;
+            if h + caption > avail_h + EPS {
+                if !at_top(&self.surface, &area) {
+                    return Ok(no_more(avail_w));
+                }
+                // Taller than a whole page with its caption: shrink to fit (the caption's
+                // room taken only while the image keeps half the page).
+                let room = if avail_h - caption >= avail_h / 2.0 {
+                    avail_h - caption
+                } else {
+                    avail_h
+                };
+                if h > room {
+                    w *= room / h;
+                    h = room;
+                }
+            }
+            let x = ((avail_w - w) / 2.0).max(0.0);
+            let (tag, asset) = (self.tag, self.asset);
+            self.surface
+                .borrow_mut()
+                .tagged(tag, |s| s.image(asset, x, 0.0, w, h));
+            self.done = true;
+            used = h;
         }
-        let x = ((avail_w - w) / 2.0).max(0.0);
-        let (tag, asset) = (self.tag, self.asset);
-        self.surface
-            .borrow_mut()
-            .tagged(tag, |s| s.image(asset, x, 0.0, w, h));
-        self.done = true;
-        Ok(done(avail_w, h, false))
+        let Some((gap, para)) = &mut self.caption else {
+            return Ok(done(avail_w, used, false));
+        };
+        let y = if used > 0.0 { used + *gap } else { 0.0 };
+        if y >= avail_h {
+            return Ok(done(avail_w, used, true));
+        }
+        let mut below = area.clone();
+        below.add_offset(Position::new(mm(0.0), mm(y)));
+        let result = offset(&self.surface, (0.0, y), || para.render(ctx, below, style))?;
+        let height = y + val(result.size.height);
+        if result.has_more && height < EPS {
+            return Ok(no_more(avail_w));
+        }
+        Ok(done(avail_w, height, result.has_more))
     }
 }
 

@@ -167,7 +167,7 @@ struct Builder<'a> {
     /// The structure element new blocks go into.
     parent: StructId,
     /// The next image has its author's caption under it: none is made from its alt text.
-    author_caption: bool,
+    author_caption: Option<Vec<Inline>>,
     /// The text being cleaned holds a character only the code face has.
     code_face_needed: bool,
     /// The last heading level in this chapter (headings never skip a level in the structure).
@@ -661,6 +661,29 @@ impl<'a> Builder<'a> {
                     }
                     Tag::Struct(id)
                 };
+                let small = SMALL.min(size);
+                // The author's caption under the image, else one made from its title or alt
+                // text; either is set with the image, never on the next page alone. An
+                // author's caption is followed by its paragraph's space; one made here by 2 mm.
+                let (caption, after) = if let Some(inlines) = self.author_caption.take() {
+                    let (id, runs) = self.inline_runs(Role::Caption, |b, runs| {
+                        let style = RunStyle::body(small);
+                        b.runs(&inlines, style, &None, BreakMode::Plain, None, runs)
+                    });
+                    let para = self.para(runs, Align::Center, small, Tag::Struct(id));
+                    (Some((2.0, para)), 0.0)
+                } else if !caption.trim().is_empty() {
+                    let style = RunStyle {
+                        italic: true,
+                        ..RunStyle::body(small)
+                    };
+                    let mut runs = Vec::new();
+                    self.text_runs(&caption, style, &None, BreakMode::Plain, None, &mut runs);
+                    let para = self.tagged_para(runs, Align::Center, small, Role::Caption);
+                    (Some((1.5, para)), 2.0)
+                } else {
+                    (None, 2.0)
+                };
                 out.push(ImageBox {
                     asset: i,
                     width: natural_w * scale,
@@ -668,20 +691,11 @@ impl<'a> Builder<'a> {
                     surface: self.surface.clone(),
                     tag,
                     done: false,
+                    caption,
                 });
-                if !caption.trim().is_empty() && !self.author_caption {
-                    let style = RunStyle {
-                        italic: true,
-                        ..RunStyle::body(SMALL.min(size))
-                    };
-                    let mut runs = Vec::new();
-                    self.text_runs(&caption, style, &None, BreakMode::Plain, None, &mut runs);
-                    out.push(self.spacer(1.5));
-                    let para =
-                        self.tagged_para(runs, Align::Center, SMALL.min(size), Role::Caption);
-                    out.push(para);
+                if after > 0.0 {
+                    out.push(self.spacer(after));
                 }
-                out.push(self.spacer(2.0));
             }
             _ => {
                 let style = RunStyle {
@@ -725,7 +739,14 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn heading(&mut self, level: u8, anchor: Option<String>, content: &[Inline], out: &mut Stack) {
+    fn heading(
+        &mut self,
+        level: u8,
+        anchor: Option<String>,
+        content: &[Inline],
+        follows: f64,
+        out: &mut Stack,
+    ) {
         let (size, italic, before) = match level {
             1 => (16, false, 8.0),
             2 => (14, false, 7.0),
@@ -753,7 +774,7 @@ impl<'a> Builder<'a> {
         out.push(Heading {
             para,
             space_before: before,
-            keep: 3.0 * line_box(BODY, 1.35).0,
+            keep: (3.0 * line_box(BODY, 1.35).0).max(f64::from(size) * PT * 0.5 + follows),
             started: false,
             surface: self.surface.clone(),
         });
@@ -773,15 +794,10 @@ impl<'a> Builder<'a> {
                 && let Some(Block::Para(caption)) = rest.peek().copied()
                 && crate::ir::emphasis_only(caption)
             {
-                self.author_caption = true;
+                // The figure sets it under the image, on the same page.
+                self.author_caption = Some(caption.clone());
                 self.inline_para(inlines, out, size, self.prose_align);
-                self.author_caption = false;
-                let small = SMALL.min(size);
-                let style = RunStyle::body(small);
-                let (id, runs) = self.inline_runs(Role::Caption, |b, runs| {
-                    b.runs(caption, style, &None, BreakMode::Plain, None, runs)
-                });
-                out.push(self.para(runs, Align::Center, small, Tag::Struct(id)));
+                self.author_caption = None;
                 out.push(self.spacer(gap));
                 rest.next();
                 continue;
@@ -809,7 +825,14 @@ impl<'a> Builder<'a> {
                     if *level == 2 && section_scope {
                         self.section_count += 1;
                     }
-                    self.heading(*level, anchor, content, out);
+                    // What follows must start under it: a table its header and two rows, a
+                    // code block two lines.
+                    let follows = match rest.peek() {
+                        Some(Block::Table { head, .. }) => table_start(!head.is_empty()),
+                        Some(Block::CodeBlock { .. }) => 2.0 * line_box(CODE, 1.3).0 + 4.0,
+                        _ => 0.0,
+                    };
+                    self.heading(*level, anchor, content, follows, out);
                 }
                 Block::BulletList(items) => {
                     let marker = match self.list_depth % 3 {
@@ -1000,9 +1023,8 @@ impl<'a> Builder<'a> {
         };
         // Room for the header and about two rows of small text, else the table starts on the
         // next page.
-        let line = f64::from(SMALL) * PT * 1.3 + 2.4;
         out.push(NeedSpace {
-            height: line * if head.is_empty() { 2.0 } else { 3.0 },
+            height: table_start(!head.is_empty()),
             started: false,
             surface: self.surface.clone(),
         });
@@ -1352,7 +1374,8 @@ impl<'a> Builder<'a> {
         out.push(Heading {
             para,
             space_before: 0.0,
-            keep: 2.0 * line_box(SMALL, 1.35).0,
+            // The space under it and two lines of the first note.
+            keep: 2.0 + 2.0 * line_box(SMALL, 1.35).0,
             started: false,
             surface: self.surface.clone(),
         });
@@ -1400,6 +1423,12 @@ impl<'a> Builder<'a> {
             out.push(self.spacer(1.0));
         }
     }
+}
+
+/// Room a table needs to start: its header row and two rows of small text (or three rows).
+fn table_start(has_head: bool) -> f64 {
+    let line = f64::from(SMALL) * PT * 1.3 + 2.4;
+    line * if has_head { 3.0 } else { 2.0 }
 }
 
 fn small_size(size: u8) -> u8 {
@@ -1486,7 +1515,7 @@ pub fn layout_pass(
             indent_depth: 0,
             figures: Vec::new(),
             parent: ROOT,
-            author_caption: false,
+            author_caption: None,
             code_face_needed: false,
             heading_level: 1,
         };
