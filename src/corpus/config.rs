@@ -26,7 +26,7 @@ pub fn parse_config(text: &str, display_path: &str, diags: &mut Diagnostics) -> 
             }
             diagnostic.with_hint(
                 "known keys: name, title, subtitle, author, publisher, language, date, \
-                     identifier, index, personas, page_size (\"A4\" or \"Letter\"), typography, \
+                     identifier, index, personas, page_size (\"A4\", \"A5\" or \"Letter\"), typography, \
                  [labels], formats, out, theme, split, strict",
             );
             Config::default()

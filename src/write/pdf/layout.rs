@@ -24,8 +24,14 @@ use std::rc::Rc;
 pub const BODY: u8 = 10;
 const SMALL: u8 = 9;
 const CODE: u8 = 8;
-/// Page margins in mm: top, right, bottom, left.
-const MARGINS: (f64, f64, f64, f64) = (24.0, 28.0, 24.0, 28.0);
+/// Page margins in mm: top, right, bottom, left. A5 (a booklet's page) has narrower ones: a
+/// 118 mm measure, 60 to 70 characters of 10 pt text a line, as books set it.
+fn margins(size: PageSize) -> (f64, f64, f64, f64) {
+    match size {
+        PageSize::A5 => (18.0, 15.0, 18.0, 15.0),
+        PageSize::A4 | PageSize::Letter => (24.0, 28.0, 24.0, 28.0),
+    }
+}
 /// Natural image resolution: an image is never set larger than this.
 const IMAGE_DPI: f64 = 150.0;
 
@@ -33,11 +39,13 @@ pub fn page_size_mm(size: PageSize) -> (f64, f64) {
     match size {
         PageSize::A4 => (210.0, 297.0),
         PageSize::Letter => (215.9, 279.4),
+        PageSize::A5 => (148.0, 210.0),
     }
 }
 
 pub fn text_width(size: PageSize) -> f64 {
-    page_size_mm(size).0 - MARGINS.1 - MARGINS.3
+    let (_, r, _, l) = margins(size);
+    page_size_mm(size).0 - r - l
 }
 
 /// What an earlier pass learnt about pages.
@@ -74,6 +82,8 @@ struct RunningHeads {
     /// Header title of each page (from the previous pass).
     headers: Vec<String>,
     total: Option<usize>,
+    /// The page's margins (top, right, bottom, left, mm): the heads sit in them.
+    margins: (f64, f64, f64, f64),
 }
 
 /// `text` cut with an ellipsis to fit `width` mm, in one pass over it.
@@ -100,7 +110,7 @@ impl RunningHeads {
         if idx == 0 {
             return;
         }
-        let (t, r, b, l) = MARGINS;
+        let (t, r, b, l) = self.margins;
         let width = page_width - l - r;
         let small = RunStyle {
             italic: true,
@@ -1458,7 +1468,7 @@ pub fn layout_pass(
         message: e.to_string(),
     };
     let (w, h) = page_size_mm(doc.meta.page_size);
-    let (t, _, b, _) = MARGINS;
+    let (t, _, b, _) = margins(doc.meta.page_size);
     let surface: SurfaceRef = Rc::new(RefCell::new(Surface::new(
         metrics.clone(),
         h,
@@ -1481,6 +1491,7 @@ pub fn layout_pass(
             None => Vec::new(),
         },
         total: info.map(|i| i.total_pages),
+        margins: margins(doc.meta.page_size),
     };
     let outline = outline(doc);
     let mut root = Stack::new(surface.clone());
@@ -1597,7 +1608,7 @@ impl Element for Book {
         page: genpdf::render::Area<'_>,
         style: Style,
     ) -> std::result::Result<genpdf::RenderResult, PdfError> {
-        let (t, r, b, l) = MARGINS;
+        let (t, r, b, l) = self.heads.margins;
         let mut index = 0;
         loop {
             {
