@@ -1454,7 +1454,7 @@ pub enum PassKind {
     Render,
 }
 
-/// One layout pass: genpdf breaks the pages; our elements paint into the recorder.
+/// One layout pass: the elements and the tree are built, then painted page by page.
 pub fn layout_pass(
     doc: &Document,
     diags: &mut Diagnostics,

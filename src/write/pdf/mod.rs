@@ -1,7 +1,8 @@
-//! The PDF writer. genpdf breaks the pages; our elements (`elements.rs`, built from the IR by
-//! `layout.rs`) paint into a recorder (`canvas.rs`) that keeps each finished page as its
-//! compressed content stream, with the structure tree (`structure.rs`) growing beside it; the
-//! serialiser (`serialize.rs`) writes the PDF: tagged (PDF/UA-1) and archival (PDF/A-2).
+//! The PDF writer, in three parts: layout (`layout.rs` builds our genpdf elements and the
+//! structure tree from the IR; genpdf's `Element` protocol breaks the pages), painting (the
+//! elements paint on a `surface.rs` that encodes each finished page, `encode.rs`, and keeps
+//! only its compressed stream) and the serialiser (`serialize.rs`: page log, tree and metadata
+//! → a tagged (PDF/UA-1) and archival (PDF/A-2) file). See ARCHITECTURE.md.
 //!
 //! Layout runs twice (three times at most): the first pass only measures (the page of every
 //! chapter and section, for the table of contents, the running headers and the page count); the
