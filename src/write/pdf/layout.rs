@@ -1369,6 +1369,12 @@ impl<'a> Builder<'a> {
 
     fn chapter_notes(&mut self, chapter: &Chapter, out: &mut Stack) {
         out.push(self.spacer(4.0));
+        // The rule goes with the heading (and what it keeps) to the next page if need be.
+        out.push(NeedSpace {
+            height: 8.0 + line_box(11, 1.35).0 + 2.0 + 2.0 * line_box(SMALL, 1.35).0,
+            started: false,
+            surface: self.surface.clone(),
+        });
         out.push(Rule {
             surface: self.surface.clone(),
         });
