@@ -63,6 +63,8 @@ pub enum PageSize {
     #[default]
     A4,
     Letter,
+    /// 148 × 210 mm, a booklet's page.
+    A5,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

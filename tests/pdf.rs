@@ -911,3 +911,55 @@ fn an_author_caption_under_an_image_is_its_only_caption() {
     assert_eq!(all.matches("La page d’accueil, en mai").count(), 1, "{all}");
     assert!(!all.contains("Capture de l’écran d’accueil"), "{all}");
 }
+
+/// `page_size = "A5"` in `livret.toml`: 148 × 210 mm pages with margins of their own (15 mm at
+/// the sides), every glyph inside them, the file still valid.
+#[test]
+fn a5_pages_have_their_own_margins() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let copy = Command::new("cp")
+        .arg("-r")
+        .arg(common::fixture("compact-buttons"))
+        .arg(&corpus)
+        .status()
+        .expect("cp");
+    assert!(copy.success());
+    std::fs::write(corpus.join("livret.toml"), "page_size = \"A5\"\n").unwrap();
+    let (_out, pdfs) = common::build_into(&corpus, "pdf", &[]);
+    let bytes = std::fs::read(&pdfs[0]).unwrap();
+    let pdf = load(&bytes);
+    let mm = |v: f64| v / 72.0 * 25.4;
+    for (number, &page) in pdf.get_pages().iter() {
+        let media = pdf
+            .get_dictionary(page)
+            .and_then(|d| d.get(b"MediaBox"))
+            .and_then(|m| m.as_array())
+            .expect("MediaBox")
+            .iter()
+            .map(|v| v.as_float().map(f64::from).or(v.as_i64().map(|i| i as f64)))
+            .collect::<Result<Vec<f64>, _>>()
+            .expect("numbers");
+        assert!(
+            (mm(media[2]) - 148.0).abs() < 0.1 && (mm(media[3]) - 210.0).abs() < 0.1,
+            "page {number}: {media:?}"
+        );
+        let content = lopdf::content::Content::decode(&pdf.get_page_content(page)).unwrap();
+        for op in content.operations.iter().filter(|op| op.operator == "Tm") {
+            let x = op.operands[4]
+                .as_float()
+                .map(f64::from)
+                .or(op.operands[4].as_i64().map(|i| i as f64))
+                .unwrap();
+            assert!(
+                (14.9..=148.0 - 15.0).contains(&mm(x)),
+                "page {number}: text at {:.1} mm from the left edge",
+                mm(x)
+            );
+        }
+    }
+    if have("qpdf") {
+        let (ok, out, err) = run("qpdf", &["--check", pdfs[0].to_str().unwrap()]);
+        assert!(ok, "{out}{err}");
+    }
+}

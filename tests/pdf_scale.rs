@@ -88,3 +88,63 @@ fn memory_per_page_is_bounded_and_growth_is_linear() {
         "{rss10:.1} MiB for {pages10} pages"
     );
 }
+
+/// A book of `chapters` one-page chapters (each chapter starts a page).
+fn short_chapters(chapters: usize, dir: &Path) {
+    let faq = dir.join("_faq");
+    std::fs::create_dir_all(&faq).unwrap();
+    std::fs::write(
+        dir.join("_config.yml"),
+        "title: Court\nlang: fr\ncollections:\n  faq:\n    output: true\n    permalink: /faq/:name.html\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("index.md"),
+        "---\ntitle: Court\nbuttons:\n  -\n    title: Un\n    default: faq/p00000\n---\n\n# Court\n\nDes pages courtes.\n",
+    )
+    .unwrap();
+    for i in 0..chapters {
+        std::fs::write(
+            faq.join(format!("p{i:05}.md")),
+            format!("---\ntitle: Page {i}\n---\n\n# Page {i}\n\nUne page courte, numéro {i}, avec une phrase.\n"),
+        )
+        .unwrap();
+    }
+}
+
+/// Peak memory follows the largest chapter, not the page count: a finished page is encoded and
+/// dropped, and the file is written as it is made. Beyond the process's fixed part (the peak of
+/// a one-chapter book), four times the pages cost at most 1.5 times the memory (4 MiB of
+/// allocator noise allowed), and well under 0.05 MB a page.
+#[test]
+fn peak_memory_does_not_grow_with_the_page_count() {
+    if !Path::new("/usr/bin/time").exists() {
+        return eprintln!("skipped: /usr/bin/time missing");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut peaks = Vec::new();
+    for chapters in [1, 250, 1000] {
+        let corpus = dir.path().join(format!("c{chapters}"));
+        short_chapters(chapters, &corpus);
+        let out = dir.path().join(format!("o{chapters}"));
+        std::fs::create_dir_all(&out).unwrap();
+        let (_, rss, pages) = build_pdf(&corpus, &out);
+        eprintln!("{chapters} chapters: {pages} pages, {rss:.1} MiB peak");
+        peaks.push((rss, pages));
+    }
+    let (base, _) = peaks[0];
+    let (n, pages_n) = peaks[1];
+    let (four_n, pages_4n) = peaks[2];
+    assert!(pages_4n >= 4 * pages_n - 40, "{pages_n} → {pages_4n} pages");
+    assert!(
+        four_n - base <= 1.5 * (n - base).max(4.0),
+        "peak beyond the fixed {base:.1} MiB: {:.1} MiB for {pages_n} pages, {:.1} MiB for {pages_4n}",
+        n - base,
+        four_n - base
+    );
+    assert!(
+        (four_n - base) / pages_4n as f64 <= 0.05,
+        "{:.3} MiB a page",
+        (four_n - base) / pages_4n as f64
+    );
+}

@@ -520,3 +520,321 @@ fn a_span_in_another_language_says_so_in_the_structure() {
         .collect();
     assert_eq!(spans, vec!["en".to_string()]);
 }
+
+/// The tree's content leaves in reading order.
+fn contents_in_order(node: &Node, out: &mut Vec<(ObjectId, i64)>) {
+    match node {
+        Node::Content { page, mcid } => out.push((*page, *mcid)),
+        Node::Elem(e) => e.kids.iter().for_each(|k| contents_in_order(k, out)),
+        Node::Annot(_) => {}
+    }
+}
+
+/// A reader that follows the content stream (reflow, read-aloud in paint order) meets the text
+/// in the order the structure tree reads it: on every page, the marked-content sequences come
+/// in the tree's order (a list's label before its body, a link between its paragraph's runs).
+#[test]
+fn marked_content_is_painted_in_the_order_of_the_structure_tree() {
+    let (_dir, mut pdfs) = build_pdfs(&repo().join("content"), &[]);
+    let (_dir2, fixture_pdfs) = build_pdfs(&fixture("lang-en-site"), &[]);
+    pdfs.extend(fixture_pdfs);
+    for path in &pdfs {
+        let pdf = Document::load(path).expect("PDF loads");
+        let catalog = pdf.catalog().expect("catalog");
+        let root = deref(&pdf, catalog.get(b"StructTreeRoot").expect("root"))
+            .as_dict()
+            .unwrap();
+        let tree = read_elem(&pdf, &root.get(b"K").unwrap().as_array().unwrap()[0], None);
+        let mut reading = Vec::new();
+        contents_in_order(&tree, &mut reading);
+        let mut out_of_place = Vec::new();
+        for (number, &page) in pdf.get_pages().iter() {
+            let content = Content::decode(&pdf.get_page_content(page)).expect("decodes");
+            let painted: Vec<i64> = content
+                .operations
+                .iter()
+                .filter(|op| op.operator == "BDC")
+                .filter_map(|op| {
+                    op.operands
+                        .get(1)?
+                        .as_dict()
+                        .ok()?
+                        .get(b"MCID")
+                        .ok()?
+                        .as_i64()
+                        .ok()
+                })
+                .collect();
+            let read: Vec<i64> = reading
+                .iter()
+                .filter(|(p, _)| *p == page)
+                .map(|&(_, mcid)| mcid)
+                .collect();
+            let mut sorted = read.clone();
+            sorted.sort_unstable();
+            let mut painted_sorted = painted.clone();
+            painted_sorted.sort_unstable();
+            assert_eq!(
+                sorted,
+                painted_sorted,
+                "{}: page {number}: the tree and the page hold different sequences",
+                path.display()
+            );
+            if read != painted {
+                let misplaced = read.iter().zip(&painted).filter(|(a, b)| a != b).count();
+                out_of_place.push(format!(
+                    "page {number}: {misplaced} of {} sequences",
+                    read.len()
+                ));
+            }
+        }
+        assert!(
+            out_of_place.is_empty(),
+            "{}: painted out of the structure's order on {}",
+            path.display(),
+            out_of_place.join(", ")
+        );
+    }
+}
+
+/// A big book's file is written as its objects are made (a classic cross-reference table, no
+/// object streams): the bench generator's scale-10 corpus, over that size, conforms as well.
+#[test]
+fn a_book_written_as_it_is_made_passes_pdf_ua_1_and_pdf_a_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let status = Command::new("python3")
+        .arg(repo().join("scripts/gen_corpus.py"))
+        .args(["10", corpus.to_str().unwrap()])
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("python3 scripts/gen_corpus.py failed")
+        }
+        _ => return eprintln!("skipped: python3 not available to generate the corpus"),
+    }
+    let (_out, pdfs) = build_pdfs(&corpus, &[]);
+    let bytes = std::fs::read(&pdfs[0]).unwrap();
+    let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(400)..]).into_owned();
+    assert!(
+        tail.contains("\ntrailer\n"),
+        "written with a classic table: {tail}"
+    );
+    assert_conforms(&pdfs);
+}
+
+/// The baselines (text matrix `y`, rounded to a tenth of a point) of each marked-content
+/// sequence of each page.
+fn baselines(pdf: &Document) -> HashMap<(ObjectId, i64), Vec<i64>> {
+    let mut out: HashMap<(ObjectId, i64), Vec<i64>> = HashMap::new();
+    for (_, &page) in pdf.get_pages().iter() {
+        let content = Content::decode(&pdf.get_page_content(page)).expect("decodes");
+        let mut mcid = None;
+        for op in &content.operations {
+            match op.operator.as_str() {
+                "BDC" => {
+                    mcid = op
+                        .operands
+                        .get(1)
+                        .and_then(|p| p.as_dict().ok())
+                        .and_then(|d| d.get(b"MCID").ok())
+                        .and_then(|m| m.as_i64().ok())
+                }
+                "EMC" => mcid = None,
+                "Tm" => {
+                    if let (Some(id), Some(y)) = (mcid, op.operands.get(5)) {
+                        let y = y.as_float().map(f64::from).or(y.as_i64().map(|v| v as f64));
+                        if let Ok(y) = y {
+                            out.entry((page, id))
+                                .or_default()
+                                .push((y * 10.0).round() as i64);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Each paragraph (`P` outside tables) split over pages, with its lines on each page.
+fn split_paragraphs(pdf: &Document) -> Vec<(String, Vec<(usize, usize)>)> {
+    let numbers: HashMap<ObjectId, usize> = pdf
+        .get_pages()
+        .iter()
+        .map(|(n, id)| (*id, *n as usize))
+        .collect();
+    let lines = baselines(pdf);
+    let catalog = pdf.catalog().expect("catalog");
+    let root = deref(pdf, catalog.get(b"StructTreeRoot").expect("root"))
+        .as_dict()
+        .unwrap();
+    let tree = read_elem(pdf, &root.get(b"K").unwrap().as_array().unwrap()[0], None);
+    let mut found = Vec::new();
+    fn visit(
+        node: &Node,
+        in_table: bool,
+        lines: &HashMap<(ObjectId, i64), Vec<i64>>,
+        numbers: &HashMap<ObjectId, usize>,
+        texts: &mut Vec<(String, Vec<(usize, usize)>)>,
+    ) {
+        let Node::Elem(e) = node else { return };
+        let in_table = in_table || e.role == "Table";
+        if e.role == "P" && !in_table {
+            let mut contents = Vec::new();
+            contents_in_order(node, &mut contents);
+            let mut per_page: std::collections::BTreeMap<usize, std::collections::BTreeSet<i64>> =
+                Default::default();
+            for (page, mcid) in contents {
+                let ys = lines.get(&(page, mcid)).cloned().unwrap_or_default();
+                per_page.entry(numbers[&page]).or_default().extend(ys);
+            }
+            if per_page.len() > 1 {
+                let counts = per_page.into_iter().map(|(p, ys)| (p, ys.len())).collect();
+                texts.push((e.role.clone(), counts));
+            }
+            return;
+        }
+        for k in &e.kids {
+            visit(k, in_table, lines, numbers, texts);
+        }
+    }
+    visit(&tree, false, &lines, &numbers, &mut found);
+    found
+}
+
+/// Typeset like a book: a paragraph split over two pages keeps at least two lines on each (no
+/// orphan at a page foot, no widow at the next page's top), on the default corpus, the
+/// fixtures and the bench generator's scale-10 corpus, every page read back from the PDF's own
+/// structure (the baselines of each paragraph's marked content).
+#[test]
+fn no_widow_and_no_orphan_on_any_page() {
+    let mut books = vec![build_pdfs(&repo().join("content"), &[])];
+    for name in ["lang-en-site", "compact-buttons", "lang-fr-english-chapter"] {
+        books.push(build_pdfs(&fixture(name), &[]));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let generated = Command::new("python3")
+        .arg(repo().join("scripts/gen_corpus.py"))
+        .args(["10", corpus.to_str().unwrap()])
+        .status()
+        .is_ok_and(|s| s.success());
+    if generated {
+        books.push(build_pdfs(&corpus, &[]));
+    }
+    let mut faults = Vec::new();
+    let mut split = 0;
+    for (_dir, pdfs) in &books {
+        for path in pdfs {
+            let pdf = Document::load(path).expect("PDF loads");
+            for (_, pages) in split_paragraphs(&pdf) {
+                split += 1;
+                let (first, last) = (pages[0], pages[pages.len() - 1]);
+                if first.1 < 2 || last.1 < 2 {
+                    faults.push(format!(
+                        "{}: a paragraph with {} line(s) on page {} and {} on page {}",
+                        path.file_name().unwrap().to_string_lossy(),
+                        first.1,
+                        first.0,
+                        last.1,
+                        last.0
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!("{split} split paragraphs");
+    assert!(
+        split > 10,
+        "only {split} paragraphs cross a page: the check saw nothing"
+    );
+    assert!(faults.is_empty(), "{}", faults.join("\n"));
+}
+
+/// Elements in reading order with the span of their content in the book's sequence of marked
+/// content: (role, first, past the last).
+fn spans(node: &Node, at: &mut usize, out: &mut Vec<(String, usize, usize)>) {
+    match node {
+        Node::Content { .. } => *at += 1,
+        Node::Elem(e) => {
+            let k = out.len();
+            out.push((e.role.clone(), *at, *at));
+            for kid in &e.kids {
+                spans(kid, at, out);
+            }
+            out[k].2 = *at;
+        }
+        Node::Annot(_) => {}
+    }
+}
+
+/// What must not end a page: a heading (kept with what follows), a list item's label (kept
+/// with its body), a figure that has a caption (kept with it). Read from every page of the
+/// default corpus, three fixtures and the scale-10 book.
+#[test]
+fn no_heading_label_or_captioned_figure_ends_a_page() {
+    let mut books = vec![build_pdfs(&repo().join("content"), &[])];
+    for name in ["lang-en-site", "compact-buttons", "lang-fr-english-chapter"] {
+        books.push(build_pdfs(&fixture(name), &[]));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    if Command::new("python3")
+        .arg(repo().join("scripts/gen_corpus.py"))
+        .args(["10", corpus.to_str().unwrap()])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        books.push(build_pdfs(&corpus, &[]));
+    }
+    let mut faults = Vec::new();
+    let mut checked = 0;
+    for (_dir, pdfs) in &books {
+        for path in pdfs {
+            let pdf = Document::load(path).expect("PDF loads");
+            let numbers: HashMap<ObjectId, u32> =
+                pdf.get_pages().iter().map(|(n, id)| (*id, *n)).collect();
+            let catalog = pdf.catalog().expect("catalog");
+            let root = deref(&pdf, catalog.get(b"StructTreeRoot").expect("root"))
+                .as_dict()
+                .unwrap();
+            let tree = read_elem(&pdf, &root.get(b"K").unwrap().as_array().unwrap()[0], None);
+            let mut sequence = Vec::new();
+            contents_in_order(&tree, &mut sequence);
+            let page_of = |i: usize| numbers[&sequence[i].0];
+            let mut elems = Vec::new();
+            spans(&tree, &mut 0, &mut elems);
+            let name = path.file_name().unwrap().to_string_lossy();
+            for (k, (role, first, end)) in elems.iter().enumerate() {
+                if first == end || *end >= sequence.len() {
+                    continue;
+                }
+                let kept = match role.as_str() {
+                    "H2" | "H3" | "H4" | "H5" | "H6" | "Lbl" => true,
+                    "Figure" => elems[k + 1..]
+                        .iter()
+                        .find(|(_, f, e)| f == end && e > f)
+                        .is_some_and(|(r, _, _)| r == "Caption"),
+                    _ => false,
+                };
+                if !kept {
+                    continue;
+                }
+                checked += 1;
+                if page_of(end - 1) != page_of(*end) {
+                    faults.push(format!(
+                        "{name}: a {role} ends page {}, what follows it starts page {}",
+                        page_of(end - 1),
+                        page_of(*end)
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!("{checked} headings, labels and captioned figures");
+    assert!(checked > 100, "only {checked} checked");
+    assert!(faults.is_empty(), "{}", faults.join("\n"));
+}

@@ -1064,7 +1064,7 @@ mod tests {
     #[test]
     fn config_parse_error_has_line() {
         let dir = corpus_dir(&[
-            ("livret.toml", "title = \"x\"\npage_size = \"A5\"\n"),
+            ("livret.toml", "title = \"x\"\npage_size = \"B5\"\n"),
             (
                 "faq.md",
                 "---\nbuttons:\n  - title: A\n    default: a\n---\n",

@@ -1,762 +1,31 @@
-//! Our genpdf elements. genpdf decides where pages break (the `Element` protocol: render what
-//! fits, say whether more is left); every element here paints through the recorder
-//! (`canvas.rs`), never through genpdf's printpdf layer, tagging each piece of paint with the
-//! structure element it belongs to. Containers set the recorder's origin before they render a
-//! child, so every element knows where on the page its area lies.
+//! Our genpdf elements besides the paragraph (`para.rs`). genpdf's `Element` protocol decides
+//! where pages break (render what fits, say whether more is left); every element paints on the
+//! surface (`surface.rs`), never through genpdf's printpdf layer, inside the tag of the
+//! structure element it shows. A container renders a child through `surface::offset`, which
+//! moves the surface as the container moves genpdf's `Area`.
 
-use super::canvas::{Dest, PT, Paint, Shared, Tag, TextStyle};
-use super::hyphenate::Hyphenation;
-use super::metrics::{MONO, Metrics};
+use super::metrics::MONO;
+use super::para::{EPS, Para, RunStyle, at_top, done, line_box, mm, no_more, val};
 use super::structure::StructId;
+use super::surface::{Dest, SurfaceRef, Tag, offset};
 use genpdf::error::Error as PdfError;
 use genpdf::render::Area;
 use genpdf::style::Style;
-use genpdf::{Context, Element, Mm, Position, RenderResult, Size};
-use smallvec::SmallVec;
-use std::collections::VecDeque;
-use std::rc::Rc;
-
-/// DejaVu's ascent and descent, in em: places the baseline inside a line box.
-const ASCENT: f64 = 0.93;
-const DESCENT: f64 = 0.24;
-const EPS: f64 = 0.01;
-pub const LINK_COLOR: (u8, u8, u8) = (0, 0x3d, 0x99);
-/// Longest piece of prose handed to the hyphenation dictionary (no word is longer).
-const MAX_HYPHENATED: usize = 64;
-/// Text up to this many bytes is measured with its kerning; longer text character by
-/// character, stopping as soon as it is too wide (a long word costs what its lines cost).
-const KERNED_UP_TO: usize = 64;
-
-pub fn mm(v: f64) -> Mm {
-    Mm::from(v)
-}
-
-pub fn val(m: Mm) -> f64 {
-    m.into()
-}
-
-/// An area that starts at the top of a page's body, or a table row that does.
-fn at_top(rec: &Shared, area: &Area<'_>) -> bool {
-    let r = rec.borrow();
-    r.force_progress || (val(area.size().height) - r.body_height).abs() < EPS
-}
-
-fn origin(rec: &Shared) -> (f64, f64) {
-    rec.borrow().origin
-}
-
-fn set_origin(rec: &Shared, origin: (f64, f64)) {
-    rec.borrow_mut().origin = origin;
-}
-
-fn no_more(width: f64) -> RenderResult {
-    // A non-zero width keeps genpdf from taking an empty page for an element that never fits.
-    RenderResult {
-        size: Size::new(mm(width.max(1.0)), mm(0.0)),
-        has_more: true,
-    }
-}
-
-fn done(width: f64, height: f64, has_more: bool) -> RenderResult {
-    RenderResult {
-        size: Size::new(mm(width), mm(height)),
-        has_more,
-    }
-}
-
-/// How a run may be broken when it does not fit on a line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BreakMode {
-    /// Prose: hyphenated with the dictionary.
-    Prose,
-    /// Headings, names: broken only after an existing hyphen (or by force).
-    Plain,
-    /// URLs: broken after `/ . - _ ? & = #` (or by force), never hyphenated.
-    Url,
-    /// Inline code: broken at its spaces only (or by force); its spaces never stretch.
-    Code,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RunStyle {
-    pub bold: bool,
-    pub italic: bool,
-    pub mono: bool,
-    pub size: u8,
-    pub color: Option<(u8, u8, u8)>,
-    /// Baseline shift in pt (superscript > 0).
-    pub rise: f64,
-    pub strike: bool,
-}
-
-impl RunStyle {
-    pub fn body(size: u8) -> Self {
-        RunStyle {
-            bold: false,
-            italic: false,
-            mono: false,
-            size,
-            color: None,
-            rise: 0.0,
-            strike: false,
-        }
-    }
-
-    pub fn face(&self) -> u8 {
-        match (self.mono, self.bold, self.italic) {
-            (true, _, _) => MONO,
-            (false, false, false) => 0,
-            (false, true, false) => 1,
-            (false, false, true) => 2,
-            (false, true, true) => 3,
-        }
-    }
-
-    pub fn text(&self) -> TextStyle {
-        TextStyle {
-            face: self.face(),
-            size: f64::from(self.size),
-            paint: match self.color {
-                Some((r, g, b)) => Paint::Rgb(r, g, b),
-                None => Paint::Gray(0),
-            },
-        }
-    }
-
-    pub fn grey(mut self, level: u8) -> Self {
-        self.color = Some((level, level, level));
-        self
-    }
-}
-
-/// A piece of inline text with one style. `"\n"` as text is a forced line break; empty text with
-/// an anchor marks a place.
-#[derive(Debug, Clone)]
-pub struct Run {
-    pub text: String,
-    pub style: RunStyle,
-    pub link: Option<(usize, Dest)>,
-    pub anchor: Option<String>,
-    pub mode: BreakMode,
-    /// The inline structure element (link, code, note reference) the run belongs to, if any.
-    pub tag: Option<StructId>,
-}
-
-impl Run {
-    pub fn plain(text: String, style: RunStyle, mode: BreakMode) -> Run {
-        Run {
-            text,
-            style,
-            link: None,
-            anchor: None,
-            mode,
-            tag: None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Align {
-    Left,
-    Right,
-    Center,
-    Justify,
-}
-
-/// A slice of one run's text.
-#[derive(Debug, Clone, Copy)]
-struct Piece {
-    run: usize,
-    start: usize,
-    end: usize,
-}
-
-#[derive(Debug, Clone, Default)]
-struct Word {
-    /// Most words are one piece: kept inline, one allocation fewer per word of the book.
-    pieces: SmallVec<[Piece; 2]>,
-    hard_break: bool,
-    /// A hyphen is added after the last piece.
-    hyphen: bool,
-}
-
-impl Word {
-    /// Bytes of text.
-    fn len(&self) -> usize {
-        self.pieces.iter().map(|p| p.end - p.start).sum()
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Placed {
-    /// The piece of its run's text (no copy: the text is made only when painted).
-    piece: Piece,
-    /// A hyphen is printed after it.
-    hyphen: bool,
-    x: f64,
-    width: f64,
-}
-
-#[derive(Debug, Clone, Default)]
-struct Line {
-    placed: Vec<Placed>,
-    height: f64,
-    baseline: f64,
-}
-
-/// Characters a line may not be cut before: they belong to the character before them.
-fn joins_previous(c: char) -> bool {
-    matches!(c as u32,
-        0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F
-        | 0xFE00..=0xFE0F | 0x200D | 0xE0100..=0xE01EF | 0x1F3FB..=0x1F3FF)
-}
-
-/// A paragraph set by us: greedy line filling in time linear in its length (a word wider than
-/// the line is cut in one pass), hyphenation, justification, links and anchors recorded.
-pub struct Para {
-    runs: Vec<Run>,
-    align: Align,
-    leading: f64,
-    base_size: u8,
-    hyph: Option<Rc<Hyphenation>>,
-    rec: Shared,
-    metrics: Rc<Metrics>,
-    tag: Tag,
-    lines: Option<Vec<Line>>,
-    next: usize,
-    width: f64,
-    finished: bool,
-    /// Height and baseline of the last line.
-    last_box: (f64, f64),
-}
-
-impl Para {
-    pub fn new(
-        runs: Vec<Run>,
-        align: Align,
-        base_size: u8,
-        hyph: Option<Rc<Hyphenation>>,
-        rec: Shared,
-        tag: Tag,
-    ) -> Self {
-        let metrics = rec.borrow().metrics.clone();
-        Para {
-            runs,
-            align,
-            leading: 1.35,
-            base_size,
-            hyph,
-            rec,
-            metrics,
-            tag,
-            lines: None,
-            next: 0,
-            width: 0.0,
-            finished: false,
-            last_box: (0.0, 0.0),
-        }
-    }
-
-    pub fn with_leading(mut self, leading: f64) -> Self {
-        self.leading = leading;
-        self
-    }
-
-    fn text(&self, p: &Piece) -> &str {
-        self.runs
-            .get(p.run)
-            .and_then(|r| r.text.get(p.start..p.end))
-            .unwrap_or("")
-    }
-
-    fn str_width(&self, run: usize, text: &str) -> f64 {
-        match self.runs.get(run) {
-            Some(r) => self
-                .metrics
-                .width(r.style.face(), f64::from(r.style.size), text),
-            None => 0.0,
-        }
-    }
-
-    fn hyphen_width(&self, word: &Word) -> f64 {
-        word.pieces
-            .last()
-            .map(|p| self.str_width(p.run, "-"))
-            .unwrap_or(0.0)
-    }
-
-    /// The word's width if it is at most `limit`, measured no further than that.
-    fn width_within(&self, word: &Word, limit: f64) -> Option<f64> {
-        let mut total = 0.0;
-        for p in &word.pieces {
-            let Some(run) = self.runs.get(p.run) else {
-                continue;
-            };
-            let (face, size) = (run.style.face(), f64::from(run.style.size));
-            let text = self.text(p);
-            if text.len() <= KERNED_UP_TO {
-                total += self.metrics.width(face, size, text);
-            } else {
-                for c in text.chars() {
-                    total += self.metrics.char_width(face, size, c);
-                    if total > limit + EPS {
-                        return None;
-                    }
-                }
-            }
-            if total > limit + EPS {
-                return None;
-            }
-        }
-        if word.hyphen {
-            total += self.hyphen_width(word);
-        }
-        (total <= limit + EPS).then_some(total)
-    }
-
-    fn word_width(&self, word: &Word) -> f64 {
-        self.width_within(word, f64::INFINITY).unwrap_or(0.0)
-    }
-
-    fn words(&self) -> Vec<Word> {
-        let mut words = Vec::new();
-        let mut cur = Word::default();
-        for (i, run) in self.runs.iter().enumerate() {
-            if run.text.is_empty() {
-                cur.pieces.push(Piece {
-                    run: i,
-                    start: 0,
-                    end: 0,
-                });
-                continue;
-            }
-            if run.text == "\n" {
-                if !cur.pieces.is_empty() {
-                    words.push(std::mem::take(&mut cur));
-                }
-                words.push(Word {
-                    hard_break: true,
-                    ..Word::default()
-                });
-                continue;
-            }
-            for (off, c) in run.text.char_indices() {
-                if c == ' ' || c == '\n' || c == '\t' {
-                    if !cur.pieces.is_empty() {
-                        words.push(std::mem::take(&mut cur));
-                    }
-                    continue;
-                }
-                let end = off + c.len_utf8();
-                match cur.pieces.last_mut() {
-                    Some(p) if p.run == i && p.end == off => p.end = end,
-                    _ => cur.pieces.push(Piece {
-                        run: i,
-                        start: off,
-                        end,
-                    }),
-                }
-            }
-        }
-        if !cur.pieces.is_empty() {
-            words.push(cur);
-        }
-        words
-    }
-
-    /// Splits a word after byte `at` of piece `k` (a cut inside the piece or at its end).
-    fn split_at(word: &Word, k: usize, at: usize, hyphen: bool) -> (Word, Word) {
-        let mut head = Word {
-            pieces: SmallVec::from_slice(&word.pieces[..k]),
-            hyphen,
-            ..Word::default()
-        };
-        let mut tail = Word {
-            pieces: SmallVec::with_capacity(word.pieces.len() - k),
-            hyphen: word.hyphen,
-            ..Word::default()
-        };
-        let p = word.pieces[k];
-        head.pieces.push(Piece { end: at, ..p });
-        if at < p.end {
-            tail.pieces.push(Piece { start: at, ..p });
-        }
-        tail.pieces.extend_from_slice(&word.pieces[k + 1..]);
-        (head, tail)
-    }
-
-    /// The longest head that fits in `avail`, cut at a permitted break (or, with `force`, at
-    /// the last character that fits, at least one); scans no further than `avail`.
-    fn split_to_fit(
-        &self,
-        word: &Word,
-        avail: f64,
-        allow_hyphen: bool,
-        force: bool,
-    ) -> Option<(Word, Word, bool, f64)> {
-        let mut x = 0.0;
-        // (piece, byte end, hyphen, width) of the best break found so far, and of the last
-        // character that fits.
-        let mut best: Option<(usize, usize, bool, f64)> = None;
-        let mut last_fit: Option<(usize, usize, f64)> = None;
-        let count = word.pieces.len();
-        'pieces: for (k, p) in word.pieces.iter().enumerate() {
-            let Some(run) = self.runs.get(p.run) else {
-                continue;
-            };
-            let (face, size) = (run.style.face(), f64::from(run.style.size));
-            let text = self.text(p);
-            let hyphens: Vec<usize> = match (&self.hyph, run.mode) {
-                (Some(h), BreakMode::Prose) if allow_hyphen && text.len() <= MAX_HYPHENATED => {
-                    h.breaks(text)
-                }
-                _ => Vec::new(),
-            };
-            let hyphen_w = self.metrics.width(face, size, "-");
-            let mut chars = text.char_indices().peekable();
-            while let Some((off, c)) = chars.next() {
-                x += self.metrics.char_width(face, size, c);
-                if x > avail + EPS {
-                    break 'pieces;
-                }
-                let end = off + c.len_utf8();
-                let next = chars.peek().map(|&(_, n)| n);
-                let last_of_word = next.is_none() && k + 1 == count;
-                if last_of_word {
-                    break 'pieces;
-                }
-                if next.is_some_and(joins_previous) {
-                    continue;
-                }
-                last_fit = Some((k, p.start + end, x));
-                let breakable = match run.mode {
-                    BreakMode::Url => "/.-_?&=#,;".contains(c),
-                    BreakMode::Prose | BreakMode::Plain => c == '-' || c == '/' || c == '\u{2011}',
-                    BreakMode::Code => false,
-                };
-                if breakable {
-                    best = Some((k, p.start + end, false, x));
-                } else if hyphens.binary_search(&end).is_ok() && x + hyphen_w <= avail + EPS {
-                    best = Some((k, p.start + end, true, x + hyphen_w));
-                }
-            }
-        }
-        let (k, at, hyphen, width) = match (best, last_fit, force) {
-            (Some(b), _, _) => b,
-            (None, Some((k, at, w)), true) => (k, at, false, w),
-            (None, None, true) => {
-                // Not one character fits: the first goes anyway.
-                let p = word.pieces.first()?;
-                let text = self.text(p);
-                let first = text.chars().next()?;
-                let mut end = first.len_utf8();
-                for c in text[end..].chars() {
-                    if !joins_previous(c) {
-                        break;
-                    }
-                    end += c.len_utf8();
-                }
-                if end >= text.len() && count == 1 {
-                    return None;
-                }
-                (0, p.start + end, false, 0.0)
-            }
-            _ => return None,
-        };
-        let (head, tail) = Self::split_at(word, k, at, hyphen);
-        if tail.pieces.iter().all(|p| p.start == p.end) {
-            return None;
-        }
-        Some((head, tail, hyphen, width))
-    }
-
-    fn space_width(&self, word: &Word) -> f64 {
-        word.pieces
-            .last()
-            .map(|p| self.str_width(p.run, " "))
-            .unwrap_or(0.0)
-    }
-
-    fn line_metrics(&self, line: &mut Line) {
-        let size = line
-            .placed
-            .iter()
-            .filter_map(|p| self.runs.get(p.piece.run))
-            .filter(|r| r.style.rise == 0.0)
-            .map(|r| r.style.size)
-            .max()
-            .unwrap_or(self.base_size)
-            .max(self.base_size);
-        let (height, baseline) = line_box(size, self.leading);
-        line.height = height;
-        line.baseline = baseline;
-    }
-
-    fn layout(&self, width: f64) -> Vec<Line> {
-        let mut queue: VecDeque<Word> = self.words().into();
-        let mut lines = Vec::new();
-        // Words of the current line, each with its natural x and width.
-        let mut cur: Vec<(Word, f64, f64)> = Vec::new();
-        let mut x = 0.0;
-        let mut prev_space = 0.0;
-        // Typographers allow at most two hyphenated lines in a row.
-        let mut hyphenated_lines = 0;
-        while let Some(word) = queue.pop_front() {
-            if word.hard_break {
-                lines.push(self.finish_line(std::mem::take(&mut cur), width, true));
-                x = 0.0;
-                continue;
-            }
-            let space = if cur.is_empty() { 0.0 } else { prev_space };
-            // A word of thousands of characters fits no line (a character is wider than
-            // 0.5 mm at 5 pt): straight to cutting it, without measuring it first.
-            let huge = word.len() > 2048;
-            if !huge && let Some(w) = self.width_within(&word, width - x - space) {
-                prev_space = self.space_width(&word);
-                cur.push((word, x + space, w));
-                x += space + w;
-                continue;
-            }
-            let avail = width - x - space;
-            let alone = cur.is_empty();
-            if let Some((head, tail, hyphen, scanned)) =
-                self.split_to_fit(&word, avail, hyphenated_lines < 2, alone)
-            {
-                hyphenated_lines = if hyphen { hyphenated_lines + 1 } else { 0 };
-                // A short head is measured again with its kerning; a long one keeps its scan.
-                let short = head.len() <= KERNED_UP_TO;
-                let w = if short || scanned == 0.0 {
-                    self.word_width(&head)
-                } else {
-                    scanned
-                };
-                cur.push((head, x + space, w));
-                lines.push(self.finish_line(std::mem::take(&mut cur), width, false));
-                x = 0.0;
-                queue.push_front(tail);
-                continue;
-            }
-            if !alone {
-                hyphenated_lines = 0;
-                lines.push(self.finish_line(std::mem::take(&mut cur), width, false));
-                x = 0.0;
-                queue.push_front(word);
-                continue;
-            }
-            // One character that is wider than the line: it goes alone.
-            let w = self.word_width(&word);
-            cur.push((word, 0.0, w));
-            lines.push(self.finish_line(std::mem::take(&mut cur), width, false));
-            x = 0.0;
-        }
-        if !cur.is_empty() || lines.is_empty() {
-            lines.push(self.finish_line(cur, width, true));
-        }
-        lines
-    }
-
-    /// Whether the space before word `k` may stretch: not a space inside inline code.
-    fn stretches(&self, words: &[(Word, f64, f64)], k: usize) -> bool {
-        let before = words[k - 1].0.pieces.last().map(|p| p.run);
-        let after = words[k].0.pieces.first().map(|p| p.run);
-        let code = |run: Option<usize>| {
-            run.and_then(|r| self.runs.get(r))
-                .is_some_and(|r| r.mode == BreakMode::Code)
-        };
-        !(before == after && code(before))
-    }
-
-    fn finish_line(&self, words: Vec<(Word, f64, f64)>, width: f64, last: bool) -> Line {
-        let natural = words.last().map(|(_, x, w)| x + w).unwrap_or(0.0);
-        let stretchable: Vec<bool> = (0..words.len())
-            .map(|k| k > 0 && self.stretches(&words, k))
-            .collect();
-        let gaps = stretchable.iter().filter(|s| **s).count();
-        let normal_space = words
-            .first()
-            .map(|(w, _, _)| self.space_width(w))
-            .unwrap_or(0.0);
-        let (shift, stretch) = match self.align {
-            Align::Left => (0.0, 0.0),
-            Align::Right => ((width - natural).max(0.0), 0.0),
-            Align::Center => ((width - natural).max(0.0) / 2.0, 0.0),
-            Align::Justify => {
-                let extra = (width - natural).max(0.0);
-                if !last && gaps > 0 && extra / (gaps as f64) <= 2.0 * normal_space {
-                    (0.0, extra / gaps as f64)
-                } else {
-                    (0.0, 0.0)
-                }
-            }
-        };
-        let mut line = Line::default();
-        let mut stretched = 0;
-        for (k, (word, x, word_w)) in words.into_iter().enumerate() {
-            stretched += usize::from(stretchable[k]);
-            let mut px = x + shift + stretch * stretched as f64;
-            let n = word.pieces.len();
-            for (i, piece) in word.pieces.iter().enumerate() {
-                let hyphen = word.hyphen && i + 1 == n;
-                // A word of one piece was measured already (with its hyphen).
-                let w = if n == 1 {
-                    word_w
-                } else {
-                    let mut w = self.str_width(piece.run, self.text(piece));
-                    if hyphen {
-                        w += self.str_width(piece.run, "-");
-                    }
-                    w
-                };
-                line.placed.push(Placed {
-                    piece: *piece,
-                    hyphen,
-                    x: px,
-                    width: w,
-                });
-                px += w;
-            }
-        }
-        self.line_metrics(&mut line);
-        line
-    }
-
-    fn ensure_layout(&mut self, width: f64) {
-        if self.lines.is_none() || (self.next == 0 && (self.width - width).abs() > EPS) {
-            self.width = width;
-            let lines = self.layout(width);
-            self.last_box = lines
-                .last()
-                .map(|l| (l.height, l.baseline))
-                .unwrap_or((0.0, 0.0));
-            self.lines = Some(lines);
-        }
-    }
-
-    /// Total height at `width` (lays the paragraph out).
-    pub fn measure(&mut self, width: f64) -> f64 {
-        self.ensure_layout(width);
-        self.lines
-            .as_ref()
-            .map(|l| l.iter().map(|l| l.height).sum())
-            .unwrap_or(0.0)
-    }
-
-    /// Height and baseline of the last line.
-    pub fn last_line(&self) -> (f64, f64) {
-        self.last_box
-    }
-
-    fn draw_line(&self, line: &Line, y: f64) {
-        let mut rec = self.rec.borrow_mut();
-        for p in &line.placed {
-            let Some(run) = self.runs.get(p.piece.run) else {
-                continue;
-            };
-            if let Some(anchor) = &run.anchor {
-                rec.anchor(anchor, y);
-            }
-            let text = self.text(&p.piece);
-            if text.is_empty() || !rec.painting {
-                continue;
-            }
-            let tag = run.tag.map(Tag::Struct).unwrap_or(self.tag);
-            let baseline = y + line.baseline - run.style.rise * PT;
-            if p.hyphen {
-                rec.text(tag, p.x, baseline, run.style.text(), &format!("{text}-"));
-            } else {
-                rec.text(tag, p.x, baseline, run.style.text(), text);
-            }
-            if run.style.strike {
-                let mid = y + line.baseline - f64::from(run.style.size) * PT * 0.3;
-                rec.line(Tag::Layout, &[(p.x, mid), (p.x + p.width, mid)], 0, 0.5);
-            }
-            if let Some((id, dest)) = &run.link {
-                rec.link(*id, dest, run.tag, p.x, y, p.width, line.height);
-            }
-        }
-    }
-}
-
-/// A line box for text of `size` pt: its height and baseline (from the top), in mm.
-pub fn line_box(size: u8, leading: f64) -> (f64, f64) {
-    let em = f64::from(size) * PT;
-    let height = em * leading;
-    let baseline = (height - em * (ASCENT + DESCENT)) / 2.0 + em * ASCENT;
-    (height, baseline)
-}
-
-impl Element for Para {
-    fn render(
-        &mut self,
-        _ctx: &Context,
-        area: Area<'_>,
-        _style: Style,
-    ) -> Result<RenderResult, PdfError> {
-        let width = val(area.size().width);
-        let avail = val(area.size().height);
-        if self.finished {
-            // A table cell whose row goes on over a page: nothing of it is left.
-            return Ok(RenderResult::default());
-        }
-        self.ensure_layout(width);
-        let Some(lines) = self.lines.take() else {
-            return Ok(RenderResult::default());
-        };
-        let top = at_top(&self.rec, &area);
-        // How many lines fit here, then avoid a lone first line (orphan) or a lone last line (widow).
-        let mut fit = 0;
-        let mut h = 0.0;
-        for line in &lines[self.next..] {
-            if h + line.height > avail + EPS {
-                break;
-            }
-            h += line.height;
-            fit += 1;
-        }
-        let remaining = lines.len() - self.next;
-        if fit < remaining && !top {
-            if self.next == 0 && fit == 1 && remaining > 1 {
-                fit = 0;
-            } else if remaining - fit == 1 && fit >= 3 {
-                fit -= 1;
-            }
-        }
-        if fit == 0 && top && remaining > 0 {
-            fit = 1;
-        }
-        let mut y = 0.0;
-        for line in &lines[self.next..self.next + fit] {
-            self.draw_line(line, y);
-            y += line.height;
-        }
-        self.next += fit;
-        let has_more = self.next < lines.len();
-        // Lines already painted are not needed again: a long book keeps only what is to come.
-        if has_more {
-            self.lines = Some(lines);
-        } else {
-            self.finished = true;
-        }
-        if has_more && y == 0.0 {
-            return Ok(no_more(width));
-        }
-        Ok(done(width, y, has_more))
-    }
-}
+use genpdf::{Context, Element, Position, RenderResult, Size};
 
 /// Children one under the other (genpdf's `LinearLayout`, telling each child where it is).
 pub struct Stack {
     children: Vec<Box<dyn Element>>,
     next: usize,
-    rec: Shared,
+    surface: SurfaceRef,
 }
 
 impl Stack {
-    pub fn new(rec: Shared) -> Self {
+    pub fn new(surface: SurfaceRef) -> Self {
         Stack {
             children: Vec::new(),
             next: 0,
-            rec,
+            surface,
         }
     }
 
@@ -772,17 +41,16 @@ impl Element for Stack {
         mut area: Area<'_>,
         style: Style,
     ) -> Result<RenderResult, PdfError> {
-        let base = origin(&self.rec);
         let width = val(area.size().width);
         let mut height = 0.0;
         while let Some(child) = self.children.get_mut(self.next) {
-            set_origin(&self.rec, (base.0, base.1 + height));
-            let result = child.render(ctx, area.clone(), style)?;
+            let result = offset(&self.surface, (0.0, height), || {
+                child.render(ctx, area.clone(), style)
+            })?;
             let h = val(result.size.height);
             height += h;
             area.add_offset(Position::new(mm(0.0), mm(h)));
             if result.has_more {
-                set_origin(&self.rec, base);
                 if height == 0.0 {
                     return Ok(no_more(width));
                 }
@@ -792,7 +60,6 @@ impl Element for Stack {
             self.children[self.next] = Box::new(Gone);
             self.next += 1;
         }
-        set_origin(&self.rec, base);
         Ok(done(width, height, false))
     }
 }
@@ -808,7 +75,7 @@ impl Element for Gone {
 
 /// Starts a new page unless at the top of one already.
 pub struct PageBreak {
-    pub rec: Shared,
+    pub surface: SurfaceRef,
     pub done: bool,
 }
 
@@ -819,7 +86,7 @@ impl Element for PageBreak {
         area: Area<'_>,
         _style: Style,
     ) -> Result<RenderResult, PdfError> {
-        if self.done || at_top(&self.rec, &area) {
+        if self.done || at_top(&self.surface, &area) {
             self.done = true;
             return Ok(RenderResult::default());
         }
@@ -833,7 +100,7 @@ pub struct Spacer {
     pub height: f64,
     /// Kept even at the top of a page (title page).
     pub force: bool,
-    pub rec: Shared,
+    pub surface: SurfaceRef,
 }
 
 impl Element for Spacer {
@@ -843,7 +110,7 @@ impl Element for Spacer {
         area: Area<'_>,
         _style: Style,
     ) -> Result<RenderResult, PdfError> {
-        let height = if !self.force && at_top(&self.rec, &area) {
+        let height = if !self.force && at_top(&self.surface, &area) {
             0.0
         } else {
             self.height.min(val(area.size().height))
@@ -857,7 +124,7 @@ impl Element for Spacer {
 pub struct NeedSpace {
     pub height: f64,
     pub started: bool,
-    pub rec: Shared,
+    pub surface: SurfaceRef,
 }
 
 impl Element for NeedSpace {
@@ -868,7 +135,7 @@ impl Element for NeedSpace {
         _style: Style,
     ) -> Result<RenderResult, PdfError> {
         let width = val(area.size().width);
-        if !self.started && !at_top(&self.rec, &area) && val(area.size().height) < self.height {
+        if !self.started && !at_top(&self.surface, &area) && val(area.size().height) < self.height {
             return Ok(no_more(width));
         }
         self.started = true;
@@ -882,7 +149,7 @@ pub struct Heading {
     pub space_before: f64,
     pub keep: f64,
     pub started: bool,
-    pub rec: Shared,
+    pub surface: SurfaceRef,
 }
 
 impl Element for Heading {
@@ -895,7 +162,7 @@ impl Element for Heading {
         let width = val(area.size().width);
         let mut before = 0.0;
         if !self.started {
-            let top = at_top(&self.rec, &area);
+            let top = at_top(&self.surface, &area);
             let h = self.para.measure(width);
             before = if top { 0.0 } else { self.space_before };
             if !top && val(area.size().height) < before + h + self.keep {
@@ -904,10 +171,10 @@ impl Element for Heading {
             self.started = true;
             area.add_offset(Position::new(mm(0.0), mm(before)));
         }
-        let base = origin(&self.rec);
-        set_origin(&self.rec, (base.0, base.1 + before));
-        let mut result = self.para.render(ctx, area, style)?;
-        set_origin(&self.rec, base);
+        let para = &mut self.para;
+        let mut result = offset(&self.surface, (0.0, before), || {
+            para.render(ctx, area, style)
+        })?;
         result.size.height += mm(before);
         Ok(result)
     }
@@ -918,7 +185,7 @@ impl Element for Heading {
 pub struct CodeBlock {
     pub text: String,
     pub size: u8,
-    pub rec: Shared,
+    pub surface: SurfaceRef,
     pub tag: Tag,
     lines: Option<Vec<(bool, String)>>,
     next: usize,
@@ -928,11 +195,11 @@ const CODE_PAD: f64 = 2.0;
 pub const CONTINUATION: &str = "↪ ";
 
 impl CodeBlock {
-    pub fn new(text: String, size: u8, rec: Shared, tag: Tag) -> Self {
+    pub fn new(text: String, size: u8, surface: SurfaceRef, tag: Tag) -> Self {
         CodeBlock {
             text,
             size,
-            rec,
+            surface,
             tag,
             lines: None,
             next: 0,
@@ -947,7 +214,7 @@ impl CodeBlock {
     }
 
     fn wrap(&self, width: f64) -> Vec<(bool, String)> {
-        let metrics = self.rec.borrow().metrics.clone();
+        let metrics = self.surface.borrow().metrics.clone();
         let char_w = metrics.char_width(MONO, f64::from(self.size), 'M').max(0.1);
         let cols = (((width - 2.0 * CODE_PAD) / char_w).floor() as usize).max(8);
         let mut out = Vec::new();
@@ -989,7 +256,7 @@ impl Element for CodeBlock {
         }
         let (line_h, baseline) = line_box(self.size, 1.3);
         let avail = val(area.size().height);
-        let top = at_top(&self.rec, &area);
+        let top = at_top(&self.surface, &area);
         let first = self.next == 0;
         let pad_top = if first { CODE_PAD } else { 1.0 };
         let mut fit = 0;
@@ -1011,22 +278,22 @@ impl Element for CodeBlock {
         let height = pad_top + fit as f64 * line_h + if last { CODE_PAD } else { 1.0 };
         let style = self.style().text();
         let grey = self.style().grey(130).text();
-        let mut rec = self.rec.borrow_mut();
-        let metrics = rec.metrics.clone();
-        let mark = rec.mark();
+        let mut s = self.surface.borrow_mut();
+        let metrics = s.metrics.clone();
+        let mark = s.mark();
         let cont_w = metrics.width(MONO, f64::from(self.size), CONTINUATION);
         let mut y = pad_top;
         for (cont, text) in &lines[self.next..self.next + fit] {
             let mut x = CODE_PAD;
             if *cont {
-                rec.text(Tag::Layout, x, y + baseline, grey, CONTINUATION);
+                s.tagged(Tag::Layout, |s| s.text(x, y + baseline, grey, CONTINUATION));
                 x += cont_w;
             }
-            rec.text(self.tag, x, y + baseline, style, text);
+            s.tagged(self.tag, |s| s.text(x, y + baseline, style, text));
             y += line_h;
         }
-        rec.fill_under(mark, 0.0, 0.0, width, height, 240);
-        drop(rec);
+        s.fill_under(mark, 0.0, 0.0, width, height, 240);
+        drop(s);
         self.next += fit;
         self.lines = Some(lines);
         Ok(done(width, height, !last))
@@ -1044,7 +311,7 @@ pub struct ListItem {
     pub indent: f64,
     pub body: Stack,
     pub baseline: f64,
-    pub rec: Shared,
+    pub surface: SurfaceRef,
     pub done: bool,
 }
 
@@ -1055,20 +322,25 @@ impl Element for ListItem {
         area: Area<'_>,
         style: Style,
     ) -> Result<RenderResult, PdfError> {
-        let base = origin(&self.rec);
         let mut body_area = area.clone();
         body_area.add_offset(Position::new(mm(self.indent), mm(0.0)));
-        set_origin(&self.rec, (base.0 + self.indent, base.1));
-        let result = self.body.render(ctx, body_area, style)?;
-        set_origin(&self.rec, base);
+        let mark = self.surface.borrow().mark();
+        let body = &mut self.body;
+        let result = offset(&self.surface, (self.indent, 0.0), || {
+            body.render(ctx, body_area, style)
+        })?;
         if !self.done && val(result.size.height) > 0.0 {
-            let mut rec = self.rec.borrow_mut();
+            let mut s = self.surface.borrow_mut();
             let text = self.marker_style.text();
-            let w = rec.metrics.width(text.face, text.size, &self.marker);
+            let w = s.metrics.width(text.face, text.size, &self.marker);
             let x = (self.indent - 1.8 - w).max(0.0);
-            rec.text(self.marker_tag, x, self.baseline, text, &self.marker);
+            // Painted once the body is known to start on this page, yet read before it.
+            let (tag, baseline, marker) = (self.marker_tag, self.baseline, &self.marker);
+            s.insert_at(mark, |s| {
+                s.tagged(tag, |s| s.text(x, baseline, text, marker))
+            });
             if let Some(anchor) = &self.anchor {
-                rec.anchor(anchor, 0.0);
+                s.anchor(anchor, 0.0);
             }
             if let Some((id, dest)) = &self.marker_link {
                 let (h, _) = line_box(self.marker_style.size, 1.35);
@@ -1076,7 +348,7 @@ impl Element for ListItem {
                     Tag::Struct(s) => Some(s),
                     _ => None,
                 };
-                rec.link(*id, dest, tag, x, 0.0, w, h);
+                s.link(*id, dest, tag, x, 0.0, w, h);
             }
             self.done = true;
         }
@@ -1091,7 +363,7 @@ impl Element for ListItem {
 pub struct Quote {
     pub body: Stack,
     pub indent: f64,
-    pub rec: Shared,
+    pub surface: SurfaceRef,
 }
 
 impl Element for Quote {
@@ -1101,17 +373,17 @@ impl Element for Quote {
         area: Area<'_>,
         style: Style,
     ) -> Result<RenderResult, PdfError> {
-        let base = origin(&self.rec);
         let mut inner = area.clone();
         inner.add_offset(Position::new(mm(self.indent), mm(0.0)));
-        set_origin(&self.rec, (base.0 + self.indent, base.1));
-        let result = self.body.render(ctx, inner, style)?;
-        set_origin(&self.rec, base);
+        let body = &mut self.body;
+        let result = offset(&self.surface, (self.indent, 0.0), || {
+            body.render(ctx, inner, style)
+        })?;
         let h = val(result.size.height);
         if h > 0.0 {
-            self.rec
+            self.surface
                 .borrow_mut()
-                .line(Tag::Layout, &[(1.5, 0.0), (1.5, h)], 170, 1.0);
+                .tagged(Tag::Layout, |s| s.line(&[(1.5, 0.0), (1.5, h)], 170, 1.0));
         }
         Ok(RenderResult {
             size: Size::new(area.size().width, result.size.height),
@@ -1122,7 +394,7 @@ impl Element for Quote {
 
 /// A thematic break: a short centred rule.
 pub struct Rule {
-    pub rec: Shared,
+    pub surface: SurfaceRef,
 }
 
 impl Element for Rule {
@@ -1136,9 +408,9 @@ impl Element for Rule {
         if val(area.size().height) < 8.0 {
             return Ok(no_more(w));
         }
-        self.rec
-            .borrow_mut()
-            .line(Tag::Layout, &[(w * 0.35, 4.0), (w * 0.65, 4.0)], 140, 1.0);
+        self.surface.borrow_mut().tagged(Tag::Layout, |s| {
+            s.line(&[(w * 0.35, 4.0), (w * 0.65, 4.0)], 140, 1.0)
+        });
         Ok(done(w, 8.0, false))
     }
 }
@@ -1149,42 +421,72 @@ pub struct ImageBox {
     pub asset: usize,
     pub width: f64,
     pub height: f64,
-    pub rec: Shared,
+    pub surface: SurfaceRef,
     pub tag: Tag,
     pub done: bool,
+    /// The caption set under the image (the gap above it, in mm): a page never ends between.
+    pub caption: Option<(f64, Para)>,
 }
 
 impl Element for ImageBox {
     fn render(
         &mut self,
-        _ctx: &Context,
+        ctx: &Context,
         area: Area<'_>,
-        _style: Style,
+        style: Style,
     ) -> Result<RenderResult, PdfError> {
         let avail_w = val(area.size().width);
-        if self.done {
-            return Ok(RenderResult::default());
-        }
         let avail_h = val(area.size().height);
-        let (mut w, mut h) = (self.width, self.height);
-        if w > avail_w {
-            h *= avail_w / w;
-            w = avail_w;
-        }
-        if h > avail_h {
-            if !at_top(&self.rec, &area) {
-                return Ok(no_more(avail_w));
+        let mut used = 0.0;
+        if !self.done {
+            let caption = match &mut self.caption {
+                Some((gap, para)) => *gap + para.measure(avail_w),
+                None => 0.0,
+            };
+            let (mut w, mut h) = (self.width, self.height);
+            if w > avail_w {
+                h *= avail_w / w;
+                w = avail_w;
             }
-            // Taller than a whole page: shrink to fit.
-            w *= avail_h / h;
-            h = avail_h;
+            if h + caption > avail_h + EPS {
+                if !at_top(&self.surface, &area) {
+                    return Ok(no_more(avail_w));
+                }
+                // Taller than a whole page with its caption: shrink to fit (the caption's
+                // room taken only while the image keeps half the page).
+                let room = if avail_h - caption >= avail_h / 2.0 {
+                    avail_h - caption
+                } else {
+                    avail_h
+                };
+                if h > room {
+                    w *= room / h;
+                    h = room;
+                }
+            }
+            let x = ((avail_w - w) / 2.0).max(0.0);
+            let (tag, asset) = (self.tag, self.asset);
+            self.surface
+                .borrow_mut()
+                .tagged(tag, |s| s.image(asset, x, 0.0, w, h));
+            self.done = true;
+            used = h;
         }
-        let x = ((avail_w - w) / 2.0).max(0.0);
-        self.rec
-            .borrow_mut()
-            .image(self.tag, self.asset, x, 0.0, w, h);
-        self.done = true;
-        Ok(done(avail_w, h, false))
+        let Some((gap, para)) = &mut self.caption else {
+            return Ok(done(avail_w, used, false));
+        };
+        let y = if used > 0.0 { used + *gap } else { 0.0 };
+        if y >= avail_h {
+            return Ok(done(avail_w, used, true));
+        }
+        let mut below = area.clone();
+        below.add_offset(Position::new(mm(0.0), mm(y)));
+        let result = offset(&self.surface, (0.0, y), || para.render(ctx, below, style))?;
+        let height = y + val(result.size.height);
+        if result.has_more && height < EPS {
+            return Ok(no_more(avail_w));
+        }
+        Ok(done(avail_w, height, result.has_more))
     }
 }
 
@@ -1197,7 +499,7 @@ pub struct TocLine {
     pub link: (usize, Dest),
     /// The entry's `Link` element.
     pub tag: StructId,
-    pub rec: Shared,
+    pub surface: SurfaceRef,
 }
 
 impl Element for TocLine {
@@ -1211,29 +513,26 @@ impl Element for TocLine {
         let number_col = 14.0;
         let title_w = width - self.indent - number_col;
         let h = self.title.measure(title_w);
-        if h > val(area.size().height) + EPS && !at_top(&self.rec, &area) {
+        if h > val(area.size().height) + EPS && !at_top(&self.surface, &area) {
             return Ok(no_more(width));
         }
-        let base = origin(&self.rec);
         let mut title_area = area.clone();
         title_area.add_offset(Position::new(mm(self.indent), mm(0.0)));
         title_area.set_width(mm(title_w));
-        set_origin(&self.rec, (base.0 + self.indent, base.1));
-        let result = self.title.render(ctx, title_area, style)?;
-        set_origin(&self.rec, base);
+        let title = &mut self.title;
+        let result = offset(&self.surface, (self.indent, 0.0), || {
+            title.render(ctx, title_area, style)
+        })?;
         let height = val(result.size.height);
         let (last_h, last_base) = self.title.last_line();
-        let mut rec = self.rec.borrow_mut();
+        let mut s = self.surface.borrow_mut();
         let text = self.number_style.text();
-        let nw = rec.metrics.width(text.face, text.size, &self.number);
-        rec.text(
-            Tag::Struct(self.tag),
-            width - nw,
-            height - last_h + last_base,
-            text,
-            &self.number,
-        );
-        rec.link(
+        let nw = s.metrics.width(text.face, text.size, &self.number);
+        let number = &self.number;
+        s.tagged(Tag::Struct(self.tag), |s| {
+            s.text(width - nw, height - last_h + last_base, text, number)
+        });
+        s.link(
             self.link.0,
             &self.link.1,
             Some(self.tag),
@@ -1253,7 +552,9 @@ pub struct TableCell {
     pub para: Para,
     /// Top, right, bottom, left, in mm.
     pub padding: [f64; 4],
-    pub rec: Shared,
+    pub surface: SurfaceRef,
+    /// The cell's row starts a page: its paragraph must place something.
+    pub row_top: bool,
 }
 
 impl Element for TableCell {
@@ -1269,10 +570,9 @@ impl Element for TableCell {
         if room > 0.0 {
             area.set_height(mm(room));
         }
-        let base = origin(&self.rec);
-        set_origin(&self.rec, (base.0 + left, base.1 + top));
-        let result = self.para.render(ctx, area, style)?;
-        set_origin(&self.rec, base);
+        self.para.force_top = self.row_top;
+        let para = &mut self.para;
+        let result = offset(&self.surface, (left, top), || para.render(ctx, area, style))?;
         if result.has_more && val(result.size.height) < EPS {
             return Ok(RenderResult {
                 size: Size::new(mm(0.0), mm(0.0)),
@@ -1293,17 +593,17 @@ pub struct Table {
     rows: Vec<Vec<TableCell>>,
     next: usize,
     shade: Option<u8>,
-    rec: Shared,
+    surface: SurfaceRef,
 }
 
 impl Table {
-    pub fn new(weights: Vec<f64>, shade: Option<u8>, rec: Shared) -> Self {
+    pub fn new(weights: Vec<f64>, shade: Option<u8>, surface: SurfaceRef) -> Self {
         Table {
             weights,
             rows: Vec::new(),
             next: 0,
             shade,
-            rec,
+            surface,
         }
     }
 
@@ -1322,11 +622,10 @@ impl Element for Table {
         let width = val(area.size().width);
         let total: f64 = self.weights.iter().sum::<f64>().max(EPS);
         let widths: Vec<f64> = self.weights.iter().map(|w| w / total * width).collect();
-        let base = origin(&self.rec);
         let mut height = 0.0;
         while self.next < self.rows.len() {
-            let row_top = at_top(&self.rec, &area);
-            let mark = self.rec.borrow().mark();
+            let row_top = at_top(&self.surface, &area);
+            let mark = self.surface.borrow().mark();
             let mut row_h: f64 = 0.0;
             let mut more = false;
             let mut x = 0.0;
@@ -1335,44 +634,41 @@ impl Element for Table {
                 let mut cell_area = area.clone();
                 cell_area.add_offset(Position::new(mm(x), mm(0.0)));
                 cell_area.set_width(mm(w));
-                {
-                    let mut rec = self.rec.borrow_mut();
-                    rec.origin = (base.0 + x, base.1 + height);
-                    rec.force_progress = row_top;
-                }
-                let result = cell.render(ctx, cell_area, style)?;
-                self.rec.borrow_mut().force_progress = false;
+                cell.row_top = row_top;
+                let result = offset(&self.surface, (x, height), || {
+                    cell.render(ctx, cell_area, style)
+                })?;
                 row_h = row_h.max(val(result.size.height));
                 more |= result.has_more;
                 x += w;
             }
-            set_origin(&self.rec, (base.0, base.1 + height));
             if row_h < EPS {
                 // Nothing of this row fits here.
-                set_origin(&self.rec, base);
                 if height < EPS {
                     return Ok(no_more(width));
                 }
                 return Ok(done(width, height, true));
             }
             let row_h = row_h.min(avail);
-            let mut rec = self.rec.borrow_mut();
-            if let Some(level) = self.shade {
-                rec.fill_under(mark, 0.0, 0.0, width, row_h, level);
-            }
-            let mut x = 0.0;
-            for &w in &widths {
-                let (x0, x1) = (x, x + w);
-                rec.line(
-                    Tag::Layout,
-                    &[(x0, 0.0), (x1, 0.0), (x1, row_h), (x0, row_h), (x0, 0.0)],
-                    160,
-                    0.5,
-                );
-                x = x1;
-            }
-            drop(rec);
-            set_origin(&self.rec, base);
+            let (shade, surface) = (self.shade, &self.surface);
+            offset(surface, (0.0, height), || {
+                let mut s = surface.borrow_mut();
+                if let Some(level) = shade {
+                    s.fill_under(mark, 0.0, 0.0, width, row_h, level);
+                }
+                let mut x = 0.0;
+                let tag = s.begin_tag(Tag::Layout);
+                for &w in &widths {
+                    let (x0, x1) = (x, x + w);
+                    s.line(
+                        &[(x0, 0.0), (x1, 0.0), (x1, row_h), (x0, row_h), (x0, 0.0)],
+                        160,
+                        0.5,
+                    );
+                    x = x1;
+                }
+                s.end_tag(tag);
+            });
             height += row_h;
             area.add_offset(Position::new(mm(0.0), mm(row_h)));
             if more {
@@ -1396,18 +692,22 @@ pub struct RepeatingHeadTable {
     head: Option<Table>,
     body: Table,
     repeat: bool,
-    rec: Shared,
+    surface: SurfaceRef,
 }
 
 impl RepeatingHeadTable {
-    pub fn new(make_head: Option<Box<dyn Fn(bool) -> Table>>, body: Table, rec: Shared) -> Self {
+    pub fn new(
+        make_head: Option<Box<dyn Fn(bool) -> Table>>,
+        body: Table,
+        surface: SurfaceRef,
+    ) -> Self {
         let head = make_head.as_ref().map(|make| make(true));
         RepeatingHeadTable {
             make_head,
             head,
             body,
             repeat: true,
-            rec,
+            surface,
         }
     }
 }
@@ -1420,8 +720,7 @@ impl Element for RepeatingHeadTable {
         style: Style,
     ) -> Result<RenderResult, PdfError> {
         let width = area.size().width;
-        let page_top = at_top(&self.rec, &area);
-        let base = origin(&self.rec);
+        let page_top = at_top(&self.surface, &area);
         let mut height = 0.0;
         if let Some(head) = &mut self.head {
             let result = head.render(ctx, area.clone(), style)?;
@@ -1439,9 +738,10 @@ impl Element for RepeatingHeadTable {
             }
             self.head = None;
         }
-        set_origin(&self.rec, (base.0, base.1 + height));
-        let result = self.body.render(ctx, area, style)?;
-        set_origin(&self.rec, base);
+        let body = &mut self.body;
+        let result = offset(&self.surface, (0.0, height), || {
+            body.render(ctx, area, style)
+        })?;
         let body_height = val(result.size.height);
         if result.has_more && page_top && body_height < EPS {
             // Not one line of the body fits under the header on a whole page: stop repeating,
@@ -1461,7 +761,7 @@ impl Element for RepeatingHeadTable {
 /// A named place with no extent (an empty `<div id>` / `<a id>` between blocks).
 pub struct AnchorPoint {
     pub anchor: String,
-    pub rec: Shared,
+    pub surface: SurfaceRef,
     pub done: bool,
 }
 
@@ -1473,7 +773,7 @@ impl Element for AnchorPoint {
         _style: Style,
     ) -> Result<RenderResult, PdfError> {
         if !self.done {
-            self.rec.borrow_mut().anchor(&self.anchor, 0.0);
+            self.surface.borrow_mut().anchor(&self.anchor, 0.0);
             self.done = true;
         }
         Ok(RenderResult::default())

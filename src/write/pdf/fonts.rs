@@ -107,31 +107,24 @@ impl FontSet {
     pub fn describe(&self) -> String {
         format!("{} and {}", self.faces[0].name, self.faces[4].name)
     }
-
-    /// genpdf's copy of face `index`, embedded, or as a `builtin` stand-in measured with it.
-    fn data(&self, index: usize, builtin: Option<BuiltinFont>) -> Result<FontData> {
-        let face = &self.faces[index];
-        FontData::new(face.bytes.to_vec(), builtin).map_err(|e| Error::Font {
-            path: face.path.clone(),
-            message: e.to_string(),
-        })
-    }
-
-    /// What genpdf is set up with. It measures and prints nothing (our elements do, with
-    /// `Metrics`); a built-in stand-in keeps printpdf from parsing an embedded face.
-    pub fn layout_family(&self) -> Result<FontFamily<FontData>> {
-        let data = self.data(4, Some(BuiltinFont::Courier))?;
-        Ok(FontFamily {
-            regular: data.clone(),
-            bold: data.clone(),
-            italic: data.clone(),
-            bold_italic: data,
-        })
-    }
 }
 
-/// The PostScript name of a font file that the PDF can embed, or why it cannot (whether genpdf's
-/// own reader accepts it is `probe`'s question).
+/// What genpdf's `Context` must hold: a font family, parsed by rusttype. Nothing is measured
+/// or printed with it (our elements measure with `Metrics` and paint on the surface), so it is
+/// the built-in code face, never a theme's file, as a built-in PDF font (printpdf never parses
+/// it).
+pub fn layout_family() -> std::result::Result<FontFamily<FontData>, genpdf::error::Error> {
+    let data = FontData::new(MONO.to_vec(), Some(BuiltinFont::Courier))?;
+    Ok(FontFamily {
+        regular: data.clone(),
+        bold: data.clone(),
+        italic: data.clone(),
+        bold_italic: data,
+    })
+}
+
+/// The PostScript name of a font file that the PDF can embed, or why it cannot (whether its
+/// tables agree is `probe`'s question).
 fn truetype_name(bytes: &[u8]) -> std::result::Result<String, String> {
     let face = ttf_parser::Face::parse(bytes, 0)
         .map_err(|e| format!("not a TrueType/OpenType font ({e})"))?;
@@ -156,33 +149,35 @@ fn truetype_name(bytes: &[u8]) -> std::result::Result<String, String> {
     Ok(if name.is_empty() { "Font".into() } else { name })
 }
 
-/// Reads every glyph the way genpdf and printpdf will (rusttype's character map, each glyph's
-/// outline and metrics, kerning between common letters), so that a damaged font is refused
-/// here, naming its file, rather than met halfway through a layout.
+/// A face whose character map names glyphs it does not have (past `maxp`'s count, or with no
+/// advance width) is damaged: the subsetter and the text measure would index its tables with
+/// them. Refused here, naming the file, rather than met halfway through a book. (genpdf and
+/// its font reader never see a theme face: see `layout_family`.)
 fn probe(bytes: &[u8]) -> std::result::Result<(), String> {
     let damaged = |what: String| format!("the font is damaged: {what}");
-    super::guard::catch_panic(|| -> std::result::Result<(), String> {
-        let font = rusttype::Font::from_bytes(bytes.to_vec())
-            .map_err(|e| damaged(format!("unreadable ({e})")))?;
-        let scale = rusttype::Scale::uniform(10.0);
-        // printpdf maps every code point when it saves.
-        for c in (0..=0x10_FFFFu32).filter_map(char::from_u32) {
-            font.glyph(c);
-        }
-        for id in 0..font.glyph_count() {
-            let glyph = font.glyph(rusttype::GlyphId(id as u32));
-            glyph.standalone().get_data();
-            glyph.scaled(scale).h_metrics();
-        }
-        let common: Vec<char> = (' '..='~').chain('\u{a0}'..='ÿ').collect();
-        for &a in &common {
-            for &b in &common {
-                font.pair_kerning(scale, a, b);
+    let face = ttf_parser::Face::parse(bytes, 0).map_err(|e| damaged(e.to_string()))?;
+    let count = face.number_of_glyphs();
+    let cmap = face
+        .tables()
+        .cmap
+        .ok_or_else(|| damaged("it has no character map".into()))?;
+    for subtable in cmap.subtables {
+        let mut bad = None;
+        subtable.codepoints(|cp| {
+            if bad.is_none()
+                && let Some(glyph) = subtable.glyph_index(cp)
+                && (glyph.0 >= count || face.glyph_hor_advance(glyph).is_none())
+            {
+                bad = Some((cp, glyph.0));
             }
+        });
+        if let Some((cp, glyph)) = bad {
+            return Err(damaged(format!(
+                "its character map gives U+{cp:04X} glyph {glyph}, of {count} glyphs"
+            )));
         }
-        Ok(())
-    })
-    .map_err(|panic| damaged(format!("reading its glyphs failed ({panic})")))?
+    }
+    Ok(())
 }
 
 #[cfg(test)]

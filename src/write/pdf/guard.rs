@@ -1,6 +1,7 @@
-//! A panic in the PDF libraries becomes an error. genpdf, printpdf and rusttype index font
-//! tables without checking them: a damaged theme font panics inside them (one in three in a
-//! test of randomly damaged fonts). livret promises an error naming the file, never a panic.
+//! A panic in the libraries the PDF writer calls becomes an error. A theme font is checked when
+//! loaded (`fonts::probe`) and genpdf never reads one, but the subsetter and the SVG
+//! rasteriser's text shaping still read its tables: a damage the check does not know must not
+//! crash livret, which promises an error, never a panic.
 
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
@@ -27,7 +28,7 @@ fn install_hook() {
                     .map(|s| (*s).to_string())
                     .or_else(|| info.payload().downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown failure".into());
-                // `rusttype-0.8.3/src/lib.rs:547`: the crate and place, for a bug report.
+                // `subsetter-0.1.1/src/lib.rs:547`: the crate and place, for a bug report.
                 let place = info
                     .location()
                     .map(|l| {

@@ -1,21 +1,22 @@
-//! IR → genpdf elements, the page decorator (running header, footer) and one layout pass.
+//! IR → genpdf elements and the structure tree (the builder), the running heads, and one
+//! layout pass: our page loop driving genpdf's `Element` protocol.
 
-use super::canvas::{Dest, PT, Recorder, Shared, Tag};
 use super::elements::{
-    Align, AnchorPoint, BreakMode, CodeBlock, Heading, ImageBox, LINK_COLOR, ListItem, NeedSpace,
-    PageBreak, Para, Quote, RepeatingHeadTable, Rule, Run, RunStyle, Spacer, Stack, Table,
-    TableCell, TocLine, line_box, mm, val,
+    AnchorPoint, CodeBlock, Heading, ImageBox, ListItem, NeedSpace, PageBreak, Quote,
+    RepeatingHeadTable, Rule, Spacer, Stack, Table, TableCell, TocLine,
 };
 use super::fonts::FontSet;
 use super::hyphenate::Hyphenation;
 use super::metrics::{MONO, Metrics};
+use super::outline::{OutlineEntry, outline, section_key};
+use super::para::{Align, BreakMode, LINK_COLOR, Para, Run, RunStyle, line_box, mm};
 use super::structure::{ROOT, Role, StructId, StructTree};
+use super::surface::{Dest, PT, PageLog, Surface, SurfaceRef, Tag, offset};
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Block, Chapter, Document, Inline, LinkTarget, PageSize, plain_text};
 use genpdf::error::Error as PdfError;
-use genpdf::render::Area;
 use genpdf::style::Style;
-use genpdf::{Context, Element, Margins, PageDecorator};
+use genpdf::{Context, Element, Margins};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
@@ -23,8 +24,14 @@ use std::rc::Rc;
 pub const BODY: u8 = 10;
 const SMALL: u8 = 9;
 const CODE: u8 = 8;
-/// Page margins in mm: top, right, bottom, left.
-const MARGINS: (f64, f64, f64, f64) = (24.0, 28.0, 24.0, 28.0);
+/// Page margins in mm: top, right, bottom, left. A5 (a booklet's page) has narrower ones: a
+/// 118 mm measure, 60 to 70 characters of 10 pt text a line, as books set it.
+fn margins(size: PageSize) -> (f64, f64, f64, f64) {
+    match size {
+        PageSize::A5 => (18.0, 15.0, 18.0, 15.0),
+        PageSize::A4 | PageSize::Letter => (24.0, 28.0, 24.0, 28.0),
+    }
+}
 /// Natural image resolution: an image is never set larger than this.
 const IMAGE_DPI: f64 = 150.0;
 
@@ -32,11 +39,13 @@ pub fn page_size_mm(size: PageSize) -> (f64, f64) {
     match size {
         PageSize::A4 => (210.0, 297.0),
         PageSize::Letter => (215.9, 279.4),
+        PageSize::A5 => (148.0, 210.0),
     }
 }
 
 pub fn text_width(size: PageSize) -> f64 {
-    page_size_mm(size).0 - MARGINS.1 - MARGINS.3
+    let (_, r, _, l) = margins(size);
+    page_size_mm(size).0 - r - l
 }
 
 /// What an earlier pass learnt about pages.
@@ -49,53 +58,14 @@ pub struct PassInfo {
     pub chapter_starts: Vec<(usize, String)>,
 }
 
-/// A PDF outline entry: a chapter with its `##` sections.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutlineEntry {
-    pub title: String,
-    pub anchor: String,
-    pub children: Vec<OutlineEntry>,
-}
-
 pub struct Pass {
     pub info: PassInfo,
     pub outline: Vec<OutlineEntry>,
-    /// What was painted (the final pass), the structure, the places and links.
-    pub canvas: Recorder,
-}
-
-/// The `##` sections of a chapter (top level and inside divs), with their anchors.
-fn sections(chapter: &Chapter) -> Vec<OutlineEntry> {
-    fn walk(chapter: &Chapter, blocks: &[Block], out: &mut Vec<OutlineEntry>) {
-        for block in blocks {
-            match block {
-                Block::Heading {
-                    level: 2,
-                    attr,
-                    content,
-                } => {
-                    let anchor = attr
-                        .id
-                        .clone()
-                        .unwrap_or_else(|| section_key(&chapter.id, out.len()));
-                    out.push(OutlineEntry {
-                        title: plain_text(content).trim().to_string(),
-                        anchor,
-                        children: Vec::new(),
-                    });
-                }
-                Block::Div { blocks, .. } => walk(chapter, blocks, out),
-                _ => {}
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(chapter, &chapter.blocks, &mut out);
-    out
-}
-
-fn section_key(chapter: &str, n: usize) -> String {
-    format!("livret-sec-{chapter}-{n}")
+    /// What was painted (the final pass): pages, places, links.
+    pub log: PageLog,
+    pub tree: StructTree,
+    /// Each link's text, for its annotation's `/Contents`.
+    pub link_texts: HashMap<usize, String>,
 }
 
 fn note_key(chapter: &str, n: usize) -> String {
@@ -106,25 +76,14 @@ fn note_ref_key(chapter: &str, n: usize) -> String {
     format!("livret-fnref-{chapter}-{n}")
 }
 
-pub fn outline(doc: &Document) -> Vec<OutlineEntry> {
-    doc.chapters
-        .iter()
-        .map(|c| OutlineEntry {
-            title: c.title.clone(),
-            anchor: c.id.clone(),
-            children: sections(c),
-        })
-        .collect()
-}
-
-/// The running header and footer (artifacts); also tells the recorder which page is laid out.
-struct Pages {
-    rec: Shared,
-    page: usize,
+/// The running header and footer of every page but the title page (artifacts).
+struct RunningHeads {
     book_title: String,
     /// Header title of each page (from the previous pass).
     headers: Vec<String>,
     total: Option<usize>,
+    /// The page's margins (top, right, bottom, left, mm): the heads sit in them.
+    margins: (f64, f64, f64, f64),
 }
 
 /// `text` cut with an ellipsis to fit `width` mm, in one pass over it.
@@ -146,27 +105,13 @@ fn fit_text(metrics: &Metrics, style: &RunStyle, text: &str, width: f64) -> Stri
     format!("{}…", text[..end].trim_end())
 }
 
-impl PageDecorator for Pages {
-    fn decorate_page<'a>(
-        &mut self,
-        _ctx: &Context,
-        mut area: Area<'a>,
-        _style: Style,
-    ) -> Result<Area<'a>, PdfError> {
-        let idx = self.page;
-        self.page += 1;
-        let (t, r, b, l) = MARGINS;
-        let page_height = val(area.size().height);
-        area.add_margins(Margins::trbl(mm(t), mm(r), mm(b), mm(l)));
-        let mut rec = self.rec.borrow_mut();
-        rec.start_page(idx);
-        rec.origin = (0.0, 0.0);
-        rec.body_height = val(area.size().height);
+impl RunningHeads {
+    fn paint(&self, s: &mut Surface, idx: usize, page_width: f64) {
         if idx == 0 {
-            rec.origin = (l, t);
-            return Ok(area);
+            return;
         }
-        let width = val(area.size().width);
+        let (t, r, b, l) = self.margins;
+        let width = page_width - l - r;
         let small = RunStyle {
             italic: true,
             color: Some((90, 90, 90)),
@@ -178,27 +123,21 @@ impl PageDecorator for Pages {
         } else {
             format!("{} · {}", self.book_title, chapter)
         };
-        let metrics = rec.metrics.clone();
+        let metrics = s.metrics.clone();
         let header = fit_text(&metrics, &small, &header, width);
-        rec.text(Tag::Pagination, l, t - 7.0, small.text(), &header);
-        rec.line(
-            Tag::Pagination,
-            &[(l, t - 5.0), (l + width, t - 5.0)],
-            180,
-            0.5,
-        );
         let footer = format!("{} / {}", idx + 1, self.total.unwrap_or(idx + 1));
-        let plain = RunStyle::body(8);
         let fw = metrics.width(0, 8.0, &footer);
-        rec.text(
-            Tag::Pagination,
-            l + (width - fw) / 2.0,
-            page_height - b + 12.0,
-            plain.text(),
-            &footer,
-        );
-        rec.origin = (l, t);
-        Ok(area)
+        let page_height = s.page_height;
+        s.tagged(Tag::Pagination, |s| {
+            s.text(l, t - 7.0, small.text(), &header);
+            s.line(&[(l, t - 5.0), (l + width, t - 5.0)], 180, 0.5);
+            s.text(
+                l + (width - fw) / 2.0,
+                page_height - b + 12.0,
+                RunStyle::body(8).text(),
+                &footer,
+            );
+        });
     }
 }
 
@@ -211,7 +150,11 @@ struct Builder<'a> {
     dictionaries: HashMap<String, Option<Rc<Hyphenation>>>,
     /// Prose is justified where it can be hyphenated, else set ragged-right (no rivers).
     prose_align: Align,
-    rec: Shared,
+    surface: SurfaceRef,
+    /// The structure tree, built with the elements, in the book's order.
+    tree: StructTree,
+    /// Each link's text, for its annotation's `/Contents`.
+    link_texts: HashMap<usize, String>,
     diags: &'a mut Diagnostics,
     info: Option<&'a PassInfo>,
     /// The book's words (`crate::labels`, the table every writer reads).
@@ -234,7 +177,7 @@ struct Builder<'a> {
     /// The structure element new blocks go into.
     parent: StructId,
     /// The next image has its author's caption under it: none is made from its alt text.
-    author_caption: bool,
+    author_caption: Option<Vec<Inline>>,
     /// The text being cleaned holds a character only the code face has.
     code_face_needed: bool,
     /// The last heading level in this chapter (headings never skip a level in the structure).
@@ -264,13 +207,13 @@ impl<'a> Builder<'a> {
     /// A structure element under the current parent, in the book's order.
     fn elem(&mut self, role: Role) -> StructId {
         let parent = self.parent;
-        self.rec.borrow_mut().tree.add(role, parent)
+        self.tree.add(role, parent)
     }
 
     /// An inline structure element under the current parent, placed when painted.
     fn inline_elem(&mut self, role: Role) -> StructId {
         let parent = self.parent;
-        self.rec.borrow_mut().tree.add_inline(role, parent)
+        self.tree.add_inline(role, parent)
     }
 
     /// Runs `f` with `id` as the parent of the blocks it adds.
@@ -385,44 +328,49 @@ impl<'a> Builder<'a> {
 
     fn link_id(&mut self, text: String) -> usize {
         self.next_link += 1;
-        self.rec
-            .borrow_mut()
-            .link_texts
-            .insert(self.next_link, text);
+        self.link_texts.insert(self.next_link, text);
         self.next_link
     }
 
     fn para(&self, runs: Vec<Run>, align: Align, size: u8, tag: Tag) -> Para {
-        Para::new(runs, align, size, self.hyph.clone(), self.rec.clone(), tag)
+        Para::new(
+            runs,
+            align,
+            size,
+            self.hyph.clone(),
+            self.surface.clone(),
+            tag,
+        )
     }
 
-    /// A paragraph that is its own structure element `role`.
+    /// A paragraph of plain runs (no inline element) that is its own structure element `role`.
     fn tagged_para(&mut self, runs: Vec<Run>, align: Align, size: u8, role: Role) -> Para {
+        debug_assert!(
+            runs.iter().all(|r| r.tag.is_none()),
+            "inline elements: inline_runs"
+        );
         let id = self.elem(role);
-        self.retag(runs, id, align, size)
+        self.para(runs, align, size, Tag::Struct(id))
     }
 
-    /// Inline elements made while the runs were built hang under `id`.
-    fn retag(&mut self, runs: Vec<Run>, id: StructId, align: Align, size: u8) -> Para {
-        {
-            let mut rec = self.rec.borrow_mut();
-            for run in &runs {
-                if let Some(t) = run.tag
-                    && let Some(e) = rec.tree.get_mut(t)
-                    && e.parent == Some(self.parent)
-                {
-                    e.parent = Some(id);
-                }
-            }
-        }
-        self.para(runs, align, size, Tag::Struct(id))
+    /// A structure element `role` and the runs `build` makes inside it: inline elements (links,
+    /// code, note references) are its children from the start, in the order of the text.
+    fn inline_runs(
+        &mut self,
+        role: Role,
+        build: impl FnOnce(&mut Self, &mut Vec<Run>),
+    ) -> (StructId, Vec<Run>) {
+        let id = self.elem(role);
+        let mut runs = Vec::new();
+        self.within(id, |b| build(b, &mut runs));
+        (id, runs)
     }
 
     fn spacer(&self, height: f64) -> Spacer {
         Spacer {
             height,
             force: false,
-            rec: self.rec.clone(),
+            surface: self.surface.clone(),
         }
     }
 
@@ -683,7 +631,7 @@ impl<'a> Builder<'a> {
                     let tag = match (lang, tag) {
                         (Some(lang), None) => {
                             let span = self.inline_elem(Role::Span);
-                            if let Some(e) = self.rec.borrow_mut().tree.get_mut(span) {
+                            if let Some(e) = self.tree.get_mut(span) {
                                 e.lang = Some(lang);
                             }
                             Some(span)
@@ -719,32 +667,46 @@ impl<'a> Builder<'a> {
                     Tag::Layout
                 } else {
                     let id = self.elem(Role::Figure);
-                    if let Some(e) = self.rec.borrow_mut().tree.get_mut(id) {
+                    if let Some(e) = self.tree.get_mut(id) {
                         e.alt = Some(alt.trim().to_string());
                     }
                     Tag::Struct(id)
+                };
+                let small = SMALL.min(size);
+                // The author's caption under the image, else one made from its title or alt
+                // text; either is set with the image, never on the next page alone. An
+                // author's caption is followed by its paragraph's space; one made here by 2 mm.
+                let (caption, after) = if let Some(inlines) = self.author_caption.take() {
+                    let (id, runs) = self.inline_runs(Role::Caption, |b, runs| {
+                        let style = RunStyle::body(small);
+                        b.runs(&inlines, style, &None, BreakMode::Plain, None, runs)
+                    });
+                    let para = self.para(runs, Align::Center, small, Tag::Struct(id));
+                    (Some((2.0, para)), 0.0)
+                } else if !caption.trim().is_empty() {
+                    let style = RunStyle {
+                        italic: true,
+                        ..RunStyle::body(small)
+                    };
+                    let mut runs = Vec::new();
+                    self.text_runs(&caption, style, &None, BreakMode::Plain, None, &mut runs);
+                    let para = self.tagged_para(runs, Align::Center, small, Role::Caption);
+                    (Some((1.5, para)), 2.0)
+                } else {
+                    (None, 2.0)
                 };
                 out.push(ImageBox {
                     asset: i,
                     width: natural_w * scale,
                     height: natural_h * scale,
-                    rec: self.rec.clone(),
+                    surface: self.surface.clone(),
                     tag,
                     done: false,
+                    caption,
                 });
-                if !caption.trim().is_empty() && !self.author_caption {
-                    let style = RunStyle {
-                        italic: true,
-                        ..RunStyle::body(SMALL.min(size))
-                    };
-                    let mut runs = Vec::new();
-                    self.text_runs(&caption, style, &None, BreakMode::Plain, None, &mut runs);
-                    out.push(self.spacer(1.5));
-                    let para =
-                        self.tagged_para(runs, Align::Center, SMALL.min(size), Role::Caption);
-                    out.push(para);
+                if after > 0.0 {
+                    out.push(self.spacer(after));
                 }
-                out.push(self.spacer(2.0));
             }
             _ => {
                 let style = RunStyle {
@@ -765,28 +727,37 @@ impl<'a> Builder<'a> {
     }
 
     fn inline_para(&mut self, inlines: &[Inline], out: &mut Stack, size: u8, align: Align) {
-        let mut runs = Vec::new();
-        self.runs(
-            inlines,
-            RunStyle::body(size),
-            &None,
-            BreakMode::Prose,
-            None,
-            &mut runs,
-        );
+        // The paragraph's element first: its inline elements are made inside it (an image
+        // only, and the element stays empty: the serialiser leaves it out).
+        let (id, runs) = self.inline_runs(Role::P, |b, runs| {
+            b.runs(
+                inlines,
+                RunStyle::body(size),
+                &None,
+                BreakMode::Prose,
+                None,
+                runs,
+            )
+        });
         let has_text = runs
             .iter()
             .any(|r| !r.text.trim().is_empty() || r.anchor.is_some());
         if has_text {
-            let para = self.tagged_para(runs, align, size, Role::P);
-            out.push(para);
+            out.push(self.para(runs, align, size, Tag::Struct(id)));
         }
         for figure in std::mem::take(&mut self.figures) {
             self.figure(&figure, out, size);
         }
     }
 
-    fn heading(&mut self, level: u8, anchor: Option<String>, content: &[Inline], out: &mut Stack) {
+    fn heading(
+        &mut self,
+        level: u8,
+        anchor: Option<String>,
+        content: &[Inline],
+        follows: f64,
+        out: &mut Stack,
+    ) {
         let (size, italic, before) = match level {
             1 => (16, false, 8.0),
             2 => (14, false, 7.0),
@@ -799,23 +770,24 @@ impl<'a> Builder<'a> {
             italic,
             ..RunStyle::body(size)
         };
-        let mut runs = Vec::new();
-        if let Some(anchor) = anchor {
-            runs.push(Self::anchor_run(anchor, style));
-        }
-        self.runs(content, style, &None, BreakMode::Plain, None, &mut runs);
         // The chapter title is H1; a heading never skips a level in the structure.
         let tagged = level.clamp(2, self.heading_level + 1).min(6);
         self.heading_level = tagged;
+        let (id, runs) = self.inline_runs(Role::H(tagged), |b, runs| {
+            if let Some(anchor) = anchor {
+                runs.push(Self::anchor_run(anchor, style));
+            }
+            b.runs(content, style, &None, BreakMode::Plain, None, runs);
+        });
         let para = self
-            .tagged_para(runs, Align::Left, size, Role::H(tagged))
+            .para(runs, Align::Left, size, Tag::Struct(id))
             .with_leading(1.2);
         out.push(Heading {
             para,
             space_before: before,
-            keep: 3.0 * line_box(BODY, 1.35).0,
+            keep: (3.0 * line_box(BODY, 1.35).0).max(f64::from(size) * PT * 0.5 + follows),
             started: false,
-            rec: self.rec.clone(),
+            surface: self.surface.clone(),
         });
         out.push(self.spacer(f64::from(size) * PT * 0.5));
         for figure in std::mem::take(&mut self.figures) {
@@ -833,15 +805,10 @@ impl<'a> Builder<'a> {
                 && let Some(Block::Para(caption)) = rest.peek().copied()
                 && crate::ir::emphasis_only(caption)
             {
-                self.author_caption = true;
+                // The figure sets it under the image, on the same page.
+                self.author_caption = Some(caption.clone());
                 self.inline_para(inlines, out, size, self.prose_align);
-                self.author_caption = false;
-                let small = SMALL.min(size);
-                let mut runs = Vec::new();
-                let style = RunStyle::body(small);
-                self.runs(caption, style, &None, BreakMode::Plain, None, &mut runs);
-                let para = self.tagged_para(runs, Align::Center, small, Role::Caption);
-                out.push(para);
+                self.author_caption = None;
                 out.push(self.spacer(gap));
                 rest.next();
                 continue;
@@ -869,7 +836,14 @@ impl<'a> Builder<'a> {
                     if *level == 2 && section_scope {
                         self.section_count += 1;
                     }
-                    self.heading(*level, anchor, content, out);
+                    // What follows must start under it: a table its header and two rows, a
+                    // code block two lines.
+                    let follows = match rest.peek() {
+                        Some(Block::Table { head, .. }) => table_start(!head.is_empty()),
+                        Some(Block::CodeBlock { .. }) => 2.0 * line_box(CODE, 1.3).0 + 4.0,
+                        _ => 0.0,
+                    };
+                    self.heading(*level, anchor, content, follows, out);
                 }
                 Block::BulletList(items) => {
                     let marker = match self.list_depth % 3 {
@@ -904,14 +878,14 @@ impl<'a> Builder<'a> {
                 }
                 Block::BlockQuote(inner) => {
                     self.indent_depth += 1;
-                    let mut body = Stack::new(self.rec.clone());
+                    let mut body = Stack::new(self.surface.clone());
                     let id = self.elem(Role::BlockQuote);
                     self.within(id, |b| b.blocks(inner, &mut body, size, false));
                     self.indent_depth -= 1;
                     out.push(Quote {
                         body,
                         indent: 6.0,
-                        rec: self.rec.clone(),
+                        surface: self.surface.clone(),
                     });
                     out.push(self.spacer(gap));
                 }
@@ -921,7 +895,7 @@ impl<'a> Builder<'a> {
                     out.push(CodeBlock::new(
                         text,
                         CODE,
-                        self.rec.clone(),
+                        self.surface.clone(),
                         Tag::Struct(id),
                     ));
                     out.push(self.spacer(gap));
@@ -931,13 +905,13 @@ impl<'a> Builder<'a> {
                     out.push(self.spacer(gap * 1.5));
                 }
                 Block::ThematicBreak => out.push(Rule {
-                    rec: self.rec.clone(),
+                    surface: self.surface.clone(),
                 }),
                 Block::Div { attr, blocks } => {
                     if let Some(id) = &attr.id {
                         out.push(AnchorPoint {
                             anchor: id.clone(),
-                            rec: self.rec.clone(),
+                            surface: self.surface.clone(),
                             done: false,
                         });
                     }
@@ -978,7 +952,7 @@ impl<'a> Builder<'a> {
             let (label, body) = self.within(li, |b| {
                 let label = b.elem(Role::Lbl);
                 let body_id = b.elem(Role::LBody);
-                let mut body = Stack::new(b.rec.clone());
+                let mut body = Stack::new(b.surface.clone());
                 b.within(body_id, |b| b.blocks(item, &mut body, size, false));
                 (label, body)
             });
@@ -991,7 +965,7 @@ impl<'a> Builder<'a> {
                 indent,
                 body,
                 baseline,
-                rec: self.rec.clone(),
+                surface: self.surface.clone(),
                 done: false,
             });
             out.push(self.spacer(0.8));
@@ -1060,11 +1034,10 @@ impl<'a> Builder<'a> {
         };
         // Room for the header and about two rows of small text, else the table starts on the
         // next page.
-        let line = f64::from(SMALL) * PT * 1.3 + 2.4;
         out.push(NeedSpace {
-            height: line * if head.is_empty() { 2.0 } else { 3.0 },
+            height: table_start(!head.is_empty()),
             started: false,
-            rec: self.rec.clone(),
+            surface: self.surface.clone(),
         });
         let table = self.elem(Role::Table);
         let saved = std::mem::replace(&mut self.parent, table);
@@ -1082,7 +1055,7 @@ impl<'a> Builder<'a> {
                             ..RunStyle::body(SMALL)
                         };
                         let cell = b.elem(if is_head { Role::TH } else { Role::TD });
-                        if is_head && let Some(e) = b.rec.borrow_mut().tree.get_mut(cell) {
+                        if is_head && let Some(e) = b.tree.get_mut(cell) {
                             e.scope = Some("Column");
                         }
                         let mut runs = Vec::new();
@@ -1111,10 +1084,10 @@ impl<'a> Builder<'a> {
         });
         self.parent = saved;
         let weights: Vec<f64> = widths;
-        let (hyph, rec) = (self.hyph.clone(), self.rec.clone());
+        let (hyph, surface) = (self.hyph.clone(), self.surface.clone());
         let table_of = Rc::new(
             move |rows: &[Vec<(Vec<Run>, Align, StructId)>], shade: Option<u8>, tagged: bool| {
-                let mut table = Table::new(weights.clone(), shade, rec.clone());
+                let mut table = Table::new(weights.clone(), shade, surface.clone());
                 for row in rows {
                     let cells = row
                         .iter()
@@ -1139,11 +1112,12 @@ impl<'a> Builder<'a> {
                                     *align,
                                     SMALL,
                                     hyph.clone(),
-                                    rec.clone(),
+                                    surface.clone(),
                                     tag,
                                 ),
                                 padding: [1.2, 1.5, 1.2, 1.5],
-                                rec: rec.clone(),
+                                surface: surface.clone(),
+                                row_top: false,
                             }
                         })
                         .collect();
@@ -1158,7 +1132,11 @@ impl<'a> Builder<'a> {
             Box::new(move |first: bool| table_of(std::slice::from_ref(&cells), Some(230), first))
                 as Box<dyn Fn(bool) -> Table>
         });
-        out.push(RepeatingHeadTable::new(make_head, body, self.rec.clone()));
+        out.push(RepeatingHeadTable::new(
+            make_head,
+            body,
+            self.surface.clone(),
+        ));
         for figure in std::mem::take(&mut self.figures) {
             self.figure(&figure, out, BODY);
         }
@@ -1185,7 +1163,7 @@ impl<'a> Builder<'a> {
             out.push(Spacer {
                 height,
                 force: true,
-                rec: b.rec.clone(),
+                surface: b.surface.clone(),
             })
         };
         gap(self, 55.0, out);
@@ -1236,7 +1214,7 @@ impl<'a> Builder<'a> {
 
     fn toc(&mut self, outline: &[OutlineEntry], out: &mut Stack) {
         out.push(PageBreak {
-            rec: self.rec.clone(),
+            surface: self.surface.clone(),
             done: false,
         });
         let toc = self.elem(Role::TOC);
@@ -1313,7 +1291,7 @@ impl<'a> Builder<'a> {
                 },
             ),
             tag: link,
-            rec: self.rec.clone(),
+            surface: self.surface.clone(),
         });
         out.push(self.spacer(0.6));
         item
@@ -1325,7 +1303,7 @@ impl<'a> Builder<'a> {
         self.section_count = 0;
         self.heading_level = 1;
         out.push(PageBreak {
-            rec: self.rec.clone(),
+            surface: self.surface.clone(),
             done: false,
         });
         let sect = self.within(ROOT, |b| b.elem(Role::Sect));
@@ -1336,7 +1314,7 @@ impl<'a> Builder<'a> {
             .clone()
             .unwrap_or_else(|| self.doc.meta.language.clone());
         if language != self.doc.meta.language
-            && let Some(e) = self.rec.borrow_mut().tree.get_mut(sect)
+            && let Some(e) = self.tree.get_mut(sect)
         {
             e.lang = Some(language.clone());
         }
@@ -1392,8 +1370,14 @@ impl<'a> Builder<'a> {
 
     fn chapter_notes(&mut self, chapter: &Chapter, out: &mut Stack) {
         out.push(self.spacer(4.0));
+        // The rule goes with the heading (and what it keeps) to the next page if need be.
+        out.push(NeedSpace {
+            height: 8.0 + line_box(11, 1.35).0 + 2.0 + 2.0 * line_box(SMALL, 1.35).0,
+            started: false,
+            surface: self.surface.clone(),
+        });
         out.push(Rule {
-            rec: self.rec.clone(),
+            surface: self.surface.clone(),
         });
         let style = RunStyle {
             bold: true,
@@ -1407,9 +1391,10 @@ impl<'a> Builder<'a> {
         out.push(Heading {
             para,
             space_before: 0.0,
-            keep: 2.0 * line_box(SMALL, 1.35).0,
+            // The space under it and two lines of the first note.
+            keep: 2.0 + 2.0 * line_box(SMALL, 1.35).0,
             started: false,
-            rec: self.rec.clone(),
+            surface: self.surface.clone(),
         });
         out.push(self.spacer(2.0));
         let marker_style = RunStyle {
@@ -1423,13 +1408,13 @@ impl<'a> Builder<'a> {
             let blocks = self.notes[n].clone();
             n += 1;
             let note = self.elem(Role::Note);
-            if let Some(e) = self.rec.borrow_mut().tree.get_mut(note) {
+            if let Some(e) = self.tree.get_mut(note) {
                 e.id = Some(note_key(&chapter.id, n));
             }
             let (label, body) = self.within(note, |b| {
                 let lbl = b.elem(Role::Lbl);
                 let link = b.within(lbl, |b| b.elem(Role::Link));
-                let mut body = Stack::new(b.rec.clone());
+                let mut body = Stack::new(b.surface.clone());
                 b.blocks(&blocks, &mut body, SMALL, false);
                 (link, body)
             });
@@ -1449,7 +1434,7 @@ impl<'a> Builder<'a> {
                 indent: 7.0,
                 body,
                 baseline,
-                rec: self.rec.clone(),
+                surface: self.surface.clone(),
                 done: false,
             });
             out.push(self.spacer(1.0));
@@ -1457,34 +1442,14 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Room a table needs to start: its header row and two rows of small text (or three rows).
+fn table_start(has_head: bool) -> f64 {
+    let line = f64::from(SMALL) * PT * 1.3 + 2.4;
+    line * if has_head { 3.0 } else { 2.0 }
+}
+
 fn small_size(size: u8) -> u8 {
     ((f64::from(size) * 0.7).round() as u8).max(5)
-}
-
-/// Wraps the root element: once the last page is laid out it stops genpdf with an error we
-/// recognise, before printpdf saves a PDF nobody reads (the serialiser writes ours).
-struct StopWhenLaidOut {
-    root: Stack,
-    laid_out: Rc<std::cell::Cell<bool>>,
-}
-
-impl Element for StopWhenLaidOut {
-    fn render(
-        &mut self,
-        context: &Context,
-        area: Area<'_>,
-        style: Style,
-    ) -> std::result::Result<genpdf::RenderResult, PdfError> {
-        let result = self.root.render(context, area, style)?;
-        if result.has_more {
-            return Ok(result);
-        }
-        self.laid_out.set(true);
-        Err(PdfError::new(
-            "layout done; the PDF is written by livret's serialiser",
-            genpdf::error::ErrorKind::Internal,
-        ))
-    }
 }
 
 /// How far a layout pass goes.
@@ -1496,7 +1461,7 @@ pub enum PassKind {
     Render,
 }
 
-/// One layout pass: genpdf breaks the pages; our elements paint into the recorder.
+/// One layout pass: the elements and the tree are built, then painted page by page.
 pub fn layout_pass(
     doc: &Document,
     diags: &mut Diagnostics,
@@ -1509,40 +1474,35 @@ pub fn layout_pass(
         format: "pdf",
         message: e.to_string(),
     };
-    // genpdf needs a font to set up; nothing is printed or measured with it.
-    let mut gdoc = genpdf::Document::new(fonts.layout_family()?);
     let (w, h) = page_size_mm(doc.meta.page_size);
-    gdoc.set_paper_size(genpdf::Size::new(mm(w), mm(h)));
-    gdoc.set_font_size(BODY);
-    let rec: Shared = Rc::new(RefCell::new(Recorder::new(
+    let (t, _, b, _) = margins(doc.meta.page_size);
+    let surface: SurfaceRef = Rc::new(RefCell::new(Surface::new(
         metrics.clone(),
         h,
+        h - t - b,
         kind == PassKind::Render,
-        StructTree::default(),
     )));
-    let headers = match info {
-        Some(info) => (0..info.total_pages)
-            .map(|p| {
-                info.chapter_starts
-                    .iter()
-                    .rev()
-                    .find(|(start, _)| *start <= p)
-                    .map(|(_, t)| t.clone())
-                    .unwrap_or_else(|| doc.meta.labels.contents.clone())
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    gdoc.set_page_decorator(Pages {
-        rec: rec.clone(),
-        page: 0,
+    let heads = RunningHeads {
         book_title: doc.meta.title.clone(),
-        headers,
+        headers: match info {
+            Some(info) => (0..info.total_pages)
+                .map(|p| {
+                    info.chapter_starts
+                        .iter()
+                        .rev()
+                        .find(|(start, _)| *start <= p)
+                        .map(|(_, t)| t.clone())
+                        .unwrap_or_else(|| doc.meta.labels.contents.clone())
+                })
+                .collect(),
+            None => Vec::new(),
+        },
         total: info.map(|i| i.total_pages),
-    });
+        margins: margins(doc.meta.page_size),
+    };
     let outline = outline(doc);
-    let mut root = Stack::new(rec.clone());
-    {
+    let mut root = Stack::new(surface.clone());
+    let (tree, link_texts) = {
         let fallback = ['\u{fffd}', '□', '?']
             .into_iter()
             .find(|&c| (0..4).all(|f| metrics.has_glyph(f, c)))
@@ -1554,7 +1514,9 @@ pub fn layout_pass(
             hyph: None,
             dictionaries: HashMap::new(),
             prose_align: Align::Left,
-            rec: rec.clone(),
+            surface: surface.clone(),
+            tree: StructTree::default(),
+            link_texts: HashMap::new(),
             diags,
             info,
             labels: doc.meta.labels.clone(),
@@ -1571,7 +1533,7 @@ pub fn layout_pass(
             indent_depth: 0,
             figures: Vec::new(),
             parent: ROOT,
-            author_caption: false,
+            author_caption: None,
             code_face_needed: false,
             heading_level: 1,
         };
@@ -1584,31 +1546,32 @@ pub fn layout_pass(
         for chapter in &doc.chapters {
             builder.chapter(chapter, &mut root);
         }
-    }
-    let laid_out = Rc::new(std::cell::Cell::new(false));
-    gdoc.push(StopWhenLaidOut {
+        (builder.tree, builder.link_texts)
+    };
+    let tree = Rc::new(tree);
+    let mut gdoc = genpdf::Document::new(super::fonts::layout_family().map_err(write_err)?);
+    gdoc.set_paper_size(genpdf::Size::new(mm(w), mm(h)));
+    gdoc.set_minimal_conformance();
+    gdoc.push(Book {
         root,
-        laid_out: laid_out.clone(),
+        surface: surface.clone(),
+        tree: tree.clone(),
+        heads,
+        page_width: w,
     });
-    let mut sink = std::io::sink();
-    match gdoc.render(&mut sink) {
-        Err(_) if laid_out.get() => {}
-        Err(e) => return Err(write_err(e)),
-        // Cannot happen (the wrapper always stops the render).
-        Ok(()) => {}
-    }
-    let mut canvas = match Rc::try_unwrap(rec) {
-        Ok(cell) => cell.into_inner(),
-        Err(_) => {
+    gdoc.render(std::io::sink()).map_err(write_err)?;
+    let (tree, log) = match (Rc::try_unwrap(tree), Rc::try_unwrap(surface)) {
+        (Ok(tree), Ok(cell)) => (tree, cell.into_inner()),
+        _ => {
             return Err(Error::Write {
                 format: "pdf",
-                message: "the layout kept its recorder".into(),
+                message: "the layout kept its surface".into(),
             });
         }
     };
-    canvas.finish_page();
-    let total_pages = canvas.page + 1;
-    let anchor_pages: BTreeMap<String, usize> = canvas
+    let total_pages = log.page() + 1;
+    let log = log.into_log();
+    let anchor_pages: BTreeMap<String, usize> = log
         .anchors
         .iter()
         .map(|(name, &(page, _))| (name.clone(), page))
@@ -1625,8 +1588,58 @@ pub fn layout_pass(
             chapter_starts,
         },
         outline,
-        canvas,
+        log,
+        tree,
+        link_texts,
     })
+}
+
+/// The book as one genpdf element that runs the page loop itself. genpdf's own loop
+/// (`Document::render`) is the only maker of the `Context` every element is handed (it is
+/// `#[non_exhaustive]`, its constructor private), so genpdf renders this element once, on its
+/// first page; inside that call, each of our pages gets its running heads, the root renders
+/// what fits in the body, and the page is encoded and dropped. genpdf then sees one finished
+/// page and writes its (empty) file, which nobody reads.
+struct Book {
+    root: Stack,
+    surface: SurfaceRef,
+    tree: Rc<StructTree>,
+    heads: RunningHeads,
+    page_width: f64,
+}
+
+impl Element for Book {
+    fn render(
+        &mut self,
+        ctx: &Context,
+        page: genpdf::render::Area<'_>,
+        style: Style,
+    ) -> std::result::Result<genpdf::RenderResult, PdfError> {
+        let (t, r, b, l) = self.heads.margins;
+        let mut index = 0;
+        loop {
+            {
+                let mut s = self.surface.borrow_mut();
+                s.start_page(index);
+                self.heads.paint(&mut s, index, self.page_width);
+            }
+            let mut body = page.clone();
+            body.add_margins(Margins::trbl(mm(t), mm(r), mm(b), mm(l)));
+            let root = &mut self.root;
+            let result = offset(&self.surface, (l, t), || root.render(ctx, body, style))?;
+            self.surface.borrow_mut().finish_page(&self.tree);
+            if !result.has_more {
+                return Ok(genpdf::RenderResult::default());
+            }
+            if result.size == genpdf::Size::new(0, 0) {
+                return Err(PdfError::new(
+                    "an element fits on no page",
+                    genpdf::error::ErrorKind::PageSizeExceeded,
+                ));
+            }
+            index += 1;
+        }
+    }
 }
 
 /// Characters below this are looked up in `Builder::coverage` by index (Latin to CJK symbols).

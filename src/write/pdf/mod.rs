@@ -1,22 +1,26 @@
-//! The PDF writer. genpdf breaks the pages; our elements (`elements.rs`, built from the IR by
-//! `layout.rs`) paint into a recorder (`canvas.rs`) that keeps each finished page as its
-//! compressed content stream, with the structure tree (`structure.rs`) growing beside it; the
-//! serialiser (`serialize.rs`) writes the PDF: tagged (PDF/UA-1) and archival (PDF/A-2).
+//! The PDF writer, in three parts: layout (`layout.rs` builds our genpdf elements and the
+//! structure tree from the IR; genpdf's `Element` protocol breaks the pages), painting (the
+//! elements paint on a `surface.rs` that encodes each finished page, `encode.rs`, and keeps
+//! only its compressed stream) and the serialiser (`serialize.rs`: page log, tree and metadata
+//! → a tagged (PDF/UA-1) and archival (PDF/A-2) file). See ARCHITECTURE.md.
 //!
 //! Layout runs twice (three times at most): the first pass only measures (the page of every
 //! chapter and section, for the table of contents, the running headers and the page count); the
 //! next lays out with those pages and keeps the paint; a third runs if the pages it found moved.
 
-mod canvas;
 mod elements;
+mod encode;
 mod fonts;
 mod guard;
 pub mod hyphenate;
 mod icc;
 mod layout;
 mod metrics;
+mod outline;
+mod para;
 mod serialize;
 mod structure;
+mod surface;
 
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Block, Document, Inline};
@@ -24,8 +28,8 @@ use crate::write::WriteContext;
 use std::rc::Rc;
 
 pub use fonts::FontSet;
-pub use layout::OutlineEntry;
 use layout::PassKind;
+pub use outline::OutlineEntry;
 
 /// What one PDF lays out at most: past these, memory (about 5 KB per block while the file is
 /// assembled) or the page itself (a column narrower than a letter) would fail the reader.
@@ -154,15 +158,22 @@ fn lay_out_and_finish(
     }
     diags.extend(pass_diags);
     let layout::Pass {
-        outline, canvas, ..
+        outline,
+        log,
+        tree,
+        link_texts,
+        ..
     } = pass;
     serialize::serialize(
         serialize::SerializeInput {
             doc,
             ctx,
             fonts,
-            canvas,
+            log,
+            tree,
+            link_texts,
             outline: &outline,
+            page_size: layout::page_size_mm(doc.meta.page_size),
         },
         diags,
     )
@@ -170,5 +181,5 @@ fn lay_out_and_finish(
 
 /// The outline (chapters and their `##` sections) the PDF's bookmarks and contents list show.
 pub fn outline(doc: &Document) -> Vec<OutlineEntry> {
-    layout::outline(doc)
+    outline::outline(doc)
 }

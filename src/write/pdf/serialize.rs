@@ -1,14 +1,16 @@
-//! The serialiser: the recorder's pages, structure, places and links → one PDF (with lopdf's
+//! The serialiser: the page log (encoded pages, places, links), the structure tree and the
+//! metadata → one PDF; it knows nothing of the layout (with lopdf's
 //! object model): fonts subset and embedded with their widths and text maps, images (SVG
 //! rasterised, large images downsampled), link annotations tagged in the structure tree,
 //! outline, metadata (Info and XMP, the same values), the sRGB output intent, a deterministic
 //! `/ID`. The result is tagged PDF/UA-1 and PDF/A-2 at once.
 
-use super::canvas::{Dest, LinkPiece, PageContent, Recorder};
+use super::encode::PageContent;
 use super::fonts::FontSet;
 use super::icc;
-use super::layout::{OutlineEntry, page_size_mm};
+use super::outline::OutlineEntry;
 use super::structure::{Kid, Role, StructTree};
+use super::surface::{Dest, LinkPiece, PT, PageLog};
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Asset, Document, ImageFormat};
 use crate::write::WriteContext;
@@ -65,8 +67,13 @@ pub struct SerializeInput<'a> {
     pub doc: &'a Document,
     pub ctx: &'a WriteContext,
     pub fonts: &'a FontSet,
-    pub canvas: Recorder,
+    pub log: PageLog,
+    pub tree: StructTree,
+    /// Each link's text, for its annotation's `/Contents`.
+    pub link_texts: HashMap<usize, String>,
     pub outline: &'a [OutlineEntry],
+    /// Width and height in mm.
+    pub page_size: (f64, f64),
 }
 
 /// Files of up to this many objects (a handout, a book of some tens of pages: the default
@@ -81,20 +88,26 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
         doc,
         ctx,
         fonts,
-        canvas,
-        outline,
-    } = input;
-    let Recorder {
-        mut pages,
+        log,
         mut tree,
+        link_texts,
+        outline,
+        page_size,
+    } = input;
+    let PageLog {
+        mut pages,
         anchors,
         links,
-        link_texts,
         glyphs,
         image_sizes,
-        ..
-    } = canvas;
-    let mut pdf = lopdf::Document::with_version("1.7");
+    } = log;
+    tree.place_content(&pages);
+    // A big book (more objects than grouping suits: lopdf copies every object to group them,
+    // and with hundreds of groups one nearly always ends in a carriage return) is written as
+    // it is made. Counted: the objects a book has per page, element, link and outline entry
+    // (each at most once); the others are a few dozen.
+    let most_objects = 2 * pages.len() + tree.elems.len() + links.len() + outline_size(outline);
+    let mut pdf = Objects::new(most_objects > MAX_OBJECTS_GROUPED);
     let mut digest = Sha256::new();
     let pages_id = pdf.new_object_id();
     let page_ids: Vec<ObjectId> = pages.iter().map(|_| pdf.new_object_id()).collect();
@@ -155,13 +168,8 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
     );
 
     // Pages.
-    let (w, h) = page_size_mm(doc.meta.page_size);
-    let media_box = vec![
-        0.into(),
-        0.into(),
-        real(w / super::canvas::PT),
-        real(h / super::canvas::PT),
-    ];
+    let (w, h) = page_size;
+    let media_box = vec![0.into(), 0.into(), real(w / PT), real(h / PT)];
     for (idx, (page, &page_id)) in pages.iter_mut().zip(&page_ids).enumerate() {
         digest.update(&page.stream);
         let content = Stream::new(
@@ -195,9 +203,9 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
                 Object::Array(list.iter().map(|&id| Object::Reference(id)).collect()),
             );
         }
-        pdf.objects.insert(page_id, Object::Dictionary(page_dict));
+        pdf.insert(page_id, Object::Dictionary(page_dict));
     }
-    pdf.objects.insert(
+    pdf.insert(
         pages_id,
         Object::Dictionary(dict(vec![
             ("Type", name("Pages")),
@@ -226,7 +234,7 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
         &places,
     );
     for (id, d) in items {
-        pdf.objects.insert(id, Object::Dictionary(d));
+        pdf.insert(id, Object::Dictionary(d));
     }
     let mut outlines = dict(vec![("Type", name("Outlines"))]);
     if let (Some(first), Some(last)) = (top.first(), top.last()) {
@@ -234,8 +242,7 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
         outlines.set("Last", Object::Reference(*last));
         outlines.set("Count", Object::Integer(top.len() as i64));
     }
-    pdf.objects
-        .insert(outlines_id, Object::Dictionary(outlines));
+    pdf.insert(outlines_id, Object::Dictionary(outlines));
 
     // Metadata: Info and XMP say the same.
     let meta = &doc.meta;
@@ -317,26 +324,26 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
         ),
     ]);
     let catalog_id = pdf.add_object(catalog);
-    pdf.trailer.set("Root", Object::Reference(catalog_id));
-    pdf.trailer.set("Info", Object::Reference(info_id));
-    pdf.compress();
-    no_stream_ends_in_cr(&mut pdf);
     // Deterministic ID: a digest of what the pages show and say.
     let id = Object::String(digest.finalize()[..16].to_vec(), StringFormat::Hexadecimal);
-    pdf.trailer.set("ID", Object::Array(vec![id.clone(), id]));
+    pdf.save(vec![
+        ("Root", Object::Reference(catalog_id)),
+        ("Info", Object::Reference(info_id)),
+        ("ID", Object::Array(vec![id.clone(), id])),
+    ])
+}
+
+/// A small file, kept whole: saved with object streams when that can be done, else classic.
+fn save_document(mut pdf: lopdf::Document) -> Result<Vec<u8>> {
+    pdf.compress();
+    no_stream_ends_in_cr(&mut pdf);
     let mut out = Vec::new();
     // Object streams: the structure tree is thousands of small dictionaries, a third of a
     // handout's file uncompressed. lopdf compresses those streams (and the cross-reference
     // stream) itself, so their last byte is not ours to check (see `no_stream_ends_in_cr`): a
     // file where one ends in a carriage return is made again with other groupings, else written
-    // classic. A big book is written classic at once: lopdf copies every object to group them
-    // (memory), and with hundreds of groups one of them nearly always ends so.
-    let groupings: &[usize] = if pdf.objects.len() <= MAX_OBJECTS_GROUPED {
-        &[100, 97, 89]
-    } else {
-        &[]
-    };
-    for &per_stream in groupings {
+    // classic.
+    for per_stream in [100, 97, 89] {
         out.clear();
         let options = lopdf::SaveOptions::builder()
             .use_object_streams(true)
@@ -362,38 +369,152 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
 /// stream is written in hexadecimal instead (`/ASCIIHexDecode` in front of its filters).
 fn no_stream_ends_in_cr(pdf: &mut lopdf::Document) {
     for object in pdf.objects.values_mut() {
-        let Object::Stream(stream) = object else {
-            continue;
-        };
-        if stream.content.last() != Some(&b'\r') {
-            continue;
+        if let Object::Stream(stream) = object {
+            no_carriage_return_at_end(stream);
         }
-        let mut hex = String::with_capacity(stream.content.len() * 2 + 1);
-        for b in &stream.content {
-            hex.push_str(&format!("{b:02X}"));
-        }
-        hex.push('>');
-        let filters = match stream.dict.get(b"Filter") {
-            Ok(Object::Name(n)) => vec![name("ASCIIHexDecode"), Object::Name(n.clone())],
-            Ok(Object::Array(list)) => std::iter::once(name("ASCIIHexDecode"))
-                .chain(list.iter().cloned())
-                .collect(),
-            _ => vec![name("ASCIIHexDecode")],
-        };
-        stream.dict.set("Filter", Object::Array(filters));
-        stream.set_content(hex.into_bytes());
-        stream.allows_compression = false;
     }
 }
 
+/// Where the objects go. A small file is kept as lopdf's document and saved at the end with
+/// object streams (see `serialize`). A big one is written as each object is made, classic
+/// (the way lopdf would save it then): what stays in memory is the file's bytes so far and the
+/// place of each object, not one dictionary per page and per structure element.
+struct Objects {
+    pdf: lopdf::Document,
+    written: Option<Written>,
+}
+
+struct Written {
+    out: Vec<u8>,
+    /// Byte offset of each object written, by object number.
+    offsets: BTreeMap<u32, usize>,
+}
+
+impl Objects {
+    fn new(streaming: bool) -> Self {
+        let pdf = lopdf::Document::with_version("1.7");
+        let written = streaming.then(|| {
+            let mut out = Vec::new();
+            // The header lopdf writes: version, then a comment of four bytes over 127 (the mark
+            // of a binary file, ISO 32000 §7.5.2, required by PDF/A).
+            out.extend_from_slice(b"%PDF-1.7\n");
+            out.push(b'%');
+            out.extend_from_slice(&pdf.binary_mark);
+            out.push(b'\n');
+            Written {
+                out,
+                offsets: BTreeMap::new(),
+            }
+        });
+        Objects { pdf, written }
+    }
+
+    fn new_object_id(&mut self) -> ObjectId {
+        self.pdf.new_object_id()
+    }
+
+    fn add_object(&mut self, object: impl Into<Object>) -> ObjectId {
+        let id = self.new_object_id();
+        self.insert(id, object.into());
+        id
+    }
+
+    fn insert(&mut self, id: ObjectId, mut object: Object) {
+        let Some(w) = &mut self.written else {
+            self.pdf.objects.insert(id, object);
+            return;
+        };
+        if let Object::Stream(stream) = &mut object {
+            finish_stream(stream);
+        }
+        w.offsets.insert(id.0, w.out.len());
+        w.out
+            .extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
+        // Writing into a Vec cannot fail.
+        let _ = lopdf::Writer::write_object(&mut w.out, &object);
+        w.out.extend_from_slice(b"\nendobj\n");
+    }
+
+    /// The finished file.
+    fn save(mut self, trailer: Vec<(&str, Object)>) -> Result<Vec<u8>> {
+        for (key, value) in trailer {
+            self.pdf.trailer.set(key, value);
+        }
+        let Some(mut w) = self.written else {
+            return save_document(self.pdf);
+        };
+        // The cross-reference table: one subsection per run of consecutive objects.
+        let xref_at = w.out.len();
+        let mut table = String::from("xref\n");
+        let mut runs: Vec<(u32, Vec<usize>)> = vec![(0, vec![usize::MAX])];
+        for (&number, &offset) in &w.offsets {
+            match runs.last_mut() {
+                Some((start, entries)) if *start + entries.len() as u32 == number => {
+                    entries.push(offset)
+                }
+                _ => runs.push((number, vec![offset])),
+            }
+        }
+        for (start, entries) in runs {
+            table.push_str(&format!("{start} {}\n", entries.len()));
+            for offset in entries {
+                if offset == usize::MAX {
+                    table.push_str("0000000000 65535 f \n");
+                } else {
+                    table.push_str(&format!("{offset:010} 00000 n \n"));
+                }
+            }
+        }
+        w.out.extend_from_slice(table.as_bytes());
+        self.pdf.trailer.set("Size", i64::from(self.pdf.max_id) + 1);
+        w.out.extend_from_slice(b"trailer\n");
+        let _ = lopdf::Writer::write_object(&mut w.out, &Object::Dictionary(self.pdf.trailer));
+        w.out
+            .extend_from_slice(format!("\nstartxref\n{xref_at}\n%%EOF").as_bytes());
+        Ok(w.out)
+    }
+}
+
+/// A stream as the file holds it: compressed (when that makes it smaller and it is not
+/// compressed already), and never ending in a carriage return (see `no_stream_ends_in_cr`).
+fn finish_stream(stream: &mut Stream) {
+    if stream.allows_compression {
+        // A stream that does not compress is kept as it is.
+        let _ = stream.compress();
+    }
+    no_carriage_return_at_end(stream);
+}
+
+fn no_carriage_return_at_end(stream: &mut Stream) {
+    if stream.content.last() != Some(&b'\r') {
+        return;
+    }
+    let mut hex = String::with_capacity(stream.content.len() * 2 + 1);
+    for b in &stream.content {
+        hex.push_str(&format!("{b:02X}"));
+    }
+    hex.push('>');
+    let filters = match stream.dict.get(b"Filter") {
+        Ok(Object::Name(n)) => vec![name("ASCIIHexDecode"), Object::Name(n.clone())],
+        Ok(Object::Array(list)) => std::iter::once(name("ASCIIHexDecode"))
+            .chain(list.iter().cloned())
+            .collect(),
+        _ => vec![name("ASCIIHexDecode")],
+    };
+    stream.dict.set("Filter", Object::Array(filters));
+    stream.set_content(hex.into_bytes());
+    stream.allows_compression = false;
+}
+
 /// Annotations per page, and the object of each annotation by its index.
-type Annotations = (BTreeMap<usize, Vec<ObjectId>>, Vec<ObjectId>);
+/// (annotation, its page) by index.
+type Annotations = (BTreeMap<usize, Vec<ObjectId>>, Vec<(ObjectId, ObjectId)>);
 
 /// One link on one page: where it goes, its `Link` element, its rectangles.
 type LinkOnPage = (Dest, Option<usize>, Vec<[f64; 4]>);
 
 fn link_annotations(
-    pdf: &mut lopdf::Document,
+    pdf: &mut Objects,
     tree: &mut StructTree,
     links: &[LinkPiece],
     texts: &HashMap<usize, String>,
@@ -482,7 +603,7 @@ fn link_annotations(
         if let Some(tag) = tag {
             tree.add_annot(tag, index);
         }
-        ids.push(id);
+        ids.push((id, pid));
         per_page.entry(page).or_default().push(id);
     }
     (per_page, ids)
@@ -490,11 +611,11 @@ fn link_annotations(
 
 /// Writes the structure tree; returns the `StructTreeRoot`.
 fn write_structure(
-    pdf: &mut lopdf::Document,
+    pdf: &mut Objects,
     tree: &StructTree,
     pages: &[PageContent],
     page_ids: &[ObjectId],
-    annot_ids: &[ObjectId],
+    annot_ids: &[(ObjectId, ObjectId)],
 ) -> ObjectId {
     let root_id = pdf.new_object_id();
     let mut keep = tree.non_empty();
@@ -545,22 +666,15 @@ fn write_structure(
                     ])));
                 }
                 Kid::Annot(a) => {
-                    let Some(&aid) = annot_ids.get(*a) else {
+                    let Some(&(aid, pid)) = annot_ids.get(*a) else {
                         continue;
                     };
                     annot_owner.insert(*a, id);
-                    let page = pdf
-                        .get_dictionary(aid)
-                        .ok()
-                        .and_then(|d| d.get(b"P").ok())
-                        .and_then(|p| p.as_reference().ok());
                     let mut objr = dict(vec![
                         ("Type", name("OBJR")),
                         ("Obj", Object::Reference(aid)),
                     ]);
-                    if let Some(p) = page {
-                        objr.set("Pg", Object::Reference(p));
-                    }
+                    objr.set("Pg", Object::Reference(pid));
                     kids.push(Object::Dictionary(objr));
                 }
             }
@@ -593,7 +707,7 @@ fn write_structure(
                 Object::Dictionary(dict(vec![("O", name("Table")), ("Scope", name(scope))])),
             );
         }
-        pdf.objects.insert(id, Object::Dictionary(d));
+        pdf.insert(id, Object::Dictionary(d));
     }
     // The parent tree: each page's MCIDs, then each annotation.
     let mut nums = Vec::new();
@@ -645,14 +759,14 @@ fn write_structure(
             Object::Dictionary(dict(vec![("Names", Object::Array(names))])),
         );
     }
-    pdf.objects.insert(root_id, Object::Dictionary(root));
+    pdf.insert(root_id, Object::Dictionary(root));
     root_id
 }
 
 /// A Type0 font with one CIDFontType2 descendant (Identity-H codes are glyph ids), the face
 /// subset to the glyphs used (ids kept), widths of those glyphs, a text map for each.
 fn embed_font(
-    pdf: &mut lopdf::Document,
+    pdf: &mut Objects,
     bytes: &[u8],
     face_name: &str,
     used: &BTreeMap<u16, char>,
@@ -1060,8 +1174,17 @@ fn jpeg_components(bytes: &[u8]) -> Option<u8> {
     None
 }
 
+/// Entries of an outline, at every level.
+fn outline_size(entries: &[OutlineEntry]) -> usize {
+    entries.len()
+        + entries
+            .iter()
+            .map(|e| outline_size(&e.children))
+            .sum::<usize>()
+}
+
 fn add_outline_level(
-    pdf: &mut lopdf::Document,
+    pdf: &mut Objects,
     items: &mut Vec<(ObjectId, Dictionary)>,
     entries: &[OutlineEntry],
     parent: ObjectId,

@@ -1,8 +1,12 @@
 //! The PDF's logical structure (PDF 32000 §14.7–14.8): what the text means, in reading order.
-//! The layout builder adds one element per block as it builds the block's genpdf element;
-//! painting adds marked-content references. Containers are attached to their parent when
-//! created (the book's order); inline elements (links, code, note references) when their first
-//! content is painted, so they sit between the parent's own text runs in reading order.
+//! The layout builder makes the tree, one element per block as it builds the block's genpdf
+//! element, each attached to its parent when made (the book's order); it does not change while
+//! the pages are painted. The serialiser then hangs each page's marked content under its
+//! element (`place_content`, from the page log): an inline element (link, code, note
+//! reference) takes its place among its paragraph's own text where its first content is, so it
+//! sits between the paragraph's runs in reading order.
+
+use super::encode::PageContent;
 
 pub type StructId = usize;
 
@@ -171,10 +175,19 @@ impl StructTree {
         }
     }
 
-    pub fn add_content(&mut self, id: StructId, page: usize, mcid: usize) {
+    fn add_content(&mut self, id: StructId, page: usize, mcid: usize) {
         self.attach(id);
         if let Some(e) = self.elems.get_mut(id) {
             e.kids.push(Kid::Content { page, mcid });
+        }
+    }
+
+    /// Each page's marked-content sequences under their elements, in page and paint order.
+    pub fn place_content(&mut self, pages: &[PageContent]) {
+        for (page, content) in pages.iter().enumerate() {
+            for (mcid, &id) in content.mcids.iter().enumerate() {
+                self.add_content(id, page, mcid);
+            }
         }
     }
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# HTML and EPUB against Crowbook (`cargo install crowbook`), side by side in one run: for each
+# scale and format, RUNS pairs of whole-process runs, livret and Crowbook alternated, and the
+# median of the per-pair time ratios (a shared, noisy machine moves both of a pair alike).
+#   scripts/bench_crowbook.sh [SCALES...]     (default: 1 10 100; RUNS=7)
+# Crowbook reads the same pages concatenated in book order (it knows no personas), as the
+# pandoc rows of bench.sh do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-7}
+scales=("$@"); [ ${#scales[@]} -gt 0 ] || scales=(1 10 100)
+command -v crowbook >/dev/null || { echo "crowbook not installed (cargo install crowbook)" >&2; exit 2; }
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+export SOURCE_DATE_EPOCH=1700000000
+cargo build --release --quiet
+livret=$PWD/target/release/livret
+
+seconds() { # wall seconds of one run of a command
+  /usr/bin/time -f '%e %M' -o "$work/t" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; echo NA; return; }
+  cat "$work/t"
+}
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "NA" }'; }
+
+echo "| scale | format | livret (s) | livret peak (MiB) | Crowbook (s) | livret ÷ Crowbook (median of pairs) |"
+echo "|---|---|---|---|---|---|"
+for scale in "${scales[@]}"; do
+  corpus="$work/corpus-$scale"
+  python3 scripts/gen_corpus.py "$scale" "$corpus" >/dev/null
+  python3 - "$corpus" >"$work/book-$scale.md" <<'PY'
+import pathlib, re, sys
+root = pathlib.Path(sys.argv[1])
+index = next(p for p in sorted(root.rglob("*.md")) if "buttons:" in p.read_text(encoding="utf-8"))
+for p in [index] + sorted((root / "_faq").glob("*.md")):
+    text = re.sub(r"\A---\n.*?\n---\n", "", p.read_text(encoding="utf-8"), flags=re.S)
+    text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|^\{:.*\}\s*$", "", text, flags=re.M)
+    print(text.replace("](/img/", "](" + str(root) + "/img/"), end="\n\n")
+PY
+  printf 'title: Bench\nauthor: Bench\nlang: fr\n\n+ book-%s.md\n' "$scale" >"$work/faq-$scale.book"
+  for format in html epub; do
+    ratios=(); lts=(); cts=(); lms=()
+    for _ in $(seq "$runs"); do
+      read -r lt lm < <(seconds "$livret" -q build "$corpus" -o "$work/out-$scale" -f "$format")
+      read -r ct _ < <(cd "$work" && seconds crowbook "faq-$scale.book" --to "$format" --output "$work/c-$scale.$format")
+      lts+=("$lt"); cts+=("$ct"); lms+=("$lm")
+      ratios+=("$(awk -v a="$lt" -v b="$ct" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "NA" }')")
+    done
+    lt=$(printf '%s\n' "${lts[@]}" | median); ct=$(printf '%s\n' "${cts[@]}" | median)
+    lm=$(printf '%s\n' "${lms[@]}" | median | awk '{ printf "%.0f", $1 / 1024 }')
+    r=$(printf '%s\n' "${ratios[@]}" | median)
+    echo "| $scale | $format | $lt | $lm | $ct | ${r}× |"
+  done
+done
