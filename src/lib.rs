@@ -9,6 +9,8 @@ pub mod diag;
 pub mod format;
 pub mod ir;
 pub mod labels;
+#[cfg(test)]
+mod layers;
 pub mod manifest;
 pub mod markup;
 pub mod output;
@@ -294,7 +296,7 @@ pub fn render(
                 observer.writing(&stem, format, pending.len(), total);
                 let started = Instant::now();
                 let mut writer_diags = Diagnostics::new();
-                let bytes = write::write(format, variant, &ctx, &mut writer_diags)?;
+                let bytes = write_format(format, variant, &ctx, &mut writer_diags)?;
                 // Writers name pages relative to the corpus; the same problem found again in a
                 // `--split` variant is reported once.
                 for mut d in writer_diags.items().iter().cloned() {
@@ -645,6 +647,20 @@ pub fn select_personas(doc: &Document, slugs: &[String]) -> Result<Document> {
     Ok(select::select_chapters(doc, &|c| {
         c.kind == ChapterKind::Introduction || slugs.contains(&c.id)
     }))
+}
+
+/// The bytes of `doc` in `format`: the one place that picks a writer.
+pub fn write_format(
+    format: Format,
+    doc: &Document,
+    ctx: &WriteContext,
+    diags: &mut Diagnostics,
+) -> Result<Vec<u8>> {
+    match format {
+        Format::Html => write::html::write_html(doc, ctx, diags),
+        Format::Epub => write::epub::write_epub(doc, ctx, diags),
+        Format::Pdf => write::pdf::write_pdf(doc, ctx, diags),
+    }
 }
 
 /// `SOURCE_DATE_EPOCH` when set and valid, else the current time.

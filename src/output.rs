@@ -280,7 +280,7 @@ impl OutputLock {
             .join(format!("{TEMP_PREFIX}{build_id}.journal{TEMP_SUFFIX}"));
         let text = serde_json::to_vec(journal).map_err(|e| Error::io(&temp, e.into()))?;
         let _ = std::fs::remove_file(&temp);
-        write_new_synced(&temp, &text)?;
+        write_whole_then_name(&self.dir, &temp, &text)?;
         let path = self.dir.join(JOURNAL_NAME);
         std::fs::rename(&temp, &path).map_err(|e| Error::io(&path, e))?;
         sync_folder(&self.dir);
@@ -508,6 +508,65 @@ fn write_new_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut file = options.open(path).map_err(|e| Error::io(path, e))?;
     file.write_all(bytes).map_err(|e| Error::io(path, e))?;
     file.sync_all().map_err(|e| Error::io(path, e))
+}
+
+/// `bytes` as the new file `path`, whole from the moment it has its name: on Linux the file is
+/// written unnamed (`O_TMPFILE`), synced, then linked at `path`, so a kill leaves either no
+/// file or the whole one (which recovery can read and prove livret's). Elsewhere, or where the
+/// file system has no unnamed files, it is written in place.
+fn write_whole_then_name(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    match write_unnamed_then_link(dir, path, bytes) {
+        Ok(()) => return Ok(()),
+        Err(e)
+            if e.raw_os_error().is_some_and(|code| {
+                matches!(
+                    code,
+                    libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL | libc::ENOENT
+                )
+            }) => {}
+        Err(e) => return Err(Error::io(path, e)),
+    }
+    let _ = dir;
+    write_new_synced(path, bytes)
+}
+
+#[cfg(target_os = "linux")]
+fn write_unnamed_then_link(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    let folder = std::ffi::CString::new(dir.as_os_str().as_bytes())?;
+    // SAFETY: a valid NUL-terminated path; the descriptor returned is owned by `file` below.
+    let fd = unsafe {
+        libc::open(
+            folder.as_ptr(),
+            libc::O_TMPFILE | libc::O_WRONLY | libc::O_CLOEXEC,
+            0o644,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a fresh descriptor nothing else owns.
+    let mut file = unsafe { File::from_raw_fd(fd) };
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    let source = std::ffi::CString::new(format!("/proc/self/fd/{fd}"))?;
+    let target = std::ffi::CString::new(path.as_os_str().as_bytes())?;
+    // SAFETY: both are valid NUL-terminated paths that outlive the call.
+    let linked = unsafe {
+        libc::linkat(
+            libc::AT_FDCWD,
+            source.as_ptr(),
+            libc::AT_FDCWD,
+            target.as_ptr(),
+            libc::AT_SYMLINK_FOLLOW,
+        )
+    };
+    if linked != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 fn sync_folder(dir: &Path) {

@@ -102,7 +102,7 @@ fn pipeline_input_layout() {
         version: livret::VERSION,
     };
     for format in [livret::write::Format::Html, livret::write::Format::Epub] {
-        let bytes = livret::write::write(format, &doc, &ctx, &mut diags)
+        let bytes = livret::write_format(format, &doc, &ctx, &mut diags)
             .unwrap_or_else(|e| panic!("{format:?}: {e}"));
         assert!(bytes.len() > 1000, "{format:?}");
     }

@@ -68,7 +68,7 @@ fn html_golden_of_the_default_corpus() {
         build_time: 1_700_000_000,
         version: "golden",
     };
-    let html = livret::write::write(Format::Html, &doc, &ctx, &mut diags).unwrap();
+    let html = livret::write_format(Format::Html, &doc, &ctx, &mut diags).unwrap();
     compare_or_update(
         &repo().join("tests/golden/default.html"),
         &String::from_utf8(html).unwrap(),

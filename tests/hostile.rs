@@ -102,7 +102,7 @@ fn pipeline(root: &Path) -> Outcome {
                 version: livret::VERSION,
             };
             for format in Format::ALL {
-                match livret::write::write(format, &doc, &ctx, &mut diags) {
+                match livret::write_format(format, &doc, &ctx, &mut diags) {
                     Err(Error::Write {
                         format: "pdf",
                         message,
@@ -256,7 +256,7 @@ fn test_context() -> WriteContext {
 fn pdf_cpu_time(doc: &livret::ir::Document) -> Duration {
     let started = common::thread_cpu_time();
     let mut diags = Diagnostics::new();
-    livret::write::write(Format::Pdf, doc, &test_context(), &mut diags).expect("pdf");
+    livret::write_format(Format::Pdf, doc, &test_context(), &mut diags).expect("pdf");
     common::thread_cpu_time().saturating_sub(started)
 }
 
@@ -452,7 +452,7 @@ fn a_book_over_6_mib_of_text_builds_its_pdf() {
             )]));
     }
     let ctx = test_context();
-    let pdf = livret::write::write(Format::Pdf, &doc, &ctx, &mut diags).expect("written");
+    let pdf = livret::write_format(Format::Pdf, &doc, &ctx, &mut diags).expect("written");
     let parsed = lopdf::Document::load_mem(&pdf).expect("a PDF");
     assert!(
         parsed.get_pages().len() > 1500,
@@ -485,7 +485,7 @@ fn a_pdf_refuses_what_it_cannot_set_with_a_reason() {
         ("paragraphs", long, "blocks"),
     ] {
         let started = common::thread_cpu_time();
-        let err = livret::write::write(Format::Pdf, &book, &ctx, &mut diags).expect_err(case);
+        let err = livret::write_format(Format::Pdf, &book, &ctx, &mut diags).expect_err(case);
         let message = err.to_string();
         assert!(
             message.contains(phrase) && message.contains("--split"),

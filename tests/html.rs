@@ -19,7 +19,7 @@ fn build_html(dir: &Path) -> String {
         build_time: 0,
         version: "test",
     };
-    String::from_utf8(livret::write::write(Format::Html, &doc, &ctx, &mut diags).unwrap()).unwrap()
+    String::from_utf8(livret::write_format(Format::Html, &doc, &ctx, &mut diags).unwrap()).unwrap()
 }
 
 fn select<'a>(html: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {

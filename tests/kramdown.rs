@@ -736,7 +736,7 @@ fn compare_corpus(dir: &Path) -> Option<(usize, Vec<String>)> {
         build_time: 0,
         version: "test",
     };
-    let html = livret::write::write(Format::Html, &doc, &ctx, &mut diags).expect("HTML");
+    let html = livret::write_format(Format::Html, &doc, &ctx, &mut diags).expect("HTML");
     let livret_page = Html::parse_document(&String::from_utf8(html).unwrap());
     let work = tempfile::tempdir().unwrap();
     let kramdown: BTreeMap<String, Html> = kramdown_pages(&corpus, &doc, work.path())
@@ -915,7 +915,7 @@ fn idioms_html() -> Html {
         build_time: 0,
         version: "test",
     };
-    let html = livret::write::write(Format::Html, &doc, &ctx, &mut diags).unwrap();
+    let html = livret::write_format(Format::Html, &doc, &ctx, &mut diags).unwrap();
     Html::parse_document(&String::from_utf8(html).unwrap())
 }
 

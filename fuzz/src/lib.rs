@@ -99,7 +99,7 @@ pub fn run_pipeline(data: &[u8], dir: &Path) {
         version: livret::VERSION,
     };
     for format in Format::ALL {
-        if let Err(e) = livret::write::write(format, &doc, &ctx, &mut diags) {
+        if let Err(e) = livret::write_format(format, &doc, &ctx, &mut diags) {
             // The PDF writer turns a panic of its libraries into an error: still a finding.
             let message = e.to_string();
             assert!(!message.contains("the PDF libraries failed"), "{message}");

@@ -1,11 +1,14 @@
-//! Writers: `&Document` + context → bytes. Writing the bytes to `out/` is `output.rs`'s job.
+//! Writers: `&Document` + context → bytes (`crate::write_format` picks one). Writing the bytes
+//! to `out/` is `output.rs`'s job. What the writers share sits below them: `body` (HTML/XHTML
+//! bodies), `fonts` (the faces the PDF embeds and the EPUB cover is set in), `svg` (drawing one).
 
+pub mod body;
 pub mod epub;
+pub mod fonts;
 pub mod html;
 pub mod pdf;
+pub mod svg;
 
-use crate::diag::{Diagnostics, Result};
-use crate::ir::Document;
 use crate::theme::Theme;
 
 pub use crate::format::Format;
@@ -18,17 +21,4 @@ pub struct WriteContext {
     pub build_time: i64,
     /// livret's version, for generator metadata.
     pub version: &'static str,
-}
-
-pub fn write(
-    format: Format,
-    doc: &Document,
-    ctx: &WriteContext,
-    diags: &mut Diagnostics,
-) -> Result<Vec<u8>> {
-    match format {
-        Format::Html => html::write_html(doc, ctx, diags),
-        Format::Epub => epub::write_epub(doc, ctx, diags),
-        Format::Pdf => pdf::write_pdf(doc, ctx, diags),
-    }
 }

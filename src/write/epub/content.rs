@@ -4,8 +4,7 @@ use super::{STYLESHEET, book_language, chapter_semantics, persona_title};
 use crate::ir::{Chapter, Document};
 use crate::labels::Labels;
 use crate::markup::escape;
-use crate::write::html::ChapterHeader;
-use crate::write::html::body::RenderedChapter;
+use crate::write::body::{ChapterHeader, RenderedChapter};
 use std::fmt::Write;
 
 fn open_document(out: &mut String, language: &str, title: &str, body_type: &str) {

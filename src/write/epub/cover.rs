@@ -5,8 +5,8 @@
 use super::persona_title;
 use crate::ir::Document;
 use crate::markup::escape;
-use crate::passes::svg::rasterize_svg_with_fonts;
-use crate::write::pdf::FontSet;
+use crate::write::fonts::FontSet;
+use crate::write::svg::rasterize_svg_with_fonts;
 
 /// Pixels: the 1:1.6 shape e-reader stores recommend, at a size that stays sharp on a tablet.
 const WIDTH: u32 = 1000;

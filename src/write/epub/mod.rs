@@ -14,8 +14,8 @@ use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Block, Chapter, ChapterKind, Document};
 use crate::labels::Labels;
 use crate::write::WriteContext;
-use crate::write::html::body::{self, BodyStyle, render_chapter};
-use crate::write::pdf::FontSet;
+use crate::write::body::{self, BodyStyle, render_chapter};
+use crate::write::fonts::FontSet;
 use epub_builder::{
     EpubBuilder, EpubContent, EpubVersion, MetadataOpfV3, ReferenceType, TocElement, ZipLibrary,
 };

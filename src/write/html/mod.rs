@@ -2,14 +2,14 @@
 //! the minijinja templates of `themes/default/html/`. Its body writer also serves the EPUB
 //! writer, in XHTML mode.
 
-pub mod body;
-
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Asset, Chapter, ChapterKind, Document, LinkTarget};
 use crate::theme::Theme;
 use crate::write::WriteContext;
+use crate::write::body::{
+    self, BodyStyle, ChapterHeader, inline_text, level2_headings, render_chapter,
+};
 use base64::Engine as _;
-use body::{BodyStyle, inline_text, level2_headings, render_chapter};
 use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior, context};
 use std::cell::OnceCell;
@@ -196,31 +196,6 @@ fn chapter_value(doc: &Document, chapter: &Chapter, style: &BodyStyle) -> Value 
     value.insert("body", Value::from_safe_string(rendered.body));
     value.insert("notes", Value::from_safe_string(rendered.notes));
     Value::from(value)
-}
-
-/// What a chapter's header prints: nothing the book's title block already shows just above
-/// it (the introduction usually repeats the book's title, subtitle and summary), and a summary
-/// equal to the subtitle once.
-pub(crate) struct ChapterHeader<'d> {
-    pub show_title: bool,
-    pub subtitle: Option<&'d str>,
-    pub summary: Option<&'d str>,
-}
-
-impl<'d> ChapterHeader<'d> {
-    pub(crate) fn of(doc: &'d Document, chapter: &'d Chapter) -> Self {
-        let first = chapter.kind == ChapterKind::Introduction
-            && doc.chapters.first().is_some_and(|c| c.id == chapter.id);
-        let repeats = |own: Option<&str>, book: Option<&str>| first && own.is_some() && own == book;
-        let subtitle = chapter.subtitle.as_deref();
-        let summary = chapter.summary.as_deref();
-        ChapterHeader {
-            show_title: !(first && chapter.title == doc.meta.title),
-            subtitle: subtitle.filter(|_| !repeats(subtitle, doc.meta.subtitle.as_deref())),
-            summary: summary
-                .filter(|s| !repeats(summary, doc.meta.summary.as_deref()) && Some(*s) != subtitle),
-        }
-    }
 }
 
 /// Every id the page will hold: chapter ids and element ids of the content.

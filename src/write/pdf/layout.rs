@@ -5,7 +5,6 @@ use super::elements::{
     AnchorPoint, CodeBlock, Heading, ImageBox, ListItem, NeedSpace, PageBreak, Quote,
     RepeatingHeadTable, Rule, Spacer, Stack, Table, TableCell, TocLine,
 };
-use super::fonts::FontSet;
 use super::hyphenate::Hyphenation;
 use super::metrics::{MONO, Metrics};
 use super::outline::{OutlineEntry, outline, section_key};
@@ -14,6 +13,7 @@ use super::structure::{ROOT, Role, StructId, StructTree};
 use super::surface::{Dest, PT, PageLog, Surface, SurfaceRef, Tag, offset};
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Block, Chapter, Document, Inline, LinkTarget, PageSize, plain_text};
+use crate::write::fonts::{self, FontSet};
 use genpdf::error::Error as PdfError;
 use genpdf::style::Style;
 use genpdf::{Context, Element, Margins};
@@ -1549,7 +1549,7 @@ pub fn layout_pass(
         (builder.tree, builder.link_texts)
     };
     let tree = Rc::new(tree);
-    let mut gdoc = genpdf::Document::new(super::fonts::layout_family().map_err(write_err)?);
+    let mut gdoc = genpdf::Document::new(fonts::layout_family().map_err(write_err)?);
     gdoc.set_paper_size(genpdf::Size::new(mm(w), mm(h)));
     gdoc.set_minimal_conformance();
     gdoc.push(Book {

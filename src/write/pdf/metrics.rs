@@ -2,7 +2,7 @@
 //! source of widths for line breaking and of the glyph codes the serialiser writes, so what is
 //! measured is exactly what is drawn.
 
-use super::fonts::FontSet;
+use crate::write::fonts::FontSet;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::cell::RefCell;

@@ -10,7 +10,6 @@
 
 mod elements;
 mod encode;
-mod fonts;
 mod guard;
 pub mod hyphenate;
 mod icc;
@@ -27,7 +26,7 @@ use crate::ir::{Block, Document, Inline};
 use crate::write::WriteContext;
 use std::rc::Rc;
 
-pub use fonts::FontSet;
+pub use crate::write::fonts::FontSet;
 use layout::PassKind;
 pub use outline::OutlineEntry;
 

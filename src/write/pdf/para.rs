@@ -758,7 +758,7 @@ impl Element for Para {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::write::pdf::fonts::FontSet;
+    use crate::write::fonts::FontSet;
     use crate::write::pdf::surface::Surface;
     use std::cell::RefCell;
 

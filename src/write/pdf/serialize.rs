@@ -6,7 +6,6 @@
 //! `/ID`. The result is tagged PDF/UA-1 and PDF/A-2 at once.
 
 use super::encode::PageContent;
-use super::fonts::FontSet;
 use super::icc;
 use super::outline::OutlineEntry;
 use super::structure::{Kid, Role, StructTree};
@@ -14,6 +13,7 @@ use super::surface::{Dest, LinkPiece, PT, PageLog};
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Asset, Document, ImageFormat};
 use crate::write::WriteContext;
+use crate::write::fonts::FontSet;
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -1124,7 +1124,7 @@ fn image_xobject(
         }
         ImageFormat::Svg => {
             let faces = fonts.text_faces();
-            let rgba = crate::passes::svg::rasterize_svg_with_fonts(&asset.bytes, need_w, &faces)?;
+            let rgba = crate::write::svg::rasterize_svg_with_fonts(&asset.bytes, need_w, &faces)?;
             let (w, h) = rgba.dimensions();
             Ok(raw_image(w, h, false, flatten(&rgba, false)))
         }

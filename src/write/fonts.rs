@@ -7,11 +7,11 @@ use genpdf::fonts::{FontData, FontFamily};
 use printpdf::BuiltinFont;
 use std::borrow::Cow;
 
-static SERIF_REGULAR: &[u8] = include_bytes!("../../../fonts/DejaVuSerif.ttf");
-static SERIF_BOLD: &[u8] = include_bytes!("../../../fonts/DejaVuSerif-Bold.ttf");
-static SERIF_ITALIC: &[u8] = include_bytes!("../../../fonts/DejaVuSerif-Italic.ttf");
-static SERIF_BOLD_ITALIC: &[u8] = include_bytes!("../../../fonts/DejaVuSerif-BoldItalic.ttf");
-static MONO: &[u8] = include_bytes!("../../../fonts/DejaVuSansMono.ttf");
+static SERIF_REGULAR: &[u8] = include_bytes!("../../fonts/DejaVuSerif.ttf");
+static SERIF_BOLD: &[u8] = include_bytes!("../../fonts/DejaVuSerif-Bold.ttf");
+static SERIF_ITALIC: &[u8] = include_bytes!("../../fonts/DejaVuSerif-Italic.ttf");
+static SERIF_BOLD_ITALIC: &[u8] = include_bytes!("../../fonts/DejaVuSerif-BoldItalic.ttf");
+static MONO: &[u8] = include_bytes!("../../fonts/DejaVuSansMono.ttf");
 
 /// The faces in the order genpdf registers them (the text family, then the code face; the three
 /// stand-ins registered after it are never drawn): the theme file that replaces each, the

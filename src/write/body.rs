@@ -4,8 +4,8 @@
 //! without overflowing the call stack.
 
 use crate::ir::{
-    Align, Asset, Attr, Block, Chapter, Document, Inline, LinkTarget, emphasis_only, lone_image,
-    plain_text,
+    Align, Asset, Attr, Block, Chapter, ChapterKind, Document, Inline, LinkTarget, emphasis_only,
+    lone_image, plain_text,
 };
 use crate::markup::{escape, escape_into};
 
@@ -846,6 +846,31 @@ pub fn inline_text(inlines: &[Inline]) -> String {
         }
     }
     out
+}
+
+/// What a chapter's header prints: nothing the book's title block already shows just above
+/// it (the introduction usually repeats the book's title, subtitle and summary), and a summary
+/// equal to the subtitle once.
+pub(crate) struct ChapterHeader<'d> {
+    pub show_title: bool,
+    pub subtitle: Option<&'d str>,
+    pub summary: Option<&'d str>,
+}
+
+impl<'d> ChapterHeader<'d> {
+    pub(crate) fn of(doc: &'d Document, chapter: &'d Chapter) -> Self {
+        let first = chapter.kind == ChapterKind::Introduction
+            && doc.chapters.first().is_some_and(|c| c.id == chapter.id);
+        let repeats = |own: Option<&str>, book: Option<&str>| first && own.is_some() && own == book;
+        let subtitle = chapter.subtitle.as_deref();
+        let summary = chapter.summary.as_deref();
+        ChapterHeader {
+            show_title: !(first && chapter.title == doc.meta.title),
+            subtitle: subtitle.filter(|_| !repeats(subtitle, doc.meta.subtitle.as_deref())),
+            summary: summary
+                .filter(|s| !repeats(summary, doc.meta.summary.as_deref()) && Some(*s) != subtitle),
+        }
+    }
 }
 
 #[cfg(test)]
