@@ -113,7 +113,7 @@ fn figcaption_open(repeats_alt: bool) -> &'static str {
 }
 
 /// Same words, whatever the case and spacing: an alt text a caption already says.
-fn says_the_same(alt: &str, caption: &str) -> bool {
+pub fn says_the_same(alt: &str, caption: &str) -> bool {
     let words = |text: &str| {
         text.split_whitespace()
             .collect::<Vec<_>>()

@@ -676,7 +676,30 @@ impl<'a> Builder<'a> {
                 // The author's caption under the image, else one made from its title or alt
                 // text; either is set with the image, never on the next page alone. An
                 // author's caption is followed by its paragraph's space; one made here by 2 mm.
-                let (caption, after) = if let Some(inlines) = self.author_caption.take() {
+                // A caption that says what the alt text says is for the eyes only: the figure's
+                // /Alt already says it to a screen reader, so the caption is an artifact (the
+                // HTML hides it the same way).
+                let repeats_alt = |text: &str| {
+                    !alt.trim().is_empty() && crate::write::body::says_the_same(alt, text)
+                };
+                let author_repeats = self.author_caption.as_ref().is_some_and(|inlines| {
+                    let mut inner = false;
+                    crate::ir::visit_inlines(&[Block::Para(inlines.clone())], &mut |i| {
+                        inner |= matches!(i, Inline::Link { .. } | Inline::Note(_));
+                    });
+                    !inner && repeats_alt(&crate::ir::plain_text(inlines))
+                });
+                let (caption, after) = if author_repeats {
+                    self.author_caption = None;
+                    let style = RunStyle {
+                        italic: true,
+                        ..RunStyle::body(small)
+                    };
+                    let mut runs = Vec::new();
+                    self.text_runs(alt.trim(), style, &None, BreakMode::Plain, None, &mut runs);
+                    let para = self.para(runs, Align::Center, small, Tag::Layout);
+                    (Some((2.0, para)), 0.0)
+                } else if let Some(inlines) = self.author_caption.take() {
                     let (id, runs) = self.inline_runs(Role::Caption, |b, runs| {
                         let style = RunStyle::body(small);
                         b.runs(&inlines, style, &None, BreakMode::Plain, None, runs)
@@ -690,7 +713,11 @@ impl<'a> Builder<'a> {
                     };
                     let mut runs = Vec::new();
                     self.text_runs(&caption, style, &None, BreakMode::Plain, None, &mut runs);
-                    let para = self.tagged_para(runs, Align::Center, small, Role::Caption);
+                    let para = if repeats_alt(&caption) {
+                        self.para(runs, Align::Center, small, Tag::Layout)
+                    } else {
+                        self.tagged_para(runs, Align::Center, small, Role::Caption)
+                    };
                     (Some((1.5, para)), 2.0)
                 } else {
                     (None, 2.0)

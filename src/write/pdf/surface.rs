@@ -39,7 +39,7 @@ pub enum Tag {
     Struct(StructId),
     /// Running headers, page numbers.
     Pagination,
-    /// Rules, borders, shading, repeated table headers.
+    /// Rules, borders, shading, repeated table headers, a caption repeating its figure's /Alt.
     Layout,
 }
 
