@@ -490,3 +490,15 @@ pub fn emphasis_only(inlines: &[Inline]) -> bool {
     });
     matches!((kept.next(), kept.next()), (Some(Inline::Emph(_)), None))
 }
+
+/// A list item that starts with a task box: `☐`/`☑` as the reader writes `[ ]`/`[x]`, or a
+/// `☒` typed in the page. One rule for every writer.
+pub fn is_task_item(item: &[Block]) -> bool {
+    match item.first() {
+        Some(Block::Plain(inlines) | Block::Para(inlines)) => matches!(
+            inlines.first(),
+            Some(Inline::Text(t)) if t.starts_with(['\u{2610}', '\u{2611}', '\u{2612}'])
+        ),
+        _ => false,
+    }
+}

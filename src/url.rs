@@ -38,6 +38,34 @@ pub fn dangerous_scheme(url: &str) -> Option<&'static str> {
     DANGEROUS_SCHEMES.into_iter().find(|d| *d == scheme)
 }
 
+/// `%C3%A9` → `é`; `None` when an escape is malformed or the bytes are not UTF-8 (the preview
+/// server refuses such a path; the reader keeps such text as written).
+pub fn percent_decode(text: &str) -> Option<String> {
+    if !text.contains('%') {
+        return Some(text.to_string());
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        if byte == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(byte);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// [`percent_decode`], or the text as written when it cannot be decoded (a page's link or
+/// image path: `100%` stays `100%`).
+pub fn percent_decoded(text: &str) -> String {
+    percent_decode(text).unwrap_or_else(|| text.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

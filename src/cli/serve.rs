@@ -510,7 +510,10 @@ fn written_by_livret(path: &Path, out_dir: &Path, names: &[String]) -> bool {
             .canonicalize()
             .is_ok_and(|real| parent.canonicalize().is_ok_and(|p| p == real));
     let name = name.to_string_lossy();
-    in_out && (name == livret::manifest::FILE_NAME || names.iter().any(|n| *n == name))
+    // `#<inode>`: how inotify names the unnamed file (O_TMPFILE) the journal is written in.
+    let unnamed =
+        name.len() > 1 && name.starts_with('#') && name[1..].bytes().all(|b| b.is_ascii_digit());
+    in_out && (unnamed || name == livret::manifest::FILE_NAME || names.iter().any(|n| *n == name))
 }
 
 /// A build that made its set: the served files, the page, the images.
@@ -779,7 +782,7 @@ fn served_page(preview: &Preview, instance: &str) -> String {
         .files
         .iter()
         .map(|f| {
-            let name = escape_html(&f.name);
+            let name = livret::markup::escape(&f.name);
             format!("<a href=\"/{name}\" style=\"color:#fff;margin-left:.8em\">{name}</a>")
         })
         .collect();
@@ -796,7 +799,7 @@ fn served_page(preview: &Preview, instance: &str) -> String {
              background:#fff0f0;color:#600;border-bottom:3px solid #c00;\
              font:13px/1.4 monospace;white-space:pre-wrap\"><strong>livret: the last build \
              failed; this is the last good page.</strong>\n{}</div>\n",
-            escape_html(failure)
+            livret::markup::escape(failure)
         )
     });
     let mut page = preview.page.clone().unwrap_or_else(|| {
@@ -810,13 +813,6 @@ fn served_page(preview: &Preview, instance: &str) -> String {
         None => page.push_str(&added),
     }
     page
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The system's way to open a URL; failing that, the URL stays printed for the user.

@@ -39,7 +39,7 @@ pub fn normalise_site_path(target: &str) -> String {
         path = path.strip_prefix(liquid).unwrap_or(path);
     }
     let path = path.split(['#', '?']).next().unwrap_or_default();
-    let decoded = percent_decode(path);
+    let decoded = crate::url::percent_decoded(path);
     let mut path = decoded.as_str();
     loop {
         let stripped = path.trim_start_matches('/');
@@ -71,34 +71,6 @@ fn strip_page_extension(path: &str) -> &str {
         }
     }
     path
-}
-
-/// `%C3%A9` → `é`; malformed escapes are kept as written.
-fn percent_decode(text: &str) -> String {
-    if !text.contains('%') {
-        return text.to_string();
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while let Some(&byte) = bytes.get(index) {
-        let escaped = (byte == b'%')
-            .then(|| bytes.get(index + 1..index + 3))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(value) => {
-                out.push(value);
-                index += 3;
-            }
-            None => {
-                out.push(byte);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
 
 /// Build the routes of every page (`pages`: path relative to the root, front matter).
@@ -292,7 +264,7 @@ impl Routes {
                 .resolve(site_href)
                 .or_else(|| self.resolve_file(site_href));
         }
-        let href = percent_decode(href.split(['#', '?']).next().unwrap_or_default());
+        let href = crate::url::percent_decoded(href.split(['#', '?']).next().unwrap_or_default());
         let file_folder = from_page.rsplit_once('/').map_or("", |(folder, _)| folder);
         if let Some(file) = join_relative(file_folder, &href)
             && let Some(page) = self

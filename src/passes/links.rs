@@ -2,7 +2,8 @@
 //! `External` (an absolute URL), or the link is removed and its content kept.
 
 use super::ids::ChapterAnchors;
-use super::{join_within_root, page_dir, percent_decode};
+use super::{join_within_root, page_dir};
+
 use crate::corpus::{Corpus, Routes};
 use crate::diag::Diagnostics;
 use crate::ir::rewrite_inlines;
@@ -183,7 +184,7 @@ impl LinkContext<'_> {
             Some((path, fragment)) => (path, Some(fragment)),
             None => (url, None),
         };
-        let path = percent_decode(path.split_once('?').map_or(path, |(p, _)| p));
+        let path = crate::url::percent_decoded(path.split_once('?').map_or(path, |(p, _)| p));
         let page = if path.starts_with('/') {
             self.router.page_at(&path)
         } else if path.is_empty() {
@@ -253,7 +254,7 @@ impl LinkContext<'_> {
     /// livret's own and explicit ids first, then the ids kramdown generated on the site (the
     /// page's title heading is the chapter's start).
     fn anchor(&self, chapter: &str, fragment: &str) -> Option<String> {
-        let decoded = percent_decode(fragment);
+        let decoded = crate::url::percent_decoded(fragment);
         let kramdown = self.kramdown_ids.get(chapter);
         self.anchors
             .global(chapter, fragment)

@@ -23,29 +23,6 @@ pub fn run_passes(doc: &mut Document, corpus: &Corpus, diags: &mut Diagnostics) 
     assets::load_assets(doc, &corpus.root, diags);
 }
 
-/// Decode `%XX` escapes; invalid sequences and non-UTF-8 results are kept as written.
-fn percent_decode(text: &str) -> String {
-    if !text.contains('%') {
-        return text.to_string();
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%'
-            && let Some(hex) = text.get(i + 1..i + 3)
-            && let Ok(value) = u8::from_str_radix(hex, 16)
-        {
-            out.push(value);
-            i += 3;
-            continue;
-        }
-        out.push(b);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
-}
-
 /// Join `relative` to `dir` (both `/`-separated, relative to the corpus root) and fold `.`/`..`.
 /// `None` when the result would leave the root.
 fn join_within_root(dir: &str, relative: &str) -> Option<String> {
@@ -229,9 +206,12 @@ pub(crate) mod tests {
 
     #[test]
     fn decodes_percent() {
-        assert_eq!(percent_decode("d%C3%A9claration"), "déclaration");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%ZZ"), "%ZZ");
+        assert_eq!(
+            crate::url::percent_decoded("d%C3%A9claration"),
+            "déclaration"
+        );
+        assert_eq!(crate::url::percent_decoded("100%"), "100%");
+        assert_eq!(crate::url::percent_decoded("%ZZ"), "%ZZ");
     }
 
     #[test]

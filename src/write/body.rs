@@ -643,7 +643,7 @@ fn wrap<'d>(out: &mut String, next: &mut Vec<Task<'d>>, tag: &'static str, conte
 fn list_items<'d>(items: &'d [Vec<Block>], next: &mut Vec<Task<'d>>) {
     for item in items {
         // A task item shows its box (☐/☑, set by the reader) instead of a bullet.
-        next.push(Task::Static(if is_task_item(item) {
+        next.push(Task::Static(if crate::ir::is_task_item(item) {
             "<li class=\"task\">"
         } else {
             "<li>"
@@ -651,14 +651,6 @@ fn list_items<'d>(items: &'d [Vec<Block>], next: &mut Vec<Task<'d>>) {
         next.extend(block_tasks(item));
         next.push(Task::Static("</li>"));
     }
-}
-
-fn is_task_item(item: &[Block]) -> bool {
-    matches!(
-        item.first(),
-        Some(Block::Plain(inlines) | Block::Para(inlines))
-            if matches!(inlines.first(), Some(Inline::Text(t)) if t.starts_with(['☐', '☑']))
-    )
 }
 
 fn table_cells<'d>(

@@ -283,7 +283,7 @@ fn read_request(mut stream: TcpStream, hosts: &HostCheck) -> Option<(Request, Co
         }
     };
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let Some(path) = percent_decode(path) else {
+    let Some(path) = livret::url::percent_decode(path) else {
         refuse(stream, 400, "");
         return None;
     };
@@ -405,24 +405,6 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// `%XX` decoded; `None` for a malformed escape or bytes that are not UTF-8.
-fn percent_decode(path: &str) -> Option<String> {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,10 +442,13 @@ mod tests {
 
     #[test]
     fn percent_escapes_decode_and_bad_ones_are_refused() {
-        assert_eq!(percent_decode("/a%20b.pdf").as_deref(), Some("/a b.pdf"));
-        assert_eq!(percent_decode("/%"), None);
-        assert_eq!(percent_decode("/%zz"), None);
-        assert_eq!(percent_decode("/%ff"), None);
+        assert_eq!(
+            livret::url::percent_decode("/a%20b.pdf").as_deref(),
+            Some("/a b.pdf")
+        );
+        assert_eq!(livret::url::percent_decode("/%"), None);
+        assert_eq!(livret::url::percent_decode("/%zz"), None);
+        assert_eq!(livret::url::percent_decode("/%ff"), None);
     }
 
     #[test]

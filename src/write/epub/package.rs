@@ -274,39 +274,15 @@ fn zip_error(e: zip::result::ZipError) -> Error {
     write_error(e.to_string())
 }
 
-/// Unix seconds → (year, month, day, hour, minute, second), proleptic Gregorian, UTC
-/// (Howard Hinnant's `civil_from_days`).
-fn civil(unix: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        month,
-        day,
-        (secs / 3600) as u32,
-        (secs % 3600 / 60) as u32,
-        (secs % 60) as u32,
-    )
-}
-
 /// `dcterms:modified` value: `YYYY-MM-DDThh:mm:ssZ`.
 pub(super) fn w3c_datetime(unix: i64) -> String {
-    let (y, mo, d, h, mi, s) = civil(unix);
+    let (y, mo, d, h, mi, s) = crate::clock::civil(unix);
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
 
 /// Zip entry time: DOS times only cover 1980–2107, so the build time is clamped into them.
 fn zip_time(unix: i64) -> DateTime {
-    let (y, mo, d, h, mi, s) = civil(unix);
+    let (y, mo, d, h, mi, s) = crate::clock::civil(unix);
     let clamped = match y {
         ..1980 => DateTime::from_date_and_time(1980, 1, 1, 0, 0, 0),
         2108.. => DateTime::from_date_and_time(2107, 12, 31, 23, 59, 58),

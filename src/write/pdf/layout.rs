@@ -882,7 +882,7 @@ impl<'a> Builder<'a> {
                     let markers = items
                         .iter()
                         .map(|item| {
-                            if is_task_item(item) {
+                            if crate::ir::is_task_item(item) {
                                 String::new()
                             } else {
                                 marker.to_string()
@@ -1679,17 +1679,6 @@ const MAX_INDENT_DEPTH: usize = 8;
 /// left out, so ★ or ☺, which DejaVu has, stay).
 fn is_pictograph(c: char) -> bool {
     matches!(c as u32, 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x1F000..=0x1FAFF)
-}
-
-/// A list item that starts with a task box (`- [ ]` / `- [x]` as the reader writes them).
-fn is_task_item(item: &[Block]) -> bool {
-    match item.first() {
-        Some(Block::Plain(inlines) | Block::Para(inlines)) => matches!(
-            inlines.first(),
-            Some(Inline::Text(t)) if t.starts_with(['\u{2610}', '\u{2611}', '\u{2612}'])
-        ),
-        _ => false,
-    }
 }
 
 /// Task-list boxes the fonts lack, written the way plain-text task lists are.

@@ -44,19 +44,7 @@ fn dict(entries: Vec<(&str, Object)>) -> Dictionary {
 /// The date as PDF writes it (`D:YYYYMMDDHHmmSS+00'00'`) and as XMP does (ISO 8601): the same
 /// instant in both, as PDF/A requires.
 fn dates(unix: i64) -> (String, String) {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let (hh, mm, ss) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let (y, m, d, hh, mm, ss) = crate::clock::civil(unix);
     (
         format!("D:{y:04}{m:02}{d:02}{hh:02}{mm:02}{ss:02}+00'00'"),
         format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}+00:00"),
@@ -906,21 +894,6 @@ struct XmpFields<'a> {
     producer: &'a str,
 }
 
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if c.is_control() && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// XMP metadata: Dublin Core, dates, producer, and the PDF/A-2 and PDF/UA-1 identifications
 /// (PDF/UA's schema declared as a PDF/A extension schema, so both standards hold at once).
 fn xmp_packet(f: &XmpFields<'_>) -> String {
@@ -941,31 +914,31 @@ fn xmp_packet(f: &XmpFields<'_>) -> String {
     x.push_str("<dc:format>application/pdf</dc:format>\n");
     x.push_str(&format!(
         "<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{}</rdf:li></rdf:Alt></dc:title>\n",
-        xml_escape(f.title)
+        crate::markup::escape(f.title)
     ));
     if let Some(author) = f.author {
         x.push_str(&format!(
             "<dc:creator><rdf:Seq><rdf:li>{}</rdf:li></rdf:Seq></dc:creator>\n",
-            xml_escape(author)
+            crate::markup::escape(author)
         ));
     }
     if let Some(subject) = f.subject {
         x.push_str(&format!(
             "<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">{}</rdf:li></rdf:Alt></dc:description>\n",
-            xml_escape(subject)
+            crate::markup::escape(subject)
         ));
     }
     x.push_str(&format!(
         "<dc:language><rdf:Bag><rdf:li>{}</rdf:li></rdf:Bag></dc:language>\n",
-        xml_escape(f.language)
+        crate::markup::escape(f.language)
     ));
     for key in ["CreateDate", "ModifyDate", "MetadataDate"] {
         x.push_str(&format!("<xmp:{key}>{}</xmp:{key}>\n", f.date));
     }
     x.push_str(&format!(
         "<xmp:CreatorTool>{}</xmp:CreatorTool>\n<pdf:Producer>{}</pdf:Producer>\n",
-        xml_escape(f.creator),
-        xml_escape(f.producer)
+        crate::markup::escape(f.creator),
+        crate::markup::escape(f.producer)
     ));
     x.push_str(
         "<pdfaid:part>2</pdfaid:part>\n<pdfaid:conformance>A</pdfaid:conformance>\n\
