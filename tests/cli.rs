@@ -521,8 +521,43 @@ fn init_makes_a_corpus_that_builds_strictly_at_once_and_refuses_a_non_empty_fold
         // Not over an existing project.
         let o = run(dir.path(), &["init", "book"]);
         assert_eq!(o.status.code(), Some(2));
-        assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
+        assert!(stderr(&o).contains("already holds"), "{}", stderr(&o));
     }
+}
+
+#[test]
+fn init_fills_a_folder_holding_only_dot_files_a_readme_or_a_licence_and_overwrites_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("my-faq");
+    std::fs::create_dir_all(project.join(".git")).unwrap();
+    std::fs::write(project.join(".gitignore"), "target/\n").unwrap();
+    std::fs::write(project.join("README.md"), "# My FAQ\n").unwrap();
+    std::fs::write(project.join("LICENSE"), "MIT\n").unwrap();
+    let o = run(dir.path(), &["init", "my-faq"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(project.join("content/index.md").exists());
+    assert_eq!(
+        std::fs::read_to_string(project.join(".gitignore")).unwrap(),
+        "target/\n",
+        "the repository's own .gitignore is kept"
+    );
+    assert!(stderr(&o).contains(".gitignore"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(project.join("README.md")).unwrap(),
+        "# My FAQ\n"
+    );
+    // Anything else may be a corpus or a site: refused, nothing written.
+    let other = dir.path().join("site");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), "mine").unwrap();
+    let o = run(dir.path(), &["init", "site"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("notes.txt"), "{}", stderr(&o));
+    let names: Vec<_> = std::fs::read_dir(&other)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["notes.txt"]);
 }
 
 #[test]

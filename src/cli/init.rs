@@ -71,7 +71,26 @@ pub fn run_init(args: &InitArgs, quiet: bool) -> Result<(), Error> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| cannot_create(dir, &e))?;
         }
-        std::fs::write(&path, bytes).map_err(|e| cannot_create(dir, &e))?;
+        // Never over a file already there (a repository's own `.gitignore`).
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path);
+        match created {
+            Ok(mut file) => {
+                use std::io::Write;
+                file.write_all(bytes).map_err(|e| cannot_create(dir, &e))?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if !quiet {
+                    super::report::eprint_line(format_args!(
+                        "livret: kept your {} as it is",
+                        path.display()
+                    ));
+                }
+            }
+            Err(e) => return Err(cannot_create(dir, &e)),
+        }
     }
     if !quiet {
         let cd = if dir == Path::new(".") {
@@ -87,14 +106,35 @@ pub fn run_init(args: &InitArgs, quiet: bool) -> Result<(), Error> {
     Ok(())
 }
 
+/// What a new project's folder may already hold: dot-files (`.git`, `.gitignore`), a README
+/// and a licence. Anything else could be a corpus or a site livret would mix with.
+fn may_hold(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    name.starts_with('.')
+        || ["README", "LICENSE", "LICENCE", "COPYING", "UNLICENSE"]
+            .iter()
+            .any(|known| {
+                upper == *known
+                    || upper.starts_with(&format!("{known}."))
+                    || upper.starts_with(&format!("{known}-"))
+            })
+}
+
 fn refuse_non_empty(dir: &Path) -> Result<(), Error> {
     match std::fs::read_dir(dir) {
-        Ok(mut entries) => {
-            if entries.next().is_some() {
+        Ok(entries) => {
+            let mut other: Vec<String> = entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| !may_hold(name))
+                .collect();
+            other.sort();
+            if let Some(first) = other.first() {
                 return Err(Error::Usage(format!(
-                    "`{}` is not empty: livret init only fills an empty or new folder \
-                     (try `livret init my-faq`)",
-                    dir.display()
+                    "`{}` already holds `{}`: livret init fills a new folder, or one holding only \
+                     dot-files, a README or a licence (try `livret init my-faq`)",
+                    dir.display(),
+                    livret::diag::escape_control(first)
                 )));
             }
             Ok(())
