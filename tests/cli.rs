@@ -746,7 +746,10 @@ fn a_progress_bar_only_on_a_terminal_for_a_build_over_a_second() {
     let tty = std::process::Command::new("script")
         .args([
             "-qec",
-            &format!("{bin} build --split -o {}", out.path().display()),
+            &format!(
+                "stty cols 80 rows 24; {bin} build --split -o {}",
+                out.path().display()
+            ),
             "/dev/null",
         ])
         .current_dir(repo())
@@ -762,6 +765,31 @@ fn a_progress_bar_only_on_a_terminal_for_a_build_over_a_second() {
         shown.contains("decouvrir-l-opendata") && shown.contains("/18"),
         "the bar names the artifact and counts writers: {shown:?}"
     );
+    // It fits an 80-column terminal: no drawn line (escape sequences aside) wraps.
+    let mut plain = String::new();
+    let mut chars = shown.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // CSI: ESC [ parameters final-byte.
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for n in chars.by_ref() {
+                    if ('@'..='~').contains(&n) {
+                        break;
+                    }
+                }
+            }
+            plain.push('\n');
+            continue;
+        }
+        plain.push(c);
+    }
+    let widest = plain
+        .split(['\r', '\n'])
+        .map(|line| line.chars().count())
+        .max()
+        .unwrap_or(0);
+    assert!(widest <= 80, "a line of {widest} columns: {plain:?}");
 }
 
 #[test]

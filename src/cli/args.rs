@@ -36,7 +36,8 @@ pub struct SelectionArgs {
     /// Keep the introduction and this persona (slug, e.g. `producteur`); repeat for several.
     #[arg(long = "persona", value_name = "SLUG")]
     pub personas: Vec<String>,
-    /// Also write one file per persona: <name>-<persona>.<format> [default: `split` of livret.toml]
+    /// Also make one file per persona: <name>-<persona>.<format> (`check` checks them, `build`
+    /// writes them) [default: `split` of livret.toml]
     #[arg(long)]
     pub split: bool,
     /// Theme directory overriding the embedded one file by file (html/page.html, epub/style.css…)

@@ -54,7 +54,7 @@ impl Progress {
         }
         let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::hidden());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} {msg}")
+            ProgressStyle::with_template("{spinner} [{elapsed}] {bar:24} {pos}/{len} {wide_msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_message(format!("reading {}", dir.display()));
