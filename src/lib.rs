@@ -60,7 +60,7 @@ pub struct Books {
 
 /// The first book of `load_books` (the original language's): what `dump-ir` shows.
 pub fn load_book(cli: &BuildOptions, diags: &mut Diagnostics) -> Result<Book> {
-    let mut books = load_books(cli, diags)?.books;
+    let mut books = read_books(cli, diags, true)?.books;
     if books.is_empty() {
         return Err(Error::Content(diags.error_count()));
     }
@@ -71,6 +71,11 @@ pub fn load_book(cli: &BuildOptions, diags: &mut Diagnostics) -> Result<Book> {
 /// the output folder, each document read and its passes run, its words (labels) resolved once:
 /// its language's, then the theme's `labels.toml`, then livret.toml's `[labels]`.
 pub fn load_books(cli: &BuildOptions, diags: &mut Diagnostics) -> Result<Books> {
+    read_books(cli, diags, false)
+}
+
+/// `load_books`; with `first_only`, the other languages' documents are neither read nor passed.
+fn read_books(cli: &BuildOptions, diags: &mut Diagnostics, first_only: bool) -> Result<Books> {
     let (corpora, settings) = settings::load_corpora(cli, diags)?;
     if let Some(theme) = &settings.theme
         && !theme.is_dir()
@@ -91,9 +96,7 @@ pub fn load_books(cli: &BuildOptions, diags: &mut Diagnostics) -> Result<Books> 
             && tag != wanted
         {
             if position == 0 {
-                let words = labels::Labels::for_language(&loaded.corpus.language().tag);
-                let doc = read::read_document(&loaded.corpus, words, &mut Diagnostics::new());
-                original_name = Some(doc.meta.name);
+                original_name = Some(read::book_name(&loaded.corpus));
             }
             continue;
         }
@@ -125,6 +128,9 @@ pub fn load_books(cli: &BuildOptions, diags: &mut Diagnostics) -> Result<Books> 
             corpus,
             doc,
         });
+        if first_only {
+            break;
+        }
     }
     Ok(Books {
         settings,

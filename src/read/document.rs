@@ -121,22 +121,37 @@ fn chapter(
     }
 }
 
+/// The book's file stem: `name` of livret.toml, else its title's slug, else `livret`.
+fn book_stem(corpus: &Corpus, title: Option<&str>) -> String {
+    non_empty(corpus.config.name.as_deref())
+        .or_else(|| {
+            title
+                .map(|t| crate::corpus::safe_stem(&slugify(t)))
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or_else(|| "livret".into())
+}
+
+/// The stem `read_document` gives the book, reading no more than the index page (and that only
+/// when no title is set): what the files of a corpus in several languages are named after.
+pub fn book_name(corpus: &Corpus) -> String {
+    let title = non_empty(corpus.config.title.as_deref())
+        .or_else(|| non_empty(corpus.index.front.title.as_deref()))
+        .or_else(|| {
+            let index = read_page(&corpus.index, corpus, &mut Diagnostics::new());
+            non_empty(index.first_heading.as_deref())
+        });
+    book_stem(corpus, title.as_deref())
+}
+
 /// `labels`: the book's words, resolved once by the caller (language, theme, livret.toml).
 fn book_meta(corpus: &Corpus, index_title: Option<String>, labels: Labels) -> Meta {
     let config = &corpus.config;
     let front = &corpus.index.front;
     let var = |key: &str| non_empty(front.vars.get(key).map(String::as_str));
     let title = non_empty(config.title.as_deref()).or(index_title);
-    let name = non_empty(config.name.as_deref())
-        .or_else(|| {
-            title
-                .as_deref()
-                .map(|t| crate::corpus::safe_stem(&slugify(t)))
-                .filter(|s| !s.is_empty())
-        })
-        .unwrap_or_else(|| "livret".into());
     Meta {
-        name,
+        name: book_stem(corpus, title.as_deref()),
         title: title.unwrap_or_else(|| "livret".into()),
         subtitle: non_empty(config.subtitle.as_deref())
             .or_else(|| non_empty(front.subtitle.as_deref())),

@@ -11,7 +11,7 @@ mod liquid;
 mod markdown;
 mod raw_html;
 
-pub use document::read_document;
+pub use document::{book_name, read_document};
 
 use crate::corpus::{Corpus, Page};
 use crate::diag::{Diagnostic, Diagnostics, Severity};

@@ -1497,3 +1497,17 @@ fn a_fence_right_under_a_list_item_belongs_to_it() {
         ]
     );
 }
+
+#[test]
+fn book_name_is_the_stem_read_document_gives() {
+    let mut by_heading = corpus();
+    by_heading.index = page_at("faq.md", "# Découvrir L'OpenData\n\nTexte.");
+    let mut by_front = corpus();
+    by_front.index.front.title = Some("Guide pratique".into());
+    let mut by_config = corpus();
+    by_config.config.name = Some("mon-livret".into());
+    for c in [corpus(), by_heading, by_front, by_config] {
+        let doc = super::read_document(&c, Default::default(), &mut Diagnostics::new());
+        assert_eq!(super::book_name(&c), doc.meta.name);
+    }
+}
