@@ -924,3 +924,22 @@ fn watch_and_serve_honour_the_out_and_formats_of_livret_toml() {
     assert_eq!(names("dist"), ["manifest.json", "our-faq.epub"]);
     assert!(!root.join("out").exists(), "nothing in out/");
 }
+
+#[test]
+fn watch_ignores_its_manifest_under_the_name_livret_toml_gives_it() {
+    let project = sample_project();
+    let root = project.path();
+    let settings = root.join("content/livret.toml");
+    let mut text = std::fs::read_to_string(&settings).unwrap();
+    text.push_str("\nmanifest = \"book.json\"\n");
+    std::fs::write(&settings, text).unwrap();
+    let log = root.join("watch.log");
+    // Inside the corpus: its own manifest, whatever its name, starts no build.
+    let mut watch = Running::start(root, &["watch", "-f", "html", "-o", "content/out"], &log);
+    watch.line_containing("watching");
+    assert!(root.join("content/out/book.json").exists());
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(watch.interrupt().success());
+    let stderr = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(stderr.matches("] built").count(), 1, "{stderr}");
+}

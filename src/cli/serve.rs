@@ -457,7 +457,7 @@ fn watched_paths(settings: &LoopSettings) -> Vec<PathBuf> {
 }
 
 /// Watch `paths` recursively; every change sends one message, except livret's own writes:
-/// the files of the set in `out_dir` (named in `ours`), its manifest and its temporary names.
+/// the files of the set and its manifest in `out_dir` (named in `ours`), and its temporary names.
 /// By name, not by folder: `-o .` puts the corpus inside the output folder.
 fn watch(
     paths: &[PathBuf],
@@ -513,7 +513,7 @@ fn written_by_livret(path: &Path, out_dir: &Path, names: &[String]) -> bool {
     // `#<inode>`: how inotify names the unnamed file (O_TMPFILE) the journal is written in.
     let unnamed =
         name.len() > 1 && name.starts_with('#') && name[1..].bytes().all(|b| b.is_ascii_digit());
-    in_out && (unnamed || name == livret::manifest::FILE_NAME || names.iter().any(|n| *n == name))
+    in_out && (unnamed || names.iter().any(|n| *n == name))
 }
 
 /// A build that made its set: the served files, the page, the images.
@@ -576,8 +576,12 @@ fn build_once(
         let mut shown: Vec<String> = Vec::new();
         if !kept.is_empty() {
             // Known before the write, so the watcher ignores the write's own events.
-            *ours.lock().unwrap_or_else(|p| p.into_inner()) =
-                kept.iter().map(|r| name_of(&r.artifact.path)).collect();
+            // The manifest too, under the name livret.toml gives it.
+            *ours.lock().unwrap_or_else(|p| p.into_inner()) = kept
+                .iter()
+                .map(|r| name_of(&r.artifact.path))
+                .chain([manifest_name.clone()])
+                .collect();
             let book = RenderedBook {
                 out_dir,
                 manifest_name,
