@@ -128,9 +128,7 @@ impl PreviousSet {
 struct Journal {
     generator: String,
     journal_version: u32,
-    /// `prepared`: temporary files may exist, nothing renamed yet (undo). `committed`: every
-    /// temporary file is whole, the renames below may have begun (finish them).
-    state: String,
+    state: JournalState,
     /// Temporary name → final name, in order (the manifest last).
     renames: Vec<(String, String)>,
     /// Files of the previous set this set drops, with the digest they must still have.
@@ -138,8 +136,15 @@ struct Journal {
 }
 
 const JOURNAL_VERSION: u32 = 1;
-const PREPARED: &str = "prepared";
-const COMMITTED: &str = "committed";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum JournalState {
+    /// Temporary files may exist, nothing renamed yet: undo.
+    Prepared,
+    /// Every temporary file is whole, the renames may have begun: finish them.
+    Committed,
+}
 
 impl OutputLock {
     pub fn dir(&self) -> &Path {
@@ -196,7 +201,7 @@ impl OutputLock {
         let mut journal = Journal {
             generator: GENERATOR.into(),
             journal_version: JOURNAL_VERSION,
-            state: PREPARED.into(),
+            state: JournalState::Prepared,
             renames,
             removals,
         };
@@ -209,7 +214,7 @@ impl OutputLock {
                 return Err(e);
             }
         }
-        journal.state = COMMITTED.into();
+        journal.state = JournalState::Committed;
         self.write_journal(&journal, &build_id)?;
         self.finish(&journal)?;
         Ok(kept)
@@ -363,9 +368,9 @@ impl OutputLock {
                           away to build here"
                     .into(),
             })?;
-        match journal.state.as_str() {
-            COMMITTED => self.finish(&journal),
-            _ => self.undo(&journal),
+        match journal.state {
+            JournalState::Committed => self.finish(&journal),
+            JournalState::Prepared => self.undo(&journal),
         }
     }
 
@@ -725,7 +730,7 @@ mod tests {
         let mut journal = Journal {
             generator: GENERATOR.into(),
             journal_version: JOURNAL_VERSION,
-            state: PREPARED.into(),
+            state: JournalState::Prepared,
             renames: vec![
                 (temps[0].clone(), "a.html".into()),
                 (temps[1].clone(), "manifest.json".into()),
@@ -740,7 +745,7 @@ mod tests {
 
         std::fs::write(out.join(&temps[0]), b"new").unwrap();
         std::fs::write(out.join(&temps[1]), manifest_of(&new)).unwrap();
-        journal.state = COMMITTED.into();
+        journal.state = JournalState::Committed;
         lock.write_journal(&journal, "feed").unwrap();
         drop(lock);
         lock_output(&out, false).unwrap();
