@@ -45,6 +45,28 @@ pub struct Meta {
     pub translations: Vec<Translation>,
 }
 
+/// A book with nothing set but its defaults: `livret`, in the default language, on A4 (what
+/// `read_document` falls back to; tests name only what they need).
+impl Default for Meta {
+    fn default() -> Self {
+        Meta {
+            name: "livret".into(),
+            title: "livret".into(),
+            subtitle: None,
+            summary: None,
+            author: None,
+            publisher: None,
+            language: crate::labels::DEFAULT_LANGUAGE.into(),
+            date: None,
+            identifier: None,
+            page_size: PageSize::A4,
+            persona: None,
+            labels: Default::default(),
+            translations: Vec::new(),
+        }
+    }
+}
+
 /// One language's version of a book, for the HTML's alternates and language switcher.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Translation {

@@ -6,7 +6,7 @@ use common::doc::{asset, chapter, heading, image, link, para, text, to_chapter};
 
 use livret::diag::Diagnostics;
 use livret::ir::{
-    Align, Attr, Block, ChapterKind, Document, ImageFormat, Inline, LinkTarget, Meta, PageSize, Pos,
+    Align, Attr, Block, ChapterKind, Document, ImageFormat, Inline, LinkTarget, Meta, Pos,
 };
 use livret::theme::Theme;
 use livret::write::WriteContext;
@@ -136,15 +136,9 @@ fn rich_document() -> Document {
             title: "Découvrir l’OpenData".into(),
             subtitle: Some("Questions & réponses".into()),
             summary: Some("Une FAQ pour chacun.".into()),
-            author: None,
             publisher: Some("Etalab".into()),
-            language: "fr".into(),
             date: Some("2024-05-01".into()),
-            identifier: None,
-            page_size: PageSize::A4,
-            persona: None,
-            labels: Default::default(),
-            translations: Vec::new(),
+            ..Default::default()
         },
         chapters: vec![intro, citoyen, producteur, annexe],
         assets: vec![

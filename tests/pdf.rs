@@ -195,15 +195,9 @@ fn rich_document() -> Document {
             title: "Découvrir l’OpenData".into(),
             subtitle: Some("Questions fréquentes".into()),
             summary: Some("Tout savoir sur les données ouvertes, selon votre profil.".into()),
-            author: None,
             publisher: Some("Etalab".into()),
-            language: "fr".into(),
             date: Some("2024-05-01".into()),
-            identifier: None,
-            page_size: PageSize::A4,
-            persona: None,
-            labels: Default::default(),
-            translations: Vec::new(),
+            ..Default::default()
         },
         chapters: vec![intro, citoyen, dev],
         assets: vec![

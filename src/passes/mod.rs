@@ -47,7 +47,7 @@ fn page_dir(source: &str) -> &str {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::ir::{Block, Chapter, ChapterKind, Inline, Meta, PageSize};
+    use crate::ir::{Block, Chapter, ChapterKind, Inline, Meta};
 
     pub(crate) fn chapter(id: &str, source: &str, blocks: Vec<Block>) -> Chapter {
         Chapter {
@@ -68,17 +68,7 @@ pub(crate) mod tests {
             meta: Meta {
                 name: "livret".into(),
                 title: "Livret".into(),
-                subtitle: None,
-                summary: None,
-                author: None,
-                publisher: None,
-                language: "fr".into(),
-                date: None,
-                identifier: None,
-                page_size: PageSize::A4,
-                persona: None,
-                labels: Default::default(),
-                translations: Vec::new(),
+                ..Default::default()
             },
             chapters,
             assets: Vec::new(),

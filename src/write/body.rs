@@ -868,7 +868,7 @@ impl<'d> ChapterHeader<'d> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{ChapterKind, ImageFormat, Meta, PageSize, Pos};
+    use crate::ir::{ChapterKind, ImageFormat, Meta, Pos};
     use std::sync::Arc;
 
     fn text(s: &str) -> Inline {
@@ -880,17 +880,7 @@ mod tests {
             meta: Meta {
                 name: "t".into(),
                 title: "T".into(),
-                subtitle: None,
-                summary: None,
-                author: None,
-                publisher: None,
-                language: "fr".into(),
-                date: None,
-                identifier: None,
-                page_size: PageSize::A4,
-                persona: None,
-                labels: Default::default(),
-                translations: Vec::new(),
+                ..Default::default()
             },
             chapters: vec![Chapter {
                 id: "ch".into(),

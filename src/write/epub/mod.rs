@@ -373,7 +373,7 @@ pub(crate) fn chapter_semantics(chapter: &Chapter) -> (&'static str, &'static st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{Attr, Inline, Meta, PageSize};
+    use crate::ir::{Attr, Inline, Meta};
 
     #[test]
     fn the_cover_is_an_indexed_png_of_1000_by_1600() {
@@ -391,17 +391,8 @@ mod tests {
             meta: Meta {
                 name: "faq".into(),
                 title: "FAQ".into(),
-                subtitle: None,
-                summary: None,
-                author: None,
                 publisher: Some("Etalab".into()),
-                language: "fr".into(),
-                date: None,
-                identifier: None,
-                page_size: PageSize::A4,
-                persona: None,
-                labels: Default::default(),
-                translations: Vec::new(),
+                ..Default::default()
             },
             chapters: chapter_ids
                 .iter()

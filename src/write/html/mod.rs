@@ -235,7 +235,7 @@ fn data_uri(asset: &Asset) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{Align, Attr, Block, ImageFormat, Inline, Meta, PageSize, Pos};
+    use crate::ir::{Align, Attr, Block, ImageFormat, Inline, Meta, Pos};
     use scraper::{Html, Selector};
     use std::sync::Arc;
 
@@ -496,13 +496,8 @@ mod tests {
                 summary: Some("Tout sur l'open data, persona par persona.".into()),
                 author: Some("Etalab".into()),
                 publisher: Some("DINUM".into()),
-                language: "fr".into(),
                 date: Some("2024-05-01".into()),
-                identifier: None,
-                page_size: PageSize::A4,
-                persona: None,
-                labels: Default::default(),
-                translations: Vec::new(),
+                ..Default::default()
             },
             chapters: vec![intro, citoyen, producteur, annexe],
             assets: vec![Asset {
