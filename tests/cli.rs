@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{fixture, livret, repo};
+use common::{fixture, livret, names_in, repo};
 use std::path::Path;
 use std::process::Output;
 
@@ -553,11 +553,7 @@ fn init_fills_a_folder_holding_only_dot_files_a_readme_or_a_licence_and_overwrit
     let o = run(dir.path(), &["init", "site"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("notes.txt"), "{}", stderr(&o));
-    let names: Vec<_> = std::fs::read_dir(&other)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(names, ["notes.txt"]);
+    assert_eq!(names_in(&other), ["notes.txt"]);
 }
 
 #[test]
@@ -852,18 +848,6 @@ fn initialised(extra: &str) -> tempfile::TempDir {
     text.push_str(extra);
     std::fs::write(&toml, text).unwrap();
     dir
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
 }
 
 #[test]

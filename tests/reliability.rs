@@ -84,6 +84,12 @@ fn hex(bytes: &[u8]) -> String {
 /// and SHA-256.
 fn assert_complete_set(out: &Path, context: &str) -> BTreeMap<String, Vec<u8>> {
     let files = snapshot(out);
+    assert_complete_files(&files, context);
+    files
+}
+
+/// `files` (name → bytes) are one complete set: see `assert_complete_set`.
+fn assert_complete_files(files: &BTreeMap<String, Vec<u8>>, context: &str) {
     let manifest = files
         .get("manifest.json")
         .unwrap_or_else(|| panic!("{context}: no manifest in {files:?}", files = files.keys()));
@@ -113,7 +119,6 @@ fn assert_complete_set(out: &Path, context: &str) -> BTreeMap<String, Vec<u8>> {
         assert_eq!(data.len() as u64, *bytes, "{context}: size of {name}");
         assert_eq!(&hex(data), sha, "{context}: sha256 of {name}");
     }
-    files
 }
 
 /// A small deterministic generator (xorshift), seeded from the clock and printed, so a failing
@@ -200,13 +205,7 @@ fn assert_set_and_users(out: &Path, users: &BTreeMap<String, Vec<u8>>, context: 
             "{context}: {name}"
         );
     }
-    let scratch = tempfile::tempdir().unwrap();
-    let copy = scratch.path().join("set");
-    std::fs::create_dir(&copy).unwrap();
-    for (name, bytes) in &files {
-        std::fs::write(copy.join(name), bytes).unwrap();
-    }
-    assert_complete_set(&copy, context);
+    assert_complete_files(&files, context);
 }
 
 /// Kill builds at random moments and right after each rename, the output folder empty or

@@ -902,17 +902,7 @@ fn watch_and_serve_honour_the_out_and_formats_of_livret_toml() {
     let mut watch = Running::start(root, &["watch"], &log);
     watch.line_containing("watching");
     assert!(watch.interrupt().success());
-    let names = |dir: &str| -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(root.join(dir))
-            .map(|entries| {
-                entries
-                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        names
-    };
+    let names = |dir: &str| common::names_in(&root.join(dir));
     assert_eq!(names("dist"), ["manifest.json", "our-faq.html"]);
     assert!(!root.join("out").exists(), "nothing in out/");
 

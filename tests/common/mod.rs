@@ -22,6 +22,19 @@ pub fn livret(cwd: &Path) -> Command {
     cmd
 }
 
+/// The names in `dir`, sorted (none when it does not exist).
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 /// Whether a validator is installed. Missing in CI (`CI=true`) is a test failure; on a laptop
 /// the test says it skipped and passes.
 pub fn require_tool(tool: &str, probe: &[&str]) -> bool {
