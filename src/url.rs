@@ -71,6 +71,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn decodes_percent_or_keeps_what_it_cannot() {
+        assert_eq!(percent_decoded("d%C3%A9claration"), "déclaration");
+        assert_eq!(percent_decoded("100%"), "100%");
+        assert_eq!(percent_decoded("%ZZ"), "%ZZ");
+        assert_eq!(percent_decode("/a%20b.pdf").as_deref(), Some("/a b.pdf"));
+        for malformed in ["/%", "/%zz", "/%ff"] {
+            assert_eq!(percent_decode(malformed), None, "{malformed}");
+        }
+    }
+
+    #[test]
     fn schemes_as_browsers_read_them() {
         assert_eq!(url_scheme("https://x").as_deref(), Some("https"));
         assert_eq!(

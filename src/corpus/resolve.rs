@@ -6,6 +6,7 @@
 //! decides; two pages matching by the same rule are ambiguous.
 
 use super::{FrontMatter, Routes};
+use crate::url::percent_decoded;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How a site path was derived from a page; lower wins.
@@ -39,7 +40,7 @@ pub fn normalise_site_path(target: &str) -> String {
         path = path.strip_prefix(liquid).unwrap_or(path);
     }
     let path = path.split(['#', '?']).next().unwrap_or_default();
-    let decoded = crate::url::percent_decoded(path);
+    let decoded = percent_decoded(path);
     let mut path = decoded.as_str();
     loop {
         let stripped = path.trim_start_matches('/');
@@ -264,7 +265,7 @@ impl Routes {
                 .resolve(site_href)
                 .or_else(|| self.resolve_file(site_href));
         }
-        let href = crate::url::percent_decoded(href.split(['#', '?']).next().unwrap_or_default());
+        let href = percent_decoded(href.split(['#', '?']).next().unwrap_or_default());
         let file_folder = from_page.rsplit_once('/').map_or("", |(folder, _)| folder);
         if let Some(file) = join_relative(file_folder, &href)
             && let Some(page) = self

@@ -4,6 +4,7 @@
 
 use super::svg::check_svg_is_inert;
 use super::{join_within_root, page_dir};
+use crate::url::percent_decoded;
 
 use crate::diag::Diagnostics;
 use crate::ir::rewrite_inlines;
@@ -118,7 +119,7 @@ fn locate(src: &str, page_dir: &str) -> Location {
         return Location::Refused(format!("image `{src}`: write paths with `/`, not `\\`"));
     }
     let path = src.split(['?', '#']).next().unwrap_or_default();
-    let path = crate::url::percent_decoded(path);
+    let path = percent_decoded(path);
     // A site path (`/img/x.png`) starts at the corpus root; anything else at the page's folder.
     let base = if path.starts_with('/') { "" } else { page_dir };
     match join_within_root(base, &path) {

@@ -3,6 +3,7 @@
 
 use super::ids::ChapterAnchors;
 use super::{join_within_root, page_dir};
+use crate::url::percent_decoded;
 
 use crate::corpus::{Corpus, Routes};
 use crate::diag::Diagnostics;
@@ -184,7 +185,7 @@ impl LinkContext<'_> {
             Some((path, fragment)) => (path, Some(fragment)),
             None => (url, None),
         };
-        let path = crate::url::percent_decoded(path.split_once('?').map_or(path, |(p, _)| p));
+        let path = percent_decoded(path.split_once('?').map_or(path, |(p, _)| p));
         let page = if path.starts_with('/') {
             self.router.page_at(&path)
         } else if path.is_empty() {
@@ -254,7 +255,7 @@ impl LinkContext<'_> {
     /// livret's own and explicit ids first, then the ids kramdown generated on the site (the
     /// page's title heading is the chapter's start).
     fn anchor(&self, chapter: &str, fragment: &str) -> Option<String> {
-        let decoded = crate::url::percent_decoded(fragment);
+        let decoded = percent_decoded(fragment);
         let kramdown = self.kramdown_ids.get(chapter);
         self.anchors
             .global(chapter, fragment)

@@ -195,15 +195,5 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn decodes_percent() {
-        assert_eq!(
-            crate::url::percent_decoded("d%C3%A9claration"),
-            "déclaration"
-        );
-        assert_eq!(crate::url::percent_decoded("100%"), "100%");
-        assert_eq!(crate::url::percent_decoded("%ZZ"), "%ZZ");
-    }
-
-    #[test]
     fn french_tags() {}
 }

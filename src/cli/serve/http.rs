@@ -441,17 +441,6 @@ mod tests {
     }
 
     #[test]
-    fn percent_escapes_decode_and_bad_ones_are_refused() {
-        assert_eq!(
-            livret::url::percent_decode("/a%20b.pdf").as_deref(),
-            Some("/a b.pdf")
-        );
-        assert_eq!(livret::url::percent_decode("/%"), None);
-        assert_eq!(livret::url::percent_decode("/%zz"), None);
-        assert_eq!(livret::url::percent_decode("/%ff"), None);
-    }
-
-    #[test]
     fn the_head_ends_at_the_first_blank_line() {
         assert_eq!(find_end(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nbody"), Some(23));
         assert_eq!(find_end(b"GET / HTTP/1.1\nHost: x\n\n"), Some(22));
