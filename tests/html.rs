@@ -112,13 +112,9 @@ fn good_fixtures_link_cleanly() {
 /// and no warning, on the default corpus and on a book with a chapter in another language.
 #[test]
 fn nu_checker_reports_no_errors_and_no_warnings() {
-    let jar = std::env::var("VNU_JAR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| repo().join(".ci/vnu/node_modules/vnu-jar/build/dist/vnu.jar"));
-    if !jar.exists() {
-        eprintln!("skipped: Nu HTML checker not installed (set VNU_JAR)");
+    let Some(jar) = common::nu_checker() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     for (name, corpus) in [
         ("default", repo().join("content")),
@@ -126,27 +122,7 @@ fn nu_checker_reports_no_errors_and_no_warnings() {
     ] {
         let file = dir.path().join(format!("{name}.html"));
         std::fs::write(&file, build_html(&corpus)).unwrap();
-        let o = std::process::Command::new("java")
-            .args([
-                "-Xss8m",
-                "-jar",
-                jar.to_str().unwrap(),
-                "--format",
-                "json",
-                "--stdout",
-            ])
-            .arg(&file)
-            .output()
-            .unwrap();
-        let report: serde_json::Value = serde_json::from_slice(&o.stdout)
-            .unwrap_or_else(|e| panic!("vnu output: {e}: {}", String::from_utf8_lossy(&o.stderr)));
-        let messages: Vec<String> = report["messages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|m| m["type"] == "error" || m["subType"] == "warning")
-            .map(|m| format!("{}:{} {}", m["lastLine"], m["type"], m["message"]))
-            .collect();
+        let messages = common::nu_problems(&jar, &file);
         assert!(messages.is_empty(), "vnu on {name}: {messages:#?}");
     }
 }

@@ -871,30 +871,10 @@ fn lang_is_not_stopped_by_another_language_that_cannot_be_built() {
 /// the copy `.ci/run` installs), no error and no warning.
 #[test]
 fn a_multilingual_page_passes_the_nu_checker() {
-    let jar = std::env::var("VNU_JAR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| common::repo().join(".ci/vnu/node_modules/vnu-jar/build/dist/vnu.jar"));
-    if !jar.exists() {
-        eprintln!("skipped: Nu HTML checker not installed (set VNU_JAR)");
+    let Some(jar) = common::nu_checker() else {
         return;
-    }
+    };
     let built = build_with("lang-polyglot", &["-f", "html"], |_| {});
-    let output = std::process::Command::new("java")
-        .arg("-Xss8m")
-        .arg("-jar")
-        .arg(&jar)
-        .args(["--format", "json", "--stdout"])
-        .arg(built.out.join("foire-aux-questions.de.html"))
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let report: serde_json::Value =
-        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("vnu output: {e}"));
-    let messages: Vec<String> = report["messages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|m| m["type"] == "error" || m["subType"] == "warning")
-        .map(|m| format!("{}:{} {}", m["lastLine"], m["type"], m["message"]))
-        .collect();
+    let messages = common::nu_problems(&jar, &built.out.join("foire-aux-questions.de.html"));
     assert!(messages.is_empty(), "{messages:#?}");
 }

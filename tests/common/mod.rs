@@ -35,6 +35,40 @@ pub fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
+/// The Nu HTML checker "where installed": `VNU_JAR`, or the copy `.ci/run` installs; `None`
+/// (and a line saying the test skipped) without it.
+pub fn nu_checker() -> Option<PathBuf> {
+    let jar = std::env::var("VNU_JAR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join(".ci/vnu/node_modules/vnu-jar/build/dist/vnu.jar"));
+    if !jar.exists() {
+        eprintln!("skipped: Nu HTML checker not installed (set VNU_JAR)");
+        return None;
+    }
+    Some(jar)
+}
+
+/// The Nu checker's errors and warnings on `file`, one line each (`line:type message`).
+pub fn nu_problems(jar: &Path, file: &Path) -> Vec<String> {
+    let o = Command::new("java")
+        .arg("-Xss8m")
+        .arg("-jar")
+        .arg(jar)
+        .args(["--format", "json", "--stdout"])
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("java: {e}"));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("vnu output: {e}: {}", String::from_utf8_lossy(&o.stderr)));
+    report["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["type"] == "error" || m["subType"] == "warning")
+        .map(|m| format!("{}:{} {}", m["lastLine"], m["type"], m["message"]))
+        .collect()
+}
+
 /// Whether a validator is installed. Missing in CI (`CI=true`) is a test failure; on a laptop
 /// the test says it skipped and passes.
 pub fn require_tool(tool: &str, probe: &[&str]) -> bool {
