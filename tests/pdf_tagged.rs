@@ -615,16 +615,8 @@ fn marked_content_is_painted_in_the_order_of_the_structure_tree() {
 fn a_book_written_as_it_is_made_passes_pdf_ua_1_and_pdf_a_2() {
     let dir = tempfile::tempdir().unwrap();
     let corpus = dir.path().join("corpus");
-    let status = Command::new("python3")
-        .arg(repo().join("scripts/gen_corpus.py"))
-        .args(["10", corpus.to_str().unwrap()])
-        .status();
-    match status {
-        Ok(s) if s.success() => {}
-        _ if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("python3 scripts/gen_corpus.py failed")
-        }
-        _ => return eprintln!("skipped: python3 not available to generate the corpus"),
+    if !common::generated_corpus(10, &corpus) {
+        return;
     }
     let (_out, pdfs) = build_pdfs(&corpus, &[]);
     let bytes = std::fs::read(&pdfs[0]).unwrap();
@@ -729,12 +721,7 @@ fn no_widow_and_no_orphan_on_any_page() {
     }
     let dir = tempfile::tempdir().unwrap();
     let corpus = dir.path().join("corpus");
-    let generated = Command::new("python3")
-        .arg(repo().join("scripts/gen_corpus.py"))
-        .args(["10", corpus.to_str().unwrap()])
-        .status()
-        .is_ok_and(|s| s.success());
-    if generated {
+    if common::generated_corpus(10, &corpus) {
         books.push(build_pdfs(&corpus, &[]));
     }
     let mut faults = Vec::new();
@@ -794,12 +781,7 @@ fn no_heading_label_or_captioned_figure_ends_a_page() {
     }
     let dir = tempfile::tempdir().unwrap();
     let corpus = dir.path().join("corpus");
-    if Command::new("python3")
-        .arg(repo().join("scripts/gen_corpus.py"))
-        .args(["10", corpus.to_str().unwrap()])
-        .status()
-        .is_ok_and(|s| s.success())
-    {
+    if common::generated_corpus(10, &corpus) {
         books.push(build_pdfs(&corpus, &[]));
     }
     let mut faults = Vec::new();

@@ -69,6 +69,24 @@ pub fn nu_problems(jar: &Path, file: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The benchmark generator's corpus at `scale` (`scripts/gen_corpus.py`) in `dir`: `true` when
+/// made; without python3 a test says it skipped, and in CI (`CI=true`) it fails.
+pub fn generated_corpus(scale: u32, dir: &Path) -> bool {
+    let made = Command::new("python3")
+        .arg(repo().join("scripts/gen_corpus.py"))
+        .arg(scale.to_string())
+        .arg(dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("python3 scripts/gen_corpus.py failed");
+        }
+        eprintln!("skipped: python3 not available to generate the corpus");
+    }
+    made
+}
+
 /// Whether a validator is installed. Missing in CI (`CI=true`) is a test failure; on a laptop
 /// the test says it skipped and passes.
 pub fn require_tool(tool: &str, probe: &[&str]) -> bool {
