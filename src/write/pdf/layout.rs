@@ -682,12 +682,15 @@ impl<'a> Builder<'a> {
                 let repeats_alt = |text: &str| {
                     !alt.trim().is_empty() && crate::write::body::says_the_same(alt, text)
                 };
-                let author_repeats = self.author_caption.as_ref().is_some_and(|inlines| {
-                    let mut inner = false;
-                    crate::ir::visit_inlines(&[Block::Para(inlines.clone())], &mut |i| {
-                        inner |= matches!(i, Inline::Link { .. } | Inline::Note(_));
-                    });
-                    !inner && repeats_alt(&crate::ir::plain_text(inlines))
+                // Plain words only: a link or note in it has a structure element of its own.
+                fn plain_words(inlines: &[Inline]) -> bool {
+                    inlines.iter().all(|i| {
+                        !matches!(i, Inline::Link { .. } | Inline::Note(_))
+                            && i.children().is_none_or(|c| plain_words(c))
+                    })
+                }
+                let author_repeats = self.author_caption.as_deref().is_some_and(|inlines| {
+                    plain_words(inlines) && repeats_alt(&crate::ir::plain_text(inlines))
                 });
                 let (caption, after) = if author_repeats {
                     self.author_caption = None;
