@@ -524,3 +524,30 @@ pub fn is_task_item(item: &[Block]) -> bool {
         _ => false,
     }
 }
+
+/// A table's column count: its longest row (the header included).
+pub fn column_count(head: &[Cell], rows: &[Vec<Cell>]) -> usize {
+    rows.iter()
+        .map(Vec::len)
+        .chain([head.len()])
+        .max()
+        .unwrap_or(0)
+}
+
+/// A table as the readers make it: every row (and the header, when there is one) and the
+/// alignments padded to the column count, so writers never meet a ragged row.
+pub fn padded_table(
+    mut aligns: Vec<Align>,
+    mut head: Vec<Cell>,
+    mut rows: Vec<Vec<Cell>>,
+) -> Block {
+    let columns = column_count(&head, &rows);
+    for row in &mut rows {
+        row.resize(columns, Vec::new());
+    }
+    if !head.is_empty() {
+        head.resize(columns, Vec::new());
+    }
+    aligns.resize(columns, Align::None);
+    Block::Table { aligns, head, rows }
+}

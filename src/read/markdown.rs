@@ -700,7 +700,7 @@ impl Builder<'_, '_, '_> {
             }
             Frame::Table {
                 aligns, head, rows, ..
-            } => self.push_block(Block::Table { aligns, head, rows }),
+            } => self.push_block(crate::ir::padded_table(aligns, head, rows)),
             Frame::Html { text, offset } => self.block_html(&text, offset),
             Frame::Dropped { .. } => {}
         }

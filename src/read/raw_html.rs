@@ -7,7 +7,7 @@
 
 use super::liquid::{PAGE_LINK_PREFIX, decode_target};
 use super::{MAX_DEPTH, Reporter};
-use crate::ir::{Align, Attr, Block, Cell, Inline, LinkTarget, Pos};
+use crate::ir::{Attr, Block, Cell, Inline, LinkTarget, Pos};
 use scraper::node::Node;
 use scraper::{ElementRef, Html};
 
@@ -880,23 +880,7 @@ impl Converter<'_, '_> {
                 rows.push(cells);
             }
         }
-        let columns = rows
-            .iter()
-            .map(Vec::len)
-            .chain(std::iter::once(head.len()))
-            .max()
-            .unwrap_or(0);
-        for row in &mut rows {
-            row.resize(columns, Vec::new());
-        }
-        if !head.is_empty() {
-            head.resize(columns, Vec::new());
-        }
-        Block::Table {
-            aligns: vec![Align::None; columns],
-            head,
-            rows,
-        }
+        crate::ir::padded_table(Vec::new(), head, rows)
     }
 
     fn inlines_of(&mut self, parent: ElementRef, depth: usize) -> Vec<Inline> {

@@ -1511,3 +1511,23 @@ fn book_name_is_the_stem_read_document_gives() {
         assert_eq!(super::book_name(&c), doc.meta.name);
     }
 }
+
+#[test]
+fn tables_leave_the_reader_rectangular() {
+    for source in [
+        "| a | b | c |\n|---|---|---|\n| 1 |\n| 1 | 2 | 3 |\n",
+        "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td></tr><tr><td>1</td><td>2</td><td>3</td></tr></table>\n",
+    ] {
+        let (read, _) = read_body(source);
+        let Some(Block::Table { aligns, head, rows }) = read.blocks.first() else {
+            panic!("a table: {:?}", read.blocks);
+        };
+        let columns = head.len();
+        assert!(columns >= 3, "{source}");
+        assert_eq!(aligns.len(), columns, "{source}");
+        assert!(
+            rows.iter().all(|r| r.len() == columns),
+            "{source}: {rows:?}"
+        );
+    }
+}

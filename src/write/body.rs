@@ -246,12 +246,7 @@ impl<'d> Renderer<'_, 'd> {
                 escape_into(out, &name);
                 out.push_str("\"><table>");
                 // Ragged rows are padded: HTML tables must be rectangular.
-                let width = rows
-                    .iter()
-                    .map(Vec::len)
-                    .chain([head.len()])
-                    .max()
-                    .unwrap_or(0);
+                let width = crate::ir::column_count(head, rows);
                 if !head.is_empty() {
                     next.push(Task::Static("<thead><tr>"));
                     table_cells(head, width, aligns, "th", next);

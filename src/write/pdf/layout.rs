@@ -1012,12 +1012,7 @@ impl<'a> Builder<'a> {
         rows: &[Vec<Vec<Inline>>],
         out: &mut Stack,
     ) {
-        let columns = rows
-            .iter()
-            .map(Vec::len)
-            .chain([head.len()])
-            .max()
-            .unwrap_or(0);
+        let columns = crate::ir::column_count(head, rows);
         if columns == 0 {
             return;
         }

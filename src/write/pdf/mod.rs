@@ -47,9 +47,9 @@ fn count_blocks(blocks: &[Block], tally: &mut Tally) {
                 count_blocks(inner, tally)
             }
             Block::Table { head, rows, .. } => {
-                let columns = rows.iter().map(Vec::len).chain([head.len()]).max();
-                tally.columns = tally.columns.max(columns.unwrap_or(0));
-                tally.blocks += rows.len() * columns.unwrap_or(0);
+                let columns = crate::ir::column_count(head, rows);
+                tally.columns = tally.columns.max(columns);
+                tally.blocks += rows.len() * columns;
             }
             _ => {}
         }
