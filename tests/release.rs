@@ -26,6 +26,16 @@ fn scripts(steps: &serde_yaml::Value) -> String {
         .join("\n")
 }
 
+/// The actions the steps use (`uses:`), in order.
+fn uses(steps: &serde_yaml::Value) -> Vec<&str> {
+    steps
+        .as_sequence()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["uses"].as_str())
+        .collect()
+}
+
 #[test]
 fn the_workflow_tests_checks_builds_and_attaches_on_a_tag() {
     let workflow = yaml(".github/workflows/book.yml");
@@ -33,12 +43,7 @@ fn the_workflow_tests_checks_builds_and_attaches_on_a_tag() {
     let jobs = &workflow["jobs"];
     assert!(scripts(&jobs["test"]["steps"]).contains("bash .ci/run"));
     let book = &jobs["book"]["steps"];
-    let uses: Vec<&str> = book
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .filter_map(|s| s["uses"].as_str())
-        .collect();
+    let uses = uses(book);
     assert!(
         uses.contains(&"./"),
         "the book job runs the repository's own action"
@@ -141,12 +146,7 @@ fn the_release_workflow_builds_every_platform_with_checksums_and_provenance() {
     );
     let steps = &binaries["steps"];
     assert!(scripts(steps).contains("scripts/package-release.sh"));
-    let uses: Vec<&str> = steps
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .filter_map(|s| s["uses"].as_str())
-        .collect();
+    let uses = uses(steps);
     assert!(
         uses.iter()
             .any(|u| u.starts_with("actions/attest-build-provenance@")),
