@@ -709,12 +709,9 @@ fn split_paragraphs(pdf: &Document) -> Vec<(String, Vec<(usize, usize)>)> {
     found
 }
 
-/// Typeset like a book: a paragraph split over two pages keeps at least two lines on each (no
-/// orphan at a page foot, no widow at the next page's top), on the default corpus, the
-/// fixtures and the bench generator's scale-10 corpus, every page read back from the PDF's own
-/// structure (the baselines of each paragraph's marked content).
-#[test]
-fn no_widow_and_no_orphan_on_any_page() {
+/// The books the typesetting rules are checked on: the default corpus, three fixtures and the
+/// bench generator's scale-10 corpus (where python3 runs), each built into its own folder.
+fn typeset_books() -> Vec<(tempfile::TempDir, Vec<PathBuf>)> {
     let mut books = vec![build_pdfs(&repo().join("content"), &[])];
     for name in ["lang-en-site", "compact-buttons", "lang-fr-english-chapter"] {
         books.push(build_pdfs(&fixture(name), &[]));
@@ -724,6 +721,16 @@ fn no_widow_and_no_orphan_on_any_page() {
     if common::generated_corpus(10, &corpus) {
         books.push(build_pdfs(&corpus, &[]));
     }
+    books
+}
+
+/// Typeset like a book: a paragraph split over two pages keeps at least two lines on each (no
+/// orphan at a page foot, no widow at the next page's top), on the default corpus, the
+/// fixtures and the bench generator's scale-10 corpus, every page read back from the PDF's own
+/// structure (the baselines of each paragraph's marked content).
+#[test]
+fn no_widow_and_no_orphan_on_any_page() {
+    let books = typeset_books();
     let mut faults = Vec::new();
     let mut split = 0;
     for (_dir, pdfs) in &books {
@@ -775,15 +782,7 @@ fn spans(node: &Node, at: &mut usize, out: &mut Vec<(String, usize, usize)>) {
 /// default corpus, three fixtures and the scale-10 book.
 #[test]
 fn no_heading_label_or_captioned_figure_ends_a_page() {
-    let mut books = vec![build_pdfs(&repo().join("content"), &[])];
-    for name in ["lang-en-site", "compact-buttons", "lang-fr-english-chapter"] {
-        books.push(build_pdfs(&fixture(name), &[]));
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let corpus = dir.path().join("corpus");
-    if common::generated_corpus(10, &corpus) {
-        books.push(build_pdfs(&corpus, &[]));
-    }
+    let books = typeset_books();
     let mut faults = Vec::new();
     let mut checked = 0;
     for (_dir, pdfs) in &books {
