@@ -1,4 +1,4 @@
-//! What the fuzz targets run. `tests/fuzz_regressions.rs` includes this very file, so a saved
+//! What the fuzz targets run. `tests/it/fuzz_regressions.rs` includes this very file, so a saved
 //! crash input replays exactly the code path that found it.
 
 use livret::corpus::{

@@ -912,7 +912,7 @@ mod tests {
         let kept = inspect_image(&rgb).map(|i| i.converted.is_none());
         assert_eq!(kept, Ok(true));
         // The same JPEG with its frame header claiming 4 components is not a valid CMYK
-        // JPEG; a real one is in tests/fixtures/hostile/cmyk.jpg (tests/hostile.rs).
+        // JPEG; a real one is in tests/fixtures/hostile/cmyk.jpg (tests/it/hostile.rs).
         assert_eq!(jpeg_components(&[0xFF, 0xD8, 0xFF]), None);
         assert_eq!(jpeg_components(b""), None);
     }

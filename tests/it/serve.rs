@@ -2,7 +2,7 @@
 //! rebuild (an HTTP client waiting on the reload channel, as the page's script does), see a
 //! failed build in the page while the last good one stays, stop on Ctrl-C (SIGINT).
 
-mod common;
+use crate::common;
 
 use common::livret;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,4 +1,4 @@
-//! Builders for hand-made documents, shared by the writer tests (`tests/epub.rs`, `tests/pdf.rs`).
+//! Builders for hand-made documents, shared by the writer tests (`tests/it/epub.rs`, `tests/it/pdf.rs`).
 
 use livret::ir::{Asset, Attr, Block, Chapter, ChapterKind, ImageFormat, Inline, LinkTarget, Pos};
 use sha2::{Digest, Sha256};

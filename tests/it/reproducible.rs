@@ -1,6 +1,6 @@
 //! Same input and SOURCE_DATE_EPOCH → the same bytes, for every artifact and the manifest.
 
-mod common;
+use crate::common;
 
 use common::{livret, repo};
 

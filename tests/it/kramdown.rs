@@ -7,7 +7,7 @@
 //! equal; internal links landing on the same heading of the same chapter). Only the
 //! differences in `INTENTIONAL` are allowed.
 
-mod common;
+use crate::common;
 
 use common::{fixture, repo};
 use livret::corpus::{Corpus, Page};
@@ -860,7 +860,7 @@ fn corpora() -> Vec<PathBuf> {
         .collect();
     fixtures.sort();
     dirs.extend(fixtures);
-    // A corpus of one's own: `LIVRET_KRAMDOWN_CORPUS=DIR cargo test --test kramdown`.
+    // A corpus of one's own: `LIVRET_KRAMDOWN_CORPUS=DIR cargo test --test it kramdown`.
     if let Some(extra) = std::env::var_os("LIVRET_KRAMDOWN_CORPUS") {
         dirs.push(PathBuf::from(extra));
     }

@@ -1,6 +1,6 @@
 //! The EPUB writer on hand-built documents: package structure, reproducibility, epubcheck.
 
-mod common;
+use crate::common;
 
 use common::doc::{asset, chapter, heading, image, link, para, text, to_chapter};
 

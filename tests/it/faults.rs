@@ -1,7 +1,7 @@
 //! Faults around the build: a killed build, two builds at once, an unwritable output, a broken
 //! theme. The promise: previous artifacts stay intact, no partial file, a message naming the file.
 
-mod common;
+use crate::common;
 
 use common::{livret, repo};
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The PDF at any size: memory per page stays bounded, and four times the book costs about four
 //! times the time and memory (CPU time and peak RSS of the real binary, through GNU time).
 
-mod common;
+use crate::common;
 
 use common::repo;
 use std::path::Path;

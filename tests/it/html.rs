@@ -1,7 +1,7 @@
 //! The HTML of real corpora, parsed with an HTML5 parser: chapters in order, every `#` link
 //! resolves, nothing executable; the Nu checker where installed.
 
-mod common;
+use crate::common;
 
 use common::{fixture, repo};
 use livret::diag::Diagnostics;

@@ -3,9 +3,9 @@
 //!
 //! Inputs live in `tests/fixtures/fuzz/<target>-<short-name>.bin`. To replay a whole folder
 //! (e.g. `fuzz/artifacts/pipeline/` after a run):
-//! `LIVRET_FUZZ_REPLAY=fuzz/artifacts/pipeline cargo test --test fuzz_regressions replay`.
+//! `LIVRET_FUZZ_REPLAY=fuzz/artifacts/pipeline cargo test --test it fuzz_regressions replay`.
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod harness;
 
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! (page-validation's veraPDF-mirroring rule sets, and pdfua), and its structure tree, read
 //! back, says what the document model says.
 
-mod common;
+use crate::common;
 
 use common::{build_into, fixture, repo};
 use livret::diag::Diagnostics;

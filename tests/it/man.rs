@@ -1,7 +1,7 @@
 //! `livret man`: a page per subcommand, written all at once into a folder or printed one by one
 //! (issue 20, item 5), through the binary.
 
-mod common;
+use crate::common;
 
 use common::{livret, repo, require_tool};
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! Pages that are deep or wide in one direction (issue 17, item 6), through the binary: many
 //! `{:toc}` markers, lists nested past the depth limit, a large 16-bit PNG.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::path::Path;

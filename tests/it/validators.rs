@@ -2,7 +2,7 @@
 //! PDF, for the default corpus (whole and `--split`), every good fixture, and the bench
 //! generator's scale-10 corpus.
 
-mod common;
+use crate::common;
 
 use common::{build_into, epubcheck, fixture, qpdf_and_pdffonts, repo};
 use std::path::Path;

@@ -6,7 +6,7 @@
 //! Time bounds are about 10× what the case takes in a debug build on the 2-core CI machine, so a
 //! blow-up (quadratic or exponential work) fails while a busy machine does not.
 
-mod common;
+use crate::common;
 
 use livret::diag::{Diagnostic, Diagnostics, Error, Severity};
 use livret::write::{Format, WriteContext};

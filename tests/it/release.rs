@@ -4,7 +4,7 @@
 //! its checksum matches; its annotation filter turns real diagnostics into workflow commands
 //! with or without jq; Cargo and `cargo binstall` metadata are complete and name the archives.
 
-mod common;
+use crate::common;
 
 use common::{fixture, livret, repo, require_tool};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! The PDF writer on hand-built documents, checked with real tools (qpdf, poppler) and lopdf.
 
-mod common;
+use crate::common;
 
 use common::doc::{asset, chapter, heading, image, link, para, text, to_chapter};
 use common::type0_font_names;

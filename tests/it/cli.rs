@@ -1,6 +1,6 @@
 //! The real binary on real corpora: exit codes, diagnostics, files written (or not).
 
-mod common;
+use crate::common;
 
 use common::{fixture, livret, names_in, repo};
 use std::path::Path;

@@ -1,8 +1,8 @@
 //! Reader goldens (the IR of each good corpus, as `livret dump-ir` prints it) and the HTML golden
-//! of the default corpus. `LIVRET_UPDATE_GOLDEN=1 cargo test --test golden` rewrites them; review
+//! of the default corpus. `LIVRET_UPDATE_GOLDEN=1 cargo test --test it golden` rewrites them; review
 //! the diff before committing.
 
-mod common;
+use crate::common;
 
 use common::{fixture, repo};
 use livret::diag::Diagnostics;

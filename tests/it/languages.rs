@@ -3,7 +3,7 @@
 //! The fixtures `lang-*` are built by the real binary; HTML is read with an HTML5 parser, the
 //! EPUB's XML with roxmltree, the PDF's text with `pdftotext`.
 
-mod common;
+use crate::common;
 
 use common::{fixture, livret, require_tool};
 use scraper::{Html, Selector};

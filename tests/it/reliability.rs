@@ -3,7 +3,7 @@
 //! names. Everything runs the real binary. Unix only: the tests make FIFOs and send signals.
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use common::livret;
 use sha2::{Digest, Sha256};
