@@ -119,7 +119,7 @@ fn read_books(cli: &BuildOptions, diags: &mut Diagnostics, first_only: bool) -> 
             diags,
         );
         let mut doc = read::read_document(&corpus, words, diags);
-        passes::run_passes(&mut doc, &corpus, diags);
+        passes::run_passes(&mut doc, &passes::PassInputs::of(&corpus), diags);
         if let Some(name) = &original_name {
             doc.meta.name = name.clone();
         }

@@ -5,7 +5,7 @@ use super::ids::ChapterAnchors;
 use super::{join_within_root, page_dir};
 use crate::url::percent_decoded;
 
-use crate::corpus::{Corpus, Routes};
+use crate::corpus::Routes;
 use crate::diag::Diagnostics;
 use crate::ir::rewrite_inlines;
 use crate::ir::{Block, Document, Inline, LinkTarget, Pos};
@@ -32,10 +32,8 @@ pub struct CorpusRouter<'a> {
 }
 
 impl<'a> CorpusRouter<'a> {
-    pub fn new(corpus: &'a Corpus) -> Self {
-        Self {
-            routes: &corpus.routes,
-        }
+    pub fn new(routes: &'a Routes) -> Self {
+        Self { routes }
     }
 }
 

@@ -9,18 +9,37 @@ mod typography;
 
 pub use ids::slug;
 
-use crate::corpus::Corpus;
+use crate::corpus::{Corpus, Routes};
 use crate::diag::Diagnostics;
 use crate::ir::Document;
+use std::path::Path;
 
-pub fn run_passes(doc: &mut Document, corpus: &Corpus, diags: &mut Diagnostics) {
+/// What the passes read of the corpus, and nothing more: where its files are (images), its
+/// routes (links) and whether typography is on.
+pub struct PassInputs<'a> {
+    pub root: &'a Path,
+    pub routes: &'a Routes,
+    pub typography: bool,
+}
+
+impl<'a> PassInputs<'a> {
+    pub fn of(corpus: &'a Corpus) -> Self {
+        Self {
+            root: &corpus.root,
+            routes: &corpus.routes,
+            typography: corpus.config.typography != Some(false),
+        }
+    }
+}
+
+pub fn run_passes(doc: &mut Document, inputs: &PassInputs, diags: &mut Diagnostics) {
     let anchors = ids::assign_ids(doc);
-    let router = links::CorpusRouter::new(corpus);
-    links::resolve_links(doc, &anchors, &router, &corpus.root, diags);
-    if corpus.config.typography != Some(false) {
+    let router = links::CorpusRouter::new(inputs.routes);
+    links::resolve_links(doc, &anchors, &router, inputs.root, diags);
+    if inputs.typography {
         typography::apply_typography(doc);
     }
-    assets::load_assets(doc, &corpus.root, diags);
+    assets::load_assets(doc, inputs.root, diags);
 }
 
 /// Join `relative` to `dir` (both `/`-separated, relative to the corpus root) and fold `.`/`..`.
@@ -139,7 +158,7 @@ pub(crate) mod tests {
         )]);
         doc.meta.language = language.into();
         let mut diags = Diagnostics::new();
-        run_passes(&mut doc, &corpus(dir.path()), &mut diags);
+        run_passes(&mut doc, &PassInputs::of(&corpus(dir.path())), &mut diags);
         (doc, diags)
     }
 
