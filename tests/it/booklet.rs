@@ -60,7 +60,7 @@ fn page_texts(pdf: &Path, crop: Option<[u32; 4]>) -> Vec<String> {
 /// sheet `i` has `n − 2i`, `2i + 1` on its front and `2i + 2`, `n − 2i − 1` on its back.
 fn saddle_stitch(n: usize, k: usize) -> [usize; 2] {
     let i = k / 2;
-    if k % 2 == 0 {
+    if k.is_multiple_of(2) {
         [n - 2 * i, 2 * i + 1]
     } else {
         [2 * i + 2, n - 2 * i - 1]

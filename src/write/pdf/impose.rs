@@ -291,7 +291,7 @@ mod tests {
             for (k, [left, right]) in sides.iter().enumerate() {
                 // With blanks counted as the padded pages they stand for.
                 let pad = |p: usize, fallback: usize| if p == 0 { fallback } else { p };
-                let (l, r) = if k % 2 == 0 {
+                let (l, r) = if k.is_multiple_of(2) {
                     (pad(*left, n - k), pad(*right, k + 1))
                 } else {
                     (pad(*left, k + 1), pad(*right, n - k))
