@@ -1,4 +1,4 @@
-//! The three output formats and their one parser, shared by the command line (`-f`) and
+//! The output formats and their one parser, shared by the command line (`-f`) and
 //! `livret.toml` (`formats`): low in the layers, so the corpus loader can check names with it.
 
 use std::fmt;
@@ -10,21 +10,29 @@ pub enum Format {
     Html,
     Epub,
     Pdf,
+    /// The PDF at A5, imposed on A4 sheets to fold and staple.
+    Booklet,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Html, Format::Epub, Format::Pdf];
+    pub const ALL: [Format; 4] = [Format::Html, Format::Epub, Format::Pdf, Format::Booklet];
+    /// What `build` writes when neither `-f` nor `formats` says.
+    pub const DEFAULT: [Format; 3] = [Format::Html, Format::Epub, Format::Pdf];
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Html => "html",
             Format::Epub => "epub",
             Format::Pdf => "pdf",
+            Format::Booklet => "booklet",
         }
     }
 
     pub fn extension(self) -> &'static str {
-        self.name()
+        match self {
+            Format::Booklet => "booklet.pdf",
+            _ => self.name(),
+        }
     }
 
     /// A format's name as a person types it: any case, spaces around ignored.
@@ -40,8 +48,12 @@ impl FromStr for Format {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Format::parse(s)
-            .ok_or_else(|| format!("unknown format `{}` (html, epub or pdf)", s.escape_debug()))
+        Format::parse(s).ok_or_else(|| {
+            format!(
+                "unknown format `{}` (html, epub, pdf or booklet)",
+                s.escape_debug()
+            )
+        })
     }
 }
 

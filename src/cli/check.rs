@@ -39,11 +39,11 @@ pub fn run_check(
     let dir = &args.corpus.dir;
     messages::check_corpus_dir(dir)?;
     // Every writer runs, whatever livret.toml's `formats`, in memory: the output folder is
-    // never touched.
+    // never touched. The booklet is the PDF writer's work at A5: not run twice.
     let options = build_options(
         dir,
         None,
-        Format::ALL.to_vec(),
+        Format::DEFAULT.to_vec(),
         &args.selection,
         args.report.strict,
     )?;

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::{fixture, livret, require_tool};
+use common::{copy_dir, fixture, livret, require_tool};
 use scraper::{Html, Selector};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -72,19 +72,6 @@ impl Built {
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(output.status.success(), "pdftotext {name}");
         Some(String::from_utf8_lossy(&output.stdout).into_owned())
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")) {
-        let entry = entry.unwrap_or_else(|e| panic!("{e}"));
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
-        }
     }
 }
 

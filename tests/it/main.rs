@@ -3,6 +3,7 @@
 
 mod common;
 
+mod booklet;
 mod cli;
 mod deep_and_wide;
 mod epub;

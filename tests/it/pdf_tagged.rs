@@ -20,7 +20,7 @@ fn build_pdfs(corpus: &Path, extra: &[&str]) -> (tempfile::TempDir, Vec<PathBuf>
 
 /// The Python that has `page-validation` and `pdfua`: `LIVRET_CHECK_PYTHON`, the venv `.ci/run`
 /// makes, the a11y tools' venv, or `python3`.
-fn checker_python() -> PathBuf {
+pub(crate) fn checker_python() -> PathBuf {
     if let Some(p) = std::env::var_os("LIVRET_CHECK_PYTHON") {
         return PathBuf::from(p);
     }

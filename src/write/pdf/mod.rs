@@ -13,6 +13,7 @@ mod encode;
 mod guard;
 pub mod hyphenate;
 mod icc;
+mod impose;
 mod layout;
 mod metrics;
 mod outline;
@@ -106,6 +107,19 @@ fn check_limits(doc: &Document) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The booklet (`-f booklet`): the book laid out at A5 whatever `page_size` says, imposed on A4
+/// landscape sheets (`impose.rs`).
+pub fn write_booklet(
+    doc: &Document,
+    ctx: &WriteContext,
+    diags: &mut Diagnostics,
+) -> Result<Vec<u8>> {
+    let mut a5 = doc.clone();
+    a5.meta.page_size = crate::ir::PageSize::A5;
+    let pages = write_pdf(&a5, ctx, diags)?;
+    impose::impose(&pages, &a5.meta, ctx)
 }
 
 pub fn write_pdf(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -> Result<Vec<u8>> {

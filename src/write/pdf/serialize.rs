@@ -11,7 +11,7 @@ use super::outline::OutlineEntry;
 use super::structure::{Kid, Role, StructTree};
 use super::surface::{Dest, LinkPiece, PT, PageLog};
 use crate::diag::{Diagnostics, Error, Result};
-use crate::ir::{Asset, Document, ImageFormat};
+use crate::ir::{Asset, Document, ImageFormat, Meta};
 use crate::write::WriteContext;
 use crate::write::fonts::FontSet;
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
@@ -233,40 +233,8 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
     pdf.insert(outlines_id, Object::Dictionary(outlines));
 
     // Metadata: Info and XMP say the same.
-    let meta = &doc.meta;
-    let (pdf_date, xmp_date) = dates(ctx.build_time);
-    let creator = format!("livret {}", ctx.version);
-    let producer = format!("livret {} (genpdf layout, lopdf)", ctx.version);
-    let author = meta.author.as_deref().or(meta.publisher.as_deref());
-    let mut info = dict(vec![
-        ("Title", text_string(&meta.title)),
-        ("Creator", text_string(&creator)),
-        ("Producer", text_string(&producer)),
-        (
-            "CreationDate",
-            Object::String(pdf_date.clone().into_bytes(), StringFormat::Literal),
-        ),
-        (
-            "ModDate",
-            Object::String(pdf_date.into_bytes(), StringFormat::Literal),
-        ),
-    ]);
-    if let Some(author) = author {
-        info.set("Author", text_string(author));
-    }
-    if let Some(summary) = &meta.summary {
-        info.set("Subject", text_string(summary));
-    }
+    let (info, xmp) = metadata(&doc.meta, ctx, Claims::TaggedArchival);
     let info_id = pdf.add_object(info);
-    let xmp = xmp_packet(&XmpFields {
-        title: &meta.title,
-        author,
-        subject: meta.summary.as_deref(),
-        language: &meta.language,
-        date: &xmp_date,
-        creator: &creator,
-        producer: &producer,
-    });
     digest.update(xmp.as_bytes());
     let metadata_id = pdf.add_object(
         Stream::new(
@@ -295,7 +263,7 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
         ("Pages", Object::Reference(pages_id)),
         ("Outlines", Object::Reference(outlines_id)),
         ("PageMode", name("UseOutlines")),
-        ("Lang", text_string(&meta.language)),
+        ("Lang", text_string(&doc.meta.language)),
         (
             "MarkInfo",
             Object::Dictionary(dict(vec![("Marked", Object::Boolean(true))])),
@@ -322,7 +290,7 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
 }
 
 /// A small file, kept whole: saved with object streams when that can be done, else classic.
-fn save_document(mut pdf: lopdf::Document) -> Result<Vec<u8>> {
+pub(super) fn save_document(mut pdf: lopdf::Document) -> Result<Vec<u8>> {
     pdf.compress();
     no_stream_ends_in_cr(&mut pdf);
     let mut out = Vec::new();
@@ -884,6 +852,52 @@ fn embed_font(
     ])))
 }
 
+/// What a file claims: the screen and print PDFs are tagged PDF/UA-1 and PDF/A-2a; an imposed
+/// booklet, whose sheets mix pages, is PDF/A-2b only.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Claims {
+    TaggedArchival,
+    Archival,
+}
+
+/// The Info dictionary and the XMP packet of a file, saying the same (PDF/A requires it).
+pub(super) fn metadata(meta: &Meta, ctx: &WriteContext, claims: Claims) -> (Dictionary, String) {
+    let (pdf_date, xmp_date) = dates(ctx.build_time);
+    let creator = format!("livret {}", ctx.version);
+    let producer = format!("livret {} (genpdf layout, lopdf)", ctx.version);
+    let author = meta.author.as_deref().or(meta.publisher.as_deref());
+    let mut info = dict(vec![
+        ("Title", text_string(&meta.title)),
+        ("Creator", text_string(&creator)),
+        ("Producer", text_string(&producer)),
+        (
+            "CreationDate",
+            Object::String(pdf_date.clone().into_bytes(), StringFormat::Literal),
+        ),
+        (
+            "ModDate",
+            Object::String(pdf_date.into_bytes(), StringFormat::Literal),
+        ),
+    ]);
+    if let Some(author) = author {
+        info.set("Author", text_string(author));
+    }
+    if let Some(summary) = &meta.summary {
+        info.set("Subject", text_string(summary));
+    }
+    let xmp = xmp_packet(&XmpFields {
+        title: &meta.title,
+        author,
+        subject: meta.summary.as_deref(),
+        language: &meta.language,
+        date: &xmp_date,
+        creator: &creator,
+        producer: &producer,
+        claims,
+    });
+    (info, xmp)
+}
+
 struct XmpFields<'a> {
     title: &'a str,
     author: Option<&'a str>,
@@ -892,10 +906,12 @@ struct XmpFields<'a> {
     date: &'a str,
     creator: &'a str,
     producer: &'a str,
+    claims: Claims,
 }
 
 /// XMP metadata: Dublin Core, dates, producer, and the PDF/A-2 and PDF/UA-1 identifications
-/// (PDF/UA's schema declared as a PDF/A extension schema, so both standards hold at once).
+/// (PDF/UA's schema declared as a PDF/A extension schema, so both standards hold at once), or
+/// PDF/A-2b's alone.
 fn xmp_packet(f: &XmpFields<'_>) -> String {
     let mut x = String::from(
         "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
@@ -940,6 +956,13 @@ fn xmp_packet(f: &XmpFields<'_>) -> String {
         crate::markup::escape(f.creator),
         crate::markup::escape(f.producer)
     ));
+    if f.claims == Claims::Archival {
+        x.push_str(
+            "<pdfaid:part>2</pdfaid:part>\n<pdfaid:conformance>B</pdfaid:conformance>\n\
+             </rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>",
+        );
+        return x;
+    }
     x.push_str(
         "<pdfaid:part>2</pdfaid:part>\n<pdfaid:conformance>A</pdfaid:conformance>\n\
          <pdfuaid:part>1</pdfuaid:part>\n\
