@@ -1,4 +1,4 @@
-//! The three output formats and their one parser, shared by the command line (`-f`) and
+//! The output formats and their one parser, shared by the command line (`-f`) and
 //! `livret.toml` (`formats`): low in the layers, so the corpus loader can check names with it.
 
 use std::fmt;
@@ -10,21 +10,29 @@ pub enum Format {
     Html,
     Epub,
     Pdf,
+    /// The PDF for paper: addresses printed at the page foot.
+    Print,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Html, Format::Epub, Format::Pdf];
+    pub const ALL: [Format; 4] = [Format::Html, Format::Epub, Format::Pdf, Format::Print];
+    /// What a build writes when neither `-f` nor `formats` says.
+    pub const DEFAULT: [Format; 3] = [Format::Html, Format::Epub, Format::Pdf];
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Html => "html",
             Format::Epub => "epub",
             Format::Pdf => "pdf",
+            Format::Print => "print",
         }
     }
 
     pub fn extension(self) -> &'static str {
-        self.name()
+        match self {
+            Format::Print => "print.pdf",
+            _ => self.name(),
+        }
     }
 
     /// A format's name as a person types it: any case, spaces around ignored.
@@ -41,7 +49,7 @@ impl FromStr for Format {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Format::parse(s)
-            .ok_or_else(|| format!("unknown format `{}` (html, epub or pdf)", s.escape_debug()))
+            .ok_or_else(|| format!("unknown format `{}` (html, epub, pdf or print)", s.escape_debug()))
     }
 }
 

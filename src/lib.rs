@@ -667,6 +667,7 @@ pub fn write_format(
         Format::Html => write::html::write_html(doc, ctx, diags),
         Format::Epub => write::epub::write_epub(doc, ctx, diags),
         Format::Pdf => write::pdf::write_pdf(doc, ctx, diags),
+        Format::Print => write::pdf::write_print(doc, ctx, diags),
     }
 }
 

@@ -47,7 +47,7 @@ impl Settings {
             formats
         } else {
             match &config.formats {
-                None => Format::ALL.to_vec(),
+                None => Format::DEFAULT.to_vec(),
                 Some(names) if names.is_empty() => {
                     return Err(Error::Usage("livret.toml: `formats` is empty".into()));
                 }
@@ -57,7 +57,7 @@ impl Settings {
                     formats.sort();
                     formats.dedup();
                     if formats.is_empty() {
-                        Format::ALL.to_vec()
+                        Format::DEFAULT.to_vec()
                     } else {
                         formats
                     }
@@ -192,7 +192,7 @@ mod tests {
         let defaults = Settings::merge(&cli, &Config::default()).unwrap();
         assert_eq!(defaults.out_dir, PathBuf::from(DEFAULT_OUT_DIR));
         assert_eq!(defaults.manifest_name, crate::manifest::FILE_NAME);
-        assert_eq!(defaults.formats, Format::ALL);
+        assert_eq!(defaults.formats, Format::DEFAULT);
         assert!(!defaults.split && !defaults.strict && defaults.theme.is_none());
 
         let empty = Config {

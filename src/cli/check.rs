@@ -38,12 +38,12 @@ pub fn run_check(
     reporter.format = args.format_alias.unwrap_or(args.report.diagnostics);
     let dir = &args.corpus.dir;
     messages::check_corpus_dir(dir)?;
-    // Every writer runs, whatever livret.toml's `formats`, in memory: the output folder is
+    // Every writer of the default formats runs (print repeats pdf), whatever livret.toml's `formats`, in memory: the output folder is
     // never touched.
     let options = build_options(
         dir,
         None,
-        Format::ALL.to_vec(),
+        Format::DEFAULT.to_vec(),
         &args.selection,
         args.report.strict,
     )?;

@@ -44,8 +44,15 @@ impl Element for Stack {
         let width = val(area.size().width);
         let mut height = 0.0;
         while let Some(child) = self.children.get_mut(self.next) {
-            let result = offset(&self.surface, (0.0, height), || {
-                child.render(ctx, area.clone(), style)
+            let surface = &self.surface;
+            let result = offset(surface, (0.0, height), || {
+                // The print edition's notes at the page foot take room from the body.
+                let mut area = area.clone();
+                let room = surface.borrow().room();
+                if room < val(area.size().height) {
+                    area.set_height(mm(room.max(0.0)));
+                }
+                child.render(ctx, area, style)
             })?;
             let h = val(result.size.height);
             height += h;

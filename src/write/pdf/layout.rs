@@ -10,7 +10,7 @@ use super::metrics::{MONO, Metrics};
 use super::outline::{OutlineEntry, outline, section_key};
 use super::para::{Align, BreakMode, LINK_COLOR, Para, Run, RunStyle, line_box, mm};
 use super::structure::{ROOT, Role, StructId, StructTree};
-use super::surface::{Dest, PT, PageLog, Surface, SurfaceRef, Tag, offset};
+use super::surface::{Dest, FootRef, PT, PageLog, Surface, SurfaceRef, Tag, offset};
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Block, Chapter, Document, Inline, LinkTarget, PageSize, plain_text};
 use crate::write::fonts::{self, FontSet};
@@ -46,6 +46,15 @@ pub fn page_size_mm(size: PageSize) -> (f64, f64) {
 pub fn text_width(size: PageSize) -> f64 {
     let (_, r, _, l) = margins(size);
     page_size_mm(size).0 - r - l
+}
+
+/// Which PDF is made of the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edition {
+    /// For the screen (`pdf`): links in colour.
+    Screen,
+    /// For paper (`print`): links in the text colour, each address at the foot of its page.
+    Print,
 }
 
 /// What an earlier pass learnt about pages.
@@ -182,6 +191,9 @@ struct Builder<'a> {
     code_face_needed: bool,
     /// The last heading level in this chapter (headings never skip a level in the structure).
     heading_level: u8,
+    edition: Edition,
+    /// The print edition's number of each address, through the book.
+    url_numbers: HashMap<String, usize>,
 }
 
 impl<'a> Builder<'a> {
@@ -454,6 +466,7 @@ impl<'a> Builder<'a> {
                     anchor: None,
                     mode: current_mode.unwrap_or(mode),
                     tag,
+                    foot: None,
                 });
             }
             if k > 0 {
@@ -470,6 +483,7 @@ impl<'a> Builder<'a> {
                 anchor: None,
                 mode: current_mode.unwrap_or(mode),
                 tag,
+                foot: None,
             });
         }
     }
@@ -573,10 +587,17 @@ impl<'a> Builder<'a> {
                             let id = self.link_id(plain_text(content));
                             let elem = self.inline_elem(Role::Link);
                             let s = RunStyle {
-                                color: Some(LINK_COLOR),
+                                color: match self.edition {
+                                    Edition::Screen => Some(LINK_COLOR),
+                                    Edition::Print => None,
+                                },
                                 ..style
                             };
-                            self.runs(content, s, &Some((id, dest)), mode, Some(elem), out)
+                            let link = Some((id, dest.clone()));
+                            self.runs(content, s, &link, mode, Some(elem), out);
+                            if !shows_its_address(&dest, &plain_text(content)) {
+                                self.after_link(&dest, s, link, elem, out);
+                            }
                         }
                         _ => self.runs(content, style, link, mode, tag, out),
                     }
@@ -615,6 +636,7 @@ impl<'a> Builder<'a> {
                         anchor: None,
                         mode: BreakMode::Plain,
                         tag: Some(elem),
+                        foot: None,
                     });
                 }
                 Inline::Span { attr, content } => {
@@ -641,6 +663,59 @@ impl<'a> Builder<'a> {
                     self.runs(content, style, link, mode, tag, out)
                 }
             }
+        }
+    }
+
+    /// What follows a link's text: an internal link's page ("p. 12", part of the link), and in
+    /// the print edition an address's note number (its note is a `Note` after the link).
+    fn after_link(
+        &mut self,
+        dest: &Dest,
+        style: RunStyle,
+        link: Option<(usize, Dest)>,
+        elem: StructId,
+        out: &mut Vec<Run>,
+    ) {
+        match dest {
+            Dest::GoTo { anchor, chapter } => {
+                let page = anchor
+                    .as_deref()
+                    .and_then(|a| self.info?.anchor_pages.get(a))
+                    .or_else(|| self.info?.anchor_pages.get(chapter.as_str()))
+                    .map(|p| (p + 1).to_string())
+                    // The measuring pass: two digits hold the place.
+                    .unwrap_or_else(|| "00".into());
+                let text = format!("\u{a0}({}\u{a0}{page})", self.labels.page_ref);
+                out.push(Run {
+                    link,
+                    tag: Some(elem),
+                    ..Run::plain(text, style, BreakMode::Plain)
+                });
+            }
+            Dest::Uri(url) if self.edition == Edition::Print => {
+                let next = self.url_numbers.len() + 1;
+                let number = *self.url_numbers.entry(url.clone()).or_insert(next);
+                let note = self.inline_elem(Role::Note);
+                let label = self.tree.add_inline(Role::Lbl, note);
+                out.push(Run {
+                    foot: Some(FootRef {
+                        number,
+                        url: url.as_str().into(),
+                        note,
+                        label,
+                    }),
+                    ..Run::plain(
+                        number.to_string(),
+                        RunStyle {
+                            size: small_size(style.size),
+                            rise: f64::from(style.size) * 0.35,
+                            ..style
+                        },
+                        BreakMode::Plain,
+                    )
+                });
+            }
+            Dest::Uri(_) => {}
         }
     }
 
@@ -1492,6 +1567,7 @@ pub fn layout_pass(
     diags: &mut Diagnostics,
     info: Option<&PassInfo>,
     kind: PassKind,
+    edition: Edition,
     fonts: &FontSet,
     metrics: &Rc<Metrics>,
 ) -> Result<Pass> {
@@ -1501,12 +1577,12 @@ pub fn layout_pass(
     };
     let (w, h) = page_size_mm(doc.meta.page_size);
     let (t, _, b, _) = margins(doc.meta.page_size);
-    let surface: SurfaceRef = Rc::new(RefCell::new(Surface::new(
-        metrics.clone(),
-        h,
-        h - t - b,
-        kind == PassKind::Render,
-    )));
+    let mut surface = Surface::new(metrics.clone(), h, h - t - b, kind == PassKind::Render);
+    if edition == Edition::Print {
+        let (_, _, _, l) = margins(doc.meta.page_size);
+        surface = surface.with_foot_notes(l, text_width(doc.meta.page_size), h - b);
+    }
+    let surface: SurfaceRef = Rc::new(RefCell::new(surface));
     let heads = RunningHeads {
         book_title: doc.meta.title.clone(),
         headers: match info {
@@ -1561,6 +1637,8 @@ pub fn layout_pass(
             author_caption: None,
             code_face_needed: false,
             heading_level: 1,
+            edition,
+            url_numbers: HashMap::new(),
         };
         builder.set_language(&doc.meta.language);
         let front = builder.elem(Role::Part);
@@ -1652,7 +1730,10 @@ impl Element for Book {
             body.add_margins(Margins::trbl(mm(t), mm(r), mm(b), mm(l)));
             let root = &mut self.root;
             let result = offset(&self.surface, (l, t), || root.render(ctx, body, style))?;
-            self.surface.borrow_mut().finish_page(&self.tree);
+            let mut s = self.surface.borrow_mut();
+            s.paint_foot_notes();
+            s.finish_page(&self.tree);
+            drop(s);
             if !result.has_more {
                 return Ok(genpdf::RenderResult::default());
             }
@@ -1665,6 +1746,19 @@ impl Element for Book {
             index += 1;
         }
     }
+}
+
+/// A link whose text is its own address (`https://x.fr`, an e-mail address) needs no note.
+fn shows_its_address(dest: &Dest, text: &str) -> bool {
+    let Dest::Uri(url) = dest else { return false };
+    let bare = |s: &str| {
+        let s = s.trim();
+        let s = s.split_once(':').filter(|(scheme, _)| {
+            !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        }).map_or(s, |(_, rest)| rest);
+        s.trim_start_matches("//").trim_end_matches('/').to_ascii_lowercase()
+    };
+    !text.trim().is_empty() && bare(url) == bare(text)
 }
 
 /// Characters below this are looked up in `Builder::coverage` by index (Latin to CJK symbols).

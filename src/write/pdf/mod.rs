@@ -4,9 +4,10 @@
 //! only its compressed stream) and the serialiser (`serialize.rs`: page log, tree and metadata
 //! → a tagged (PDF/UA-1) and archival (PDF/A-2) file). See ARCHITECTURE.md.
 //!
-//! Layout runs twice (three times at most): the first pass only measures (the page of every
-//! chapter and section, for the table of contents, the running headers and the page count); the
-//! next lays out with those pages and keeps the paint; a third runs if the pages it found moved.
+//! Layout runs twice (four times at most): the first pass only measures (the page of every
+//! anchor, for the table of contents, the running headers, the page count and the "p. 12" of
+//! cross-references); the next lays out with those pages and keeps the paint; another runs while
+//! the pages it found moved.
 
 mod elements;
 mod encode;
@@ -27,6 +28,7 @@ use crate::write::WriteContext;
 use std::rc::Rc;
 
 pub use crate::write::fonts::FontSet;
+pub use layout::Edition;
 use layout::PassKind;
 pub use outline::OutlineEntry;
 
@@ -35,6 +37,8 @@ pub use outline::OutlineEntry;
 pub const MAX_BLOCKS: usize = 300_000;
 pub const MAX_TABLE_COLUMNS: usize = 100;
 pub const MAX_NOTES_PER_CHAPTER: usize = 10_000;
+/// Layout passes with page numbers after the measuring one (the last is kept as it is).
+const MAX_RENDER_PASSES: usize = 3;
 
 fn count_blocks(blocks: &[Block], tally: &mut Tally) {
     for block in blocks {
@@ -109,10 +113,24 @@ fn check_limits(doc: &Document) -> Result<()> {
 }
 
 pub fn write_pdf(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -> Result<Vec<u8>> {
+    write_edition(doc, ctx, Edition::Screen, diags)
+}
+
+/// The PDF for paper (`print`): every address printed at the foot of its page.
+pub fn write_print(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -> Result<Vec<u8>> {
+    write_edition(doc, ctx, Edition::Print, diags)
+}
+
+fn write_edition(
+    doc: &Document,
+    ctx: &WriteContext,
+    edition: Edition,
+    diags: &mut Diagnostics,
+) -> Result<Vec<u8>> {
     check_limits(doc)?;
     let fonts = FontSet::load(&ctx.theme)?;
     // genpdf and the font readers panic on data they did not expect: an error instead.
-    guard::catch_panic(|| lay_out_and_finish(doc, ctx, &fonts, diags)).unwrap_or_else(|panic| {
+    guard::catch_panic(|| lay_out_and_finish(doc, ctx, edition, &fonts, diags)).unwrap_or_else(|panic| {
         Err(Error::Write {
             format: "pdf",
             message: format!(
@@ -126,6 +144,7 @@ pub fn write_pdf(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) ->
 fn lay_out_and_finish(
     doc: &Document,
     ctx: &WriteContext,
+    edition: Edition,
     fonts: &FontSet,
     diags: &mut Diagnostics,
 ) -> Result<Vec<u8>> {
@@ -136,16 +155,20 @@ fn lay_out_and_finish(
         &mut pass_diags,
         None,
         PassKind::Measure,
+        edition,
         fonts,
         &metrics,
     )?;
-    for _ in 0..2 {
+    // Page numbers (contents, running heads, cross-references) move what follows them: lay
+    // out again while a page moved, three times at most.
+    for _ in 0..MAX_RENDER_PASSES {
         pass_diags = Diagnostics::new();
         let next = layout::layout_pass(
             doc,
             &mut pass_diags,
             Some(&pass.info),
             PassKind::Render,
+            edition,
             fonts,
             &metrics,
         )?;
