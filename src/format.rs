@@ -12,10 +12,18 @@ pub enum Format {
     Pdf,
     /// The PDF for paper: addresses printed at the page foot.
     Print,
+    /// One A5 page per persona, with a QR code to its page on the site.
+    Cards,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Html, Format::Epub, Format::Pdf, Format::Print];
+    pub const ALL: [Format; 5] = [
+        Format::Html,
+        Format::Epub,
+        Format::Pdf,
+        Format::Print,
+        Format::Cards,
+    ];
     /// What a build writes when neither `-f` nor `formats` says.
     pub const DEFAULT: [Format; 3] = [Format::Html, Format::Epub, Format::Pdf];
 
@@ -25,12 +33,14 @@ impl Format {
             Format::Epub => "epub",
             Format::Pdf => "pdf",
             Format::Print => "print",
+            Format::Cards => "cards",
         }
     }
 
     pub fn extension(self) -> &'static str {
         match self {
             Format::Print => "print.pdf",
+            Format::Cards => "cards.pdf",
             _ => self.name(),
         }
     }
@@ -49,7 +59,7 @@ impl FromStr for Format {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Format::parse(s)
-            .ok_or_else(|| format!("unknown format `{}` (html, epub, pdf or print)", s.escape_debug()))
+            .ok_or_else(|| format!("unknown format `{}` (html, epub, pdf, print or cards)", s.escape_debug()))
     }
 }
 

@@ -668,6 +668,7 @@ pub fn write_format(
         Format::Epub => write::epub::write_epub(doc, ctx, diags),
         Format::Pdf => write::pdf::write_pdf(doc, ctx, diags),
         Format::Print => write::pdf::write_print(doc, ctx, diags),
+        Format::Cards => write::pdf::write_cards(doc, ctx, diags),
     }
 }
 

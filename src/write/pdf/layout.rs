@@ -2,7 +2,7 @@
 //! layout pass: our page loop driving genpdf's `Element` protocol.
 
 use super::elements::{
-    AnchorPoint, CodeBlock, Heading, ImageBox, ListItem, NeedSpace, PageBreak, Quote,
+    AnchorPoint, CodeBlock, Heading, ImageBox, ListItem, NeedSpace, PageBreak, QrBox, Quote,
     RepeatingHeadTable, Rule, Spacer, Stack, Table, TableCell, TocLine,
 };
 use super::hyphenate::Hyphenation;
@@ -55,6 +55,19 @@ pub enum Edition {
     Screen,
     /// For paper (`print`): links in the text colour, each address at the foot of its page.
     Print,
+    /// One page per persona (`cards`).
+    Cards,
+}
+
+/// A persona's card: who it is for, the questions its chapter answers with their page in the
+/// handout, and the address of its page on the site.
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub name: String,
+    pub who: Option<String>,
+    /// `##` headings and their 1-based page in the handout, if known.
+    pub questions: Vec<(String, Option<usize>)>,
+    pub url: Option<String>,
 }
 
 /// What an earlier pass learnt about pages.
@@ -93,6 +106,8 @@ struct RunningHeads {
     total: Option<usize>,
     /// The page's margins (top, right, bottom, left, mm): the heads sit in them.
     margins: (f64, f64, f64, f64),
+    /// A card is a page of its own: no heads.
+    shown: bool,
 }
 
 /// `text` cut with an ellipsis to fit `width` mm, in one pass over it.
@@ -116,7 +131,7 @@ fn fit_text(metrics: &Metrics, style: &RunStyle, text: &str, width: f64) -> Stri
 
 impl RunningHeads {
     fn paint(&self, s: &mut Surface, idx: usize, page_width: f64) {
-        if idx == 0 {
+        if idx == 0 || !self.shown {
             return;
         }
         let (t, r, b, l) = self.margins;
@@ -588,8 +603,8 @@ impl<'a> Builder<'a> {
                             let elem = self.inline_elem(Role::Link);
                             let s = RunStyle {
                                 color: match self.edition {
-                                    Edition::Screen => Some(LINK_COLOR),
                                     Edition::Print => None,
+                                    Edition::Screen | Edition::Cards => Some(LINK_COLOR),
                                 },
                                 ..style
                             };
@@ -1397,6 +1412,104 @@ impl<'a> Builder<'a> {
         item
     }
 
+    /// One page per persona: its name, who it is for, its questions with their page in the
+    /// handout, and a QR code to its page on the site (a `Figure` whose /Alt is the address).
+    fn cards(&mut self, cards: &[Card], out: &mut Stack) {
+        for card in cards {
+            out.push(PageBreak {
+                surface: self.surface.clone(),
+                done: false,
+            });
+            let sect = self.within(ROOT, |b| b.elem(Role::Sect));
+            self.parent = sect;
+            let bold = |size| RunStyle {
+                bold: true,
+                ..RunStyle::body(size)
+            };
+            let mut runs = Vec::new();
+            self.text_runs(&card.name, bold(22), &None, BreakMode::Plain, None, &mut runs);
+            let para = self
+                .tagged_para(runs, Align::Left, 22, Role::H(1))
+                .with_leading(1.2);
+            out.push(para);
+            if let Some(who) = &card.who {
+                let style = RunStyle {
+                    italic: true,
+                    ..RunStyle::body(12)
+                };
+                let mut runs = Vec::new();
+                self.text_runs(who, style, &None, BreakMode::Prose, None, &mut runs);
+                out.push(self.spacer(2.0));
+                let para = self.tagged_para(runs, Align::Left, 12, Role::P);
+                out.push(para);
+            }
+            out.push(self.spacer(6.0));
+            let list = self.elem(Role::L);
+            let (_, baseline) = line_box(BODY, 1.35);
+            for (question, page) in &card.questions {
+                let li = self.within(list, |b| b.elem(Role::LI));
+                let (label, body) = self.within(li, |b| {
+                    let label = b.elem(Role::Lbl);
+                    let body_id = b.elem(Role::LBody);
+                    let mut runs = Vec::new();
+                    b.text_runs(question, RunStyle::body(BODY), &None, BreakMode::Prose, None, &mut runs);
+                    if let Some(page) = page {
+                        let text = format!("\u{a0}({}\u{a0}{page})", b.labels.page_ref);
+                        runs.push(Run::plain(text, RunStyle::body(BODY).grey(80), BreakMode::Plain));
+                    }
+                    let mut body = Stack::new(b.surface.clone());
+                    let para = b.within(body_id, |b| b.tagged_para(runs, Align::Left, BODY, Role::P));
+                    body.push(para);
+                    (label, body)
+                });
+                out.push(ListItem {
+                    marker: "•".into(),
+                    marker_style: RunStyle::body(BODY),
+                    marker_link: None,
+                    marker_tag: Tag::Struct(label),
+                    anchor: None,
+                    indent: 5.0,
+                    body,
+                    baseline,
+                    surface: self.surface.clone(),
+                    done: false,
+                });
+                out.push(self.spacer(1.2));
+            }
+            if let Some(url) = &card.url
+                && let Ok(code) = qrcode::QrCode::new(url.as_bytes())
+            {
+                out.push(self.spacer(8.0));
+                let figure = self.elem(Role::Figure);
+                if let Some(e) = self.tree.get_mut(figure) {
+                    e.alt = Some(url.clone());
+                }
+                let width = code.width();
+                let modules = code
+                    .to_colors()
+                    .into_iter()
+                    .map(|c| c == qrcode::Color::Dark)
+                    .collect();
+                out.push(QrBox {
+                    modules,
+                    width,
+                    size: (width as f64 * 1.1).clamp(30.0, 45.0),
+                    tag: Tag::Struct(figure),
+                    surface: self.surface.clone(),
+                    done: false,
+                });
+                // The address under it, for a reader without a camera.
+                let mut runs = Vec::new();
+                let style = RunStyle::body(SMALL);
+                self.text_runs(url, style, &None, BreakMode::Url, None, &mut runs);
+                // The figure's /Alt says it already: read once (as a caption repeating it).
+                out.push(self.spacer(2.0));
+                out.push(self.para(runs, Align::Center, SMALL, Tag::Layout));
+            }
+            self.parent = ROOT;
+        }
+    }
+
     fn chapter(&mut self, chapter: &'a Chapter, out: &mut Stack) {
         self.chapter = Some(chapter);
         self.notes.clear();
@@ -1568,6 +1681,7 @@ pub fn layout_pass(
     info: Option<&PassInfo>,
     kind: PassKind,
     edition: Edition,
+    cards: &[Card],
     fonts: &FontSet,
     metrics: &Rc<Metrics>,
 ) -> Result<Pass> {
@@ -1600,6 +1714,7 @@ pub fn layout_pass(
         },
         total: info.map(|i| i.total_pages),
         margins: margins(doc.meta.page_size),
+        shown: edition != Edition::Cards,
     };
     let outline = outline(doc);
     let mut root = Stack::new(surface.clone());
@@ -1641,13 +1756,17 @@ pub fn layout_pass(
             url_numbers: HashMap::new(),
         };
         builder.set_language(&doc.meta.language);
-        let front = builder.elem(Role::Part);
-        builder.within(front, |b| {
-            b.title_page(&mut root);
-            b.toc(&outline, &mut root);
-        });
-        for chapter in &doc.chapters {
-            builder.chapter(chapter, &mut root);
+        if edition == Edition::Cards {
+            builder.cards(cards, &mut root);
+        } else {
+            let front = builder.elem(Role::Part);
+            builder.within(front, |b| {
+                b.title_page(&mut root);
+                b.toc(&outline, &mut root);
+            });
+            for chapter in &doc.chapters {
+                builder.chapter(chapter, &mut root);
+            }
         }
         (builder.tree, builder.link_texts)
     };

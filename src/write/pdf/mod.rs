@@ -28,7 +28,7 @@ use crate::write::WriteContext;
 use std::rc::Rc;
 
 pub use crate::write::fonts::FontSet;
-pub use layout::Edition;
+pub use layout::{Card, Edition};
 use layout::PassKind;
 pub use outline::OutlineEntry;
 
@@ -121,6 +121,120 @@ pub fn write_print(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) 
     write_edition(doc, ctx, Edition::Print, diags)
 }
 
+/// One A5 page per persona (`cards`): who it is for, its questions with their page in this
+/// book's `pdf`, a QR code to its page on the site when the site's address is known.
+pub fn write_cards(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -> Result<Vec<u8>> {
+    check_limits(doc)?;
+    let fonts = FontSet::load(&ctx.theme)?;
+    guard::catch_panic(|| cards_and_finish(doc, ctx, &fonts, diags)).unwrap_or_else(|panic| {
+        Err(Error::Write {
+            format: "cards",
+            message: format!("the PDF libraries failed ({panic})"),
+        })
+    })
+}
+
+fn cards_and_finish(
+    doc: &Document,
+    ctx: &WriteContext,
+    fonts: &FontSet,
+    diags: &mut Diagnostics,
+) -> Result<Vec<u8>> {
+    let metrics = Rc::new(metrics::Metrics::new(fonts));
+    // The handout's pages, as its `pdf` has them: measured until they stop moving.
+    let mut quiet = Diagnostics::new();
+    let measure = |info: Option<&layout::PassInfo>, diags: &mut Diagnostics| {
+        layout::layout_pass(doc, diags, info, PassKind::Measure, Edition::Screen, &[], fonts, &metrics)
+    };
+    let mut info = measure(None, &mut quiet)?.info;
+    for _ in 0..MAX_RENDER_PASSES {
+        let next = measure(Some(&info), &mut quiet)?.info;
+        let stable = next == info;
+        info = next;
+        if stable {
+            break;
+        }
+    }
+    let outline = outline::outline(doc);
+    let personas: Vec<&crate::ir::Chapter> = doc
+        .chapters
+        .iter()
+        .filter(|c| c.kind == crate::ir::ChapterKind::Persona)
+        .collect();
+    if doc.meta.site_url.is_none() && !personas.is_empty() {
+        diags
+            .warning(
+                personas[0].source.clone(),
+                0,
+                0,
+                "cards: the site's address is not known, so the cards have no QR code",
+            )
+            .with_hint(
+                "set `url` (and `baseurl`) in _config.yml, or `url = \"https://…\"` in livret.toml",
+            );
+    }
+    let cards: Vec<layout::Card> = personas
+        .iter()
+        .map(|c| layout::Card {
+            name: c.title.clone(),
+            who: c.subtitle.clone().or_else(|| c.summary.clone()),
+            questions: outline
+                .iter()
+                .find(|e| e.anchor == c.id)
+                .map(|e| {
+                    e.children
+                        .iter()
+                        .map(|s| (s.title.clone(), info.anchor_pages.get(&s.anchor).map(|p| p + 1)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            url: doc.meta.site_url.as_ref().map(|site| {
+                let path = doc.meta.page_urls.get(&c.id).map_or("/", String::as_str);
+                format!("{site}{path}")
+            }),
+        })
+        .collect();
+    // The cards are a document of their own: A5 pages, no chapters.
+    let mut meta = doc.meta.clone();
+    meta.page_size = crate::ir::PageSize::A5;
+    let cards_doc = Document {
+        meta,
+        chapters: Vec::new(),
+        assets: Vec::new(),
+    };
+    let mut pass_diags = Diagnostics::new();
+    let pass = layout::layout_pass(
+        &cards_doc,
+        &mut pass_diags,
+        None,
+        PassKind::Render,
+        Edition::Cards,
+        &cards,
+        fonts,
+        &metrics,
+    )?;
+    let layout::Pass {
+        outline,
+        log,
+        tree,
+        link_texts,
+        ..
+    } = pass;
+    serialize::serialize(
+        serialize::SerializeInput {
+            doc: &cards_doc,
+            ctx,
+            fonts,
+            log,
+            tree,
+            link_texts,
+            outline: &outline,
+            page_size: layout::page_size_mm(crate::ir::PageSize::A5),
+        },
+        diags,
+    )
+}
+
 fn write_edition(
     doc: &Document,
     ctx: &WriteContext,
@@ -156,6 +270,7 @@ fn lay_out_and_finish(
         None,
         PassKind::Measure,
         edition,
+        &[],
         fonts,
         &metrics,
     )?;
@@ -169,6 +284,7 @@ fn lay_out_and_finish(
             Some(&pass.info),
             PassKind::Render,
             edition,
+            &[],
             fonts,
             &metrics,
         )?;

@@ -522,6 +522,17 @@ impl Surface {
             .insert(at, (Tag::Layout, Draw::Fill { rect, gray }));
     }
 
+    /// A filled rectangle (mm, relative to the area), part of the open tag (a QR code's
+    /// modules in its figure).
+    pub fn fill(&mut self, x: f64, y: f64, w: f64, h: f64, gray: u8) {
+        if !self.painting {
+            return;
+        }
+        let rect = [self.x(x), self.y(y + h), w / PT, h / PT];
+        let tag = self.tag();
+        self.draws.push((tag, Draw::Fill { rect, gray }));
+    }
+
     pub fn image(&mut self, asset: usize, x: f64, y: f64, w: f64, h: f64) {
         if !self.painting {
             return;
