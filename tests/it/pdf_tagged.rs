@@ -117,6 +117,11 @@ fn every_pdf_passes_pdf_ua_1_and_pdf_a_2() {
     let (dir, selection) = build_pdfs(&repo().join("content"), &["--persona", "producteur"]);
     all.extend(selection);
     dirs.push(dir);
+    // The print edition and the persona cards meet the same standards.
+    let (dir, paper) = build_into(&repo().join("content"), "print,cards", &[]);
+    assert_eq!(paper.len(), 2, "{paper:?}");
+    all.extend(paper);
+    dirs.push(dir);
     assert_conforms(&all);
 }
 

@@ -207,6 +207,8 @@ struct Builder<'a> {
     /// The last heading level in this chapter (headings never skip a level in the structure).
     heading_level: u8,
     edition: Edition,
+    /// Anchors of empty divs waiting for the heading that follows them.
+    heading_anchors: Vec<String>,
     /// The print edition's number of each address, through the book.
     url_numbers: HashMap<String, usize>,
 }
@@ -870,6 +872,17 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Anchors of empty divs that no heading followed: placed where they are.
+    fn flush_heading_anchors(&mut self, out: &mut Stack) {
+        for anchor in std::mem::take(&mut self.heading_anchors) {
+            out.push(AnchorPoint {
+                anchor,
+                surface: self.surface.clone(),
+                done: false,
+            });
+        }
+    }
+
     fn heading(
         &mut self,
         level: u8,
@@ -894,6 +907,9 @@ impl<'a> Builder<'a> {
         let tagged = level.clamp(2, self.heading_level + 1).min(6);
         self.heading_level = tagged;
         let (id, runs) = self.inline_runs(Role::H(tagged), |b, runs| {
+            for anchor in std::mem::take(&mut b.heading_anchors) {
+                runs.push(Self::anchor_run(anchor, style));
+            }
             if let Some(anchor) = anchor {
                 runs.push(Self::anchor_run(anchor, style));
             }
@@ -919,6 +935,16 @@ impl<'a> Builder<'a> {
         let gap = f64::from(size) * PT * 0.55;
         let mut rest = blocks.iter().peekable();
         while let Some(block) = rest.next() {
+            // An empty `<div id>` before a heading names that heading: its anchor goes with the
+            // heading's first line (to the next page with it), not at the foot of this one.
+            match block {
+                Block::Div { attr, blocks } if blocks.is_empty() && attr.id.is_some() => {
+                    self.heading_anchors.extend(attr.id.clone());
+                    continue;
+                }
+                Block::Heading { .. } => {}
+                _ => self.flush_heading_anchors(out),
+            }
             // A lone image and the author's italic caption under it: that caption only.
             if let Block::Para(inlines) = block
                 && crate::ir::lone_image(inlines).is_some()
@@ -1041,6 +1067,7 @@ impl<'a> Builder<'a> {
                 Block::Toc => {}
             }
         }
+        self.flush_heading_anchors(out);
     }
 
     fn list(&mut self, items: &[Vec<Block>], markers: Vec<String>, out: &mut Stack, size: u8) {
@@ -1753,6 +1780,7 @@ pub fn layout_pass(
             code_face_needed: false,
             heading_level: 1,
             edition,
+            heading_anchors: Vec::new(),
             url_numbers: HashMap::new(),
         };
         builder.set_language(&doc.meta.language);

@@ -162,9 +162,10 @@ fn cards_and_finish(
         .filter(|c| c.kind == crate::ir::ChapterKind::Persona)
         .collect();
     if doc.meta.site_url.is_none() && !personas.is_empty() {
+        // One note for the whole build, where the address is set.
         diags
             .warning(
-                personas[0].source.clone(),
+                "_config.yml",
                 0,
                 0,
                 "cards: the site's address is not known, so the cards have no QR code",
