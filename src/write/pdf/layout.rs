@@ -713,6 +713,10 @@ impl<'a> Builder<'a> {
                 let next = self.url_numbers.len() + 1;
                 let number = *self.url_numbers.entry(url.clone()).or_insert(next);
                 let note = self.inline_elem(Role::Note);
+                // PDF/UA asks every Note for a unique /ID.
+                if let Some(e) = self.tree.get_mut(note) {
+                    e.id = Some(format!("livret-address-{note}"));
+                }
                 let label = self.tree.add_inline(Role::Lbl, note);
                 out.push(Run {
                     foot: Some(FootRef {
