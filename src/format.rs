@@ -58,8 +58,12 @@ impl FromStr for Format {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Format::parse(s)
-            .ok_or_else(|| format!("unknown format `{}` (html, epub, pdf, print or cards)", s.escape_debug()))
+        Format::parse(s).ok_or_else(|| {
+            format!(
+                "unknown format `{}` (html, epub, pdf, print or cards)",
+                s.escape_debug()
+            )
+        })
     }
 }
 

@@ -180,8 +180,12 @@ fn uris_by_page(pdf: &Path) -> Vec<Vec<String>> {
                 .cloned()
                 .unwrap_or_default();
             for annot in annots {
-                let Ok(id) = annot.as_reference() else { continue };
-                let Ok(annot) = doc.get_dictionary(id) else { continue };
+                let Ok(id) = annot.as_reference() else {
+                    continue;
+                };
+                let Ok(annot) = doc.get_dictionary(id) else {
+                    continue;
+                };
                 let action = match annot.get(b"A") {
                     Ok(lopdf::Object::Reference(id)) => doc.get_dictionary(*id).ok(),
                     Ok(lopdf::Object::Dictionary(d)) => Some(d),
@@ -227,7 +231,11 @@ fn the_print_edition_prints_every_address_at_the_foot_of_its_page() {
         let page = joined(&pages[k]);
         for uri in uris {
             let shown = uri.trim_start_matches("mailto:");
-            assert!(page.contains(shown), "page {}: {uri} not printed there", k + 1);
+            assert!(
+                page.contains(shown),
+                "page {}: {uri} not printed there",
+                k + 1
+            );
             noted += 1;
         }
     }
@@ -378,10 +386,18 @@ fn cards_take_the_address_from_livret_toml_and_say_when_there_is_none() {
     assert!(copy.success());
     let (dir, stderr) = build(root, "cards");
     let cards = file(dir.path(), ".cards.pdf");
-    assert_eq!(stderr.matches("cards: the site's address").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("cards: the site's address").count(),
+        1,
+        "{stderr}"
+    );
     assert!(stderr.contains("`url`"), "{stderr}");
     assert_eq!(qr_code(&cards, 1), None);
-    std::fs::write(root.join("livret.toml"), "url = \"https://example.org/aide/\"\n").unwrap();
+    std::fs::write(
+        root.join("livret.toml"),
+        "url = \"https://example.org/aide/\"\n",
+    )
+    .unwrap();
     let (dir, stderr) = build(root, "cards");
     assert!(!stderr.contains("cards:"), "{stderr}");
     let cards = file(dir.path(), ".cards.pdf");

@@ -1458,7 +1458,14 @@ impl<'a> Builder<'a> {
                 ..RunStyle::body(size)
             };
             let mut runs = Vec::new();
-            self.text_runs(&card.name, bold(22), &None, BreakMode::Plain, None, &mut runs);
+            self.text_runs(
+                &card.name,
+                bold(22),
+                &None,
+                BreakMode::Plain,
+                None,
+                &mut runs,
+            );
             let para = self
                 .tagged_para(runs, Align::Left, 22, Role::H(1))
                 .with_leading(1.2);
@@ -1483,13 +1490,25 @@ impl<'a> Builder<'a> {
                     let label = b.elem(Role::Lbl);
                     let body_id = b.elem(Role::LBody);
                     let mut runs = Vec::new();
-                    b.text_runs(question, RunStyle::body(BODY), &None, BreakMode::Prose, None, &mut runs);
+                    b.text_runs(
+                        question,
+                        RunStyle::body(BODY),
+                        &None,
+                        BreakMode::Prose,
+                        None,
+                        &mut runs,
+                    );
                     if let Some(page) = page {
                         let text = format!("\u{a0}({}\u{a0}{page})", b.labels.page_ref);
-                        runs.push(Run::plain(text, RunStyle::body(BODY).grey(80), BreakMode::Plain));
+                        runs.push(Run::plain(
+                            text,
+                            RunStyle::body(BODY).grey(80),
+                            BreakMode::Plain,
+                        ));
                     }
                     let mut body = Stack::new(b.surface.clone());
-                    let para = b.within(body_id, |b| b.tagged_para(runs, Align::Left, BODY, Role::P));
+                    let para =
+                        b.within(body_id, |b| b.tagged_para(runs, Align::Left, BODY, Role::P));
                     body.push(para);
                     (label, body)
                 });
@@ -1904,10 +1923,18 @@ fn shows_its_address(dest: &Dest, text: &str) -> bool {
     let Dest::Uri(url) = dest else { return false };
     let bare = |s: &str| {
         let s = s.trim();
-        let s = s.split_once(':').filter(|(scheme, _)| {
-            !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        }).map_or(s, |(_, rest)| rest);
-        s.trim_start_matches("//").trim_end_matches('/').to_ascii_lowercase()
+        let s = s
+            .split_once(':')
+            .filter(|(scheme, _)| {
+                !scheme.is_empty()
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            })
+            .map_or(s, |(_, rest)| rest);
+        s.trim_start_matches("//")
+            .trim_end_matches('/')
+            .to_ascii_lowercase()
     };
     !text.trim().is_empty() && bare(url) == bare(text)
 }

@@ -28,8 +28,8 @@ use crate::write::WriteContext;
 use std::rc::Rc;
 
 pub use crate::write::fonts::FontSet;
-pub use layout::{Card, Edition};
 use layout::PassKind;
+pub use layout::{Card, Edition};
 pub use outline::OutlineEntry;
 
 /// What one PDF lays out at most: past these, memory (about 5 KB per block while the file is
@@ -144,7 +144,16 @@ fn cards_and_finish(
     // The handout's pages, as its `pdf` has them: measured until they stop moving.
     let mut quiet = Diagnostics::new();
     let measure = |info: Option<&layout::PassInfo>, diags: &mut Diagnostics| {
-        layout::layout_pass(doc, diags, info, PassKind::Measure, Edition::Screen, &[], fonts, &metrics)
+        layout::layout_pass(
+            doc,
+            diags,
+            info,
+            PassKind::Measure,
+            Edition::Screen,
+            &[],
+            fonts,
+            &metrics,
+        )
     };
     let mut info = measure(None, &mut quiet)?.info;
     for _ in 0..MAX_RENDER_PASSES {
@@ -185,7 +194,12 @@ fn cards_and_finish(
                 .map(|e| {
                     e.children
                         .iter()
-                        .map(|s| (s.title.clone(), info.anchor_pages.get(&s.anchor).map(|p| p + 1)))
+                        .map(|s| {
+                            (
+                                s.title.clone(),
+                                info.anchor_pages.get(&s.anchor).map(|p| p + 1),
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),

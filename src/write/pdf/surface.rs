@@ -296,7 +296,11 @@ impl Surface {
                 height += self.note_height(&r.url);
             }
         }
-        if numbers.is_empty() { 0.0 } else { height + FOOT_RULE }
+        if numbers.is_empty() {
+            0.0
+        } else {
+            height + FOOT_RULE
+        }
     }
 
     /// Puts `r` among the page's notes, unless its address is there already.

@@ -252,9 +252,9 @@ pub fn build_into(
         .filter(|p| {
             // `x.pdf`, and `x.print.pdf`/`x.cards.pdf` for the paper formats.
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            wanted.iter().any(|w| {
-                name.ends_with(&format!(".{w}")) || name.ends_with(&format!(".{w}.pdf"))
-            })
+            wanted
+                .iter()
+                .any(|w| name.ends_with(&format!(".{w}")) || name.ends_with(&format!(".{w}.pdf")))
         })
         .collect();
     files.sort();
