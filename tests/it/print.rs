@@ -207,6 +207,7 @@ fn the_print_edition_prints_every_address_at_the_foot_of_its_page() {
     let content = repo().join("content");
     let (dir, _) = build(&content, "html,print");
     let print = file(dir.path(), ".print.pdf");
+    common::qpdf_and_pdffonts(&print);
     let Some(pages) = pages(&print) else { return };
     let html = std::fs::read_to_string(file(dir.path(), ".html")).unwrap();
     let mut all = Vec::new();
@@ -330,6 +331,7 @@ fn cards_hold_one_page_per_persona_with_its_questions_and_its_address() {
     let content = repo().join("content");
     let (dir, _) = build(&content, "cards");
     let cards = file(dir.path(), ".cards.pdf");
+    common::qpdf_and_pdffonts(&cards);
     let Some(pages) = pages(&cards) else { return };
     if !common::require_tool("pdftoppm", &["-v"]) {
         return;
