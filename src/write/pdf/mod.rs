@@ -183,26 +183,27 @@ fn cards_and_finish(
                 "set `url` (and `baseurl`) in _config.yml, or `url = \"https://…\"` in livret.toml",
             );
     }
+    let questions_of = |c: &crate::ir::Chapter| -> Vec<(String, Option<usize>)> {
+        outline
+            .iter()
+            .find(|e| e.anchor == c.id)
+            .map(|e| {
+                e.children
+                    .iter()
+                    .map(|s| {
+                        let page = info.anchor_pages.get(&s.anchor).map(|p| p + 1);
+                        (s.title.clone(), page)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     let cards: Vec<layout::Card> = personas
         .iter()
         .map(|c| layout::Card {
             name: c.title.clone(),
             who: c.subtitle.clone().or_else(|| c.summary.clone()),
-            questions: outline
-                .iter()
-                .find(|e| e.anchor == c.id)
-                .map(|e| {
-                    e.children
-                        .iter()
-                        .map(|s| {
-                            (
-                                s.title.clone(),
-                                info.anchor_pages.get(&s.anchor).map(|p| p + 1),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            questions: on_a_card(questions_of(c), &doc.meta.labels.page_ref),
             url: doc.meta.site_url.as_ref().map(|site| {
                 let path = doc.meta.page_urls.get(&c.id).map_or("/", String::as_str);
                 format!("{site}{path}")
@@ -248,6 +249,30 @@ fn cards_and_finish(
         },
         diags,
     )
+}
+
+/// Questions a card lists: past what an A5 page holds beside its QR code, the first ones and
+/// then "… (p. 12–40)" for the rest.
+const CARD_QUESTIONS: usize = 14;
+
+fn on_a_card(
+    mut questions: Vec<(String, Option<usize>)>,
+    page_ref: &str,
+) -> Vec<(String, Option<usize>)> {
+    if questions.len() <= CARD_QUESTIONS {
+        return questions;
+    }
+    let rest = questions.split_off(CARD_QUESTIONS - 1);
+    let pages: Vec<usize> = rest.iter().filter_map(|(_, p)| *p).collect();
+    let more = match (pages.iter().min(), pages.iter().max()) {
+        (Some(first), Some(last)) if first < last => {
+            format!("…\u{a0}({page_ref}\u{a0}{first}–{last})")
+        }
+        (Some(first), _) => format!("…\u{a0}({page_ref}\u{a0}{first})"),
+        _ => "…".into(),
+    };
+    questions.push((more, None));
+    questions
 }
 
 fn write_edition(
@@ -335,4 +360,24 @@ fn lay_out_and_finish(
 /// The outline (chapters and their `##` sections) the PDF's bookmarks and contents list show.
 pub fn outline(doc: &Document) -> Vec<OutlineEntry> {
     outline::outline(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_card_lists_what_a_page_holds_then_the_pages_of_the_rest() {
+        let questions: Vec<(String, Option<usize>)> =
+            (0..20).map(|k| (format!("q{k}"), Some(10 + k))).collect();
+        let card = on_a_card(questions.clone(), "p.");
+        assert_eq!(card.len(), CARD_QUESTIONS);
+        assert_eq!(card[CARD_QUESTIONS - 2].0, "q12");
+        assert_eq!(
+            card[CARD_QUESTIONS - 1],
+            ("…\u{a0}(p.\u{a0}23–29)".into(), None)
+        );
+        let few = questions[..3].to_vec();
+        assert_eq!(on_a_card(few.clone(), "p."), few);
+    }
 }
