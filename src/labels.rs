@@ -399,6 +399,11 @@ mod tests {
             Some("page".into())
         );
         assert!(Labels::shipped("fy").is_none());
+        let page_refs: Vec<String> = ["fr", "en", "de", "es", "it", "pt", "nl"]
+            .iter()
+            .map(|l| Labels::shipped(l).map(|l| l.page_ref).unwrap_or_default())
+            .collect();
+        assert_eq!(page_refs, ["p.", "p.", "S.", "p.", "p.", "p.", "p."]);
     }
 
     #[test]
