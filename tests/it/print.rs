@@ -61,8 +61,7 @@ fn pages(pdf: &Path) -> Option<Vec<String>> {
 /// print edition breaks an address) with nothing, else with a space.
 fn joined(text: &str) -> String {
     let mut out = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in text.chars() {
         if c == '\n' {
             if out.ends_with(['/', '.', '?', '&']) {
                 continue;

@@ -1725,6 +1725,7 @@ pub enum PassKind {
 }
 
 /// One layout pass: the elements and the tree are built, then painted page by page.
+#[allow(clippy::too_many_arguments)]
 pub fn layout_pass(
     doc: &Document,
     diags: &mut Diagnostics,
