@@ -552,7 +552,9 @@ fn contents_in_order(node: &Node, out: &mut Vec<(ObjectId, i64)>) {
 /// in the tree's order (a list's label before its body, a link between its paragraph's runs).
 #[test]
 fn marked_content_is_painted_in_the_order_of_the_structure_tree() {
-    let (_dir, mut pdfs) = build_pdfs(&repo().join("content"), &[]);
+    // The print edition too: its page-foot notes are painted where their links are.
+    let (_dir, mut pdfs) = build_into(&repo().join("content"), "pdf,print,cards", &[]);
+    assert_eq!(pdfs.len(), 3);
     let (_dir2, fixture_pdfs) = build_pdfs(&fixture("lang-en-site"), &[]);
     pdfs.extend(fixture_pdfs);
     for path in &pdfs {
