@@ -408,3 +408,18 @@ fn cards_take_the_address_from_livret_toml_and_say_when_there_is_none() {
     );
     drop(corpus);
 }
+
+#[test]
+fn split_writes_a_print_edition_per_persona() {
+    let out = tempfile::tempdir().unwrap();
+    let o = livret(&repo())
+        .args(["-q", "build", "content", "-f", "print", "--split", "-o"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let names = common::names_in(out.path());
+    let prints: Vec<&String> = names.iter().filter(|n| n.ends_with(".print.pdf")).collect();
+    assert_eq!(prints.len(), 6, "the book and five handouts: {names:?}");
+    assert!(names.contains(&"decouvrir-l-opendata-citoyen.print.pdf".to_string()));
+}
