@@ -10,13 +10,24 @@ pub enum Format {
     Html,
     Epub,
     Pdf,
+    /// The PDF for paper: addresses printed at the page foot.
+    Print,
     /// The PDF at A5, imposed on A4 sheets to fold and staple.
     Booklet,
+    /// One A5 page per persona, with a QR code to its page on the site.
+    Cards,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Html, Format::Epub, Format::Pdf, Format::Booklet];
-    /// What `build` writes when neither `-f` nor `formats` says.
+    pub const ALL: [Format; 6] = [
+        Format::Html,
+        Format::Epub,
+        Format::Pdf,
+        Format::Print,
+        Format::Booklet,
+        Format::Cards,
+    ];
+    /// What a build writes when neither `-f` nor `formats` says.
     pub const DEFAULT: [Format; 3] = [Format::Html, Format::Epub, Format::Pdf];
 
     pub fn name(self) -> &'static str {
@@ -24,13 +35,17 @@ impl Format {
             Format::Html => "html",
             Format::Epub => "epub",
             Format::Pdf => "pdf",
+            Format::Print => "print",
             Format::Booklet => "booklet",
+            Format::Cards => "cards",
         }
     }
 
     pub fn extension(self) -> &'static str {
         match self {
+            Format::Print => "print.pdf",
             Format::Booklet => "booklet.pdf",
+            Format::Cards => "cards.pdf",
             _ => self.name(),
         }
     }
@@ -50,7 +65,7 @@ impl FromStr for Format {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Format::parse(s).ok_or_else(|| {
             format!(
-                "unknown format `{}` (html, epub, pdf or booklet)",
+                "unknown format `{}` (html, epub, pdf, print, booklet or cards)",
                 s.escape_debug()
             )
         })

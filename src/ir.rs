@@ -43,6 +43,13 @@ pub struct Meta {
     /// for a corpus in one language.
     #[serde(skip)]
     pub translations: Vec<Translation>,
+    /// The site's address (`url` of livret.toml, else `url` + `baseurl` of `_config.yml`),
+    /// without a final `/`; `None` when neither says.
+    #[serde(skip)]
+    pub site_url: Option<String>,
+    /// Chapter id → the path the site publishes its page at (`/faq/citoyen.html`).
+    #[serde(skip)]
+    pub page_urls: std::collections::BTreeMap<String, String>,
 }
 
 /// A book with nothing set but its defaults: `livret`, in the default language, on A4 (what
@@ -63,6 +70,8 @@ impl Default for Meta {
             persona: None,
             labels: Default::default(),
             translations: Vec::new(),
+            site_url: None,
+            page_urls: Default::default(),
         }
     }
 }

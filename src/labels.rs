@@ -26,6 +26,8 @@ pub struct Labels {
     pub persona: String,
     /// "page" (PDF footer, "page 3").
     pub page: String,
+    /// Before the page number of a cross-reference in the PDF ("p. 12").
+    pub page_ref: String,
     /// EPUB cover document and landmark.
     pub cover: String,
     /// EPUB title page and landmark.
@@ -54,6 +56,7 @@ pub struct LabelOverrides {
     pub image: Option<String>,
     pub persona: Option<String>,
     pub page: Option<String>,
+    pub page_ref: Option<String>,
     pub cover: Option<String>,
     pub title_page: Option<String>,
     pub start: Option<String>,
@@ -64,10 +67,10 @@ pub struct LabelOverrides {
 
 /// The label keys, as `labels.toml` spells them (for hints).
 pub const LABEL_KEYS: &str = "contents, back_to_contents, notes, back_to_text, figure, image, \
-     persona, page, cover, title_page, start, code, table, accessibility_summary";
+     persona, page, page_ref, cover, title_page, start, code, table, accessibility_summary";
 
 /// The languages shipped: primary subtag and the words, in the field order of `Labels`.
-const TABLE: &[(&str, [&str; 14])] = &[
+const TABLE: &[(&str, [&str; 15])] = &[
     (
         "fr",
         [
@@ -79,6 +82,7 @@ const TABLE: &[(&str, [&str; 14])] = &[
             "image",
             "Profil",
             "page",
+            "p.",
             "Couverture",
             "Page de titre",
             "Début",
@@ -99,6 +103,7 @@ const TABLE: &[(&str, [&str; 14])] = &[
             "image",
             "Profile",
             "page",
+            "p.",
             "Cover",
             "Title page",
             "Start",
@@ -119,6 +124,7 @@ const TABLE: &[(&str, [&str; 14])] = &[
             "Bild",
             "Profil",
             "Seite",
+            "S.",
             "Umschlag",
             "Titelseite",
             "Anfang",
@@ -139,6 +145,7 @@ const TABLE: &[(&str, [&str; 14])] = &[
             "imagen",
             "Perfil",
             "página",
+            "p.",
             "Cubierta",
             "Portada",
             "Inicio",
@@ -159,6 +166,7 @@ const TABLE: &[(&str, [&str; 14])] = &[
             "immagine",
             "Profilo",
             "pagina",
+            "p.",
             "Copertina",
             "Frontespizio",
             "Inizio",
@@ -179,6 +187,7 @@ const TABLE: &[(&str, [&str; 14])] = &[
             "imagem",
             "Perfil",
             "página",
+            "p.",
             "Capa",
             "Folha de rosto",
             "Início",
@@ -199,6 +208,7 @@ const TABLE: &[(&str, [&str; 14])] = &[
             "afbeelding",
             "Profiel",
             "pagina",
+            "p.",
             "Omslag",
             "Titelpagina",
             "Begin",
@@ -233,6 +243,7 @@ impl Labels {
             image,
             persona,
             page,
+            page_ref,
             cover,
             title_page,
             start,
@@ -249,6 +260,7 @@ impl Labels {
             image,
             persona,
             page,
+            page_ref,
             cover,
             title_page,
             start,
@@ -267,7 +279,7 @@ impl Labels {
     }
 
     /// Every label by its key (the page template's `labels.<key>`).
-    pub fn entries(&self) -> [(&'static str, &str); 14] {
+    pub fn entries(&self) -> [(&'static str, &str); 15] {
         [
             ("contents", &self.contents),
             ("back_to_contents", &self.back_to_contents),
@@ -277,6 +289,7 @@ impl Labels {
             ("image", &self.image),
             ("persona", &self.persona),
             ("page", &self.page),
+            ("page_ref", &self.page_ref),
             ("cover", &self.cover),
             ("title_page", &self.title_page),
             ("start", &self.start),
@@ -297,6 +310,7 @@ impl Labels {
             (&mut self.image, &overrides.image),
             (&mut self.persona, &overrides.persona),
             (&mut self.page, &overrides.page),
+            (&mut self.page_ref, &overrides.page_ref),
             (&mut self.cover, &overrides.cover),
             (&mut self.title_page, &overrides.title_page),
             (&mut self.start, &overrides.start),
@@ -385,6 +399,11 @@ mod tests {
             Some("page".into())
         );
         assert!(Labels::shipped("fy").is_none());
+        let page_refs: Vec<String> = ["fr", "en", "de", "es", "it", "pt", "nl"]
+            .iter()
+            .map(|l| Labels::shipped(l).map(|l| l.page_ref).unwrap_or_default())
+            .collect();
+        assert_eq!(page_refs, ["p.", "p.", "S.", "p.", "p.", "p.", "p."]);
     }
 
     #[test]

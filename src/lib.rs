@@ -667,7 +667,9 @@ pub fn write_format(
         Format::Html => write::html::write_html(doc, ctx, diags),
         Format::Epub => write::epub::write_epub(doc, ctx, diags),
         Format::Pdf => write::pdf::write_pdf(doc, ctx, diags),
+        Format::Print => write::pdf::write_print(doc, ctx, diags),
         Format::Booklet => write::pdf::write_booklet(doc, ctx, diags),
+        Format::Cards => write::pdf::write_cards(doc, ctx, diags),
     }
 }
 

@@ -38,8 +38,8 @@ pub fn run_check(
     reporter.format = args.format_alias.unwrap_or(args.report.diagnostics);
     let dir = &args.corpus.dir;
     messages::check_corpus_dir(dir)?;
-    // Every writer runs, whatever livret.toml's `formats`, in memory: the output folder is
-    // never touched. The booklet is the PDF writer's work at A5: not run twice.
+    // Every writer of the default formats runs, whatever livret.toml's `formats`, in memory:
+    // the output folder is never touched. Print and booklet repeat the PDF writer's work.
     let options = build_options(
         dir,
         None,

@@ -682,7 +682,7 @@ fn content_type(format: Format) -> &'static str {
     match format {
         Format::Html => "text/html; charset=utf-8",
         Format::Epub => "application/epub+zip",
-        Format::Pdf | Format::Booklet => "application/pdf",
+        Format::Pdf | Format::Print | Format::Booklet | Format::Cards => "application/pdf",
     }
 }
 

@@ -387,7 +387,7 @@ fn check_config_values(found: &ConfigFile, diags: &mut Diagnostics) {
                 config_value_line(&found.text, format).max(1),
                 1,
                 format!(
-                    "livret.toml: unknown format `{}` in `formats` (html, epub, pdf or booklet)",
+                    "livret.toml: unknown format `{}` in `formats` (html, epub, pdf, print, booklet or cards)",
                     format.escape_debug()
                 ),
             );

@@ -62,6 +62,9 @@ pub struct Config {
     pub split: Option<bool>,
     /// `--strict` by default.
     pub strict: Option<bool>,
+    /// The site's address (`https://faq.example.org`), over `url` + `baseurl` of `_config.yml`:
+    /// the persona cards' QR codes point there.
+    pub url: Option<String>,
     /// The manifest's file name in the output folder (`manifest.json`), for a folder whose
     /// `manifest.json` belongs to another tool.
     pub manifest: Option<String>,

@@ -58,8 +58,16 @@ pub fn read_document(corpus: &Corpus, labels: Labels, diags: &mut Diagnostics) -
         ));
     }
 
+    let mut meta = book_meta(corpus, index_title, labels);
+    meta.page_urls = chapters
+        .iter()
+        .filter_map(|c| {
+            let url = corpus.routes.published_at.get(&c.source)?;
+            Some((c.id.clone(), url.clone()))
+        })
+        .collect();
     Document {
-        meta: book_meta(corpus, index_title, labels),
+        meta,
         chapters,
         assets: Vec::new(),
     }
@@ -165,5 +173,23 @@ fn book_meta(corpus: &Corpus, index_title: Option<String>, labels: Labels) -> Me
         page_size: config.page_size.unwrap_or_default(),
         persona: None,
         translations: Vec::new(),
+        site_url: site_url(corpus),
+        page_urls: Default::default(),
     }
+}
+
+/// `url` of livret.toml, else `url` + `baseurl` of `_config.yml` (as Jekyll joins them).
+fn site_url(corpus: &Corpus) -> Option<String> {
+    let var = |key: &str| corpus.site.vars.get(key).map(|v| v.trim().to_string());
+    let url = non_empty(corpus.config.url.as_deref()).or_else(|| {
+        let base = non_empty(var("url").as_deref())?;
+        let path = var("baseurl").unwrap_or_default();
+        Some(format!(
+            "{}/{}",
+            base.trim_end_matches('/'),
+            path.trim_matches('/')
+        ))
+    })?;
+    let url = url.trim_end_matches('/').to_string();
+    (url.starts_with("https://") || url.starts_with("http://")).then_some(url)
 }

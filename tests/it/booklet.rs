@@ -1,6 +1,6 @@
 //! The booklet (`-f booklet`): the book at A5, imposed two pages a side on A4 landscape sheets in
 //! saddle-stitch order. Read back by halves with `pdftotext`'s crop, each half is compared with
-//! the page of an A5 `pdf` of the same book; the file is checked as a print file (qpdf, fonts
+//! the page of an A5 `print` of the same book; the file is checked as a print file (qpdf, fonts
 //! embedded, PDF/A-2b) and built twice to the same bytes.
 
 use crate::common;
@@ -127,7 +127,7 @@ fn each_sheet_holds_the_a5_pages_saddle_stitch_order_puts_there() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    // The same book at A5, whose `pdf` the sheets are read against.
+    // The same book's print edition at A5, which the sheets are read against.
     let corpus = dir.path().join("corpus");
     copy_dir(&repo().join("content"), &corpus);
     let settings = corpus.join("livret.toml");
@@ -135,7 +135,7 @@ fn each_sheet_holds_the_a5_pages_saddle_stitch_order_puts_there() {
     toml.push_str("page_size = \"A5\"\n");
     std::fs::write(&settings, toml).unwrap();
     let a5 = dir.path().join("a5");
-    build(&corpus, &a5, "pdf", &["--split"]);
+    build(&corpus, &a5, "print", &["--split"]);
     // The booklet of the book as it is (A4): laid out at A5 all the same.
     let out = dir.path().join("out");
     build(&repo().join("content"), &out, "booklet", &["--split"]);
@@ -146,7 +146,7 @@ fn each_sheet_holds_the_a5_pages_saddle_stitch_order_puts_there() {
     );
     for booklet in found {
         let name = booklet.file_name().unwrap().to_string_lossy();
-        let pdf = a5.join(name.replace(".booklet.pdf", ".pdf"));
+        let pdf = a5.join(name.replace(".booklet.pdf", ".print.pdf"));
         assert_imposed(&booklet, &pdf);
     }
 }

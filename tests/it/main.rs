@@ -18,6 +18,7 @@ mod man;
 mod pdf;
 mod pdf_scale;
 mod pdf_tagged;
+mod print;
 mod release;
 mod reliability;
 mod reproducible;

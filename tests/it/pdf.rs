@@ -306,9 +306,26 @@ fn words(s: &str) -> Vec<String> {
 
 fn normalise(text: &str) -> String {
     // Hyphens (added or not) and the code continuation mark are not words.
-    text.chars()
+    let text: String = text
+        .chars()
         .filter(|c| !c.is_whitespace() && *c != '-' && *c != '↪')
-        .collect()
+        .collect();
+    // Nor is the page an internal link is followed by, "(p. 12)".
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("(p.") {
+        let after = &rest[at + 3..];
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        out.push_str(&rest[..at]);
+        if digits > 0 && after[digits..].starts_with(')') {
+            rest = &after[digits + 1..];
+        } else {
+            out.push_str("(p.");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn paragraphs(blocks: &[Block], out: &mut Vec<String>) {

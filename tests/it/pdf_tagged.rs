@@ -117,6 +117,11 @@ fn every_pdf_passes_pdf_ua_1_and_pdf_a_2() {
     let (dir, selection) = build_pdfs(&repo().join("content"), &["--persona", "producteur"]);
     all.extend(selection);
     dirs.push(dir);
+    // The print edition and the persona cards meet the same standards.
+    let (dir, paper) = build_into(&repo().join("content"), "print,cards", &[]);
+    assert_eq!(paper.len(), 2, "{paper:?}");
+    all.extend(paper);
+    dirs.push(dir);
     assert_conforms(&all);
 }
 
@@ -547,7 +552,9 @@ fn contents_in_order(node: &Node, out: &mut Vec<(ObjectId, i64)>) {
 /// in the tree's order (a list's label before its body, a link between its paragraph's runs).
 #[test]
 fn marked_content_is_painted_in_the_order_of_the_structure_tree() {
-    let (_dir, mut pdfs) = build_pdfs(&repo().join("content"), &[]);
+    // The print edition too: its page-foot notes are painted where their links are.
+    let (_dir, mut pdfs) = build_into(&repo().join("content"), "pdf,print,cards", &[]);
+    assert_eq!(pdfs.len(), 3);
     let (_dir2, fixture_pdfs) = build_pdfs(&fixture("lang-en-site"), &[]);
     pdfs.extend(fixture_pdfs);
     for path in &pdfs {

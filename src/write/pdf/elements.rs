@@ -44,8 +44,15 @@ impl Element for Stack {
         let width = val(area.size().width);
         let mut height = 0.0;
         while let Some(child) = self.children.get_mut(self.next) {
-            let result = offset(&self.surface, (0.0, height), || {
-                child.render(ctx, area.clone(), style)
+            let surface = &self.surface;
+            let result = offset(surface, (0.0, height), || {
+                // The print edition's notes at the page foot take room from the body.
+                let mut area = area.clone();
+                let room = surface.borrow().room();
+                if room < val(area.size().height) {
+                    area.set_height(mm(room.max(0.0)));
+                }
+                child.render(ctx, area, style)
             })?;
             let h = val(result.size.height);
             height += h;
@@ -777,5 +784,62 @@ impl Element for AnchorPoint {
             self.done = true;
         }
         Ok(RenderResult::default())
+    }
+}
+
+/// A QR code drawn as filled squares (one rectangle per run of dark modules in a row),
+/// centred, tagged as its figure.
+pub struct QrBox {
+    /// Dark modules, row by row, `width` a row.
+    pub modules: Vec<bool>,
+    pub width: usize,
+    /// Side of the code in mm.
+    pub size: f64,
+    pub tag: Tag,
+    pub surface: SurfaceRef,
+    pub done: bool,
+}
+
+impl Element for QrBox {
+    fn render(
+        &mut self,
+        _ctx: &Context,
+        area: Area<'_>,
+        _style: Style,
+    ) -> Result<RenderResult, PdfError> {
+        if self.done {
+            return Ok(RenderResult::default());
+        }
+        let width = val(area.size().width);
+        if val(area.size().height) < self.size && !at_top(&self.surface, &area) {
+            return Ok(no_more(width));
+        }
+        self.done = true;
+        let module = self.size / self.width.max(1) as f64;
+        let left = ((width - self.size) / 2.0).max(0.0);
+        let mut s = self.surface.borrow_mut();
+        s.tagged(self.tag, |s| {
+            for (row, cells) in self.modules.chunks(self.width.max(1)).enumerate() {
+                let mut col = 0;
+                while col < cells.len() {
+                    if !cells[col] {
+                        col += 1;
+                        continue;
+                    }
+                    let start = col;
+                    while col < cells.len() && cells[col] {
+                        col += 1;
+                    }
+                    s.fill(
+                        left + start as f64 * module,
+                        row as f64 * module,
+                        (col - start) as f64 * module,
+                        module,
+                        0,
+                    );
+                }
+            }
+        });
+        Ok(done(width, self.size, false))
     }
 }

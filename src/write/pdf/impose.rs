@@ -1,4 +1,4 @@
-//! The booklet: the book laid out at A5 (the screen PDF's writer, page size forced), then
+//! The booklet: the book laid out at A5 (the print edition, page size forced), then
 //! imposed two pages a side on A4 landscape sheets in saddle-stitch order, to print duplex
 //! (flipped on the short edge), fold and staple.
 //!

@@ -2,7 +2,7 @@
 //! layout pass: our page loop driving genpdf's `Element` protocol.
 
 use super::elements::{
-    AnchorPoint, CodeBlock, Heading, ImageBox, ListItem, NeedSpace, PageBreak, Quote,
+    AnchorPoint, CodeBlock, Heading, ImageBox, ListItem, NeedSpace, PageBreak, QrBox, Quote,
     RepeatingHeadTable, Rule, Spacer, Stack, Table, TableCell, TocLine,
 };
 use super::hyphenate::Hyphenation;
@@ -10,7 +10,7 @@ use super::metrics::{MONO, Metrics};
 use super::outline::{OutlineEntry, outline, section_key};
 use super::para::{Align, BreakMode, LINK_COLOR, Para, Run, RunStyle, line_box, mm};
 use super::structure::{ROOT, Role, StructId, StructTree};
-use super::surface::{Dest, PT, PageLog, Surface, SurfaceRef, Tag, offset};
+use super::surface::{Dest, FootRef, PT, PageLog, Surface, SurfaceRef, Tag, offset};
 use crate::diag::{Diagnostics, Error, Result};
 use crate::ir::{Block, Chapter, Document, Inline, LinkTarget, PageSize, plain_text};
 use crate::write::fonts::{self, FontSet};
@@ -46,6 +46,28 @@ pub fn page_size_mm(size: PageSize) -> (f64, f64) {
 pub fn text_width(size: PageSize) -> f64 {
     let (_, r, _, l) = margins(size);
     page_size_mm(size).0 - r - l
+}
+
+/// Which PDF is made of the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edition {
+    /// For the screen (`pdf`): links in colour.
+    Screen,
+    /// For paper (`print`): links in the text colour, each address at the foot of its page.
+    Print,
+    /// One page per persona (`cards`).
+    Cards,
+}
+
+/// A persona's card: who it is for, the questions its chapter answers with their page in the
+/// handout, and the address of its page on the site.
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub name: String,
+    pub who: Option<String>,
+    /// `##` headings and their 1-based page in the handout, if known.
+    pub questions: Vec<(String, Option<usize>)>,
+    pub url: Option<String>,
 }
 
 /// What an earlier pass learnt about pages.
@@ -84,6 +106,8 @@ struct RunningHeads {
     total: Option<usize>,
     /// The page's margins (top, right, bottom, left, mm): the heads sit in them.
     margins: (f64, f64, f64, f64),
+    /// A card is a page of its own: no heads.
+    shown: bool,
 }
 
 /// `text` cut with an ellipsis to fit `width` mm, in one pass over it.
@@ -107,7 +131,7 @@ fn fit_text(metrics: &Metrics, style: &RunStyle, text: &str, width: f64) -> Stri
 
 impl RunningHeads {
     fn paint(&self, s: &mut Surface, idx: usize, page_width: f64) {
-        if idx == 0 {
+        if idx == 0 || !self.shown {
             return;
         }
         let (t, r, b, l) = self.margins;
@@ -182,6 +206,11 @@ struct Builder<'a> {
     code_face_needed: bool,
     /// The last heading level in this chapter (headings never skip a level in the structure).
     heading_level: u8,
+    edition: Edition,
+    /// Anchors of empty divs waiting for the heading that follows them.
+    heading_anchors: Vec<String>,
+    /// The print edition's number of each address, through the book.
+    url_numbers: HashMap<String, usize>,
 }
 
 impl<'a> Builder<'a> {
@@ -454,6 +483,7 @@ impl<'a> Builder<'a> {
                     anchor: None,
                     mode: current_mode.unwrap_or(mode),
                     tag,
+                    foot: None,
                 });
             }
             if k > 0 {
@@ -470,6 +500,7 @@ impl<'a> Builder<'a> {
                 anchor: None,
                 mode: current_mode.unwrap_or(mode),
                 tag,
+                foot: None,
             });
         }
     }
@@ -573,10 +604,17 @@ impl<'a> Builder<'a> {
                             let id = self.link_id(plain_text(content));
                             let elem = self.inline_elem(Role::Link);
                             let s = RunStyle {
-                                color: Some(LINK_COLOR),
+                                color: match self.edition {
+                                    Edition::Print => None,
+                                    Edition::Screen | Edition::Cards => Some(LINK_COLOR),
+                                },
                                 ..style
                             };
-                            self.runs(content, s, &Some((id, dest)), mode, Some(elem), out)
+                            let link = Some((id, dest.clone()));
+                            self.runs(content, s, &link, mode, Some(elem), out);
+                            if !shows_its_address(&dest, &plain_text(content)) {
+                                self.after_link(&dest, s, link, elem, out);
+                            }
                         }
                         _ => self.runs(content, style, link, mode, tag, out),
                     }
@@ -615,6 +653,7 @@ impl<'a> Builder<'a> {
                         anchor: None,
                         mode: BreakMode::Plain,
                         tag: Some(elem),
+                        foot: None,
                     });
                 }
                 Inline::Span { attr, content } => {
@@ -641,6 +680,63 @@ impl<'a> Builder<'a> {
                     self.runs(content, style, link, mode, tag, out)
                 }
             }
+        }
+    }
+
+    /// What follows a link's text: an internal link's page ("p. 12", part of the link), and in
+    /// the print edition an address's note number (its note is a `Note` after the link).
+    fn after_link(
+        &mut self,
+        dest: &Dest,
+        style: RunStyle,
+        link: Option<(usize, Dest)>,
+        elem: StructId,
+        out: &mut Vec<Run>,
+    ) {
+        match dest {
+            Dest::GoTo { anchor, chapter } => {
+                let page = anchor
+                    .as_deref()
+                    .and_then(|a| self.info?.anchor_pages.get(a))
+                    .or_else(|| self.info?.anchor_pages.get(chapter.as_str()))
+                    .map(|p| (p + 1).to_string())
+                    // The measuring pass: two digits hold the place.
+                    .unwrap_or_else(|| "00".into());
+                let text = format!("\u{a0}({}\u{a0}{page})", self.labels.page_ref);
+                out.push(Run {
+                    link,
+                    tag: Some(elem),
+                    ..Run::plain(text, style, BreakMode::Plain)
+                });
+            }
+            Dest::Uri(url) if self.edition == Edition::Print => {
+                let next = self.url_numbers.len() + 1;
+                let number = *self.url_numbers.entry(url.clone()).or_insert(next);
+                let note = self.inline_elem(Role::Note);
+                // PDF/UA asks every Note for a unique /ID.
+                if let Some(e) = self.tree.get_mut(note) {
+                    e.id = Some(format!("livret-address-{note}"));
+                }
+                let label = self.tree.add_inline(Role::Lbl, note);
+                out.push(Run {
+                    foot: Some(FootRef {
+                        number,
+                        url: url.as_str().into(),
+                        note,
+                        label,
+                    }),
+                    ..Run::plain(
+                        number.to_string(),
+                        RunStyle {
+                            size: small_size(style.size),
+                            rise: f64::from(style.size) * 0.35,
+                            ..style
+                        },
+                        BreakMode::Plain,
+                    )
+                });
+            }
+            Dest::Uri(_) => {}
         }
     }
 
@@ -780,6 +876,17 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Anchors of empty divs that no heading followed: placed where they are.
+    fn flush_heading_anchors(&mut self, out: &mut Stack) {
+        for anchor in std::mem::take(&mut self.heading_anchors) {
+            out.push(AnchorPoint {
+                anchor,
+                surface: self.surface.clone(),
+                done: false,
+            });
+        }
+    }
+
     fn heading(
         &mut self,
         level: u8,
@@ -804,6 +911,9 @@ impl<'a> Builder<'a> {
         let tagged = level.clamp(2, self.heading_level + 1).min(6);
         self.heading_level = tagged;
         let (id, runs) = self.inline_runs(Role::H(tagged), |b, runs| {
+            for anchor in std::mem::take(&mut b.heading_anchors) {
+                runs.push(Self::anchor_run(anchor, style));
+            }
             if let Some(anchor) = anchor {
                 runs.push(Self::anchor_run(anchor, style));
             }
@@ -829,6 +939,16 @@ impl<'a> Builder<'a> {
         let gap = f64::from(size) * PT * 0.55;
         let mut rest = blocks.iter().peekable();
         while let Some(block) = rest.next() {
+            // An empty `<div id>` before a heading names that heading: its anchor goes with the
+            // heading's first line (to the next page with it), not at the foot of this one.
+            match block {
+                Block::Div { attr, blocks } if blocks.is_empty() && attr.id.is_some() => {
+                    self.heading_anchors.extend(attr.id.clone());
+                    continue;
+                }
+                Block::Heading { .. } => {}
+                _ => self.flush_heading_anchors(out),
+            }
             // A lone image and the author's italic caption under it: that caption only.
             if let Block::Para(inlines) = block
                 && crate::ir::lone_image(inlines).is_some()
@@ -951,6 +1071,7 @@ impl<'a> Builder<'a> {
                 Block::Toc => {}
             }
         }
+        self.flush_heading_anchors(out);
     }
 
     fn list(&mut self, items: &[Vec<Block>], markers: Vec<String>, out: &mut Stack, size: u8) {
@@ -1322,6 +1443,123 @@ impl<'a> Builder<'a> {
         item
     }
 
+    /// One page per persona: its name, who it is for, its questions with their page in the
+    /// handout, and a QR code to its page on the site (a `Figure` whose /Alt is the address).
+    fn cards(&mut self, cards: &[Card], out: &mut Stack) {
+        for card in cards {
+            out.push(PageBreak {
+                surface: self.surface.clone(),
+                done: false,
+            });
+            let sect = self.within(ROOT, |b| b.elem(Role::Sect));
+            self.parent = sect;
+            let bold = |size| RunStyle {
+                bold: true,
+                ..RunStyle::body(size)
+            };
+            let mut runs = Vec::new();
+            self.text_runs(
+                &card.name,
+                bold(22),
+                &None,
+                BreakMode::Plain,
+                None,
+                &mut runs,
+            );
+            let para = self
+                .tagged_para(runs, Align::Left, 22, Role::H(1))
+                .with_leading(1.2);
+            out.push(para);
+            if let Some(who) = &card.who {
+                let style = RunStyle {
+                    italic: true,
+                    ..RunStyle::body(12)
+                };
+                let mut runs = Vec::new();
+                self.text_runs(who, style, &None, BreakMode::Prose, None, &mut runs);
+                out.push(self.spacer(2.0));
+                let para = self.tagged_para(runs, Align::Left, 12, Role::P);
+                out.push(para);
+            }
+            out.push(self.spacer(6.0));
+            let list = self.elem(Role::L);
+            let (_, baseline) = line_box(BODY, 1.35);
+            for (question, page) in &card.questions {
+                let li = self.within(list, |b| b.elem(Role::LI));
+                let (label, body) = self.within(li, |b| {
+                    let label = b.elem(Role::Lbl);
+                    let body_id = b.elem(Role::LBody);
+                    let mut runs = Vec::new();
+                    b.text_runs(
+                        question,
+                        RunStyle::body(BODY),
+                        &None,
+                        BreakMode::Prose,
+                        None,
+                        &mut runs,
+                    );
+                    if let Some(page) = page {
+                        let text = format!("\u{a0}({}\u{a0}{page})", b.labels.page_ref);
+                        runs.push(Run::plain(
+                            text,
+                            RunStyle::body(BODY).grey(80),
+                            BreakMode::Plain,
+                        ));
+                    }
+                    let mut body = Stack::new(b.surface.clone());
+                    let para =
+                        b.within(body_id, |b| b.tagged_para(runs, Align::Left, BODY, Role::P));
+                    body.push(para);
+                    (label, body)
+                });
+                out.push(ListItem {
+                    marker: "•".into(),
+                    marker_style: RunStyle::body(BODY),
+                    marker_link: None,
+                    marker_tag: Tag::Struct(label),
+                    anchor: None,
+                    indent: 5.0,
+                    body,
+                    baseline,
+                    surface: self.surface.clone(),
+                    done: false,
+                });
+                out.push(self.spacer(1.2));
+            }
+            if let Some(url) = &card.url
+                && let Ok(code) = qrcode::QrCode::new(url.as_bytes())
+            {
+                out.push(self.spacer(8.0));
+                let figure = self.elem(Role::Figure);
+                if let Some(e) = self.tree.get_mut(figure) {
+                    e.alt = Some(url.clone());
+                }
+                let width = code.width();
+                let modules = code
+                    .to_colors()
+                    .into_iter()
+                    .map(|c| c == qrcode::Color::Dark)
+                    .collect();
+                out.push(QrBox {
+                    modules,
+                    width,
+                    size: (width as f64 * 1.1).clamp(30.0, 45.0),
+                    tag: Tag::Struct(figure),
+                    surface: self.surface.clone(),
+                    done: false,
+                });
+                // The address under it, for a reader without a camera.
+                let mut runs = Vec::new();
+                let style = RunStyle::body(SMALL);
+                self.text_runs(url, style, &None, BreakMode::Url, None, &mut runs);
+                // The figure's /Alt says it already: read once (as a caption repeating it).
+                out.push(self.spacer(2.0));
+                out.push(self.para(runs, Align::Center, SMALL, Tag::Layout));
+            }
+            self.parent = ROOT;
+        }
+    }
+
     fn chapter(&mut self, chapter: &'a Chapter, out: &mut Stack) {
         self.chapter = Some(chapter);
         self.notes.clear();
@@ -1487,11 +1725,14 @@ pub enum PassKind {
 }
 
 /// One layout pass: the elements and the tree are built, then painted page by page.
+#[allow(clippy::too_many_arguments)]
 pub fn layout_pass(
     doc: &Document,
     diags: &mut Diagnostics,
     info: Option<&PassInfo>,
     kind: PassKind,
+    edition: Edition,
+    cards: &[Card],
     fonts: &FontSet,
     metrics: &Rc<Metrics>,
 ) -> Result<Pass> {
@@ -1501,12 +1742,12 @@ pub fn layout_pass(
     };
     let (w, h) = page_size_mm(doc.meta.page_size);
     let (t, _, b, _) = margins(doc.meta.page_size);
-    let surface: SurfaceRef = Rc::new(RefCell::new(Surface::new(
-        metrics.clone(),
-        h,
-        h - t - b,
-        kind == PassKind::Render,
-    )));
+    let mut surface = Surface::new(metrics.clone(), h, h - t - b, kind == PassKind::Render);
+    if edition == Edition::Print {
+        let (_, _, _, l) = margins(doc.meta.page_size);
+        surface = surface.with_foot_notes(l, text_width(doc.meta.page_size), h - b);
+    }
+    let surface: SurfaceRef = Rc::new(RefCell::new(surface));
     let heads = RunningHeads {
         book_title: doc.meta.title.clone(),
         headers: match info {
@@ -1524,6 +1765,7 @@ pub fn layout_pass(
         },
         total: info.map(|i| i.total_pages),
         margins: margins(doc.meta.page_size),
+        shown: edition != Edition::Cards,
     };
     let outline = outline(doc);
     let mut root = Stack::new(surface.clone());
@@ -1561,15 +1803,22 @@ pub fn layout_pass(
             author_caption: None,
             code_face_needed: false,
             heading_level: 1,
+            edition,
+            heading_anchors: Vec::new(),
+            url_numbers: HashMap::new(),
         };
         builder.set_language(&doc.meta.language);
-        let front = builder.elem(Role::Part);
-        builder.within(front, |b| {
-            b.title_page(&mut root);
-            b.toc(&outline, &mut root);
-        });
-        for chapter in &doc.chapters {
-            builder.chapter(chapter, &mut root);
+        if edition == Edition::Cards {
+            builder.cards(cards, &mut root);
+        } else {
+            let front = builder.elem(Role::Part);
+            builder.within(front, |b| {
+                b.title_page(&mut root);
+                b.toc(&outline, &mut root);
+            });
+            for chapter in &doc.chapters {
+                builder.chapter(chapter, &mut root);
+            }
         }
         (builder.tree, builder.link_texts)
     };
@@ -1652,7 +1901,10 @@ impl Element for Book {
             body.add_margins(Margins::trbl(mm(t), mm(r), mm(b), mm(l)));
             let root = &mut self.root;
             let result = offset(&self.surface, (l, t), || root.render(ctx, body, style))?;
-            self.surface.borrow_mut().finish_page(&self.tree);
+            let mut s = self.surface.borrow_mut();
+            s.paint_foot_notes();
+            s.finish_page(&self.tree);
+            drop(s);
             if !result.has_more {
                 return Ok(genpdf::RenderResult::default());
             }
@@ -1665,6 +1917,27 @@ impl Element for Book {
             index += 1;
         }
     }
+}
+
+/// A link whose text is its own address (`https://x.fr`, an e-mail address) needs no note.
+fn shows_its_address(dest: &Dest, text: &str) -> bool {
+    let Dest::Uri(url) = dest else { return false };
+    let bare = |s: &str| {
+        let s = s.trim();
+        let s = s
+            .split_once(':')
+            .filter(|(scheme, _)| {
+                !scheme.is_empty()
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            })
+            .map_or(s, |(_, rest)| rest);
+        s.trim_start_matches("//")
+            .trim_end_matches('/')
+            .to_ascii_lowercase()
+    };
+    !text.trim().is_empty() && bare(url) == bare(text)
 }
 
 /// Characters below this are looked up in `Builder::coverage` by index (Latin to CJK symbols).

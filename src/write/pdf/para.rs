@@ -6,7 +6,7 @@
 use super::hyphenate::Hyphenation;
 use super::metrics::{MONO, Metrics};
 use super::structure::StructId;
-use super::surface::{Dest, PT, Paint, SurfaceRef, Tag, TextStyle};
+use super::surface::{Dest, FootRef, PT, Paint, SurfaceRef, Tag, TextStyle};
 use genpdf::error::Error as PdfError;
 use genpdf::render::Area;
 use genpdf::style::Style;
@@ -131,6 +131,8 @@ pub struct Run {
     pub mode: BreakMode,
     /// The inline structure element (link, code, note reference) the run belongs to, if any.
     pub tag: Option<StructId>,
+    /// The note calling for this address at the page foot (the print edition's link marks).
+    pub foot: Option<FootRef>,
 }
 
 impl Run {
@@ -142,6 +144,7 @@ impl Run {
             anchor: None,
             mode,
             tag: None,
+            foot: None,
         }
     }
 }
@@ -673,6 +676,17 @@ impl Para {
                 s.link(*id, dest, run.tag, p.x, y, p.width, line.height);
             }
         }
+        for r in self.foot_refs(line) {
+            s.add_foot_note(r);
+        }
+    }
+
+    /// The addresses a line calls for at the page foot.
+    fn foot_refs<'r>(&'r self, line: &Line) -> Vec<&'r FootRef> {
+        line.placed
+            .iter()
+            .filter_map(|p| self.runs.get(p.piece.run)?.foot.as_ref())
+            .collect()
     }
 }
 
@@ -724,12 +738,37 @@ impl Element for Para {
         };
         let top = self.force_top || at_top(&self.surface, &area);
         // How many lines fit here, then avoid a lone first line (orphan) or a lone last line (widow).
+        // In the print edition a line also needs room for the addresses it adds at the foot.
+        let (room, foot_notes, foot_before) = {
+            let s = self.surface.borrow();
+            (s.room(), s.has_foot_notes(), s.foot_height(&[]))
+        };
+        let avail = avail.min(room);
         let mut fit = 0;
         let mut h = 0.0;
+        // The addresses the lines so far add, and the foot's growth with them.
+        let mut calls: Vec<&FootRef> = Vec::new();
+        let mut grown = 0.0;
         for line in &lines[self.next..] {
-            if h + line.height > avail + EPS {
+            let more = if foot_notes {
+                self.foot_refs(line)
+            } else {
+                Vec::new()
+            };
+            let (with, grow) = if more.is_empty() {
+                (None, grown)
+            } else {
+                let all: Vec<&FootRef> = calls.iter().copied().chain(more).collect();
+                let grow = self.surface.borrow().foot_height(&all) - foot_before;
+                (Some(all), grow)
+            };
+            if h + line.height + grow > avail + EPS {
                 break;
             }
+            if let Some(all) = with {
+                calls = all;
+            }
+            grown = grow;
             h += line.height;
             fit += 1;
         }

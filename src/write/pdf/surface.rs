@@ -134,6 +134,78 @@ pub struct PageLog {
     pub image_sizes: BTreeMap<usize, (f64, f64)>,
 }
 
+/// An address printed at the foot of the page where its link is (the print edition): its
+/// number (one per address, through the book) and the `Note` and `Lbl` it is tagged with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FootRef {
+    pub number: usize,
+    pub url: Rc<str>,
+    pub note: StructId,
+    pub label: StructId,
+}
+
+/// Size of the notes at a page foot, the room above them (their rule) and the indent of
+/// their text (after the number).
+const FOOT_SIZE: u8 = 8;
+const FOOT_RULE: f64 = 4.0;
+const FOOT_INDENT: f64 = 6.0;
+
+/// The page foot of the print edition: where it is, and the notes of the page being set.
+struct Foot {
+    left: f64,
+    width: f64,
+    /// The body's bottom edge, mm from the page's top.
+    bottom: f64,
+    /// (note, its height, where its paint goes among the page's draws).
+    notes: Vec<(FootRef, f64, usize)>,
+}
+
+/// `url` cut into lines no wider than `width` mm, after `/ . ? &` (no hyphen added); a piece
+/// with no such place that is still too wide is cut where the line is full.
+pub fn url_lines(metrics: &Metrics, size: f64, url: &str, width: f64) -> Vec<String> {
+    // Widths summed character by character (no kerning): linear in the address's length.
+    let w = |text: &str| -> f64 { text.chars().map(|c| metrics.char_width(0, size, c)).sum() };
+    let mut pieces: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (i, c) in url.char_indices() {
+        if matches!(c, '/' | '.' | '?' | '&') {
+            pieces.push(&url[start..i + 1]);
+            start = i + 1;
+        }
+    }
+    if start < url.len() {
+        pieces.push(&url[start..]);
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut used = 0.0;
+    for piece in pieces {
+        let piece_w = w(piece);
+        if !line.is_empty() && used + piece_w > width {
+            lines.push(std::mem::take(&mut line));
+            used = 0.0;
+        }
+        if used + piece_w <= width {
+            line.push_str(piece);
+            used += piece_w;
+            continue;
+        }
+        for c in piece.chars() {
+            let cw = metrics.char_width(0, size, c);
+            if !line.is_empty() && used + cw > width {
+                lines.push(std::mem::take(&mut line));
+                used = 0.0;
+            }
+            line.push(c);
+            used += cw;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// The open tag `begin_tag` returned; `end_tag` closes it.
 #[derive(Debug, PartialEq, Eq)]
 #[must_use = "a tag is closed with end_tag"]
@@ -155,6 +227,8 @@ pub struct Surface {
     draws: Vec<(Tag, Draw)>,
     encoder: Encoder,
     log: PageLog,
+    /// The print edition's page foot, where addresses are printed.
+    foot: Option<Foot>,
 }
 
 pub type SurfaceRef = Rc<RefCell<Surface>>;
@@ -176,6 +250,110 @@ impl Surface {
                 glyphs: (0..FACE_COUNT).map(|_| GlyphsUsed::default()).collect(),
                 ..PageLog::default()
             },
+            foot: None,
+        }
+    }
+
+    /// Prints the addresses of links at the foot of their page, in a column `width` mm wide
+    /// `left` mm from the page's edge, the body ending `bottom` mm from the page's top.
+    pub fn with_foot_notes(mut self, left: f64, width: f64, bottom: f64) -> Self {
+        self.foot = Some(Foot {
+            left,
+            width,
+            bottom,
+            notes: Vec::new(),
+        });
+        self
+    }
+
+    pub fn has_foot_notes(&self) -> bool {
+        self.foot.is_some()
+    }
+
+    /// Room from the current area's top down to the page's notes (unbounded with no foot).
+    pub fn room(&self) -> f64 {
+        match &self.foot {
+            Some(foot) => foot.bottom - self.foot_height(&[]) - self.at.1,
+            None => f64::INFINITY,
+        }
+    }
+
+    fn note_height(&self, url: &str) -> f64 {
+        let Some(foot) = &self.foot else { return 0.0 };
+        let size = f64::from(FOOT_SIZE);
+        let lines = url_lines(&self.metrics, size, url, foot.width - FOOT_INDENT).len();
+        lines as f64 * size * PT * 1.25 + 0.6
+    }
+
+    /// Height of the page's notes with `more` added (those already there count once).
+    pub fn foot_height(&self, more: &[&FootRef]) -> f64 {
+        let Some(foot) = &self.foot else { return 0.0 };
+        let mut numbers: Vec<usize> = foot.notes.iter().map(|(n, ..)| n.number).collect();
+        let mut height: f64 = foot.notes.iter().map(|(_, h, _)| h).sum();
+        for r in more {
+            if !numbers.contains(&r.number) {
+                numbers.push(r.number);
+                height += self.note_height(&r.url);
+            }
+        }
+        if numbers.is_empty() {
+            0.0
+        } else {
+            height + FOOT_RULE
+        }
+    }
+
+    /// Puts `r` among the page's notes, unless its address is there already.
+    pub fn add_foot_note(&mut self, r: &FootRef) {
+        let height = self.note_height(&r.url);
+        let mark = self.draws.len();
+        if let Some(foot) = &mut self.foot
+            && !foot.notes.iter().any(|(n, ..)| n.number == r.number)
+        {
+            foot.notes.push((r.clone(), height, mark));
+        }
+    }
+
+    /// Paints the page's notes at its foot, each in the content stream where its link is (the
+    /// structure tree's order: the note follows its link).
+    pub fn paint_foot_notes(&mut self) {
+        let Some(foot) = &mut self.foot else { return };
+        let notes = std::mem::take(&mut foot.notes);
+        let (left, width, bottom) = (foot.left, foot.width, foot.bottom);
+        if notes.is_empty() {
+            return;
+        }
+        let total: f64 = notes.iter().map(|(_, h, _)| h).sum();
+        let top = bottom - total;
+        let size = f64::from(FOOT_SIZE);
+        let line = size * PT * 1.25;
+        let style = super::para::RunStyle::body(FOOT_SIZE).text();
+        let mut placed = Vec::with_capacity(notes.len());
+        let mut y = top;
+        for (note, height, mark) in &notes {
+            placed.push((note, y, *mark));
+            y += height;
+        }
+        // Last mark first: inserting paint moves what comes after it.
+        for (k, (note, y, mark)) in placed.into_iter().enumerate().rev() {
+            let metrics = self.metrics.clone();
+            self.insert_at(mark, |s| {
+                if k == 0 {
+                    s.tagged(Tag::Layout, |s| {
+                        s.line(&[(left, top - 2.5), (left + 30.0, top - 2.5)], 0, 0.4)
+                    });
+                }
+                let baseline = y + size * PT * 0.95;
+                s.tagged(Tag::Struct(note.label), |s| {
+                    s.text(left, baseline, style, &format!("{}.", note.number))
+                });
+                s.tagged(Tag::Struct(note.note), |s| {
+                    let lines = url_lines(&metrics, size, &note.url, width - FOOT_INDENT);
+                    for (i, text) in lines.iter().enumerate() {
+                        s.text(left + FOOT_INDENT, baseline + i as f64 * line, style, text);
+                    }
+                });
+            });
         }
     }
 
@@ -224,6 +402,9 @@ impl Surface {
         self.at = (0.0, 0.0);
         self.offsets.clear();
         self.tags.clear();
+        if let Some(foot) = &mut self.foot {
+            foot.notes.clear();
+        }
     }
 
     /// Encodes the page's paint and drops it (painting passes only).
@@ -343,6 +524,17 @@ impl Surface {
         let at = mark.min(self.draws.len());
         self.draws
             .insert(at, (Tag::Layout, Draw::Fill { rect, gray }));
+    }
+
+    /// A filled rectangle (mm, relative to the area), part of the open tag (a QR code's
+    /// modules in its figure).
+    pub fn fill(&mut self, x: f64, y: f64, w: f64, h: f64, gray: u8) {
+        if !self.painting {
+            return;
+        }
+        let rect = [self.x(x), self.y(y + h), w / PT, h / PT];
+        let tag = self.tag();
+        self.draws.push((tag, Draw::Fill { rect, gray }));
     }
 
     pub fn image(&mut self, asset: usize, x: f64, y: f64, w: f64, h: f64) {

@@ -264,9 +264,11 @@ pub fn build_into(
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| wanted.contains(&e))
+            // `x.pdf`, and `x.print.pdf`/`x.cards.pdf` for the paper formats.
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            wanted
+                .iter()
+                .any(|w| name.ends_with(&format!(".{w}")) || name.ends_with(&format!(".{w}.pdf")))
         })
         .collect();
     files.sort();
