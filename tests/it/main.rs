@@ -17,6 +17,7 @@ mod man;
 mod pdf;
 mod pdf_scale;
 mod pdf_tagged;
+mod project;
 mod release;
 mod reliability;
 mod reproducible;
