@@ -34,10 +34,10 @@ impl CorpusArg {
 /// Where the set goes, for the subcommands that write or clean it.
 #[derive(Args, Clone)]
 pub struct OutputArgs {
-    /// Output directory [default: `out` of livret.toml, else out]
+    /// Output folder [default: `out` of livret.toml, else out/ (a project's own)]
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-    /// If another build is writing the output directory, wait for it instead of failing.
+    /// If another build is writing the output folder, wait for it instead of failing.
     #[arg(long)]
     pub wait: bool,
 }

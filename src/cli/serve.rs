@@ -36,11 +36,11 @@ pub struct ServeArgs {
     /// Open the page in the default browser once built.
     #[arg(long)]
     pub open: bool,
-    /// Also rebuild these formats into the output directory on every change, comma-separated
+    /// Also write these formats into the output folder after every rebuild, comma-separated
     /// (html,epub,pdf) [default: none, the preview only]
     #[arg(short, long, alias = "formats", value_delimiter = ',', value_parser = format_parser())]
     pub format: Vec<FormatArg>,
-    /// Output directory for -f [default: `out` of livret.toml, else out]
+    /// Output folder for -f [default: `out` of livret.toml, else out/ (a project's own)]
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     #[command(flatten)]
@@ -51,11 +51,11 @@ pub struct ServeArgs {
 pub struct WatchArgs {
     #[command(flatten)]
     pub corpus: CorpusArg,
-    /// Formats rebuilt into the output directory on every change, comma-separated
+    /// Formats rebuilt into the output folder on every change, comma-separated
     /// [default: `formats` of livret.toml, else all three]
     #[arg(short, long, alias = "formats", value_delimiter = ',', value_parser = format_parser())]
     pub format: Vec<FormatArg>,
-    /// Output directory [default: `out` of livret.toml, else out]
+    /// Output folder [default: `out` of livret.toml, else out/ (a project's own)]
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     #[command(flatten)]
@@ -63,8 +63,9 @@ pub struct WatchArgs {
 }
 
 /// How long the file watcher waits for a burst of changes (an editor's save: a few ms) to end;
-/// short, as it is most of the reload latency. A longer burst only costs one more rebuild.
-const DEBOUNCE: Duration = Duration::from_millis(30);
+/// short, as it adds to every reload (10 to 12.5 ms with the watcher's tick of a quarter of it).
+/// A longer burst only costs one more rebuild: changes during a build make one rebuild after it.
+const DEBOUNCE: Duration = Duration::from_millis(10);
 /// How long a reload request is held open before the page asks again.
 const LONG_POLL: Duration = Duration::from_secs(25);
 /// Long-polls held at once; past it a new one is answered at once and the page asks later.

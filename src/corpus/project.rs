@@ -18,8 +18,9 @@ pub struct Located {
 }
 
 /// The folder `given` on the command line (`None`: the current folder's `content/`).
-/// A folder holding a `content/` folder and no Markdown page of its own (a README, a licence or
-/// a changelog aside) is a project; any other folder is the corpus itself, as before.
+/// A folder holding a `content/` folder and either a `livret.toml` or no Markdown page of its
+/// own (a README, a licence or a changelog aside) is a project; any other folder is the corpus
+/// itself, as before.
 pub fn locate(given: Option<&Path>) -> Located {
     let Some(dir) = given else {
         return Located {
@@ -27,7 +28,7 @@ pub fn locate(given: Option<&Path>) -> Located {
             project_dir: Some(PathBuf::from(".")),
         };
     };
-    if dir.join(CONTENT_DIR).is_dir() && !holds_pages(dir) {
+    if dir.join(CONTENT_DIR).is_dir() && (dir.join("livret.toml").is_file() || !holds_pages(dir)) {
         Located {
             corpus_dir: dir.join(CONTENT_DIR),
             project_dir: Some(dir.to_path_buf()),
@@ -80,10 +81,13 @@ mod tests {
         assert_eq!(found.corpus_dir, root.join("content"));
         assert_eq!(found.project_dir.as_deref(), Some(root));
 
-        // A page of its own: the folder is the corpus (its content/ is a folder of pages).
-        fs::write(root.join("index.md"), "---\nbuttons: []\n---\n").unwrap();
+        // A page of its own: the folder is the corpus (its content/ is a folder of pages)...
+        fs::write(root.join("notes.md"), "# Notes\n").unwrap();
         assert_eq!(locate(Some(root)).project_dir, None);
         assert_eq!(locate(Some(root)).corpus_dir, root);
+        // ...unless a livret.toml beside content/ says it is a project (a repository's docs).
+        fs::write(root.join("livret.toml"), "").unwrap();
+        assert_eq!(locate(Some(root)).project_dir.as_deref(), Some(root));
 
         let bare = tempfile::tempdir().unwrap();
         assert_eq!(locate(Some(bare.path())).project_dir, None);
