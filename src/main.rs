@@ -22,7 +22,7 @@ use std::process::ExitCode;
 or a corpus folder; without it, the current folder's content/.\n\
 Exit status: 0 built, 1 errors in the content, 2 usage or I/O errors.\n\
 Examples:\n  \
-livret init my-faq                start a project: my-faq/livret.toml, my-faq/content/\n  \
+livret init my-faq                start a project (livret.toml, content/)\n  \
 livret serve my-faq               preview, rebuilt and reloaded on every save\n  \
 livret build my-faq               my-faq/out/: HTML, EPUB and PDF\n  \
 livret build -f pdf --split       one PDF for the book, one per persona\n  \
