@@ -143,7 +143,11 @@ fn read_books(cli: &BuildOptions, diags: &mut Diagnostics, first_only: bool) -> 
 /// the choice to livret.toml, then to the defaults (`Settings::merge`).
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
+    /// The corpus root (a project's `content/`).
     pub corpus_dir: PathBuf,
+    /// The project folder holding the corpus, when there is one (`corpus::locate`): its
+    /// livret.toml is read, and the default `out/`, `out` and `theme` are relative to it.
+    pub project_dir: Option<PathBuf>,
     /// `None`: `out` of livret.toml, else `out/`.
     pub out_dir: Option<PathBuf>,
     /// Empty: `formats` of livret.toml, else all three.
@@ -169,7 +173,16 @@ impl BuildOptions {
     pub fn out_dir_or_default(&self) -> PathBuf {
         self.out_dir
             .clone()
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR))
+            .unwrap_or_else(|| self.in_project(Path::new(DEFAULT_OUT_DIR)))
+    }
+
+    /// A path of livret.toml (or the default `out/`): relative to the project folder when
+    /// there is one, else to where livret runs.
+    pub fn in_project(&self, rel: &Path) -> PathBuf {
+        match &self.project_dir {
+            Some(project) => corpus::in_project(project, rel),
+            None => rel.to_path_buf(),
+        }
     }
 }
 

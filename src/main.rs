@@ -16,14 +16,17 @@ use std::process::ExitCode;
 /// Turn a Jekyll FAQ corpus (an index page whose `buttons:` list personas, one Markdown page
 /// per persona) into a self-contained HTML page, an EPUB and a PDF handout.
 #[derive(Parser)]
-#[command(name = "livret", version, about, long_about = None)]
+#[command(name = "livret", version, about, long_about = None, max_term_width = 80)]
 #[command(
-    after_help = "Exit status: 0 built, 1 errors in the content, 2 usage or I/O errors.\n\
-Examples:\n  livret init my-faq && cd my-faq     start a new corpus\n  \
-livret serve                        preview in the browser, rebuilt on every change\n  \
-livret build                        build content/ into out/ in every format\n  \
-livret build docs/ -f pdf --split   one PDF for the book, one per persona\n  \
-livret check --strict               fail on warnings too (for CI)"
+    after_help = "DIR is a project folder (livret.toml and content/, as `livret init` makes it)\n\
+or a corpus folder; without it, the current folder's content/.\n\
+Exit status: 0 built, 1 errors in the content, 2 usage or I/O errors.\n\
+Examples:\n  \
+livret init my-faq                start a project (livret.toml, content/)\n  \
+livret serve my-faq               preview, rebuilt and reloaded on every save\n  \
+livret build my-faq               my-faq/out/: HTML, EPUB and PDF\n  \
+livret build -f pdf --split       one PDF for the book, one per persona\n  \
+livret check --strict             fail on warnings too (for CI)"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -31,7 +34,8 @@ pub struct Cli {
     /// Print only errors.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
-    /// build: also print the book's chapters before writing.
+    /// build: also print the book's chapters and their source files first (check always
+    /// does).
     #[arg(short, long, global = true)]
     verbose: bool,
     /// Colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never.
@@ -41,29 +45,46 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the book into the output directory.
+    /// Build the book into the output folder (HTML, EPUB, PDF)
+    ///
+    /// Reads the corpus, runs the passes and every writer asked for, then writes the set into
+    /// the output folder at once, with its manifest.json; one line per file (path, size, time).
+    /// Nothing is written when the content has errors (exit 1).
     Build(BuildArgs),
-    /// Run everything a build runs, every writer included, but write nothing; print every
-    /// diagnostic.
+    /// Run everything a build runs, every writer included; write nothing
+    ///
+    /// Prints the book's chapters and every diagnostic. `check --strict` fails exactly where
+    /// `build --strict` fails; the output folder is not touched.
     Check(CheckArgs),
-    /// Remove what the last build wrote in the output directory (the files its manifest.json
-    /// lists, and the manifest); the user's own files stay.
+    /// Remove what the last build wrote in the output folder
+    ///
+    /// The files its manifest lists whose bytes are still livret's, then the manifest; the
+    /// folder and your own files stay (an artifact you edited stays too, with a warning).
     Clean(CleanArgs),
-    /// Print the document model (IR) as JSON, as the writers will see it.
+    /// Print the document model (IR) as JSON, as the writers see it
     DumpIr(DumpIrArgs),
-    /// Preview the book in the browser; rebuilt and reloaded on every change.
+    /// Preview the book in the browser, rebuilt and reloaded on every save
+    ///
+    /// Serves the HTML page (with a bar linking to every file of the set) on
+    /// http://127.0.0.1:3000/; after a change the page is rebuilt first and reloads, the other
+    /// formats of -f are written after it. Ctrl-C stops.
     Serve(ServeArgs),
-    /// Rebuild into the output directory on every change (`serve` without the server).
+    /// Rebuild into the output folder on every save (`serve` without the server)
     Watch(WatchArgs),
-    /// Create a small working corpus to start from.
+    /// Create a project to start from: livret.toml and a sample corpus in content/
+    ///
+    /// The sample builds at once with --strict. The folder may be new, empty, or hold only
+    /// dot-files (.git), a README or a licence; nothing there is overwritten.
     Init(InitArgs),
-    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print a manual page (roff): livret's own (`livret man > livret.1`), a subcommand's
-    /// (`livret man build`), or write them all into a folder (`livret man ./man`).
+    /// Print a manual page, or write them all into a folder
+    ///
+    /// `livret man > livret.1`: livret's own; `livret man build`: livret-build(1);
+    /// `livret man ./man`: every page into that folder.
     Man(cli::shell::ManArgs),
 }
 

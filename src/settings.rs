@@ -66,11 +66,9 @@ impl Settings {
         };
         Ok(Settings {
             corpus_dir: cli.corpus_dir.clone(),
-            out_dir: cli
-                .out_dir
-                .clone()
-                .or_else(|| config.out.as_ref().map(PathBuf::from))
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR)),
+            out_dir: cli.out_dir.clone().unwrap_or_else(|| {
+                cli.in_project(Path::new(config.out.as_deref().unwrap_or(DEFAULT_OUT_DIR)))
+            }),
             manifest_name: config
                 .manifest
                 .clone()
@@ -78,10 +76,12 @@ impl Settings {
             formats,
             personas: cli.personas.clone(),
             split: cli.split || config.split == Some(true),
-            theme: cli
-                .theme
-                .clone()
-                .or_else(|| config.theme.as_ref().map(PathBuf::from)),
+            theme: cli.theme.clone().or_else(|| {
+                config
+                    .theme
+                    .as_ref()
+                    .map(|theme| cli.in_project(Path::new(theme)))
+            }),
             strict: cli.strict || config.strict == Some(true),
             build_time: cli.build_time,
             wait: cli.wait,
@@ -108,23 +108,25 @@ pub(crate) fn load_corpora(
     cli: &BuildOptions,
     diags: &mut Diagnostics,
 ) -> Result<(Vec<LanguageCorpus>, Settings)> {
-    let given_out = cli
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR));
-    let mut excluded = vec![given_out];
+    let mut excluded = vec![cli.out_dir_or_default()];
     let only = cli.language.as_deref();
+    let project = cli.project_dir.as_deref();
     let mut load_diags = Diagnostics::new();
     let mut loaded =
-        corpus::load_corpora_excluding(&cli.corpus_dir, &excluded, only, &mut load_diags);
+        corpus::load_project_corpora(&cli.corpus_dir, project, &excluded, only, &mut load_diags);
     if let Ok(Some(first)) = loaded.as_ref().map(|corpora| corpora.first()) {
         let out = Settings::merge(cli, &first.corpus.config)?.out_dir;
         if !excluded.contains(&out) {
             // Read again without it: the settings that name it come from the corpus itself.
             excluded.push(out);
             load_diags = Diagnostics::new();
-            loaded =
-                corpus::load_corpora_excluding(&cli.corpus_dir, &excluded, only, &mut load_diags);
+            loaded = corpus::load_project_corpora(
+                &cli.corpus_dir,
+                project,
+                &excluded,
+                only,
+                &mut load_diags,
+            );
         }
     }
     // The diagnostics say why, when no book could be made.
@@ -142,6 +144,7 @@ impl BuildOptions {
     pub fn for_corpus(dir: &Path) -> BuildOptions {
         BuildOptions {
             corpus_dir: dir.to_path_buf(),
+            project_dir: None,
             out_dir: None,
             formats: Vec::new(),
             personas: Vec::new(),

@@ -3,6 +3,7 @@
 
 use super::report::DiagnosticsFormat;
 use clap::Args;
+use livret::corpus::Located;
 use livret::diag::Error;
 use livret::write::Format;
 use livret::{BuildOptions, build_time_from_env};
@@ -11,21 +12,32 @@ use std::path::{Path, PathBuf};
 /// `-f` takes the formats through `Format`'s own parser, the one `livret.toml` is read with.
 pub type FormatArg = Format;
 
-/// The corpus folder: the first positional argument of every subcommand that reads one.
+/// The project or corpus folder: the first positional argument of every subcommand that reads one.
 #[derive(Args, Clone)]
 pub struct CorpusArg {
-    /// Corpus directory (holding the index page).
-    #[arg(default_value = "content")]
-    pub dir: PathBuf,
+    /// Project folder (holding content/ and livret.toml, as `livret init` makes it) or corpus
+    /// folder (holding the index page) [default: the current folder's content/]
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+impl CorpusArg {
+    /// The corpus to read and the project holding it (`corpus::locate`), the corpus checked to
+    /// be a folder.
+    pub fn locate(&self) -> Result<Located, Error> {
+        let located = livret::corpus::locate(self.dir.as_deref());
+        super::messages::check_corpus_dir(&located.corpus_dir)?;
+        Ok(located)
+    }
 }
 
 /// Where the set goes, for the subcommands that write or clean it.
 #[derive(Args, Clone)]
 pub struct OutputArgs {
-    /// Output directory [default: `out` of livret.toml, else out]
+    /// Output folder [default: `out` of livret.toml, else out/ (a project's own)]
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-    /// If another build is writing the output directory, wait for it instead of failing.
+    /// If another build is writing the output folder, wait for it instead of failing.
     #[arg(long)]
     pub wait: bool,
 }
@@ -79,14 +91,15 @@ pub fn formats(given: &[FormatArg]) -> Vec<Format> {
 /// The command line as `BuildOptions`: `out` `None` and empty `formats` leave the choice to
 /// livret.toml, then to the defaults.
 pub fn build_options(
-    dir: &Path,
+    located: &Located,
     out: Option<&Path>,
     formats: Vec<Format>,
     selection: &SelectionArgs,
     strict: bool,
 ) -> Result<BuildOptions, Error> {
     Ok(BuildOptions {
-        corpus_dir: dir.to_path_buf(),
+        corpus_dir: located.corpus_dir.clone(),
+        project_dir: located.project_dir.clone(),
         out_dir: out.map(Path::to_path_buf),
         formats,
         personas: selection.personas.clone(),

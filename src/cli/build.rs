@@ -34,13 +34,13 @@ pub fn run_build(
     diags: &mut Diagnostics,
 ) -> Result<(), Error> {
     reporter.format = args.report.diagnostics;
-    let dir = &args.corpus.dir;
-    messages::check_corpus_dir(dir)?;
+    let located = args.corpus.locate()?;
+    let dir = &located.corpus_dir;
     if let Some(output) = &args.output.output {
         messages::check_output_dir(output)?;
     }
     let mut options = build_options(
-        dir,
+        &located,
         args.output.output.as_deref(),
         formats(&args.format),
         &args.selection,

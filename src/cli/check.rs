@@ -36,12 +36,12 @@ pub fn run_check(
     diags: &mut Diagnostics,
 ) -> Result<(), Error> {
     reporter.format = args.format_alias.unwrap_or(args.report.diagnostics);
-    let dir = &args.corpus.dir;
-    messages::check_corpus_dir(dir)?;
+    let located = args.corpus.locate()?;
+    let dir = &located.corpus_dir;
     // Every writer of the default formats runs, whatever livret.toml's `formats`, in memory:
     // the output folder is never touched. Print and booklet repeat the PDF writer's work.
     let options = build_options(
-        dir,
+        &located,
         None,
         Format::DEFAULT.to_vec(),
         &args.selection,

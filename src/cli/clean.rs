@@ -11,7 +11,6 @@ use livret::{BuildOptions, Settings};
 
 #[derive(Args)]
 pub struct CleanArgs {
-    /// Corpus directory whose livret.toml may name the output folder.
     #[command(flatten)]
     pub corpus: CorpusArg,
     #[command(flatten)]
@@ -19,11 +18,13 @@ pub struct CleanArgs {
 }
 
 pub fn run_clean(args: &CleanArgs, cli: &Cli, diags: &mut Diagnostics) -> Result<(), Error> {
-    let mut options = BuildOptions::for_corpus(&args.corpus.dir);
+    let located = livret::corpus::locate(args.corpus.dir.as_deref());
+    let mut options = BuildOptions::for_corpus(&located.corpus_dir);
+    options.project_dir = located.project_dir;
     options.out_dir = args.output.output.clone();
     options.wait = args.output.wait;
     // The corpus's livret.toml names the manifest, and the folder unless `-o` does.
-    let settings = if !args.corpus.dir.is_dir() {
+    let settings = if !options.corpus_dir.is_dir() {
         Settings::without_corpus(&options)?
     } else if options.out_dir.is_some() {
         // `-o` given: a corpus that cannot be read leaves the default manifest name.

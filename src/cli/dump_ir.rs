@@ -1,7 +1,6 @@
 //! `livret dump-ir`: the document model as the writers will see it, as JSON on stdout.
 
 use super::args::CorpusArg;
-use super::messages;
 use clap::Args;
 use livret::BuildOptions;
 use livret::diag::{Diagnostics, Error};
@@ -14,10 +13,11 @@ pub struct DumpIrArgs {
 }
 
 pub fn run_dump_ir(args: &DumpIrArgs, diags: &mut Diagnostics) -> Result<(), Error> {
-    let dir = &args.corpus.dir;
-    messages::check_corpus_dir(dir)?;
+    let located = args.corpus.locate()?;
+    let mut options = BuildOptions::for_corpus(&located.corpus_dir);
+    options.project_dir = located.project_dir;
     // The book under its own settings (livret.toml's theme gives its words, as in a build).
-    let book = livret::load_book(&BuildOptions::for_corpus(dir), diags)?;
+    let book = livret::load_book(&options, diags)?;
     if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }

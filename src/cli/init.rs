@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(Args)]
 pub struct InitArgs {
-    /// Folder to create the project in (it must be empty or not exist yet).
+    /// Folder to create the project in: new, empty, or holding only dot-files (.git), a README
+    /// or a licence.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
     /// Language of the sample pages (and of the book: French typography for fr).
@@ -20,7 +21,8 @@ pub enum Lang {
     Fr,
 }
 
-/// The sample project, path → bytes; the corpus is in `content/`, as `livret build` expects.
+/// The sample project, path → bytes: `livret.toml` beside the corpus `content/` (and the `out/`
+/// a build makes), the layout `livret build DIR` reads as a project.
 fn starter_files(lang: Lang) -> Vec<(&'static str, &'static [u8])> {
     let mut files: Vec<(&'static str, &'static [u8])> = match lang {
         Lang::En => vec![
@@ -33,10 +35,7 @@ fn starter_files(lang: Lang) -> Vec<(&'static str, &'static [u8])> {
                 "content/_faq/contributor.md",
                 include_bytes!("starter/en/contributor.md"),
             ),
-            (
-                "content/livret.toml",
-                include_bytes!("starter/en/livret.toml"),
-            ),
+            ("livret.toml", include_bytes!("starter/en/livret.toml")),
         ],
         Lang::Fr => vec![
             ("content/index.md", include_bytes!("starter/fr/index.md")),
@@ -48,10 +47,7 @@ fn starter_files(lang: Lang) -> Vec<(&'static str, &'static [u8])> {
                 "content/_faq/contributeur.md",
                 include_bytes!("starter/fr/contributeur.md"),
             ),
-            (
-                "content/livret.toml",
-                include_bytes!("starter/fr/livret.toml"),
-            ),
+            ("livret.toml", include_bytes!("starter/fr/livret.toml")),
         ],
     };
     files.push(("content/_config.yml", include_bytes!("starter/_config.yml")));
@@ -93,14 +89,20 @@ pub fn run_init(args: &InitArgs, quiet: bool) -> Result<(), Error> {
         }
     }
     if !quiet {
-        let cd = if dir == Path::new(".") {
-            String::new()
+        let (at, out) = if dir == Path::new(".") {
+            (String::new(), "out/".to_string())
         } else {
-            format!("cd {} && ", dir.display())
+            let shown = dir.display().to_string();
+            (
+                format!(" {shown}"),
+                format!("{}/", dir.join("out").display()),
+            )
         };
         super::report::print_line(format_args!(
-            "livret: created a sample corpus in {}\n  next: {cd}livret serve   (preview, rebuilt as you edit content/)\n        {cd}livret build   (out/: HTML, EPUB, PDF)",
-            dir.join("content").display()
+            "livret: created a sample project in {}: livret.toml and the corpus in content/\n  \
+             next: livret serve{at}   (preview, rebuilt as you edit)\n        \
+             livret build{at}   ({out}: HTML, EPUB, PDF)",
+            dir.display()
         ));
     }
     Ok(())

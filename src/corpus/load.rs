@@ -39,7 +39,7 @@ const CONFIG_FILE: &str = "livret.toml";
 const SITE_CONFIG_FILE: &str = "_config.yml";
 
 /// Stems of files that sit beside pages without being FAQ content.
-const NOT_CONTENT: [&str; 8] = [
+pub(super) const NOT_CONTENT: [&str; 8] = [
     "readme",
     "license",
     "licence",
@@ -103,6 +103,18 @@ pub fn load_corpora_excluding(
     only: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Result<Vec<LanguageCorpus>> {
+    load_project_corpora(root, None, excluded, only, diags)
+}
+
+/// `load_corpora_excluding` of the corpus `root` inside the project folder `project` (when
+/// there is one): its `livret.toml` is read too, and a second one inside the corpus is an error.
+pub fn load_project_corpora(
+    root: &Path,
+    project: Option<&Path>,
+    excluded: &[PathBuf],
+    only: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Result<Vec<LanguageCorpus>> {
     let show = |rel: &str| display_path(root, rel);
     let excluded: Vec<PathBuf> = excluded
         .iter()
@@ -123,7 +135,16 @@ pub fn load_corpora_excluding(
         }
         None => SiteConfig::default(),
     };
-    let config_file = read_config_file(root, CONFIG_FILE, diags)?;
+    let mut config_file = read_config_file(root, CONFIG_FILE, diags)?;
+    if let Some(project) = project
+        && let Some(mut outer) = read_config_file(project, CONFIG_FILE, diags)?
+    {
+        if let Some(inner) = &config_file {
+            return Err(two_config_files(&outer, inner));
+        }
+        outer.at_project_root = true;
+        config_file = Some(outer);
+    }
 
     let mut pages = Vec::with_capacity(files.len());
     for rel in &files {
@@ -188,6 +209,9 @@ pub(super) fn assemble(
     if let Some((folder, _)) = index_path.rsplit_once('/') {
         let beside_index = format!("{folder}/{CONFIG_FILE}");
         if let Some(found) = read_config_file(root, &beside_index, diags)? {
+            if let Some(outer) = config_file.as_ref().filter(|c| c.at_project_root) {
+                return Err(two_config_files(outer, &found));
+            }
             config_file = Some(found);
         }
     }
@@ -416,6 +440,16 @@ pub(super) struct ConfigFile {
     display: String,
     text: String,
     pub config: Config,
+    /// Read from the project folder, beside `content/`, not from the corpus.
+    at_project_root: bool,
+}
+
+/// A project's livret.toml and one inside its corpus: which one counts would be a guess.
+fn two_config_files(outer: &ConfigFile, inner: &ConfigFile) -> Error {
+    Error::Usage(format!(
+        "two settings files, `{}` and `{}`: keep one (the project's, beside `content/`)",
+        outer.display, inner.display
+    ))
 }
 
 pub(super) fn read_config_file(
@@ -433,6 +467,7 @@ pub(super) fn read_config_file(
         display,
         text,
         config,
+        at_project_root: false,
     }))
 }
 

@@ -7,6 +7,7 @@ mod front_matter;
 mod language;
 mod languages;
 mod load;
+mod project;
 mod resolve;
 mod source;
 mod walk;
@@ -17,8 +18,9 @@ pub use language::{BookLanguage, DEFAULT_LANGUAGE, LanguageSource, warn_when_uns
 pub use languages::{LanguageCorpus, language_name, switcher_label};
 pub use load::{
     MAX_STEM_BYTES, display_path, load_corpora_excluding, load_corpus, load_corpus_excluding,
-    safe_stem,
+    load_project_corpora, safe_stem,
 };
+pub use project::{CONTENT_DIR, Located, in_project, locate};
 pub use resolve::{Lookup, normalise_site_path};
 pub use source::{MAX_CONFIG_BYTES, MAX_PAGE_BYTES};
 pub use source::{ReadRefusal, decode_text, open_regular, open_regular_file, read_bounded};

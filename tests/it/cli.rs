@@ -292,7 +292,7 @@ fn check_strict_fails_exactly_where_build_strict_fails() {
     assert!(run(project.path(), &["init", "sample"]).status.success());
     let cases = [
         repo().join("content"),
-        sample.join("content"),
+        sample.clone(),
         fixture("missing-image"),
     ];
     for corpus in &cases {
@@ -335,11 +335,10 @@ fn check_strict_fails_exactly_where_build_strict_fails() {
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
     // A character the PDF fonts lack (an emoji heading): a writer's warning, now in check, and
     // an error under --strict in both.
-    let corpus = sample.join("content");
-    let index = corpus.join("index.md");
+    let index = sample.join("content/index.md");
     let text = std::fs::read_to_string(&index).unwrap() + "\n## 💡 Astuce\n\nUn conseil.\n";
     std::fs::write(&index, text).unwrap();
-    let corpus = corpus.to_str().unwrap();
+    let corpus = sample.to_str().unwrap();
     let check = run(
         &repo(),
         &["check", corpus, "--strict", "--diagnostics", "json"],
@@ -494,8 +493,8 @@ fn init_makes_a_corpus_that_builds_strictly_at_once_and_refuses_a_non_empty_fold
         let o = run(dir.path(), &["init", "book", "--lang", lang]);
         assert!(o.status.success(), "{}", stderr(&o));
         let book = dir.path().join("book");
-        assert!(book.join("content/livret.toml").exists());
-        let toml = std::fs::read_to_string(book.join("content/livret.toml")).unwrap();
+        assert!(book.join("livret.toml").exists());
+        let toml = std::fs::read_to_string(book.join("livret.toml")).unwrap();
         assert!(
             toml.lines()
                 .filter(|l| l.trim_start().starts_with('#'))
@@ -673,7 +672,7 @@ fn did_you_mean_for_config_keys_and_image_paths_and_an_external_button_is_skippe
     assert!(run(dir.path(), &["init", "."]).status.success());
     let content = dir.path().join("content");
     // A typo in livret.toml.
-    let toml = content.join("livret.toml");
+    let toml = dir.path().join("livret.toml");
     let good_toml = std::fs::read_to_string(&toml).unwrap();
     std::fs::write(&toml, good_toml.replace("author =", "autor =")).unwrap();
     let o = run(dir.path(), &["check"]);
@@ -843,7 +842,7 @@ fn characters_missing_from_the_pdf_fonts_are_one_grouped_warning_at_the_first_pl
 fn initialised(extra: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     assert!(run(dir.path(), &["init", "."]).status.success());
-    let toml = dir.path().join("content/livret.toml");
+    let toml = dir.path().join("livret.toml");
     let mut text = std::fs::read_to_string(&toml).unwrap();
     text.push_str(extra);
     std::fs::write(&toml, text).unwrap();

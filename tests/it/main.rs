@@ -19,6 +19,7 @@ mod pdf;
 mod pdf_scale;
 mod pdf_tagged;
 mod print;
+mod project;
 mod release;
 mod reliability;
 mod reproducible;

@@ -115,3 +115,47 @@ fn man_refuses_an_unknown_name_and_creates_nothing() {
     assert!(o.stdout.is_empty());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn every_subcommand_says_what_it_does_in_help_that_fits_80_columns() {
+    let subcommands = [
+        "build",
+        "check",
+        "clean",
+        "dump-ir",
+        "serve",
+        "watch",
+        "init",
+        "completions",
+        "man",
+    ];
+    let top = stdout(&run(&repo(), &["--help"]));
+    for name in subcommands {
+        // Listed at the top with one line saying what it does.
+        let listed = top
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} not listed: {top}"));
+        assert!(listed.split_whitespace().count() >= 4, "{listed}");
+    }
+    for args in std::iter::once(vec!["--help"]).chain(subcommands.map(|n| vec!["help", n])) {
+        // Wider than 80 is wrapped even where the terminal (COLUMNS) would allow it.
+        let o = livret(&repo())
+            .args(&args)
+            .env("COLUMNS", "200")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}");
+        let help = stdout(&o);
+        for line in help.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{args:?}: {} columns: {line}",
+                line.chars().count()
+            );
+        }
+        // The description above `Usage:` says what the command does, in a sentence or more.
+        let about = help.split("Usage:").next().unwrap_or_default();
+        assert!(about.split_whitespace().count() >= 5, "{args:?}: {help}");
+    }
+}

@@ -388,7 +388,7 @@ fn watch_rebuilds_on_a_theme_change_and_a_livret_toml_change() {
     std::fs::write(&css, "body { color: #654321; }\n").unwrap();
     wait_for_text(&html, "#654321", "a theme change");
 
-    let toml = root.join("content/livret.toml");
+    let toml = root.join("livret.toml");
     let settings = std::fs::read_to_string(&toml).unwrap();
     std::fs::write(
         &toml,
@@ -893,7 +893,7 @@ fn serve_on_a_network_address_answers_for_it_and_refuses_a_foreign_host() {
 fn watch_and_serve_honour_the_out_and_formats_of_livret_toml() {
     let project = sample_project();
     let root = project.path();
-    let settings = root.join("content/livret.toml");
+    let settings = root.join("livret.toml");
     let mut text = std::fs::read_to_string(&settings).unwrap();
     text.push_str("\nout = \"dist\"\nformats = [\"html\"]\n");
     std::fs::write(&settings, text).unwrap();
@@ -919,7 +919,7 @@ fn watch_and_serve_honour_the_out_and_formats_of_livret_toml() {
 fn watch_ignores_its_manifest_under_the_name_livret_toml_gives_it() {
     let project = sample_project();
     let root = project.path();
-    let settings = root.join("content/livret.toml");
+    let settings = root.join("livret.toml");
     let mut text = std::fs::read_to_string(&settings).unwrap();
     text.push_str("\nmanifest = \"book.json\"\n");
     std::fs::write(&settings, text).unwrap();
@@ -932,4 +932,46 @@ fn watch_ignores_its_manifest_under_the_name_livret_toml_gives_it() {
     assert!(watch.interrupt().success());
     let stderr = std::fs::read_to_string(&log).unwrap();
     assert_eq!(stderr.matches("] built").count(), 1, "{stderr}");
+}
+
+#[test]
+fn serve_and_watch_take_a_project_folder_and_watch_its_livret_toml() {
+    let outside = tempfile::tempdir().unwrap();
+    let o = livret(outside.path())
+        .args(["init", "my-faq"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let project = outside.path().join("my-faq");
+
+    // watch DIR from outside: the project's out/, a change of its root livret.toml rebuilds.
+    let log = outside.path().join("watch.log");
+    let mut watch = Running::start(outside.path(), &["watch", "my-faq", "-f", "html"], &log);
+    watch.line_containing("watching");
+    let html = project.join("out/our-faq.html");
+    wait_for_text(&html, "data:image/png", "the first build, with its image");
+    let toml = project.join("livret.toml");
+    let settings = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        settings.replace("# title = \"Our FAQ\"", "title = \"Project title\""),
+    )
+    .unwrap();
+    wait_for_text(
+        &html,
+        "Project title",
+        "a change of the project's livret.toml",
+    );
+    assert!(watch.interrupt().success());
+    assert!(!outside.path().join("out").exists());
+
+    // serve DIR: the corpus's images at their site path, the page built from content/.
+    let log = outside.path().join("serve.log");
+    let mut serve = Running::start(outside.path(), &["serve", "my-faq", "--port", "0"], &log);
+    let port = port_of(&serve.line_containing("serving"));
+    let (status, page) = get(port, "/");
+    assert_eq!(status, 200);
+    assert!(page.contains("Project title"), "{page}");
+    assert_eq!(get(port, "/img/diagram.png").0, 200);
+    assert!(serve.interrupt().success());
 }
