@@ -303,13 +303,21 @@ impl Surface {
         }
     }
 
+    /// Whether address `number` has its note on this page already.
+    pub fn has_foot_note(&self, number: usize) -> bool {
+        self.foot
+            .as_ref()
+            .is_some_and(|f| f.notes.iter().any(|(n, ..)| n.number == number))
+    }
+
     /// Puts `r` among the page's notes, unless its address is there already.
     pub fn add_foot_note(&mut self, r: &FootRef) {
+        if self.foot.is_none() || self.has_foot_note(r.number) {
+            return;
+        }
         let height = self.note_height(&r.url);
         let mark = self.draws.len();
-        if let Some(foot) = &mut self.foot
-            && !foot.notes.iter().any(|(n, ..)| n.number == r.number)
-        {
+        if let Some(foot) = &mut self.foot {
             foot.notes.push((r.clone(), height, mark));
         }
     }
