@@ -270,11 +270,12 @@ impl Surface {
         self.foot.is_some()
     }
 
-    /// Room from the current area's top down to the page's notes (unbounded with no foot).
+    /// Room from the current area's top down to the page's notes (unbounded with none).
     pub fn room(&self) -> f64 {
         match &self.foot {
-            Some(foot) => foot.bottom - self.foot_height(&[]) - self.at.1,
-            None => f64::INFINITY,
+            // No note yet: the area genpdf gives is the room (nothing is clipped at a page top).
+            Some(foot) if !foot.notes.is_empty() => foot.bottom - self.foot_height(&[]) - self.at.1,
+            _ => f64::INFINITY,
         }
     }
 
