@@ -750,8 +750,18 @@ impl Element for Para {
         let mut calls: Vec<&FootRef> = Vec::new();
         let mut grown = 0.0;
         for line in &lines[self.next..] {
-            let more = if foot_notes {
-                self.foot_refs(line)
+            // Only addresses not yet called for on this page or by an earlier line here: a
+            // paragraph citing one address a thousand times stays linear.
+            let more: Vec<&FootRef> = if foot_notes {
+                let s = self.surface.borrow();
+                let mut more: Vec<&FootRef> = Vec::new();
+                for r in self.foot_refs(line) {
+                    let known = calls.iter().chain(&more).any(|c| c.number == r.number);
+                    if !known && !s.has_foot_note(r.number) {
+                        more.push(r);
+                    }
+                }
+                more
             } else {
                 Vec::new()
             };

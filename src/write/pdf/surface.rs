@@ -270,11 +270,12 @@ impl Surface {
         self.foot.is_some()
     }
 
-    /// Room from the current area's top down to the page's notes (unbounded with no foot).
+    /// Room from the current area's top down to the page's notes (unbounded with none).
     pub fn room(&self) -> f64 {
         match &self.foot {
-            Some(foot) => foot.bottom - self.foot_height(&[]) - self.at.1,
-            None => f64::INFINITY,
+            // No note yet: the area genpdf gives is the room (nothing is clipped at a page top).
+            Some(foot) if !foot.notes.is_empty() => foot.bottom - self.foot_height(&[]) - self.at.1,
+            _ => f64::INFINITY,
         }
     }
 
@@ -303,13 +304,21 @@ impl Surface {
         }
     }
 
+    /// Whether address `number` has its note on this page already.
+    pub fn has_foot_note(&self, number: usize) -> bool {
+        self.foot
+            .as_ref()
+            .is_some_and(|f| f.notes.iter().any(|(n, ..)| n.number == number))
+    }
+
     /// Puts `r` among the page's notes, unless its address is there already.
     pub fn add_foot_note(&mut self, r: &FootRef) {
+        if self.foot.is_none() || self.has_foot_note(r.number) {
+            return;
+        }
         let height = self.note_height(&r.url);
         let mark = self.draws.len();
-        if let Some(foot) = &mut self.foot
-            && !foot.notes.iter().any(|(n, ..)| n.number == r.number)
-        {
+        if let Some(foot) = &mut self.foot {
             foot.notes.push((r.clone(), height, mark));
         }
     }
