@@ -2,7 +2,7 @@
 # Benchmark: livret vs pandoc (and, for the PDF, Typst) on generated corpora (scale 1 ≈ the
 # default corpus, 10, 100), plus one 2 MB unbroken word. Wall time and peak memory per format,
 # median of N runs, interleaved in one run; file sizes; PDF memory per page. Markdown tables.
-#   scripts/bench.sh [SCALES...]      (default: 1 10 100; RUNS=5; FORMATS="html epub pdf booklet")
+#   scripts/bench.sh [SCALES...]      (default: 1 10 100; RUNS=5; FORMATS="html epub pdf print booklet cards")
 # Typst: PyPI `typst` (compile alone, from Typst input that pandoc 3 writes: PyPI
 # `pypandoc-binary`), run by BENCH_PY (default: the a11y tools' venv, else python3).
 set -euo pipefail
@@ -65,18 +65,18 @@ for p in pages:
     text = re.sub(r"\[([^\]]*)\]\(\s*\)", r"\1", text)
     print(text.replace("](/img/", "](" + str(root) + "/img/"), end="\n\n")
 PY
-  for format in ${FORMATS:-html epub pdf booklet}; do
+  for format in ${FORMATS:-html epub pdf print booklet cards}; do
     read -r lt lm < <(measure "$livret" -q build "$corpus" -o "$work/out-$scale" -f "$format")
-    # The booklet (the PDF at A5, imposed) is `<name>.booklet.pdf`; pandoc and Typst make none.
+    # The paper editions are `<name>.<format>.pdf`; pandoc and Typst make none of them.
     case $format in
-      booklet) file=$(ls "$work/out-$scale"/*.booklet.pdf | head -1) ;;
-      *) file=$(ls "$work/out-$scale"/*."$format" 2>/dev/null | grep -v '\.booklet\.pdf$' | head -1 || true) ;;
+      print|booklet|cards) file=$(ls "$work/out-$scale"/*."$format".pdf | head -1) ;;
+      *) file=$(ls "$work/out-$scale"/*."$format" 2>/dev/null | grep -v '\.\(print\|booklet\|cards\)\.pdf$' | head -1 || true) ;;
     esac
     ls_=$(size "$file")
     case $format in
       html) pcmd=(pandoc "$work/book-$scale.md" -s "$self_contained" --metadata title=Bench -o "$work/p-$scale.html") ;;
       epub) pcmd=(pandoc "$work/book-$scale.md" --metadata title=Bench -o "$work/p-$scale.epub") ;;
-      booklet) pcmd=(false) ;;
+      print|booklet|cards) pcmd=(false) ;;
       pdf) if [ -n "$pdf_engine" ]; then pcmd=(pandoc "$work/book-$scale.md" --metadata title=Bench --pdf-engine="$pdf_engine" -o "$work/p-$scale.pdf"); else pcmd=(false); fi ;;
     esac
     if command -v pandoc >/dev/null && [ "${pcmd[0]}" != false ]; then
@@ -88,7 +88,7 @@ PY
     label=$format; [ "$format" = pdf ] && [ -n "$pdf_engine" ] && label="pdf (pandoc: $pdf_engine)"
     tt=–; tm=NA; per_page=–
     if [ "$format" = pdf ]; then
-      np=$(pages "$(ls "$work/out-$scale"/*.pdf | grep -v '\.booklet\.pdf$' | head -1)")
+      np=$(pages "$(ls "$work/out-$scale"/*.pdf | grep -v '\.\(print\|booklet\|cards\)\.pdf$' | head -1)")
       per_page=$(awk -v k="$lm" -v n="$np" 'BEGIN { if (n > 0) printf "%.3f", k / 1024 / n; else print "–" }')
       if $typst_ok; then
         "$pandoc3" "$work/book-$scale.md" -s -t typst --metadata title=Bench -o "$work/book-$scale.typ"
