@@ -77,7 +77,9 @@ pub fn load_books(cli: &BuildOptions, diags: &mut Diagnostics) -> Result<Books> 
 
 /// `load_books`; with `first_only`, the other languages' documents are neither read nor passed.
 fn read_books(cli: &BuildOptions, diags: &mut Diagnostics, first_only: bool) -> Result<Books> {
+    let clock = Instant::now();
     let (corpora, settings) = settings::load_corpora(cli, diags)?;
+    stage_time("load", clock);
     if let Some(theme) = &settings.theme
         && !theme.is_dir()
     {
@@ -119,8 +121,12 @@ fn read_books(cli: &BuildOptions, diags: &mut Diagnostics, first_only: bool) -> 
             &corpus.display_path(&corpus.index.path),
             diags,
         );
+        let clock = Instant::now();
         let mut doc = read::read_document(&corpus, words, diags);
+        stage_time("read", clock);
+        let clock = Instant::now();
         passes::run_passes(&mut doc, &corpus, diags);
+        stage_time("passes", clock);
         if let Some(name) = &original_name {
             doc.meta.name = name.clone();
         }
@@ -327,6 +333,7 @@ pub fn render(
         .collect();
     let total = tasks.len();
     let mut started = 0;
+    let clock = Instant::now();
     let written = jobs::run_ordered(
         &costs,
         settings.jobs,
@@ -344,6 +351,7 @@ pub fn render(
             started += 1;
         },
     );
+    stage_time("writers", clock);
     let mut pending = Vec::new();
     let mut reported: std::collections::HashSet<diag::Diagnostic> =
         diags.items().iter().cloned().collect();
@@ -389,6 +397,18 @@ pub fn render(
         book_files,
         items: pending,
     })
+}
+
+/// `LIVRET_TIMINGS=1`: each stage's wall time on stderr, to see where a build's time goes
+/// without a profiler (ARCHITECTURE.md, "Where HTML and EPUB builds spend their time").
+fn stage_time(stage: &str, since: Instant) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("LIVRET_TIMINGS").is_some_and(|v| v == "1")) {
+        eprintln!(
+            "livret: {stage}: {:.1} ms",
+            since.elapsed().as_secs_f64() * 1000.0
+        );
+    }
 }
 
 /// One language's files: its tag (`None` for a one-language corpus) and each file's stem and
@@ -590,7 +610,9 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Publ
         book_files,
         items,
     } = book;
-    let lock = output::lock_output(&out_dir, options.wait)?;
+    let clock = Instant::now();
+    let mut lock = output::lock_output(&out_dir, options.wait)?;
+    lock.set_jobs(options.jobs.unwrap_or_else(jobs::available));
     let corpus_sha256 = manifest::corpus_digest(&options.corpus_dir, &book_files)?;
     let name_of = |a: &Artifact| {
         a.path
@@ -621,6 +643,7 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Publ
         .map(|r| (name_of(&r.artifact), r.bytes.as_slice()))
         .collect();
     let kept = lock.publish(&files, &manifest_name, manifest.to_json().as_bytes())?;
+    stage_time("publish", clock);
     Ok(Published {
         artifacts: items.into_iter().map(|r| r.artifact).collect(),
         kept,
