@@ -61,15 +61,17 @@ pub fn rasterize_svg_with_fonts(
         raster_height as f32 / height,
     );
     resvg::render(&tree, transform, &mut pixmap.as_mut());
-    // tiny-skia stores premultiplied alpha; `image` wants it straight.
-    let pixels: Vec<u8> = pixmap
-        .pixels()
-        .iter()
-        .flat_map(|p| {
+    // tiny-skia stores premultiplied alpha; `image` wants it straight. An opaque pixel (all of
+    // a cover's) is the same in both: its bytes are copied as they are.
+    let mut pixels: Vec<u8> = Vec::with_capacity(pixmap.data().len());
+    for p in pixmap.pixels() {
+        if p.alpha() == u8::MAX {
+            pixels.extend_from_slice(&[p.red(), p.green(), p.blue(), u8::MAX]);
+        } else {
             let c = p.demultiply();
-            [c.red(), c.green(), c.blue(), c.alpha()]
-        })
-        .collect();
+            pixels.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
+        }
+    }
     image::RgbaImage::from_raw(raster_width, raster_height, pixels)
         .ok_or_else(|| "SVG raster has the wrong size".to_string())
 }
