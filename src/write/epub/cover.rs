@@ -6,7 +6,7 @@ use super::persona_title;
 use crate::ir::Document;
 use crate::markup::escape;
 use crate::write::fonts::FontSet;
-use crate::write::svg::rasterize_svg_with_fonts;
+use crate::write::svg::rasterize_svg_premultiplied;
 
 /// Pixels: the 1:1.6 shape e-reader stores recommend, at a size that stays sharp on a tablet.
 const WIDTH: u32 = 1000;
@@ -20,10 +20,12 @@ const ACCENT: &str = "#000091";
 pub fn cover_png(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, String> {
     let [regular, bold, italic] = fonts.text_faces();
     let svg = cover_svg(doc, bold, italic);
-    let raster = rasterize_svg_with_fonts(svg.as_bytes(), WIDTH, &[regular, bold, italic])?;
-    // The ground is opaque: dropping alpha is all the RGB conversion would do.
-    let (palette, indices) = palette_of(raster.as_raw(), 4);
-    encode_indexed(raster.width(), raster.height(), &palette, &indices)
+    // The ground is opaque: premultiplied pixels are the straight ones, and dropping alpha is
+    // all an RGB conversion would do.
+    let (width, height, rgba) =
+        rasterize_svg_premultiplied(svg.as_bytes(), WIDTH, &[regular, bold, italic])?;
+    let (palette, indices) = palette_of(&rgba, 4);
+    encode_indexed(width, height, &palette, &indices)
 }
 
 /// The cover as at most 256 palette colours: text in a few inks on a flat ground, whose
