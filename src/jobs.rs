@@ -32,6 +32,10 @@ pub fn pdf_weight(text_bytes: usize) -> u64 {
 
 const MIB: u64 = 1 << 20;
 
+/// A worker's stack: the 8 MiB a Linux main thread gets, not the 2 MiB of a spawned one, so a
+/// deeply nested document is written on a worker as it was on the main thread.
+const WORKER_STACK: usize = 8 << 20;
+
 /// How much memory the PDF writers of one build may hold together: half of what the system
 /// says is available (`MemAvailable`), else 2 GiB. One writer always runs, whatever its weight.
 pub fn memory_budget() -> u64 {
@@ -122,18 +126,28 @@ pub fn run_ordered<T: Send>(
     let mut results: Vec<Option<T>> = (0..costs.len()).map(|_| None).collect();
     let workers = jobs.clamp(1, costs.len().max(1));
     let (events, received) = mpsc::channel::<Event<T>>();
+    let work = |events: mpsc::Sender<Event<T>>| {
+        while let Some((i, memory)) = next() {
+            let _ = events.send(Event::Started(i));
+            let result = run(i);
+            release(memory);
+            let _ = events.send(Event::Done(i, result));
+        }
+    };
     std::thread::scope(|scope| {
+        let mut spawned = 0;
         for _ in 0..workers {
             let events = events.clone();
-            let (next, run, release) = (&next, &run, &release);
-            scope.spawn(move || {
-                while let Some((i, memory)) = next() {
-                    let _ = events.send(Event::Started(i));
-                    let result = run(i);
-                    release(memory);
-                    let _ = events.send(Event::Done(i, result));
-                }
-            });
+            let work = &work;
+            // The stack the main thread has: a writer runs there with `-j 1` as before.
+            let thread = std::thread::Builder::new().stack_size(WORKER_STACK);
+            if thread.spawn_scoped(scope, move || work(events)).is_ok() {
+                spawned += 1;
+            }
+        }
+        // No thread to be had: the tasks run here, one after another.
+        if spawned == 0 {
+            work(events.clone());
         }
         drop(events);
         for event in received {
