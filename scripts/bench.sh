@@ -2,12 +2,17 @@
 # Benchmark: livret vs pandoc (and, for the PDF, Typst) on generated corpora (scale 1 ≈ the
 # default corpus, 10, 100), plus one 2 MB unbroken word. Wall time and peak memory per format,
 # median of N runs, interleaved in one run; file sizes; PDF memory per page. Markdown tables.
-#   scripts/bench.sh [SCALES...]      (default: 1 10 100; RUNS=5; FORMATS="html epub pdf print booklet cards")
+#   scripts/bench.sh [-j N] [SCALES...]      (default: 1 10 100; RUNS=5; FORMATS="html epub pdf print booklet cards")
+# -j N is passed to every livret build (default: livret's own, the cores available). With
+# PARALLEL=1, instead: a three-format build against its slowest format alone, and a --split
+# build, at -j 1 and -j N (the scaling table of the README).
 # Typst: PyPI `typst` (compile alone, from Typst input that pandoc 3 writes: PyPI
 # `pypandoc-binary`), run by BENCH_PY (default: the a11y tools' venv, else python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
+jobs=()
+if [ "${1:-}" = -j ]; then jobs=(-j "$2"); shift 2; fi
 scales=("$@"); [ ${#scales[@]} -gt 0 ] || scales=(1 10 100)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
@@ -29,6 +34,28 @@ measure() {
 }
 size() { [ -f "$1" ] && stat -c %s "$1" || echo NA; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b == 0) print "–"; else printf "%.2f×", a / b }'; }
+
+if [ "${PARALLEL:-}" = 1 ]; then
+  n=${jobs[1]:-2}
+  echo "| scale | build | -j 1 (s) | -j $n (s) | -j 1 ÷ slowest alone | -j $n ÷ slowest alone | -j $n ÷ -j 1 |"
+  echo "|---|---|---|---|---|---|---|"
+  for scale in "${scales[@]}"; do
+    corpus="$work/corpus-$scale"
+    python3 scripts/gen_corpus.py "$scale" "$corpus"
+    slowest=0
+    for format in html epub pdf; do
+      read -r t _ < <(measure "$livret" -q build "$corpus" -o "$work/out" -f "$format" -j 1)
+      slowest=$(awk -v a="$slowest" -v b="$t" 'BEGIN { print (b > a) ? b : a }')
+    done
+    read -r one _ < <(measure "$livret" -q build "$corpus" -o "$work/out" -f html,epub,pdf -j 1)
+    read -r many _ < <(measure "$livret" -q build "$corpus" -o "$work/out" -f html,epub,pdf -j "$n")
+    echo "| $scale | html,epub,pdf (slowest alone: $slowest s) | $one | $many | $(ratio "$one" "$slowest") | $(ratio "$many" "$slowest") | $(ratio "$many" "$one") |"
+    read -r one _ < <(measure "$livret" -q build "$corpus" -o "$work/out" --split -j 1)
+    read -r many _ < <(measure "$livret" -q build "$corpus" -o "$work/out" --split -j "$n")
+    echo "| $scale | --split, 3 formats | $one | $many | – | – | $(ratio "$many" "$one") |"
+  done
+  exit 0
+fi
 
 pdf_engine=""
 # pandoc ≥ 2.19 says --embed-resources; older ones --self-contained.
@@ -66,7 +93,7 @@ for p in pages:
     print(text.replace("](/img/", "](" + str(root) + "/img/"), end="\n\n")
 PY
   for format in ${FORMATS:-html epub pdf print booklet cards}; do
-    read -r lt lm < <(measure "$livret" -q build "$corpus" -o "$work/out-$scale" -f "$format")
+    read -r lt lm < <(measure "$livret" -q build "$corpus" -o "$work/out-$scale" -f "$format" "${jobs[@]}")
     # The paper editions are `<name>.<format>.pdf`; pandoc and Typst make none of them.
     case $format in
       print|booklet|cards) file=$(ls "$work/out-$scale"/*."$format".pdf | head -1) ;;

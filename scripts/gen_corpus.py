@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Generate a synthetic FAQ corpus for benchmarks: gen_corpus.py SCALE OUTDIR
+"""Generate a synthetic FAQ corpus for benchmarks: gen_corpus.py SCALE OUTDIR [PERSONAS]
 
 Same format as content/ (index with five block-form buttons, one page per persona in the
 `_faq` collection, one appendix page, images under img/). Scale 1 is about the size of the
 default corpus; scale N has N times as many sections per page. Deterministic: one seeded
 generator, no clock, files written in sorted order. Every link, anchor and image it writes
 resolves, so a correct tool builds the result without errors. Python 3.11 stdlib only.
+PERSONAS (default 5) above 5 adds personas `persona-006`… (what `--split` is measured on).
 """
 
 import json
@@ -203,10 +204,14 @@ collections:
 
 
 def main(argv):
-    if len(argv) != 3 or not argv[1].isdigit() or int(argv[1]) < 1:
-        print("usage: gen_corpus.py SCALE OUTDIR   (SCALE: a whole number >= 1)", file=sys.stderr)
+    if len(argv) not in (3, 4) or not argv[1].isdigit() or int(argv[1]) < 1 or (
+            len(argv) == 4 and (not argv[3].isdigit() or int(argv[3]) < len(PERSONAS))):
+        print("usage: gen_corpus.py SCALE OUTDIR [PERSONAS]   (SCALE: a whole number >= 1; "
+              f"PERSONAS >= {len(PERSONAS)})", file=sys.stderr)
         return 2
     scale, out = int(argv[1]), Path(argv[2])
+    for n in range(len(PERSONAS), int(argv[3]) if len(argv) == 4 else len(PERSONAS)):
+        PERSONAS.append((f"persona-{n + 1:03}", f"Persona {n + 1}", f"En tant que persona {n + 1}"))
     images_dir = Path(__file__).resolve().parent.parent / "content" / "img"
     rng = random.Random(42)
     sections = SECTIONS_PER_SCALE * scale

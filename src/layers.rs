@@ -5,7 +5,7 @@
 
 /// Bottom to top. Modules on one line are peers: they may not name each other.
 pub const LAYERS: &[&[&str]] = &[
-    &["diag", "url", "markup"],
+    &["diag", "url", "markup", "jobs"],
     &["labels", "format"],
     &["ir"],
     &["corpus"],

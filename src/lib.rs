@@ -9,6 +9,7 @@ pub mod corpus;
 pub mod diag;
 pub mod format;
 pub mod ir;
+pub mod jobs;
 pub mod labels;
 #[cfg(test)]
 mod layers;
@@ -76,7 +77,9 @@ pub fn load_books(cli: &BuildOptions, diags: &mut Diagnostics) -> Result<Books> 
 
 /// `load_books`; with `first_only`, the other languages' documents are neither read nor passed.
 fn read_books(cli: &BuildOptions, diags: &mut Diagnostics, first_only: bool) -> Result<Books> {
+    let clock = Instant::now();
     let (corpora, settings) = settings::load_corpora(cli, diags)?;
+    stage_time("load", clock);
     if let Some(theme) = &settings.theme
         && !theme.is_dir()
     {
@@ -118,8 +121,12 @@ fn read_books(cli: &BuildOptions, diags: &mut Diagnostics, first_only: bool) -> 
             &corpus.display_path(&corpus.index.path),
             diags,
         );
+        let clock = Instant::now();
         let mut doc = read::read_document(&corpus, words, diags);
+        stage_time("read", clock);
+        let clock = Instant::now();
         passes::run_passes(&mut doc, &passes::PassInputs::of(&corpus), diags);
+        stage_time("passes", clock);
         if let Some(name) = &original_name {
             doc.meta.name = name.clone();
         }
@@ -165,6 +172,8 @@ pub struct BuildOptions {
     pub wait: bool,
     /// `--lang`: build only this language of a corpus in several.
     pub language: Option<String>,
+    /// `-j`: writers run at once; `None` leaves it to livret.toml, then to the cores available.
+    pub jobs: Option<usize>,
 }
 
 impl BuildOptions {
@@ -304,45 +313,89 @@ pub fn render(
         version: VERSION,
     };
 
-    let total = settings.formats.len() * sets.iter().map(|(_, v)| v.len()).sum::<usize>();
+    // Every (format, file) pair is a task; they run on `settings.jobs` threads and come back in
+    // this order, so bytes and diagnostics are those of a sequential build.
+    let mut tasks = Vec::new();
+    for &format in &settings.formats {
+        for (language, variants) in &sets {
+            for (stem, variant) in variants {
+                tasks.push((format, language_stem(stem, language.as_deref()), variant));
+            }
+        }
+    }
+    let costs: Vec<jobs::Cost> = tasks
+        .iter()
+        .map(|&(format, _, doc)| {
+            let text = doc
+                .chapters
+                .iter()
+                .map(|c| ir::text_bytes(&c.blocks))
+                .sum::<usize>();
+            // Measured at scale 100: HTML 0.35 s, EPUB 0.42 s, PDF 1.6 s. Any other format is
+            // a PDF of some kind: as long, and as heavy.
+            let (work, memory) = match format {
+                Format::Html => (4, 0),
+                Format::Epub => (5, 0),
+                _ => (20, jobs::pdf_weight(text)),
+            };
+            jobs::Cost {
+                work: work * (text as u64 + 20_000),
+                memory,
+            }
+        })
+        .collect();
+    let total = tasks.len();
+    let mut started = 0;
+    let clock = Instant::now();
+    let written = jobs::run_ordered(
+        &costs,
+        settings.jobs,
+        jobs::memory_budget(),
+        |i| {
+            let (format, _, variant) = tasks[i];
+            let clock = Instant::now();
+            let mut writer_diags = Diagnostics::new();
+            let bytes = write_format(format, variant, &ctx, &mut writer_diags);
+            (bytes, writer_diags, clock.elapsed())
+        },
+        |i| {
+            let (format, stem, _) = &tasks[i];
+            observer.writing(stem, *format, started, total);
+            started += 1;
+        },
+    );
+    stage_time("writers", clock);
     let mut pending = Vec::new();
     let mut reported: std::collections::HashSet<diag::Diagnostic> =
         diags.items().iter().cloned().collect();
     let mut sources = SourceTexts::default();
-    for &format in &settings.formats {
-        for (language, variants) in &sets {
-            for (stem, variant) in variants {
-                let stem = language_stem(stem, language.as_deref());
-                observer.writing(&stem, format, pending.len(), total);
-                let started = Instant::now();
-                let mut writer_diags = Diagnostics::new();
-                let bytes = write_format(format, variant, &ctx, &mut writer_diags)?;
-                // Writers name pages relative to the corpus; the same problem found again in a
-                // `--split` variant is reported once.
-                for mut d in writer_diags.items().iter().cloned() {
-                    locate_in_source(&mut d, variant, &settings.corpus_dir, &mut sources);
-                    d.path = settings.corpus_dir.join(&d.path).display().to_string();
-                    if reported.insert(d.clone()) {
-                        diags.push(d);
-                    }
-                }
-                let path = settings
-                    .out_dir
-                    .join(format!("{stem}.{}", format.extension()));
-                pending.push(Rendered {
-                    artifact: Artifact {
-                        path,
-                        format,
-                        language: variant.meta.language.clone(),
-                        personas: persona_ids(variant),
-                        bytes: bytes.len() as u64,
-                        sha256: manifest::sha256_hex(&bytes),
-                        elapsed: started.elapsed(),
-                    },
-                    bytes,
-                });
+    for ((format, stem, variant), (bytes, writer_diags, elapsed)) in tasks.into_iter().zip(written)
+    {
+        let bytes = bytes?;
+        // Writers name pages relative to the corpus; the same problem found again in a
+        // `--split` variant is reported once.
+        for mut d in writer_diags.items().iter().cloned() {
+            locate_in_source(&mut d, variant, &settings.corpus_dir, &mut sources);
+            d.path = settings.corpus_dir.join(&d.path).display().to_string();
+            if reported.insert(d.clone()) {
+                diags.push(d);
             }
         }
+        let path = settings
+            .out_dir
+            .join(format!("{stem}.{}", format.extension()));
+        pending.push(Rendered {
+            artifact: Artifact {
+                path,
+                format,
+                language: variant.meta.language.clone(),
+                personas: persona_ids(variant),
+                bytes: bytes.len() as u64,
+                sha256: manifest::sha256_hex(&bytes),
+                elapsed,
+            },
+            bytes,
+        });
     }
     // Writers report what they could not render (an undecodable image…) as diagnostics too.
     if settings.strict {
@@ -357,6 +410,18 @@ pub fn render(
         book_files,
         items: pending,
     })
+}
+
+/// `LIVRET_TIMINGS=1`: each stage's wall time on stderr, to see where a build's time goes
+/// without a profiler (ARCHITECTURE.md, "Where HTML and EPUB builds spend their time").
+fn stage_time(stage: &str, since: Instant) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("LIVRET_TIMINGS").is_some_and(|v| v == "1")) {
+        eprintln!(
+            "livret: {stage}: {:.1} ms",
+            since.elapsed().as_secs_f64() * 1000.0
+        );
+    }
 }
 
 /// One language's files: its tag (`None` for a one-language corpus) and each file's stem and
@@ -558,7 +623,9 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Publ
         book_files,
         items,
     } = book;
-    let lock = output::lock_output(&out_dir, options.wait)?;
+    let clock = Instant::now();
+    let mut lock = output::lock_output(&out_dir, options.wait)?;
+    lock.set_jobs(options.jobs.unwrap_or_else(jobs::available));
     let corpus_sha256 = manifest::corpus_digest(&options.corpus_dir, &book_files)?;
     let name_of = |a: &Artifact| {
         a.path
@@ -589,6 +656,7 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Publ
         .map(|r| (name_of(&r.artifact), r.bytes.as_slice()))
         .collect();
     let kept = lock.publish(&files, &manifest_name, manifest.to_json().as_bytes())?;
+    stage_time("publish", clock);
     Ok(Published {
         artifacts: items.into_iter().map(|r| r.artifact).collect(),
         kept,

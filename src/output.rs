@@ -41,6 +41,7 @@ const KILL_AFTER_RENAMES_VAR: &str = "LIVRET_FAULT_KILL_AFTER_RENAMES";
 pub struct OutputLock {
     dir: PathBuf,
     _lock: File,
+    jobs: usize,
 }
 
 /// What `publish` or `clean` left alone although the previous set listed it: files edited since
@@ -100,6 +101,7 @@ pub fn lock_output(dir: &Path, wait: bool) -> Result<OutputLock> {
     let lock = OutputLock {
         dir: dir.to_path_buf(),
         _lock: file,
+        jobs: 1,
     };
     lock.recover()?;
     Ok(lock)
@@ -149,6 +151,11 @@ enum JournalState {
 impl OutputLock {
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// How many files `publish` writes and syncs at once (1 unless set).
+    pub fn set_jobs(&mut self, jobs: usize) {
+        self.jobs = jobs.max(1);
     }
 
     /// Put `files` (bare file names and bytes) and `manifest` (written as `manifest_name`, last)
@@ -206,13 +213,30 @@ impl OutputLock {
             removals,
         };
         self.write_journal(&journal, &build_id)?;
-        let contents = files.iter().map(|(_, bytes)| *bytes).chain([manifest]);
-        for ((temp, _), bytes) in journal.renames.iter().zip(contents) {
-            if let Err(e) = write_new_synced(&self.dir.join(temp), bytes) {
-                // Undo at once; what this cannot remove, the next run's recovery does.
-                let _ = self.undo(&journal);
-                return Err(e);
-            }
+        let contents: Vec<&[u8]> = files
+            .iter()
+            .map(|(_, bytes)| *bytes)
+            .chain([manifest])
+            .collect();
+        // Each file waits for its own sync: `jobs` of them are written and synced at once.
+        let costs: Vec<crate::jobs::Cost> = contents
+            .iter()
+            .map(|bytes| crate::jobs::Cost {
+                work: bytes.len() as u64,
+                memory: 0,
+            })
+            .collect();
+        let written = crate::jobs::run_ordered(
+            &costs,
+            self.jobs,
+            0,
+            |i| write_new_synced(&self.dir.join(&journal.renames[i].0), contents[i]),
+            |_| {},
+        );
+        if let Some(e) = written.into_iter().find_map(Result::err) {
+            // Undo at once; what this cannot remove, the next run's recovery does.
+            let _ = self.undo(&journal);
+            return Err(e);
         }
         journal.state = JournalState::Committed;
         self.write_journal(&journal, &build_id)?;

@@ -34,6 +34,8 @@ pub struct Settings {
     pub build_time: i64,
     /// Wait for another build writing the same output folder instead of failing at once.
     pub wait: bool,
+    /// `-j`, else `jobs` of livret.toml, else the cores available: writers run at once.
+    pub jobs: usize,
 }
 
 impl Settings {
@@ -64,6 +66,15 @@ impl Settings {
                 }
             }
         };
+        let jobs = match cli.jobs.or(config.jobs) {
+            Some(0) => {
+                return Err(Error::Usage(
+                    "jobs must be at least 1 (-j, or `jobs` in livret.toml)".into(),
+                ));
+            }
+            Some(n) => n,
+            None => crate::jobs::available(),
+        };
         Ok(Settings {
             corpus_dir: cli.corpus_dir.clone(),
             out_dir: cli.out_dir.clone().unwrap_or_else(|| {
@@ -85,6 +96,7 @@ impl Settings {
             strict: cli.strict || config.strict == Some(true),
             build_time: cli.build_time,
             wait: cli.wait,
+            jobs,
         })
     }
 
@@ -154,6 +166,7 @@ impl BuildOptions {
             build_time: 0,
             wait: false,
             language: None,
+            jobs: None,
         }
     }
 }

@@ -59,6 +59,10 @@ pub struct SelectionArgs {
     /// Build only this language of a corpus in several (`pt`): <name>.<lang>.<format>.
     #[arg(long = "lang", value_name = "TAG")]
     pub language: Option<String>,
+    /// Writers run at once (formats and --split handouts) [default: `jobs` of livret.toml, else
+    /// the cores available]
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
 }
 
 /// How problems are judged and shown, for `build` and `check`.
@@ -109,5 +113,6 @@ pub fn build_options(
         build_time: build_time_from_env()?,
         wait: false,
         language: selection.language.clone(),
+        jobs: selection.jobs.map(|n| n as usize),
     })
 }

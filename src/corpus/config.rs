@@ -27,7 +27,7 @@ pub fn parse_config(text: &str, display_path: &str, diags: &mut Diagnostics) -> 
             diagnostic.with_hint(
                 "known keys: name, title, subtitle, author, publisher, language, date, \
                      identifier, index, personas, languages, page_size (\"A4\", \"A5\" or \"Letter\"), \
-                 typography, [labels], formats, out, manifest, theme, split, strict, url",
+                 typography, [labels], formats, out, manifest, theme, split, strict, url, jobs",
             );
             Config::default()
         }

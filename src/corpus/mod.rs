@@ -70,6 +70,8 @@ pub struct Config {
     /// The manifest's file name in the output folder (`manifest.json`), for a folder whose
     /// `manifest.json` belongs to another tool.
     pub manifest: Option<String>,
+    /// `-j` by default: how many writers run at once.
+    pub jobs: Option<usize>,
 }
 
 /// What the reader needs of Jekyll's `_config.yml`.

@@ -26,6 +26,36 @@ pub fn rasterize_svg_with_fonts(
     max_width_px: u32,
     fonts: &[&[u8]],
 ) -> Result<image::RgbaImage, String> {
+    let pixmap = draw(bytes, max_width_px, fonts)?;
+    let (width, height) = (pixmap.width(), pixmap.height());
+    // tiny-skia stores premultiplied alpha; `image` wants it straight. An opaque pixel is the
+    // same in both: its bytes are copied as they are.
+    let mut pixels: Vec<u8> = Vec::with_capacity(pixmap.data().len());
+    for p in pixmap.pixels() {
+        if p.alpha() == u8::MAX {
+            pixels.extend_from_slice(&[p.red(), p.green(), p.blue(), u8::MAX]);
+        } else {
+            let c = p.demultiply();
+            pixels.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
+        }
+    }
+    image::RgbaImage::from_raw(width, height, pixels)
+        .ok_or_else(|| "SVG raster has the wrong size".to_string())
+}
+
+/// [`rasterize_svg_with_fonts`] as tiny-skia draws it: width, height and RGBA with
+/// premultiplied alpha — the straight values wherever the SVG is opaque (an EPUB cover, whose
+/// ground covers it all), without a pass over every pixel to convert them.
+pub fn rasterize_svg_premultiplied(
+    bytes: &[u8],
+    max_width_px: u32,
+    fonts: &[&[u8]],
+) -> Result<(u32, u32, Vec<u8>), String> {
+    let pixmap = draw(bytes, max_width_px, fonts)?;
+    Ok((pixmap.width(), pixmap.height(), pixmap.take()))
+}
+
+fn draw(bytes: &[u8], max_width_px: u32, fonts: &[&[u8]]) -> Result<tiny_skia::Pixmap, String> {
     if bytes.len() > MAX_SVG_BYTES {
         return Err(format!(
             "SVG of {} bytes: larger than the {MAX_SVG_BYTES} bytes accepted",
@@ -61,17 +91,7 @@ pub fn rasterize_svg_with_fonts(
         raster_height as f32 / height,
     );
     resvg::render(&tree, transform, &mut pixmap.as_mut());
-    // tiny-skia stores premultiplied alpha; `image` wants it straight.
-    let pixels: Vec<u8> = pixmap
-        .pixels()
-        .iter()
-        .flat_map(|p| {
-            let c = p.demultiply();
-            [c.red(), c.green(), c.blue(), c.alpha()]
-        })
-        .collect();
-    image::RgbaImage::from_raw(raster_width, raster_height, pixels)
-        .ok_or_else(|| "SVG raster has the wrong size".to_string())
+    Ok(pixmap)
 }
 
 fn options(fonts: &[&[u8]]) -> usvg::Options<'static> {

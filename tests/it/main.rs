@@ -15,6 +15,7 @@ mod html;
 mod kramdown;
 mod languages;
 mod man;
+mod parallel;
 mod pdf;
 mod pdf_scale;
 mod pdf_tagged;

@@ -6,7 +6,7 @@ use super::persona_title;
 use crate::ir::Document;
 use crate::markup::escape;
 use crate::write::fonts::FontSet;
-use crate::write::svg::rasterize_svg_with_fonts;
+use crate::write::svg::rasterize_svg_premultiplied;
 
 /// Pixels: the 1:1.6 shape e-reader stores recommend, at a size that stays sharp on a tablet.
 const WIDTH: u32 = 1000;
@@ -20,20 +20,36 @@ const ACCENT: &str = "#000091";
 pub fn cover_png(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, String> {
     let [regular, bold, italic] = fonts.text_faces();
     let svg = cover_svg(doc, bold, italic);
-    let raster = rasterize_svg_with_fonts(svg.as_bytes(), WIDTH, &[regular, bold, italic])?;
-    let rgb = image::DynamicImage::ImageRgba8(raster).to_rgb8();
-    let (palette, indices) = palette_of(rgb.as_raw());
-    encode_indexed(rgb.width(), rgb.height(), &palette, &indices)
+    // The ground is opaque: premultiplied pixels are the straight ones, and dropping alpha is
+    // all an RGB conversion would do.
+    let (width, height, rgba) =
+        rasterize_svg_premultiplied(svg.as_bytes(), WIDTH, &[regular, bold, italic])?;
+    let (palette, indices) = palette_of(&rgba, 4);
+    encode_indexed(width, height, &palette, &indices)
 }
 
 /// The cover as at most 256 palette colours: text in a few inks on a flat ground, whose
 /// anti-aliased edges make a few thousand colours at most. The 256 most used are kept (every
 /// ink and its common blends); a rare edge colour takes the nearest kept one. The indexed file is
 /// a third of the RGB one and encodes several times faster, with no visible change.
-fn palette_of(rgb: &[u8]) -> (Vec<[u8; 3]>, Vec<u8>) {
+/// `pixels` has `stride` bytes a pixel, RGB first. Most pixels repeat the one before (flat
+/// ground, solid strokes): runs are counted and looked up once each.
+fn palette_of(pixels: &[u8], stride: usize) -> (Vec<[u8; 3]>, Vec<u8>) {
+    let rgb = |p: &[u8]| [p[0], p[1], p[2]];
     let mut counts: rustc_hash::FxHashMap<[u8; 3], u32> = Default::default();
-    for pixel in rgb.chunks_exact(3) {
-        *counts.entry([pixel[0], pixel[1], pixel[2]]).or_default() += 1;
+    let mut run: Option<([u8; 3], u32)> = None;
+    for pixel in pixels.chunks_exact(stride).map(rgb) {
+        match &mut run {
+            Some((colour, n)) if *colour == pixel => *n += 1,
+            _ => {
+                if let Some((colour, n)) = run.replace((pixel, 1)) {
+                    *counts.entry(colour).or_default() += n;
+                }
+            }
+        }
+    }
+    if let Some((colour, n)) = run {
+        *counts.entry(colour).or_default() += n;
     }
     let mut by_use: Vec<([u8; 3], u32)> = counts.into_iter().collect();
     // Most used first; ties in colour order, so the same cover gives the same bytes.
@@ -58,9 +74,20 @@ fn palette_of(rgb: &[u8]) -> (Vec<[u8; 3]>, Vec<u8>) {
             (*colour, index as u8)
         })
         .collect();
-    let indices = rgb
-        .chunks_exact(3)
-        .map(|pixel| index_of[&[pixel[0], pixel[1], pixel[2]]])
+    let mut last: Option<([u8; 3], u8)> = None;
+    let indices = pixels
+        .chunks_exact(stride)
+        .map(|pixel| {
+            let colour = rgb(pixel);
+            match last {
+                Some((c, index)) if c == colour => index,
+                _ => {
+                    let index = index_of[&colour];
+                    last = Some((colour, index));
+                    index
+                }
+            }
+        })
         .collect();
     (palette, indices)
 }
@@ -215,14 +242,14 @@ mod tests {
         for r in 0..44u8 {
             rgb.extend([200 + r, 0, 0]);
         }
-        let (palette, indices) = palette_of(&rgb);
+        let (palette, indices) = palette_of(&rgb, 3);
         assert_eq!(palette.len(), 256);
         assert_eq!(palette[0], [255, 255, 255], "the most used first");
         // A rare red takes its nearest kept colour; every grey is itself.
         let decoded: Vec<[u8; 3]> = indices.iter().map(|&i| palette[i as usize]).collect();
         assert_eq!(decoded[0], [0, 0, 0]);
         assert_eq!(decoded[3], [2, 2, 2]);
-        let exact = palette_of(&rgb[..256 * 3]);
+        let exact = palette_of(&rgb[..256 * 3], 3);
         let round_trip: Vec<u8> = exact.1.iter().flat_map(|&i| exact.0[i as usize]).collect();
         assert_eq!(round_trip, &rgb[..256 * 3]);
     }

@@ -72,8 +72,8 @@ impl Images {
             .unwrap_or_default()
     }
 
-    pub fn embedded(&self) -> &[EmbeddedImage] {
-        &self.embedded
+    pub fn into_embedded(self) -> Vec<EmbeddedImage> {
+        self.embedded
     }
 
     pub fn is_empty(&self) -> bool {

@@ -69,13 +69,19 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
     builder.stylesheet(css.as_bytes()).map_err(builder_error)?;
 
     let mut order = vec![TITLE_PAGE.to_string()];
+    // epub-builder gets an empty body for every content document and image: it only lists
+    // them (manifest, spine, tables of contents), and its archive deflates whatever it is
+    // given, which `package::rewrite` would inflate only to deflate again. The bytes are
+    // kept here and deflated once, by `rewrite`.
+    let mut bodies: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     // A theme font that cannot be read stops the build here as it does for the PDF.
     let fonts = FontSet::load(&ctx.theme)?;
     match cover::cover_png(doc, &fonts) {
         Ok(png) => {
             builder
-                .add_cover_image(COVER, png.as_slice(), "image/png")
+                .add_cover_image(COVER, &[][..], "image/png")
                 .map_err(builder_error)?;
+            bodies.insert(COVER.to_string(), png);
             order.push(COVER.to_string());
         }
         // A book without a cover is still a good book: say so, and go on.
@@ -91,11 +97,12 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
     let title_page = content::title_page(doc, &title, labels);
     builder
         .add_content(
-            EpubContent::new(TITLE_PAGE, title_page.as_bytes())
+            EpubContent::new(TITLE_PAGE, &[][..])
                 .title(title.as_str())
                 .reftype(ReferenceType::TitlePage),
         )
         .map_err(builder_error)?;
+    bodies.insert(TITLE_PAGE.to_string(), title_page.into_bytes());
 
     let ids = element_ids(doc);
     let mut has_sections = false;
@@ -112,8 +119,7 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         };
         let rendered = render_chapter(doc, chapter, &style);
         let xhtml = content::chapter_document(doc, chapter, &rendered);
-        let mut item =
-            EpubContent::new(file.as_str(), xhtml.as_bytes()).title(chapter.title.as_str());
+        let mut item = EpubContent::new(file.as_str(), &[][..]).title(chapter.title.as_str());
         for (anchor, section_title) in sections(&chapter.blocks) {
             has_sections = true;
             item = item.child(TocElement::new(format!("{file}#{anchor}"), section_title));
@@ -122,23 +128,22 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
             item = item.reftype(ReferenceType::Text);
         }
         builder.add_content(item).map_err(builder_error)?;
+        bodies.insert(file.clone(), xhtml.into_bytes());
         order.push(file.clone());
     }
-    for image in images.embedded() {
+    for image in images.into_embedded() {
         builder
-            .add_resource(
-                image.file.as_str(),
-                image.bytes.as_slice(),
-                image.media_type,
-            )
+            .add_resource(image.file.as_str(), &[][..], image.media_type)
             .map_err(builder_error)?;
         order.push(image.file.clone());
+        bodies.insert(image.file, image.bytes);
     }
 
     let mut raw = Vec::new();
     builder.generate(&mut raw).map_err(builder_error)?;
     package::rewrite(
         &raw,
+        bodies,
         &package::Fixes {
             identifier: &identifier,
             title: &title,

@@ -42,8 +42,18 @@ pub(super) struct Fixes<'a> {
     pub content_order: &'a [String],
 }
 
-pub(super) fn rewrite(raw: &[u8], fixes: &Fixes, build_time: i64) -> Result<Vec<u8>> {
+/// `raw` is epub-builder's archive; `bodies` the content documents and images it was given
+/// empty, by their path in `OEBPS/`.
+pub(super) fn rewrite(
+    raw: &[u8],
+    bodies: BTreeMap<String, Vec<u8>>,
+    fixes: &Fixes,
+    build_time: i64,
+) -> Result<Vec<u8>> {
     let mut entries = read_entries(raw)?;
+    for (name, bytes) in bodies {
+        entries.insert(format!("OEBPS/{name}"), bytes);
+    }
     for (name, fix) in [
         (OPF, fix_opf as fn(&str, &Fixes) -> Result<String>),
         (NAV, fix_nav),
