@@ -698,21 +698,23 @@ fn a_hundred_thousand_links_build_within_60_s() {
 }
 
 /// 100,000 links, Liquid variables, unknown variables, unclosed `{{` and span IALs, each on
-/// one line: linear time (each in under 20 s; 1–2 s measured after fixing the column counts
-/// that made the links case take 10 s and the Liquid cases 9 s).
+/// one line: linear time. Bounds are 10× the CPU time measured on a quiet machine with every
+/// writer (debug build, 2026-12-04): links 18.6 s (each link is a note in the print edition and
+/// the booklet), Liquid variables 3.8 s, unclosed `{{` 3.1 s, span IALs 2.2 s, unknown
+/// variables 0.4 s. The column counts that once made the links case quadratic took minutes.
 #[test]
-fn a_hundred_thousand_tags_on_one_line_build_within_20_s() {
+fn a_hundred_thousand_tags_on_one_line_build_in_linear_time() {
     let cases = [
-        ("links on one line", "[l](https://example.org/x) ", 0),
-        ("Liquid variables", "{{ page.title }} ", 0),
-        ("unknown Liquid variables", "{{ page.absent }} ", 100_000),
-        ("unclosed {{", "{{ x ", 0),
-        ("span IALs", "mot{:.classe} ", 0),
+        ("links on one line", "[l](https://example.org/x) ", 0, 190),
+        ("Liquid variables", "{{ page.title }} ", 0, 40),
+        ("unknown Liquid variables", "{{ page.absent }} ", 100_000, 10),
+        ("unclosed {{", "{{ x ", 0, 40),
+        ("span IALs", "mot{:.classe} ", 0, 25),
     ];
-    for (case, item, warnings) in cases {
+    for (case, item, warnings, bound) in cases {
         let book = Book::with_citoyen(citoyen_with(&item.repeat(100_000)));
         let outcome = pipeline(book.root());
-        outcome.assert_builds(case).assert_within(case, secs(20));
+        outcome.assert_builds(case).assert_within(case, secs(bound));
         assert_eq!(outcome.diags.len(), warnings, "{case}: diagnostics");
         if let Some(last) = outcome.diags.last() {
             let expected = 1 + 99_999 * item.chars().count() as u32;
