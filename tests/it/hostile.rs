@@ -707,7 +707,12 @@ fn a_hundred_thousand_tags_on_one_line_build_in_linear_time() {
     let cases = [
         ("links on one line", "[l](https://example.org/x) ", 0, 190),
         ("Liquid variables", "{{ page.title }} ", 0, 40),
-        ("unknown Liquid variables", "{{ page.absent }} ", 100_000, 10),
+        (
+            "unknown Liquid variables",
+            "{{ page.absent }} ",
+            100_000,
+            10,
+        ),
         ("unclosed {{", "{{ x ", 0, 40),
         ("span IALs", "mot{:.classe} ", 0, 25),
     ];

@@ -244,26 +244,7 @@ fn cards_and_finish(
         fonts,
         &metrics,
     )?;
-    let layout::Pass {
-        outline,
-        log,
-        tree,
-        link_texts,
-        ..
-    } = pass;
-    serialize::serialize(
-        serialize::SerializeInput {
-            doc: &cards_doc,
-            ctx,
-            fonts,
-            log,
-            tree,
-            link_texts,
-            outline: &outline,
-            page_size: layout::page_size_mm(crate::ir::PageSize::A5),
-        },
-        diags,
-    )
+    serialize_pass(pass, &cards_doc, ctx, fonts, crate::ir::PageSize::A5, diags)
 }
 
 /// Questions a card lists: past what an A5 page holds beside its QR code, the first ones and
@@ -350,6 +331,18 @@ fn lay_out_and_finish(
         }
     }
     diags.extend(pass_diags);
+    serialize_pass(pass, doc, ctx, fonts, doc.meta.page_size, diags)
+}
+
+/// The last layout pass, written out as the PDF file.
+fn serialize_pass(
+    pass: layout::Pass,
+    doc: &Document,
+    ctx: &WriteContext,
+    fonts: &FontSet,
+    page_size: crate::ir::PageSize,
+    diags: &mut Diagnostics,
+) -> Result<Vec<u8>> {
     let layout::Pass {
         outline,
         log,
@@ -366,7 +359,7 @@ fn lay_out_and_finish(
             tree,
             link_texts,
             outline: &outline,
-            page_size: layout::page_size_mm(doc.meta.page_size),
+            page_size: layout::page_size_mm(page_size),
         },
         diags,
     )
