@@ -20,6 +20,7 @@ use genpdf::{Context, Element, Margins};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
+use std::sync::Arc;
 
 pub const BODY: u8 = 10;
 const SMALL: u8 = 9;
@@ -169,9 +170,9 @@ struct Builder<'a> {
     doc: &'a Document,
     fonts: &'a FontSet,
     metrics: Rc<Metrics>,
-    hyph: Option<Rc<Hyphenation>>,
+    hyph: Option<Arc<Hyphenation>>,
     /// Dictionaries loaded so far, by language tag (a chapter may have its own language).
-    dictionaries: HashMap<String, Option<Rc<Hyphenation>>>,
+    dictionaries: HashMap<String, Option<Arc<Hyphenation>>>,
     /// Prose is justified where it can be hyphenated, else set ragged-right (no rivers).
     prose_align: Align,
     surface: SurfaceRef,
@@ -219,7 +220,7 @@ impl<'a> Builder<'a> {
         let hyph = self
             .dictionaries
             .entry(language.to_string())
-            .or_insert_with(|| Hyphenation::for_language(language).map(Rc::new))
+            .or_insert_with(|| super::hyphenate::shared(language))
             .clone();
         self.prose_align = if hyph.is_some() {
             Align::Justify
