@@ -149,7 +149,7 @@ fn zero_jobs_is_a_usage_error() {
     }
     let dir = tempfile::tempdir().unwrap();
     assert!(run(dir.path(), &["init", "."]).status.success());
-    let toml = dir.path().join("content/livret.toml");
+    let toml = dir.path().join("livret.toml");
     let mut text = std::fs::read_to_string(&toml).unwrap();
     text.push_str("jobs = 0\n");
     std::fs::write(&toml, &text).unwrap();
