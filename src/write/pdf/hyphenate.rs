@@ -2,9 +2,6 @@
 //! all embedded with its `embed_all` feature); a book loads only the dictionaries of its
 //! languages, when it lays them out.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-
 use hyphenation::{Hyphenator, Language, Load, Standard};
 
 pub struct Hyphenation {
@@ -117,20 +114,6 @@ fn dictionary(tag: &str) -> Option<Language> {
 /// than justify it with wide gaps.
 pub fn has_hyphenation(language: &str) -> bool {
     dictionary(language).is_some()
-}
-
-/// The dictionary for `language`, loaded once per process: a `--split` build lays out one PDF
-/// per handout, and each used to load the same patterns again.
-pub fn shared(language: &str) -> Option<Arc<Hyphenation>> {
-    static LOADED: OnceLock<Mutex<HashMap<String, Option<Arc<Hyphenation>>>>> = OnceLock::new();
-    let mut loaded = LOADED
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    loaded
-        .entry(language.to_string())
-        .or_insert_with(|| Hyphenation::for_language(language).map(Arc::new))
-        .clone()
 }
 
 impl Hyphenation {

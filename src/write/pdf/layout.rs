@@ -20,7 +20,6 @@ use genpdf::{Context, Element, Margins};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
-use std::sync::Arc;
 
 pub const BODY: u8 = 10;
 const SMALL: u8 = 9;
@@ -170,9 +169,9 @@ struct Builder<'a> {
     doc: &'a Document,
     fonts: &'a FontSet,
     metrics: Rc<Metrics>,
-    hyph: Option<Arc<Hyphenation>>,
+    hyph: Option<Rc<Hyphenation>>,
     /// Dictionaries loaded so far, by language tag (a chapter may have its own language).
-    dictionaries: HashMap<String, Option<Arc<Hyphenation>>>,
+    dictionaries: HashMap<String, Option<Rc<Hyphenation>>>,
     /// Prose is justified where it can be hyphenated, else set ragged-right (no rivers).
     prose_align: Align,
     surface: SurfaceRef,
@@ -220,7 +219,7 @@ impl<'a> Builder<'a> {
         let hyph = self
             .dictionaries
             .entry(language.to_string())
-            .or_insert_with(|| super::hyphenate::shared(language))
+            .or_insert_with(|| Hyphenation::for_language(language).map(Rc::new))
             .clone();
         self.prose_align = if hyph.is_some() {
             Align::Justify

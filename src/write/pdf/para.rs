@@ -14,7 +14,6 @@ use genpdf::{Context, Element, Mm, RenderResult, Size};
 use smallvec::SmallVec;
 use std::collections::VecDeque;
 use std::rc::Rc;
-use std::sync::Arc;
 
 /// DejaVu's ascent and descent, in em: places the baseline inside a line box.
 const ASCENT: f64 = 0.93;
@@ -213,7 +212,7 @@ pub struct Para {
     align: Align,
     leading: f64,
     base_size: u8,
-    hyph: Option<Arc<Hyphenation>>,
+    hyph: Option<Rc<Hyphenation>>,
     surface: SurfaceRef,
     metrics: Rc<Metrics>,
     tag: Tag,
@@ -233,7 +232,7 @@ impl Para {
         runs: Vec<Run>,
         align: Align,
         base_size: u8,
-        hyph: Option<Arc<Hyphenation>>,
+        hyph: Option<Rc<Hyphenation>>,
         surface: SurfaceRef,
         tag: Tag,
     ) -> Self {
@@ -818,7 +817,7 @@ mod tests {
         let metrics = Rc::new(Metrics::new(&FontSet::default()));
         let surface = Rc::new(RefCell::new(Surface::new(metrics, 297.0, 249.0, false)));
         let run = Run::plain(text.to_string(), RunStyle::body(10), BreakMode::Prose);
-        let hyph = language.and_then(|l| Hyphenation::for_language(l).map(Arc::new));
+        let hyph = language.and_then(|l| Hyphenation::for_language(l).map(Rc::new));
         let para = Para::new(vec![run], align, 10, hyph, surface, Tag::Layout);
         para.layout(width)
             .iter()
