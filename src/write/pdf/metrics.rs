@@ -5,7 +5,7 @@
 use crate::write::fonts::FontSet;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 /// Faces by index, as `FontSet` orders them: serif regular, bold, italic, bold italic; mono.
 pub const FACE_COUNT: usize = 5;
@@ -22,13 +22,20 @@ struct FaceMetrics {
     bytes: Cow<'static, [u8]>,
     upem: f32,
     has_kern: bool,
-    /// Latin to general punctuation, looked up by index: filled once, read without borrowing.
-    common: Vec<Glyph>,
+    /// Latin to general punctuation, looked up by index and filled as characters are met (a
+    /// handout meets a hundred of these 8,448): read without borrowing.
+    common: Vec<Cell<Glyph>>,
     glyphs: RefCell<FxHashMap<char, Glyph>>,
     kerns: RefCell<FxHashMap<(u16, u16), f32>>,
 }
 
 const COMMON: usize = 0x2100;
+
+/// A slot of `common` not filled yet (no glyph has a NaN advance).
+const NOT_LOOKED_UP: Glyph = Glyph {
+    id: 0,
+    advance: f32::NAN,
+};
 
 impl FaceMetrics {
     fn new(bytes: Cow<'static, [u8]>) -> Self {
@@ -41,34 +48,14 @@ impl FaceMetrics {
             .as_ref()
             .and_then(|f| f.tables().kern)
             .is_some_and(|k| k.subtables.into_iter().next().is_some());
-        let mut metrics = FaceMetrics {
+        FaceMetrics {
             bytes,
             upem,
             has_kern,
-            common: Vec::new(),
+            common: vec![Cell::new(NOT_LOOKED_UP); COMMON],
             glyphs: RefCell::default(),
             kerns: RefCell::default(),
-        };
-        // One parse of the face for every common character (a few milliseconds).
-        metrics.common = match ttf_parser::Face::parse(&metrics.bytes, 0) {
-            Ok(face) => (0..COMMON as u32)
-                .map(|cp| match char::from_u32(cp) {
-                    Some(c) => glyph_of(&face, c, upem),
-                    None => Glyph {
-                        id: 0,
-                        advance: 0.0,
-                    },
-                })
-                .collect(),
-            Err(_) => vec![
-                Glyph {
-                    id: 0,
-                    advance: 0.5,
-                };
-                COMMON
-            ],
-        };
-        metrics
+        }
     }
 
     fn look_up(&self, c: char) -> Glyph {
@@ -82,8 +69,14 @@ impl FaceMetrics {
     }
 
     fn glyph(&self, c: char) -> Glyph {
-        if let Some(g) = self.common.get(c as usize) {
-            return *g;
+        if let Some(slot) = self.common.get(c as usize) {
+            let g = slot.get();
+            if g.advance.is_nan() {
+                let g = self.look_up(c);
+                slot.set(g);
+                return g;
+            }
+            return g;
         }
         if let Some(g) = self.glyphs.borrow().get(&c) {
             return *g;
