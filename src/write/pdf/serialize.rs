@@ -291,7 +291,11 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
 
 /// A small file, kept whole: saved with object streams when that can be done, else classic.
 pub(super) fn save_document(mut pdf: lopdf::Document) -> Result<Vec<u8>> {
-    pdf.compress();
+    for object in pdf.objects.values_mut() {
+        if let Object::Stream(stream) = object {
+            deflate(stream);
+        }
+    }
     no_stream_ends_in_cr(&mut pdf);
     let mut out = Vec::new();
     // Object streams: the structure tree is thousands of small dictionaries, a third of a
@@ -434,11 +438,31 @@ impl Objects {
 /// A stream as the file holds it: compressed (when that makes it smaller and it is not
 /// compressed already), and never ending in a carriage return (see `no_stream_ends_in_cr`).
 fn finish_stream(stream: &mut Stream) {
-    if stream.allows_compression {
-        // A stream that does not compress is kept as it is.
-        let _ = stream.compress();
-    }
+    deflate(stream);
     no_carriage_return_at_end(stream);
+}
+
+/// Deflates a stream not compressed yet, at level 6, keeping the result only when it saves
+/// bytes (a stream that does not compress is kept as it is). lopdf's own `compress` works at
+/// level 9: on a handout a quarter of the CPU time, for a file 2 % smaller.
+fn deflate(stream: &mut Stream) {
+    if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
+        return;
+    }
+    let mut encoder = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(stream.content.len() / 2),
+        flate2::Compression::new(6),
+    );
+    if std::io::Write::write_all(&mut encoder, &stream.content).is_err() {
+        return;
+    }
+    let Ok(compressed) = encoder.finish() else {
+        return;
+    };
+    if compressed.len() + 19 < stream.content.len() {
+        stream.dict.set("Filter", "FlateDecode");
+        stream.set_content(compressed);
+    }
 }
 
 fn no_carriage_return_at_end(stream: &mut Stream) {
