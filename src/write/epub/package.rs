@@ -84,7 +84,7 @@ pub(super) fn rewrite(
         .unix_permissions(0o644);
     let deflated = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(9))
+        .compression_level(Some(6))
         .last_modified_time(time)
         .unix_permissions(0o644);
     zip.start_file("mimetype", stored).map_err(zip_error)?;
