@@ -2,20 +2,9 @@
 
 use crate::common;
 
-use common::{fixture, livret, names_in, repo};
+use common::{fixture, livret, names_in, repo, run, stderr};
 use std::path::Path;
 use std::process::Output;
-
-fn run(cwd: &Path, args: &[&str]) -> Output {
-    livret(cwd)
-        .args(args)
-        .output()
-        .expect("the livret binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

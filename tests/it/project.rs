@@ -1,20 +1,7 @@
 //! The project folder `livret init` makes (`livret.toml` and `content/` side by side), given to
 //! every command from outside it, as `mdbook build my-book` takes a book's folder.
 
-use crate::common::{livret, names_in};
-use std::path::Path;
-use std::process::Output;
-
-fn run(cwd: &Path, args: &[&str]) -> Output {
-    livret(cwd)
-        .args(args)
-        .output()
-        .expect("the livret binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::common::{names_in, run, stderr};
 
 #[test]
 fn init_then_build_from_outside_writes_into_the_project_out_folder() {

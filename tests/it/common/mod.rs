@@ -5,7 +5,7 @@ pub mod a11y;
 pub mod doc;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,6 +20,18 @@ pub fn livret(cwd: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_livret"));
     cmd.current_dir(cwd).env_remove("SOURCE_DATE_EPOCH");
     cmd
+}
+
+/// `livret ARGS` run in `cwd`, to its end.
+pub fn run(cwd: &Path, args: &[&str]) -> Output {
+    livret(cwd)
+        .args(args)
+        .output()
+        .expect("the livret binary runs")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// A copy of the folder `from` (a corpus) at `to`.
