@@ -55,20 +55,7 @@ fn four_jobs_write_the_bytes_one_job_writes() {
         19
     );
     // Every good fixture (tests/fixtures/README.md), with its handouts.
-    for name in [
-        "compact-buttons",
-        "collections-dir",
-        "script-injection",
-        "lang-en-site",
-        "lang-de-index",
-        "lang-pt-config",
-        "lang-fr-english-chapter",
-        "lang-parallel-folders",
-        "lang-polyglot",
-        "lang-indexes",
-        "lang-toml-list",
-        "kramdown-idioms",
-    ] {
+    for name in common::GOOD_FIXTURES {
         let files = same_bytes_with_one_and_four_jobs(&fixture(name), &["--split"]);
         assert!(files >= 4, "{name}: {files} files");
     }

@@ -15,6 +15,22 @@ pub fn fixture(name: &str) -> PathBuf {
     repo().join("tests/fixtures").join(name)
 }
 
+/// The fixtures that build (tests/fixtures/README.md lists them with the bad ones).
+pub const GOOD_FIXTURES: [&str; 12] = [
+    "compact-buttons",
+    "collections-dir",
+    "script-injection",
+    "lang-en-site",
+    "lang-de-index",
+    "lang-pt-config",
+    "lang-fr-english-chapter",
+    "lang-parallel-folders",
+    "lang-polyglot",
+    "lang-indexes",
+    "lang-toml-list",
+    "kramdown-idioms",
+];
+
 /// The livret binary under test, run from `cwd`.
 pub fn livret(cwd: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_livret"));
