@@ -467,7 +467,7 @@ pub fn text_bytes(blocks: &[Block]) -> usize {
     blocks.iter().map(block_text_bytes).sum()
 }
 
-fn block_text_bytes(block: &Block) -> usize {
+pub fn block_text_bytes(block: &Block) -> usize {
     match block {
         Block::Para(c) | Block::Plain(c) | Block::Heading { content: c, .. } => {
             inline_text_bytes(c)

@@ -161,10 +161,74 @@ pub fn run_ordered<T: Send>(
     results.into_iter().flatten().collect()
 }
 
+/// `run` over every item on up to `jobs` threads (heaviest first), the results in item order:
+/// what reads the pages and runs the per-chapter passes. One job, or one item, runs here.
+pub fn map_ordered<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    weight: impl Fn(&T) -> u64,
+    run: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    if jobs <= 1 || items.len() <= 1 {
+        return items.iter().map(run).collect();
+    }
+    let costs: Vec<Cost> = items
+        .iter()
+        .map(|item| Cost {
+            work: weight(item),
+            memory: 0,
+        })
+        .collect();
+    run_ordered(&costs, jobs, 0, |i| run(&items[i]), |_| {})
+}
+
+/// `change` on every item on up to `jobs` threads (heaviest first).
+pub fn for_each_mut<T: Send>(
+    items: &mut [T],
+    jobs: usize,
+    weight: impl Fn(&T) -> u64,
+    change: impl Fn(&mut T) + Sync,
+) {
+    // Each item is taken by exactly one task: its lock is never contended.
+    let cells: Vec<Mutex<&mut T>> = items.iter_mut().map(Mutex::new).collect();
+    map_ordered(
+        &cells,
+        jobs,
+        |cell| weight(&cell.lock().unwrap_or_else(|e| e.into_inner())),
+        |cell| change(&mut cell.lock().unwrap_or_else(|e| e.into_inner())),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+    #[test]
+    fn map_and_change_in_place_keep_item_order_whatever_the_jobs() {
+        let items: Vec<u64> = (0..200).map(|i| (i * 7919) % 101).collect();
+        let expected: Vec<u64> = items.iter().map(|x| x * x + 1).collect();
+        for jobs in [1, 2, 4, 16] {
+            assert_eq!(map_ordered(&items, jobs, |x| *x, |x| x * x + 1), expected);
+            let mut changed = items.clone();
+            for_each_mut(&mut changed, jobs, |x| *x, |x| *x = *x * *x + 1);
+            assert_eq!(changed, expected, "jobs {jobs}");
+        }
+        let threads = Mutex::new(std::collections::HashSet::new());
+        map_ordered(
+            &items,
+            4,
+            |_| 1,
+            |_| {
+                threads.lock().unwrap().insert(std::thread::current().id());
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            },
+        );
+        assert!(
+            threads.lock().unwrap().len() > 1,
+            "work spread over threads"
+        );
+    }
 
     #[test]
     fn results_come_back_in_task_order_whatever_the_jobs() {

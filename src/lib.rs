@@ -122,10 +122,14 @@ fn read_books(cli: &BuildOptions, diags: &mut Diagnostics, first_only: bool) -> 
             diags,
         );
         let clock = Instant::now();
-        let mut doc = read::read_document(&corpus, words, diags);
+        let mut doc = read::read_document(&corpus, words, settings.jobs, diags);
         stage_time("read", clock);
         let clock = Instant::now();
-        passes::run_passes(&mut doc, &passes::PassInputs::of(&corpus), diags);
+        passes::run_passes(
+            &mut doc,
+            &passes::PassInputs::of(&corpus, settings.jobs),
+            diags,
+        );
         stage_time("passes", clock);
         if let Some(name) = &original_name {
             doc.meta.name = name.clone();
@@ -414,7 +418,7 @@ pub fn render(
 
 /// `LIVRET_TIMINGS=1`: each stage's wall time on stderr, to see where a build's time goes
 /// without a profiler (ARCHITECTURE.md, "Where HTML and EPUB builds spend their time").
-fn stage_time(stage: &str, since: Instant) {
+pub(crate) fn stage_time(stage: &str, since: Instant) {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     if *ON.get_or_init(|| std::env::var_os("LIVRET_TIMINGS").is_some_and(|v| v == "1")) {
         eprintln!(

@@ -15,31 +15,44 @@ use crate::ir::Document;
 use std::path::Path;
 
 /// What the passes read of the corpus, and nothing more: where its files are (images), its
-/// routes (links) and whether typography is on.
+/// routes (links) and whether typography is on; and on how many threads chapters and images
+/// may be worked at once.
 pub struct PassInputs<'a> {
     pub root: &'a Path,
     pub routes: &'a Routes,
     pub typography: bool,
+    pub jobs: usize,
 }
 
 impl<'a> PassInputs<'a> {
-    pub fn of(corpus: &'a Corpus) -> Self {
+    pub fn of(corpus: &'a Corpus, jobs: usize) -> Self {
         Self {
             root: &corpus.root,
             routes: &corpus.routes,
             typography: corpus.config.typography != Some(false),
+            jobs,
         }
     }
 }
 
 pub fn run_passes(doc: &mut Document, inputs: &PassInputs, diags: &mut Diagnostics) {
+    use crate::stage_time;
+    use std::time::Instant;
+    let clock = Instant::now();
     let anchors = ids::assign_ids(doc);
+    stage_time("passes: ids", clock);
+    let clock = Instant::now();
     let router = links::CorpusRouter::new(inputs.routes);
     links::resolve_links(doc, &anchors, &router, inputs.root, diags);
+    stage_time("passes: links", clock);
+    let clock = Instant::now();
     if inputs.typography {
-        typography::apply_typography(doc);
+        typography::apply_typography(doc, inputs.jobs);
     }
+    stage_time("passes: typography", clock);
+    let clock = Instant::now();
     assets::load_assets(doc, inputs.root, diags);
+    stage_time("passes: assets", clock);
 }
 
 /// Join `relative` to `dir` (both `/`-separated, relative to the corpus root) and fold `.`/`..`.
@@ -158,7 +171,11 @@ pub(crate) mod tests {
         )]);
         doc.meta.language = language.into();
         let mut diags = Diagnostics::new();
-        run_passes(&mut doc, &PassInputs::of(&corpus(dir.path())), &mut diags);
+        run_passes(
+            &mut doc,
+            &PassInputs::of(&corpus(dir.path()), 2),
+            &mut diags,
+        );
         (doc, diags)
     }
 

@@ -64,7 +64,8 @@ impl Rules {
 }
 
 /// The book's metadata in its language, each chapter in its own (`Chapter::lang`) or the book's.
-pub fn apply_typography(doc: &mut Document) {
+/// The blocks are rewritten in slices on up to `jobs` threads: each block is a text of its own.
+pub fn apply_typography(doc: &mut Document, jobs: usize) {
     let book = Rules::for_language(&doc.meta.language);
     let meta = &mut doc.meta;
     for text in [&mut meta.title]
@@ -74,13 +75,42 @@ pub fn apply_typography(doc: &mut Document) {
     {
         rewrite_string(text, book);
     }
+    let total: usize = doc
+        .chapters
+        .iter()
+        .map(|c| crate::ir::text_bytes(&c.blocks))
+        .sum();
+    // Slices small enough to share out evenly, big enough that handing them out costs nothing.
+    let slice_bytes = (total / (jobs.max(1) * 8)).max(16 * 1024);
+    let mut slices: Vec<(u64, &mut [Block], Rules)> = Vec::new();
     for chapter in &mut doc.chapters {
         let rules = chapter.lang.as_deref().map_or(book, Rules::for_language);
-        apply_to_chapter(chapter, rules);
+        rewrite_chapter_texts(chapter, rules);
+        let mut rest: &mut [Block] = &mut chapter.blocks;
+        while !rest.is_empty() {
+            let (mut bytes, mut count) = (0, 0);
+            for block in rest.iter() {
+                bytes += crate::ir::block_text_bytes(block);
+                count += 1;
+                if bytes >= slice_bytes {
+                    break;
+                }
+            }
+            let (slice, tail) = std::mem::take(&mut rest).split_at_mut(count);
+            slices.push((bytes as u64, slice, rules));
+            rest = tail;
+        }
     }
+    crate::jobs::for_each_mut(
+        &mut slices,
+        jobs,
+        |(bytes, _, _)| *bytes,
+        |(_, blocks, rules)| rewrite_blocks(blocks, *rules),
+    );
 }
 
-fn apply_to_chapter(chapter: &mut crate::ir::Chapter, rules: Rules) {
+/// A chapter's title, subtitle, summary and label.
+fn rewrite_chapter_texts(chapter: &mut crate::ir::Chapter, rules: Rules) {
     for text in [&mut chapter.title]
         .into_iter()
         .chain(chapter.subtitle.as_mut())
@@ -89,7 +119,6 @@ fn apply_to_chapter(chapter: &mut crate::ir::Chapter, rules: Rules) {
     {
         rewrite_string(text, rules);
     }
-    rewrite_blocks(&mut chapter.blocks, rules);
 }
 
 fn rewrite_string(text: &mut String, rules: Rules) {
@@ -198,7 +227,8 @@ fn is_autolink(target: &LinkTarget, content: &[Inline]) -> bool {
 /// One character of the run: the text piece it belongs to (`None`: opaque or break).
 #[derive(Clone, Copy)]
 struct Char {
-    piece: Option<usize>,
+    // u32, not usize: 12 bytes a character instead of 24, and this pass walks every one.
+    piece: Option<u32>,
     c: char,
 }
 
@@ -207,10 +237,11 @@ const BREAK_MARK: char = '\n';
 
 fn rewrite(pieces: &mut [Piece<'_>], rules: Rules) {
     let mut stream = Vec::new();
-    let mut text_count = 0;
+    let mut text_count: u32 = 0;
     for piece in pieces.iter() {
         match piece {
             Piece::Text(text) => {
+                stream.reserve(text.len());
                 stream.extend(text.chars().map(|c| Char {
                     piece: Some(text_count),
                     c,
@@ -234,18 +265,20 @@ fn rewrite(pieces: &mut [Piece<'_>], rules: Rules) {
     if rules.french {
         out = respace_stream(&out);
     }
-    let mut texts = vec![String::new(); text_count];
-    for ch in out {
-        if let Some(text) = ch.piece.and_then(|i| texts.get_mut(i)) {
-            text.push(ch.c);
-        }
+    // Written back into the pieces' own strings (their characters are all in `stream`).
+    let mut texts: Vec<&mut String> = pieces
+        .iter_mut()
+        .filter_map(|piece| match piece {
+            Piece::Text(text) => Some(&mut **text),
+            _ => None,
+        })
+        .collect();
+    for text in &mut texts {
+        text.clear();
     }
-    let mut texts = texts.into_iter();
-    for piece in pieces.iter_mut() {
-        if let Piece::Text(text) = piece
-            && let Some(new_text) = texts.next()
-        {
-            **text = new_text;
+    for ch in out {
+        if let Some(text) = ch.piece.and_then(|i| texts.get_mut(i as usize)) {
+            text.push(ch.c);
         }
     }
 }
@@ -257,7 +290,7 @@ fn is_text_space(ch: &Char) -> bool {
 fn respace_stream(stream: &[Char]) -> Vec<Char> {
     let mut out: Vec<Char> = Vec::with_capacity(stream.len() + 8);
     // The piece of a `«` just written: the next character decides its inner space.
-    let mut open_quote: Option<usize> = None;
+    let mut open_quote: Option<u32> = None;
     let mut i = 0;
     while let Some(&ch) = stream.get(i) {
         if let Some(quote_piece) = open_quote.take() {
@@ -446,7 +479,7 @@ fn space_before(out: &mut Vec<Char>, ch: Char, space: char, next: Option<Char>) 
 /// A URL starts at `i`, at a word's start: the cheap tests first, this runs for every character.
 /// Copies the URL starting at `i` (to the end of its piece's word) as typed; returns the index
 /// after it.
-fn copy_url(stream: &[Char], out: &mut Vec<Char>, mut i: usize, piece: usize) -> usize {
+fn copy_url(stream: &[Char], out: &mut Vec<Char>, mut i: usize, piece: u32) -> usize {
     while let Some(&u) = stream
         .get(i)
         .filter(|u| u.piece == Some(piece) && !u.c.is_whitespace())
@@ -503,6 +536,11 @@ fn starts_url(stream: &[Char], i: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn apply_to_chapter(chapter: &mut crate::ir::Chapter, rules: Rules) {
+        rewrite_chapter_texts(chapter, rules);
+        rewrite_blocks(&mut chapter.blocks, rules);
+    }
     use crate::ir::Pos;
     use crate::passes::tests::{chapter, document, text};
 
@@ -713,7 +751,7 @@ mod tests {
     fn typeset(language: &str, input: Vec<Inline>) -> Vec<Inline> {
         let mut doc = document(vec![chapter("c", "c.md", vec![Block::Para(input)])]);
         doc.meta.language = language.into();
-        apply_typography(&mut doc);
+        apply_typography(&mut doc, 1);
         match doc.chapters.remove(0).blocks.remove(0) {
             Block::Para(inlines) => inlines,
             other => panic!("para expected, got {other:?}"),
@@ -823,7 +861,7 @@ mod tests {
             chapter("en", "en.md", vec![Block::Para(vec![text("Who? \"You\"")])]),
         ]);
         doc.chapters[1].lang = Some("en".into());
-        apply_typography(&mut doc);
+        apply_typography(&mut doc, 2);
         assert_eq!(
             doc.chapters[0].blocks[0],
             Block::Para(vec![text("Qui\u{202F}? «\u{202F}Vous\u{202F}»")])

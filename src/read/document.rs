@@ -9,11 +9,38 @@ use std::collections::BTreeSet;
 
 /// The whole book: introduction (index page), personas in order, appendices; meta from config,
 /// index front matter and defaults.
-pub fn read_document(corpus: &Corpus, labels: Labels, diags: &mut Diagnostics) -> Document {
+pub fn read_document(
+    corpus: &Corpus,
+    labels: Labels,
+    jobs: usize,
+    diags: &mut Diagnostics,
+) -> Document {
     let mut ids = BTreeSet::new();
     let mut chapters = Vec::with_capacity(corpus.personas.len() + corpus.appendices.len() + 1);
 
-    let index = read_page(&corpus.index, corpus, diags);
+    // Pages read on `jobs` threads, each with its own diagnostics, merged in book order: the
+    // report is the one a sequential read gives.
+    let pages: Vec<&Page> = std::iter::once(&corpus.index)
+        .chain(corpus.personas.iter().map(|p| &p.page))
+        .chain(&corpus.appendices)
+        .collect();
+    let read = crate::jobs::map_ordered(
+        &pages,
+        jobs,
+        |page| page.body.len() as u64,
+        |page| {
+            let mut page_diags = Diagnostics::new();
+            let read = read_page(page, corpus, &mut page_diags);
+            (read, page_diags)
+        },
+    );
+    let mut read = read.into_iter().map(|(page, page_diags)| {
+        diags.extend(page_diags);
+        page
+    });
+    let mut next_page = || read.next().unwrap_or_default();
+
+    let index = next_page();
     let index_title = non_empty(corpus.index.front.title.as_deref())
         .or_else(|| non_empty(index.first_heading.as_deref()));
     chapters.push(chapter(
@@ -26,7 +53,7 @@ pub fn read_document(corpus: &Corpus, labels: Labels, diags: &mut Diagnostics) -
     ));
 
     for persona in &corpus.personas {
-        let read = read_page(&persona.page, corpus, diags);
+        let read = next_page();
         let title =
             page_title(&persona.page, &read).unwrap_or_else(|| persona.button.title.clone());
         let slug = if persona.slug.is_empty() {
@@ -45,7 +72,7 @@ pub fn read_document(corpus: &Corpus, labels: Labels, diags: &mut Diagnostics) -
     }
 
     for page in &corpus.appendices {
-        let read = read_page(page, corpus, diags);
+        let read = next_page();
         let stem = page_stem(&page.path);
         let title = page_title(page, &read).unwrap_or_else(|| stem.to_string());
         chapters.push(chapter(

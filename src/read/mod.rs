@@ -25,7 +25,7 @@ use std::collections::HashMap;
 pub(crate) const MAX_DEPTH: usize = 100;
 
 /// A page read into blocks, with its `# title` heading taken out when it duplicates the title.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReadPage {
     /// Text of the page's first `#` heading when it opened the page (chapter title fallback).
     pub first_heading: Option<String>,

@@ -944,6 +944,7 @@ fn read_document_assembles_the_book() {
     let doc = read_document(
         &corpus,
         crate::labels::Labels::for_language("fr"),
+        4,
         &mut diags,
     );
     let summary: Vec<(&str, ChapterKind, &str)> = doc
@@ -995,6 +996,7 @@ fn read_document_meta_prefers_config() {
     let doc = read_document(
         &corpus,
         crate::labels::Labels::for_language("fr"),
+        1,
         &mut diags,
     );
     assert_eq!(
@@ -1009,6 +1011,7 @@ fn read_document_meta_prefers_config() {
     let doc = read_document(
         &corpus,
         crate::labels::Labels::for_language("fr"),
+        1,
         &mut diags,
     );
     assert_eq!(
@@ -1028,6 +1031,7 @@ fn read_document_meta_prefers_config() {
     let doc = read_document(
         &corpus,
         crate::labels::Labels::for_language("fr"),
+        1,
         &mut diags,
     );
     assert_eq!(doc.meta.name, "guide");
@@ -1507,7 +1511,7 @@ fn book_name_is_the_stem_read_document_gives() {
     let mut by_config = corpus();
     by_config.config.name = Some("mon-livret".into());
     for c in [corpus(), by_heading, by_front, by_config] {
-        let doc = super::read_document(&c, Default::default(), &mut Diagnostics::new());
+        let doc = super::read_document(&c, Default::default(), 1, &mut Diagnostics::new());
         assert_eq!(super::book_name(&c), doc.meta.name);
     }
 }
