@@ -311,10 +311,11 @@ pub fn render(
     book_files.sort();
     book_files.dedup();
     link_translations(&mut sets);
-    let ctx = WriteContext {
+    let mut ctx = WriteContext {
         theme,
         build_time: settings.build_time,
         version: VERSION,
+        jobs: 1,
     };
 
     // Every (format, file) pair is a task; they run on `settings.jobs` threads and come back in
@@ -348,6 +349,8 @@ pub fn render(
             }
         })
         .collect();
+    // Threads the writers leave idle go to the chapters of each (a build of one format).
+    ctx.jobs = (settings.jobs / tasks.len().max(1)).max(1);
     let total = tasks.len();
     let mut started = 0;
     let clock = Instant::now();

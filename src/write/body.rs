@@ -14,9 +14,9 @@ pub struct BodyStyle<'a> {
     /// XHTML (EPUB): void elements closed, XML-safe entities, `epub:type` on notes.
     pub xhtml: bool,
     /// href of a link target; `None` renders the link's content without a link.
-    pub href: &'a dyn Fn(&LinkTarget) -> Option<String>,
+    pub href: &'a (dyn Fn(&LinkTarget) -> Option<String> + Sync),
     /// src of an image asset (index into `Document::assets`).
-    pub image_src: &'a dyn Fn(usize, &Asset) -> String,
+    pub image_src: &'a (dyn Fn(usize, &Asset) -> String + Sync),
 }
 
 pub struct RenderedChapter {

@@ -21,4 +21,6 @@ pub struct WriteContext {
     pub build_time: i64,
     /// livret's version, for generator metadata.
     pub version: &'static str,
+    /// Threads one writer may use for its chapters (1 when other writers fill the cores).
+    pub jobs: usize,
 }

@@ -169,6 +169,7 @@ fn context(build_time: i64) -> WriteContext {
         theme: Theme::default(),
         build_time,
         version: "0.0.0-test",
+        jobs: 2,
     }
 }
 

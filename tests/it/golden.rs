@@ -67,6 +67,7 @@ fn html_golden_of_the_default_corpus() {
         theme: Default::default(),
         build_time: 1_700_000_000,
         version: "golden",
+        jobs: 2,
     };
     let html = livret::write_format(Format::Html, &doc, &ctx, &mut diags).unwrap();
     compare_or_update(

@@ -100,6 +100,7 @@ fn pipeline(root: &Path) -> Outcome {
                 theme: livret::theme::Theme::new(None),
                 build_time: 1_700_000_000,
                 version: livret::VERSION,
+                jobs: 2,
             };
             for format in Format::ALL {
                 // These books name no site: the cards' one warning about it is not counted.
@@ -256,6 +257,7 @@ fn test_context() -> WriteContext {
         theme: Default::default(),
         build_time: 0,
         version: "test",
+        jobs: 2,
     }
 }
 

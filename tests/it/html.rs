@@ -18,6 +18,7 @@ fn build_html(dir: &Path) -> String {
         theme: Default::default(),
         build_time: 0,
         version: "test",
+        jobs: 2,
     };
     String::from_utf8(livret::write_format(Format::Html, &doc, &ctx, &mut diags).unwrap()).unwrap()
 }

@@ -735,6 +735,7 @@ fn compare_corpus(dir: &Path) -> Option<(usize, Vec<String>)> {
         theme: Default::default(),
         build_time: 0,
         version: "test",
+        jobs: 2,
     };
     let html = livret::write_format(Format::Html, &doc, &ctx, &mut diags).expect("HTML");
     let livret_page = Html::parse_document(&String::from_utf8(html).unwrap());
@@ -914,6 +915,7 @@ fn idioms_html() -> Html {
         theme: Default::default(),
         build_time: 0,
         version: "test",
+        jobs: 2,
     };
     let html = livret::write_format(Format::Html, &doc, &ctx, &mut diags).unwrap();
     Html::parse_document(&String::from_utf8(html).unwrap())

@@ -214,6 +214,7 @@ fn context() -> WriteContext {
         theme: Theme::default(),
         build_time: BUILD_TIME,
         version: "0.1.0",
+        jobs: 2,
     }
 }
 

@@ -105,20 +105,29 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
     bodies.insert(TITLE_PAGE.to_string(), title_page.into_bytes());
 
     let ids = element_ids(doc);
+    let href = |target: &crate::ir::LinkTarget| link_href(target, &files, &ids);
+    let image_src = |index: usize, _: &crate::ir::Asset| images.src(index);
+    let style = BodyStyle {
+        xhtml: true,
+        href: &href,
+        image_src: &image_src,
+    };
+    let documents = crate::jobs::map_ordered(
+        &doc.chapters,
+        ctx.jobs,
+        |chapter| crate::ir::text_bytes(&chapter.blocks) as u64,
+        |chapter| {
+            files.contains_key(&chapter.id).then(|| {
+                let rendered = render_chapter(doc, chapter, &style);
+                content::chapter_document(doc, chapter, &rendered)
+            })
+        },
+    );
     let mut has_sections = false;
-    for (position, chapter) in doc.chapters.iter().enumerate() {
-        let Some(file) = files.get(&chapter.id) else {
+    for (position, (chapter, xhtml)) in doc.chapters.iter().zip(documents).enumerate() {
+        let (Some(file), Some(xhtml)) = (files.get(&chapter.id), xhtml) else {
             continue;
         };
-        let href = |target: &crate::ir::LinkTarget| link_href(target, &files, &ids);
-        let image_src = |index: usize, _: &crate::ir::Asset| images.src(index);
-        let style = BodyStyle {
-            xhtml: true,
-            href: &href,
-            image_src: &image_src,
-        };
-        let rendered = render_chapter(doc, chapter, &style);
-        let xhtml = content::chapter_document(doc, chapter, &rendered);
         let mut item = EpubContent::new(file.as_str(), &[][..]).title(chapter.title.as_str());
         for (anchor, section_title) in sections(&chapter.blocks) {
             has_sections = true;
@@ -159,6 +168,7 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
             content_order: &order,
         },
         ctx.build_time,
+        ctx.jobs,
     )
 }
 

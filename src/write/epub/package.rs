@@ -49,6 +49,7 @@ pub(super) fn rewrite(
     bodies: BTreeMap<String, Vec<u8>>,
     fixes: &Fixes,
     build_time: i64,
+    jobs: usize,
 ) -> Result<Vec<u8>> {
     let mut entries = read_entries(raw)?;
     for (name, bytes) in bodies {
@@ -90,13 +91,24 @@ pub(super) fn rewrite(
     zip.start_file("mimetype", stored).map_err(zip_error)?;
     zip.write_all(b"application/epub+zip")
         .map_err(|e| write_error(e.to_string()))?;
-    for name in order {
-        let Some(bytes) = entries.remove(&name) else {
-            continue;
-        };
-        zip.start_file(name.as_str(), deflated).map_err(zip_error)?;
-        zip.write_all(&bytes)
+    // Each entry deflated on its own (on `jobs` threads) as a one-file archive, then copied
+    // as it is, in order: the same bytes whatever the number of threads.
+    let ordered: Vec<(String, Vec<u8>)> = order
+        .into_iter()
+        .filter_map(|name| entries.remove(&name).map(|bytes| (name, bytes)))
+        .collect();
+    let deflate_one = |(name, bytes): &(String, Vec<u8>)| -> Result<Vec<u8>> {
+        let mut one = ZipWriter::new(Cursor::new(Vec::new()));
+        one.start_file(name.as_str(), deflated).map_err(zip_error)?;
+        one.write_all(bytes)
             .map_err(|e| write_error(e.to_string()))?;
+        Ok(one.finish().map_err(zip_error)?.into_inner())
+    };
+    let archives =
+        crate::jobs::map_ordered(&ordered, jobs, |(_, bytes)| bytes.len() as u64, deflate_one);
+    for archive in archives {
+        let archive = ZipArchive::new(Cursor::new(archive?)).map_err(zip_error)?;
+        zip.merge_archive(archive).map_err(zip_error)?;
     }
     Ok(zip.finish().map_err(zip_error)?.into_inner())
 }

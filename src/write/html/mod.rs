@@ -7,12 +7,11 @@ use crate::ir::{Asset, Chapter, ChapterKind, Document, LinkTarget};
 use crate::theme::Theme;
 use crate::write::WriteContext;
 use crate::write::body::{
-    self, BodyStyle, ChapterHeader, inline_text, level2_headings, render_chapter,
+    self, BodyStyle, ChapterHeader, RenderedChapter, inline_text, level2_headings, render_chapter,
 };
 use base64::Engine as _;
 use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior, context};
-use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 const PAGE_TEMPLATE: &str = "html/page.html";
@@ -33,7 +32,11 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
 
     let known_ids = element_ids(doc);
     let href = |target: &LinkTarget| book_href(doc, &known_ids, target);
-    let data_uris: Vec<OnceCell<String>> = doc.assets.iter().map(|_| OnceCell::new()).collect();
+    let data_uris: Vec<std::sync::OnceLock<String>> = doc
+        .assets
+        .iter()
+        .map(|_| std::sync::OnceLock::new())
+        .collect();
     let image_src = |index: usize, asset: &Asset| match data_uris.get(index) {
         Some(cell) => cell.get_or_init(|| data_uri(asset)).clone(),
         None => data_uri(asset),
@@ -44,10 +47,17 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         image_src: &image_src,
     };
 
+    let bodies = crate::jobs::map_ordered(
+        &doc.chapters,
+        ctx.jobs,
+        |chapter| crate::ir::text_bytes(&chapter.blocks) as u64,
+        |chapter| render_chapter(doc, chapter, &style),
+    );
     let chapters: Vec<Value> = doc
         .chapters
         .iter()
-        .map(|chapter| chapter_value(doc, chapter, &style))
+        .zip(bodies)
+        .map(|(chapter, rendered)| chapter_value(doc, chapter, rendered))
         .collect();
     let meta = &doc.meta;
     let context = context! {
@@ -166,8 +176,7 @@ fn render_page(theme: &Theme, page: &str, context: Value) -> Result<Vec<u8>> {
     }
 }
 
-fn chapter_value(doc: &Document, chapter: &Chapter, style: &BodyStyle) -> Value {
-    let rendered = render_chapter(doc, chapter, style);
+fn chapter_value(doc: &Document, chapter: &Chapter, rendered: RenderedChapter) -> Value {
     let sections: Vec<Value> = level2_headings(&chapter.blocks)
         .into_iter()
         .map(|(id, content)| {
@@ -516,6 +525,7 @@ mod tests {
             theme: Theme::new(theme),
             build_time: 0,
             version: "0.0.0-test",
+            jobs: 2,
         }
     }
 
