@@ -15,8 +15,9 @@ pub struct BodyStyle<'a> {
     pub xhtml: bool,
     /// href of a link target; `None` renders the link's content without a link.
     pub href: &'a (dyn Fn(&LinkTarget) -> Option<String> + Sync),
-    /// src of an image asset (index into `Document::assets`).
-    pub image_src: &'a (dyn Fn(usize, &Asset) -> String + Sync),
+    /// Appends the src attribute's value, escaped, of an image asset (index into
+    /// `Document::assets`): a data URI is written in place, never copied or scanned again.
+    pub image_src: &'a (dyn Fn(usize, &Asset, &mut String) + Sync),
 }
 
 pub struct RenderedChapter {
@@ -404,7 +405,7 @@ impl<'d> Renderer<'_, 'd> {
             return false;
         };
         out.push_str("<img src=\"");
-        escape_into(out, &(self.style.image_src)(index, asset));
+        (self.style.image_src)(index, asset, out);
         out.push_str("\" alt=\"");
         escape_into(out, alt);
         out.push('"');
@@ -910,7 +911,8 @@ mod tests {
     }
 
     fn render(doc: &Document, xhtml: bool) -> RenderedChapter {
-        let image_src = |i: usize, _: &Asset| format!("img{i}.png");
+        let image_src =
+            |i: usize, _: &Asset, out: &mut String| out.push_str(&format!("img{i}.png"));
         let style = BodyStyle {
             xhtml,
             href: &href,

@@ -106,7 +106,9 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
 
     let ids = element_ids(doc);
     let href = |target: &crate::ir::LinkTarget| link_href(target, &files, &ids);
-    let image_src = |index: usize, _: &crate::ir::Asset| images.src(index);
+    let image_src = |index: usize, _: &crate::ir::Asset, out: &mut String| {
+        crate::markup::escape_into(out, &images.src(index));
+    };
     let style = BodyStyle {
         xhtml: true,
         href: &href,

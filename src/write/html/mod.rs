@@ -37,9 +37,10 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         .iter()
         .map(|_| std::sync::OnceLock::new())
         .collect();
-    let image_src = |index: usize, asset: &Asset| match data_uris.get(index) {
-        Some(cell) => cell.get_or_init(|| data_uri(asset)).clone(),
-        None => data_uri(asset),
+    // A data URI is media type and base64: nothing in it needs escaping.
+    let image_src = |index: usize, asset: &Asset, out: &mut String| match data_uris.get(index) {
+        Some(cell) => out.push_str(cell.get_or_init(|| data_uri(asset))),
+        None => out.push_str(&data_uri(asset)),
     };
     let style = BodyStyle {
         xhtml: false,
@@ -782,7 +783,9 @@ mod tests {
     fn xhtml_body_parses_as_xml() {
         let doc = rich_document();
         let href = |t: &LinkTarget| book_href(&doc, &element_ids(&doc), t);
-        let src = |_: usize, a: &Asset| format!("images/{}", a.path);
+        let src = |_: usize, a: &Asset, out: &mut String| {
+            crate::markup::escape_into(out, &format!("images/{}", a.path))
+        };
         let style = BodyStyle {
             xhtml: true,
             href: &href,
