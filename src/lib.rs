@@ -4,6 +4,7 @@
 //! content/ ──load──▶ Corpus ──read──▶ Document ──passes──▶ Document ──write──▶ out/
 //! ```
 
+pub mod cache;
 pub mod clock;
 pub mod corpus;
 pub mod diag;

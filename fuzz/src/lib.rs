@@ -97,6 +97,7 @@ pub fn run_pipeline(data: &[u8], dir: &Path) {
         theme: Theme::default(),
         build_time: 0,
         version: livret::VERSION,
+        jobs: 1,
     };
     for format in Format::ALL {
         if let Err(e) = livret::write_format(format, &doc, &ctx, &mut diags) {

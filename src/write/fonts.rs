@@ -89,6 +89,20 @@ impl FontSet {
         Ok(set)
     }
 
+    /// What the text faces are, as a digest: the embedded ones by name (the version of livret
+    /// says which files), a theme's by their bytes.
+    pub fn text_faces_digest(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut digest = Sha256::new();
+        for face in &self.faces[..3] {
+            match &face.bytes {
+                Cow::Borrowed(_) => digest.update(format!("embedded {}\0", face.name)),
+                Cow::Owned(bytes) => digest.update(Sha256::digest(bytes)),
+            }
+        }
+        digest.finalize().into()
+    }
+
     /// The text faces (regular, bold, italic), for other writers that draw text (the EPUB cover).
     pub fn text_faces(&self) -> [&[u8]; 3] {
         [

@@ -100,6 +100,7 @@ fn pipeline_input_layout() {
         theme: livret::theme::Theme::default(),
         build_time: 0,
         version: livret::VERSION,
+        jobs: 1,
     };
     for format in [livret::write::Format::Html, livret::write::Format::Epub] {
         let bytes = livret::write_format(format, &doc, &ctx, &mut diags)

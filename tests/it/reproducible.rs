@@ -49,3 +49,50 @@ fn two_builds_are_byte_identical() {
         );
     }
 }
+
+/// The EPUB cover comes from the cache between builds: the same bytes as when it is drawn, a
+/// damaged entry drawn again and mended, no cache at all with `LIVRET_CACHE_DIR=""`.
+#[test]
+fn the_epub_cover_cache_gives_the_bytes_a_fresh_drawing_gives() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let build = |name: &str, cache_dir: &str| {
+        let dir = out.path().join(name);
+        let o = livret(&repo())
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .env("LIVRET_CACHE_DIR", cache_dir)
+            .args(["-q", "build", "-f", "epub", "-o", dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read(dir.join("decouvrir-l-opendata.epub")).unwrap()
+    };
+    let entries = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(cache.path())
+            .map(|dir| dir.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default()
+    };
+    let cache_dir = cache.path().to_str().unwrap();
+
+    let drawn = build("uncached", "");
+    assert!(entries().is_empty(), "no cache: nothing filed");
+    let first = build("first", cache_dir);
+    assert_eq!(first, drawn, "drawn and filed: the same book");
+    let filed = entries();
+    assert_eq!(filed.len(), 1, "one cover filed: {filed:?}");
+    let name = filed[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("cover-"), "{name}");
+
+    let filed_bytes = std::fs::read(&filed[0]).unwrap();
+    let mut damaged = filed_bytes.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0xff;
+    std::fs::write(&filed[0], &damaged).unwrap();
+    assert_eq!(
+        build("damaged", cache_dir),
+        drawn,
+        "a damaged entry is drawn again"
+    );
+    assert_eq!(std::fs::read(&filed[0]).unwrap(), filed_bytes, "and mended");
+    assert_eq!(build("read", cache_dir), drawn, "read back: the same book");
+}

@@ -7,6 +7,7 @@ use crate::ir::Document;
 use crate::markup::escape;
 use crate::write::fonts::FontSet;
 use crate::write::svg::rasterize_svg_premultiplied;
+use sha2::{Digest, Sha256};
 
 /// Pixels: the 1:1.6 shape e-reader stores recommend, at a size that stays sharp on a tablet.
 const WIDTH: u32 = 1000;
@@ -16,10 +17,31 @@ const TEXT_WIDTH: f64 = 800.0;
 const INK: &str = "#16213e";
 const ACCENT: &str = "#000091";
 
-/// The cover as PNG bytes, set in the PDF's text faces (the theme's, when it has them).
+/// The cover as PNG bytes, set in the PDF's text faces (the theme's, when it has them): read
+/// from livret's cache when this very cover (same drawing, faces and livret) was made before,
+/// else drawn and filed there.
 pub fn cover_png(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, String> {
-    let [regular, bold, italic] = fonts.text_faces();
+    let [_, bold, italic] = fonts.text_faces();
     let svg = cover_svg(doc, bold, italic);
+    let mut key = Sha256::new();
+    key.update(b"epub cover\0");
+    key.update(crate::VERSION.as_bytes());
+    key.update([0]);
+    key.update(fonts.text_faces_digest());
+    key.update(svg.as_bytes());
+    let key: [u8; 32] = key.finalize().into();
+    if let Some(png) = crate::cache::get(CACHE_KIND, &key) {
+        return Ok(png);
+    }
+    let png = draw(&svg, fonts)?;
+    crate::cache::put(CACHE_KIND, &key, &png);
+    Ok(png)
+}
+
+const CACHE_KIND: &str = "cover";
+
+fn draw(svg: &str, fonts: &FontSet) -> Result<Vec<u8>, String> {
+    let [regular, bold, italic] = fonts.text_faces();
     // The ground is opaque: premultiplied pixels are the straight ones, and dropping alpha is
     // all an RGB conversion would do.
     let (width, height, rgba) =

@@ -76,7 +76,44 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
     let mut bodies: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     // A theme font that cannot be read stops the build here as it does for the PDF.
     let fonts = FontSet::load(&ctx.theme)?;
-    match cover::cover_png(doc, &fonts) {
+    let ids = element_ids(doc);
+    let href = |target: &crate::ir::LinkTarget| link_href(target, &files, &ids);
+    let image_src = |index: usize, _: &crate::ir::Asset, out: &mut String| {
+        crate::markup::escape_into(out, &images.src(index));
+    };
+    let style = BodyStyle {
+        xhtml: true,
+        href: &href,
+        image_src: &image_src,
+    };
+    // The cover is drawn beside the chapters when there is a thread to spare: at a small
+    // book's size it is most of the writer.
+    let render_documents = || {
+        crate::jobs::map_ordered(
+            &doc.chapters,
+            ctx.jobs,
+            |chapter| crate::ir::text_bytes(&chapter.blocks) as u64,
+            |chapter| {
+                files.contains_key(&chapter.id).then(|| {
+                    let rendered = render_chapter(doc, chapter, &style);
+                    content::chapter_document(doc, chapter, &rendered)
+                })
+            },
+        )
+    };
+    let (cover, documents) = if ctx.jobs > 1 {
+        std::thread::scope(|scope| {
+            let cover = scope.spawn(|| cover::cover_png(doc, &fonts));
+            let documents = render_documents();
+            let cover = cover
+                .join()
+                .unwrap_or_else(|_| Err("the cover could not be drawn".into()));
+            (cover, documents)
+        })
+    } else {
+        (cover::cover_png(doc, &fonts), render_documents())
+    };
+    match cover {
         Ok(png) => {
             builder
                 .add_cover_image(COVER, &[][..], "image/png")
@@ -104,27 +141,6 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         .map_err(builder_error)?;
     bodies.insert(TITLE_PAGE.to_string(), title_page.into_bytes());
 
-    let ids = element_ids(doc);
-    let href = |target: &crate::ir::LinkTarget| link_href(target, &files, &ids);
-    let image_src = |index: usize, _: &crate::ir::Asset, out: &mut String| {
-        crate::markup::escape_into(out, &images.src(index));
-    };
-    let style = BodyStyle {
-        xhtml: true,
-        href: &href,
-        image_src: &image_src,
-    };
-    let documents = crate::jobs::map_ordered(
-        &doc.chapters,
-        ctx.jobs,
-        |chapter| crate::ir::text_bytes(&chapter.blocks) as u64,
-        |chapter| {
-            files.contains_key(&chapter.id).then(|| {
-                let rendered = render_chapter(doc, chapter, &style);
-                content::chapter_document(doc, chapter, &rendered)
-            })
-        },
-    );
     let mut has_sections = false;
     for (position, (chapter, xhtml)) in doc.chapters.iter().zip(documents).enumerate() {
         let (Some(file), Some(xhtml)) = (files.get(&chapter.id), xhtml) else {

@@ -34,7 +34,10 @@ pub const GOOD_FIXTURES: [&str; 12] = [
 /// The livret binary under test, run from `cwd`.
 pub fn livret(cwd: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_livret"));
-    cmd.current_dir(cwd).env_remove("SOURCE_DATE_EPOCH");
+    // No cache between builds unless a test asks for one: every build draws what it writes.
+    cmd.current_dir(cwd)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env("LIVRET_CACHE_DIR", "");
     cmd
 }
 
