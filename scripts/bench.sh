@@ -5,7 +5,7 @@
 #   scripts/bench.sh [-j N] [SCALES...]      (default: 1 10 100; RUNS=5; FORMATS="html epub pdf print booklet cards")
 # -j N is passed to every livret build (default: livret's own, the cores available). With
 # PARALLEL=1, instead: a three-format build against its slowest format alone, and a --split
-# build, at -j 1 and -j N (the scaling table of the README).
+# build, at -j 1 and -j N (the scaling table of the README); each format alone runs at -j N.
 # Typst: PyPI `typst` (compile alone, from Typst input that pandoc 3 writes: PyPI
 # `pypandoc-binary`), run by BENCH_PY (default: the a11y tools' venv, else python3).
 set -euo pipefail
@@ -44,12 +44,12 @@ if [ "${PARALLEL:-}" = 1 ]; then
     python3 scripts/gen_corpus.py "$scale" "$corpus"
     slowest=0
     for format in html epub pdf; do
-      read -r t _ < <(measure "$livret" -q build "$corpus" -o "$work/out" -f "$format" -j 1)
+      read -r t _ < <(measure "$livret" -q build "$corpus" -o "$work/out" -f "$format" -j "$n")
       slowest=$(awk -v a="$slowest" -v b="$t" 'BEGIN { print (b > a) ? b : a }')
     done
     read -r one _ < <(measure "$livret" -q build "$corpus" -o "$work/out" -f html,epub,pdf -j 1)
     read -r many _ < <(measure "$livret" -q build "$corpus" -o "$work/out" -f html,epub,pdf -j "$n")
-    echo "| $scale | html,epub,pdf (slowest alone: $slowest s) | $one | $many | $(ratio "$one" "$slowest") | $(ratio "$many" "$slowest") | $(ratio "$many" "$one") |"
+    echo "| $scale | html,epub,pdf (slowest alone at -j $n: $slowest s) | $one | $many | $(ratio "$one" "$slowest") | $(ratio "$many" "$slowest") | $(ratio "$many" "$one") |"
     read -r one _ < <(measure "$livret" -q build "$corpus" -o "$work/out" --split -j 1)
     read -r many _ < <(measure "$livret" -q build "$corpus" -o "$work/out" --split -j "$n")
     echo "| $scale | --split, 3 formats | $one | $many | – | – | $(ratio "$many" "$one") |"

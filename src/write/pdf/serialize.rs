@@ -125,7 +125,9 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
         let Some(asset) = doc.assets.get(asset_idx) else {
             continue;
         };
-        let stream = match image_xobject(asset, w_pt, h_pt, fonts) {
+        let (key, made) = image_xobject_once(asset, w_pt, h_pt, fonts);
+        digest.update(key);
+        let stream = match made {
             Ok(stream) => stream,
             Err(message) => {
                 diags
@@ -139,7 +141,6 @@ pub fn serialize(input: SerializeInput<'_>, diags: &mut Diagnostics) -> Result<V
                 blank_image()
             }
         };
-        digest.update(&stream.content);
         image_ids.insert(asset_idx, pdf.add_object(stream));
     }
 
@@ -1061,6 +1062,61 @@ fn flatten(rgba: &image::RgbaImage, grey: bool) -> Vec<u8> {
 fn needed_pixels(w_pt: f64, h_pt: f64) -> (u32, u32) {
     let px = |pt: f64| ((pt / 72.0 * IMAGE_PPI).ceil() as u32).max(1);
     (px(w_pt), px(h_pt))
+}
+
+/// Image XObjects made so far in this process, finished (deflated), by `image_key`: the
+/// handouts of a `--split` build print the book's images at the book's sizes, and decoding,
+/// downsampling and deflating each again was most of a handout's image work.
+static IMAGE_XOBJECTS: std::sync::Mutex<ImageXObjects> = std::sync::Mutex::new(ImageXObjects {
+    made: BTreeMap::new(),
+    bytes: 0,
+});
+/// Past this, new images are made each time (a long `serve` session editing its images).
+const IMAGE_XOBJECTS_MAX_BYTES: usize = 256 << 20;
+
+struct ImageXObjects {
+    made: BTreeMap<[u8; 32], std::result::Result<Stream, String>>,
+    bytes: usize,
+}
+
+/// What an image XObject is made from: the image's bytes, the pixels it is printed at, and for
+/// an SVG the faces its text is drawn in.
+fn image_key(asset: &Asset, w_pt: f64, h_pt: f64, fonts: &FontSet) -> [u8; 32] {
+    let (need_w, need_h) = needed_pixels(w_pt, h_pt);
+    let mut key = Sha256::new();
+    key.update(asset.sha256.as_bytes());
+    key.update(need_w.to_be_bytes());
+    key.update(need_h.to_be_bytes());
+    if asset.format == ImageFormat::Svg {
+        key.update(fonts.text_faces_digest());
+    }
+    key.finalize().into()
+}
+
+/// `image_xobject`, finished, made once per process for each `image_key` (which is returned:
+/// the file's ID digests it).
+fn image_xobject_once(
+    asset: &Asset,
+    w_pt: f64,
+    h_pt: f64,
+    fonts: &FontSet,
+) -> ([u8; 32], std::result::Result<Stream, String>) {
+    let key = image_key(asset, w_pt, h_pt, fonts);
+    let lock = || IMAGE_XOBJECTS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(made) = lock().made.get(&key) {
+        return (key, made.clone());
+    }
+    let made = image_xobject(asset, w_pt, h_pt, fonts).map(|mut stream| {
+        finish_stream(&mut stream);
+        stream
+    });
+    let size = made.as_ref().map_or(0, |stream| stream.content.len());
+    let mut memo = lock();
+    if memo.bytes + size <= IMAGE_XOBJECTS_MAX_BYTES {
+        memo.bytes += size;
+        memo.made.insert(key, made.clone());
+    }
+    (key, made)
 }
 
 /// An image as a PDF image XObject: JPEG kept as DCT unless it has far more pixels than its
