@@ -871,4 +871,37 @@ mod tests {
             Block::Para(vec![text("Who? “You”")])
         );
     }
+
+    #[test]
+    fn a_book_cut_in_slices_on_several_threads_reads_as_on_one() {
+        let paragraphs = |n: usize| -> Vec<Block> {
+            (0..n)
+                .map(|i| {
+                    Block::Para(vec![
+                        text(&format!("Il dit : \"oui\" ({i}) -- l'été... ")),
+                        Inline::Strong(vec![text("Note")]),
+                        text(": voir https://example.org/a?b=c !"),
+                    ])
+                })
+                .collect()
+        };
+        let book = || {
+            let mut doc = document(vec![
+                chapter("a", "a.md", paragraphs(400)),
+                chapter("b", "b.md", paragraphs(700)),
+                chapter("c", "c.md", paragraphs(50)),
+            ]);
+            doc.chapters[2].lang = Some("de".into());
+            doc
+        };
+        let mut one = book();
+        apply_typography(&mut one, 1);
+        assert!(crate::ir::text_bytes(&one.chapters[1].blocks) > 3 * 16 * 1024);
+        for jobs in [2, 3, 8] {
+            let mut many = book();
+            apply_typography(&mut many, jobs);
+            assert_eq!(many.chapters, one.chapters, "{jobs} jobs");
+        }
+        assert_ne!(one.chapters, book().chapters, "the pass changed the text");
+    }
 }

@@ -921,6 +921,42 @@ fn persona(slug: &str, title: &str, page: Page) -> Persona {
 }
 
 #[test]
+fn pages_read_on_several_threads_give_the_book_and_diagnostics_of_one() {
+    let mut corpus = corpus();
+    corpus.index = page_at("faq.md", "# Index\n\n<script>x</script>\n");
+    corpus.personas = (0..12)
+        .map(|n| {
+            let text = format!(
+                "# Page {n}\n\n{}<script>{n}</script>\n\n[lien]({{% link absent-{n}.md %}})\n",
+                "Du texte : l'été. ".repeat(50 * (n % 4 + 1))
+            );
+            persona(
+                &format!("p{n}"),
+                &format!("P{n}"),
+                page_at(&format!("_faq/p{n}.md"), &text),
+            )
+        })
+        .collect();
+    let read = |jobs: usize| {
+        let mut diags = Diagnostics::new();
+        let doc = read_document(
+            &corpus,
+            crate::labels::Labels::for_language("fr"),
+            jobs,
+            &mut diags,
+        );
+        (doc, diags.items().to_vec())
+    };
+    let (one_doc, one_diags) = read(1);
+    assert!(one_diags.len() >= 13, "{one_diags:?}");
+    for jobs in [2, 4, 16] {
+        let (doc, diags) = read(jobs);
+        assert_eq!(doc, one_doc, "{jobs} jobs");
+        assert_eq!(diags, one_diags, "{jobs} jobs");
+    }
+}
+
+#[test]
 fn read_document_assembles_the_book() {
     let mut corpus = corpus();
     corpus.index = page_at("faq.md", "# Découvrir L'OpenData\n\nIntro.");
