@@ -26,58 +26,77 @@ enum IdSite<'a> {
     Element(&'a mut Attr),
 }
 
-/// Assign global ids; returns the local → global map per chapter for the links pass.
-pub fn assign_ids(doc: &mut Document) -> ChapterAnchors {
+/// Assign global ids; returns the local → global map per chapter for the links pass. Each
+/// chapter's local ids are found on up to `jobs` threads (headings' text and slugs: most of the
+/// work); the global ids are then given in book order, on this thread.
+pub fn assign_ids(doc: &mut Document, jobs: usize) -> ChapterAnchors {
+    let mut chapters: Vec<(&mut crate::ir::Chapter, Vec<Option<String>>)> = doc
+        .chapters
+        .iter_mut()
+        .map(|chapter| (chapter, Vec::new()))
+        .collect();
+    crate::jobs::for_each_mut(
+        &mut chapters,
+        jobs,
+        |(chapter, _)| crate::ir::text_bytes(&chapter.blocks) as u64,
+        |(chapter, locals)| *locals = local_ids(&mut chapter.blocks),
+    );
     // Chapter ids are the `<section id>`s: no element may take one.
-    let mut taken: BTreeSet<String> = doc.chapters.iter().map(|c| c.id.clone()).collect();
+    let mut taken: BTreeSet<String> = chapters.iter().map(|(c, _)| c.id.clone()).collect();
     // Next number to try per base id: ids are only ever added, so every smaller number is
     // still taken, and 20,000 identical headings cost 20,000 steps, not 200 million.
     let mut next_global: HashMap<String, usize> = HashMap::new();
     let mut anchors = ChapterAnchors::default();
-    for chapter in &mut doc.chapters {
+    for (chapter, locals) in chapters {
         let mut sites = Vec::new();
-        collect_blocks(&mut chapter.blocks, &mut sites);
-
-        let explicit: BTreeSet<String> = sites
-            .iter()
-            .filter_map(|site| match site {
-                IdSite::Heading { attr, .. } | IdSite::Element(attr) => explicit_id(attr),
-            })
-            .collect();
-        let mut locals: BTreeMap<String, String> = BTreeMap::new();
-        let mut slugs_used: BTreeSet<String> = BTreeSet::new();
-        let mut next_slug: HashMap<String, usize> = HashMap::new();
-
-        for site in sites {
-            let (attr, local) = match site {
-                IdSite::Heading { attr, text } => match explicit_id(attr) {
-                    Some(id) => (attr, id),
-                    None => {
-                        // kramdown numbers repeated auto ids `x`, `x-1`, `x-2`…: pages link to those.
-                        let base = slug(&text);
-                        let mut local = base.clone();
-                        let n = next_slug.entry(base.clone()).or_insert(1);
-                        while explicit.contains(&local) || slugs_used.contains(&local) {
-                            local = format!("{base}-{n}");
-                            *n += 1;
-                        }
-                        slugs_used.insert(local.clone());
-                        (attr, local)
-                    }
-                },
-                IdSite::Element(attr) => match explicit_id(attr) {
-                    Some(id) => (attr, id),
-                    None => continue,
-                },
+        collect_blocks(&mut chapter.blocks, &mut sites, false);
+        let mut by_local: BTreeMap<String, String> = BTreeMap::new();
+        for (site, local) in sites.into_iter().zip(locals) {
+            let Some(local) = local else { continue };
+            let attr = match site {
+                IdSite::Heading { attr, .. } | IdSite::Element(attr) => attr,
             };
             let global = unique_global(&chapter.id, &local, &mut taken, &mut next_global);
             // A repeated id: links go to the first (the reader warned, with the line).
-            locals.entry(local).or_insert_with(|| global.clone());
+            by_local.entry(local).or_insert_with(|| global.clone());
             attr.id = Some(global);
         }
-        anchors.by_chapter.insert(chapter.id.clone(), locals);
+        anchors.by_chapter.insert(chapter.id.clone(), by_local);
     }
     anchors
+}
+
+/// The local id of each id site of a chapter, in order: the explicit one, else a heading's
+/// slug (kramdown numbers repeats `x`, `x-1`, `x-2`…: pages link to those); `None` for an
+/// element without one.
+fn local_ids(blocks: &mut [Block]) -> Vec<Option<String>> {
+    let mut sites = Vec::new();
+    collect_blocks(blocks, &mut sites, true);
+    let explicit: BTreeSet<String> = sites
+        .iter()
+        .filter_map(|site| match site {
+            IdSite::Heading { attr, .. } | IdSite::Element(attr) => explicit_id(attr),
+        })
+        .collect();
+    let mut slugs_used: BTreeSet<String> = BTreeSet::new();
+    let mut next_slug: HashMap<String, usize> = HashMap::new();
+    sites
+        .into_iter()
+        .map(|site| match site {
+            IdSite::Heading { attr, text } => Some(explicit_id(attr).unwrap_or_else(|| {
+                let base = slug(&text);
+                let mut local = base.clone();
+                let n = next_slug.entry(base.clone()).or_insert(1);
+                while explicit.contains(&local) || slugs_used.contains(&local) {
+                    local = format!("{base}-{n}");
+                    *n += 1;
+                }
+                slugs_used.insert(local.clone());
+                local
+            })),
+            IdSite::Element(attr) => explicit_id(attr),
+        })
+        .collect()
 }
 
 fn explicit_id(attr: &Attr) -> Option<String> {
@@ -136,46 +155,53 @@ pub fn slug(text: &str) -> String {
     }
 }
 
-fn collect_blocks<'a>(blocks: &'a mut [Block], sites: &mut Vec<IdSite<'a>>) {
+/// The id sites of `blocks` in document order; a heading's text only when `with_text`.
+fn collect_blocks<'a>(blocks: &'a mut [Block], sites: &mut Vec<IdSite<'a>>, with_text: bool) {
     for block in blocks {
         match block {
-            Block::Para(inlines) | Block::Plain(inlines) => collect_inlines(inlines, sites),
+            Block::Para(inlines) | Block::Plain(inlines) => {
+                collect_inlines(inlines, sites, with_text)
+            }
             Block::Heading { attr, content, .. } => {
-                let text = plain_text(content);
+                let text = if with_text {
+                    plain_text(content)
+                } else {
+                    String::new()
+                };
                 sites.push(IdSite::Heading { attr, text });
-                collect_inlines(content, sites);
+                collect_inlines(content, sites, with_text);
             }
             Block::BulletList(items) | Block::OrderedList { items, .. } => {
                 for item in items {
-                    collect_blocks(item, sites);
+                    collect_blocks(item, sites, with_text);
                 }
             }
-            Block::BlockQuote(inner) => collect_blocks(inner, sites),
+            Block::BlockQuote(inner) => collect_blocks(inner, sites, with_text),
             Block::Table { head, rows, .. } => {
                 for cell in head.iter_mut().chain(rows.iter_mut().flatten()) {
-                    collect_inlines(cell, sites);
+                    collect_inlines(cell, sites, with_text);
                 }
             }
             Block::Div { attr, blocks } => {
                 sites.push(IdSite::Element(attr));
-                collect_blocks(blocks, sites);
+                collect_blocks(blocks, sites, with_text);
             }
             Block::CodeBlock { .. } | Block::ThematicBreak | Block::Toc => {}
         }
     }
 }
 
-fn collect_inlines<'a>(inlines: &'a mut [Inline], sites: &mut Vec<IdSite<'a>>) {
+fn collect_inlines<'a>(inlines: &'a mut [Inline], sites: &mut Vec<IdSite<'a>>, with_text: bool) {
     for inline in inlines {
         match inline {
             Inline::Span { attr, content } => {
                 sites.push(IdSite::Element(attr));
-                collect_inlines(content, sites);
+                collect_inlines(content, sites, with_text);
             }
-            Inline::Note(blocks) => collect_blocks(blocks, sites),
+            Inline::Note(blocks) => collect_blocks(blocks, sites, with_text),
             other => {
                 if let Some(c) = other.children_mut() {
-                    collect_inlines(c, sites);
+                    collect_inlines(c, sites, with_text);
                 }
             }
         }
@@ -248,7 +274,7 @@ mod tests {
         doc.chapters[0]
             .blocks
             .push(heading("Pourquoi bis", Some("pourquoi-x")));
-        let anchors = assign_ids(&mut doc);
+        let anchors = assign_ids(&mut doc, 2);
         assert_eq!(
             heading_ids(&doc),
             vec![
@@ -303,7 +329,7 @@ mod tests {
             ),
             chapter("a-x-2", "_faq/b.md", vec![heading("Y", Some("a b.c"))]),
         ]);
-        let anchors = assign_ids(&mut doc);
+        let anchors = assign_ids(&mut doc, 2);
         let Block::Para(inlines) = &doc.chapters[0].blocks[0] else {
             panic!("para")
         };

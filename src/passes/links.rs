@@ -405,7 +405,7 @@ mod tests {
         ]);
         let mut diags = Diagnostics::new();
         let root = Path::new("corpus");
-        let anchors = assign_ids(&mut doc);
+        let anchors = assign_ids(&mut doc, 1);
         resolve_links(&mut doc, &anchors, &FakeRouter, root, &mut diags);
         let Some(Block::Para(inlines)) = doc.chapters[0].blocks.get(1) else {
             panic!("para expected")
@@ -621,7 +621,7 @@ mod tests {
         // The page's `# La page Citoyen` heading is the chapter title: its id is the start.
         doc.chapters[0].title = "La page Citoyen".into();
         let mut diags = Diagnostics::new();
-        let anchors = assign_ids(&mut doc);
+        let anchors = assign_ids(&mut doc, 1);
         resolve_links(&mut doc, &anchors, &FakeRouter, Path::new("."), &mut diags);
         assert!(diags.items().is_empty(), "{:?}", diags.items());
         let Some(Block::Para(inlines)) = doc.chapters[0].blocks.first() else {
@@ -694,7 +694,7 @@ mod tests {
             ],
         )]);
         let mut diags = Diagnostics::new();
-        let anchors = assign_ids(&mut doc);
+        let anchors = assign_ids(&mut doc, 1);
         resolve_links(&mut doc, &anchors, &FakeRouter, Path::new("."), &mut diags);
         let dump = serde_json::to_string(&doc).unwrap_or_default();
         assert!(dump.contains("Internal"), "{dump}");

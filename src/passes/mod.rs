@@ -39,7 +39,7 @@ pub fn run_passes(doc: &mut Document, inputs: &PassInputs, diags: &mut Diagnosti
     use crate::stage_time;
     use std::time::Instant;
     let clock = Instant::now();
-    let anchors = ids::assign_ids(doc);
+    let anchors = ids::assign_ids(doc, inputs.jobs);
     stage_time("passes: ids", clock);
     let clock = Instant::now();
     let router = links::CorpusRouter::new(inputs.routes);
