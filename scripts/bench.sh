@@ -16,6 +16,8 @@ if [ "${1:-}" = -j ]; then jobs=(-j "$2"); shift 2; fi
 scales=("$@"); [ ${#scales[@]} -gt 0 ] || scales=(1 10 100)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
+# A cache of its own (the EPUB covers), filled by the first build: never the user's.
+export LIVRET_CACHE_DIR=${LIVRET_CACHE_DIR-$work/cache}
 
 cargo build --release --quiet
 livret=$PWD/target/release/livret
