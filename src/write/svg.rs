@@ -56,6 +56,62 @@ pub fn rasterize_svg_premultiplied(
 }
 
 fn draw(bytes: &[u8], max_width_px: u32, fonts: &[&[u8]]) -> Result<tiny_skia::Pixmap, String> {
+    let Prepared {
+        tree,
+        width,
+        height,
+        transform,
+    } = prepare(bytes, max_width_px, fonts)?;
+    let mut pixmap = tiny_skia::Pixmap::new(width, height)
+        .ok_or_else(|| format!("SVG raster of {width}×{height} cannot be made"))?;
+    resvg::render(&tree, transform, &mut pixmap.as_mut());
+    Ok(pixmap)
+}
+
+/// [`rasterize_svg_premultiplied`] cut in `bands` horizontal bands, drawn on up to `threads`
+/// threads from the one parsed tree: width, height and each band's rows, top to bottom. A band
+/// is the drawing moved up by its top, which rounds a few edge pixels differently from one
+/// raster: the bytes depend on `bands`, never on `threads`.
+pub fn rasterize_svg_premultiplied_bands(
+    bytes: &[u8],
+    max_width_px: u32,
+    fonts: &[&[u8]],
+    bands: usize,
+    threads: usize,
+) -> Result<(u32, u32, Vec<Vec<u8>>), String> {
+    let Prepared {
+        tree,
+        width,
+        height,
+        transform,
+    } = prepare(bytes, max_width_px, fonts)?;
+    let rows = height.div_ceil(bands.clamp(1, height as usize) as u32);
+    let tree = &tree;
+    let band = |top: u32| -> Result<Vec<u8>, String> {
+        let band_height = rows.min(height - top);
+        let mut pixmap = tiny_skia::Pixmap::new(width, band_height)
+            .ok_or_else(|| format!("SVG raster of {width}×{band_height} cannot be made"))?;
+        resvg::render(
+            tree,
+            transform.post_translate(0.0, -(top as f32)),
+            &mut pixmap.as_mut(),
+        );
+        Ok(pixmap.take())
+    };
+    let tops: Vec<u32> = (0..height).step_by(rows as usize).collect();
+    let drawn = crate::jobs::map_ordered(&tops, threads, |_| 1, |&top| band(top));
+    Ok((width, height, drawn.into_iter().collect::<Result<_, _>>()?))
+}
+
+/// A parsed SVG and the raster it is drawn at: within the caps, `max_width_px` wide at most.
+struct Prepared {
+    tree: usvg::Tree,
+    width: u32,
+    height: u32,
+    transform: tiny_skia::Transform,
+}
+
+fn prepare(bytes: &[u8], max_width_px: u32, fonts: &[&[u8]]) -> Result<Prepared, String> {
     if bytes.len() > MAX_SVG_BYTES {
         return Err(format!(
             "SVG of {} bytes: larger than the {MAX_SVG_BYTES} bytes accepted",
@@ -84,14 +140,16 @@ fn draw(bytes: &[u8], max_width_px: u32, fonts: &[&[u8]]) -> Result<tiny_skia::P
     // Saturating casts of values bounded above; floor keeps the raster within the caps.
     let raster_width = (width64 * scale).floor().max(1.0) as u32;
     let raster_height = (height64 * scale).floor().max(1.0) as u32;
-    let mut pixmap = tiny_skia::Pixmap::new(raster_width, raster_height)
-        .ok_or_else(|| format!("SVG raster of {raster_width}×{raster_height} cannot be made"))?;
     let transform = tiny_skia::Transform::from_scale(
         raster_width as f32 / width,
         raster_height as f32 / height,
     );
-    resvg::render(&tree, transform, &mut pixmap.as_mut());
-    Ok(pixmap)
+    Ok(Prepared {
+        tree,
+        width: raster_width,
+        height: raster_height,
+        transform,
+    })
 }
 
 fn options(fonts: &[&[u8]]) -> usvg::Options<'static> {

@@ -6,7 +6,7 @@ use super::persona_title;
 use crate::ir::Document;
 use crate::markup::escape;
 use crate::write::fonts::FontSet;
-use crate::write::svg::rasterize_svg_premultiplied;
+use crate::write::svg::rasterize_svg_premultiplied_bands;
 use sha2::{Digest, Sha256};
 
 /// Pixels: the 1:1.6 shape e-reader stores recommend, at a size that stays sharp on a tablet.
@@ -19,8 +19,8 @@ const ACCENT: &str = "#000091";
 
 /// The cover as PNG bytes, set in the PDF's text faces (the theme's, when it has them): read
 /// from livret's cache when this very cover (same drawing, faces and livret) was made before,
-/// else drawn and filed there.
-pub fn cover_png(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, String> {
+/// else drawn (on up to `threads` threads) and filed there.
+pub fn cover_png(doc: &Document, fonts: &FontSet, threads: usize) -> Result<Vec<u8>, String> {
     let [_, bold, italic] = fonts.text_faces();
     let svg = cover_svg(doc, bold, italic);
     let mut key = Sha256::new();
@@ -33,20 +33,31 @@ pub fn cover_png(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, String> {
     if let Some(png) = crate::cache::get(CACHE_KIND, &key) {
         return Ok(png);
     }
-    let png = draw(&svg, fonts)?;
+    let png = draw(&svg, fonts, threads)?;
     crate::cache::put(CACHE_KIND, &key, &png);
     Ok(png)
 }
 
 const CACHE_KIND: &str = "cover";
 
-fn draw(svg: &str, fonts: &FontSet) -> Result<Vec<u8>, String> {
+/// Bands the cover is drawn and indexed in, on as many threads as there are to spare. A fixed
+/// number: the pixels depend on the cut (see `rasterize_svg_premultiplied_bands`), so `-j`
+/// must not move it.
+const BANDS: usize = 2;
+
+fn draw(svg: &str, fonts: &FontSet, threads: usize) -> Result<Vec<u8>, String> {
     let [regular, bold, italic] = fonts.text_faces();
     // The ground is opaque: premultiplied pixels are the straight ones, and dropping alpha is
     // all an RGB conversion would do.
-    let (width, height, rgba) =
-        rasterize_svg_premultiplied(svg.as_bytes(), WIDTH, &[regular, bold, italic])?;
-    let (palette, indices) = palette_of(&rgba, 4);
+    let (width, height, bands) = rasterize_svg_premultiplied_bands(
+        svg.as_bytes(),
+        WIDTH,
+        &[regular, bold, italic],
+        BANDS,
+        threads,
+    )?;
+    let bands: Vec<&[u8]> = bands.iter().map(Vec::as_slice).collect();
+    let (palette, indices) = palette_of(&bands, 4, threads);
     encode_indexed(width, height, &palette, &indices)
 }
 
@@ -56,33 +67,57 @@ fn draw(svg: &str, fonts: &FontSet) -> Result<Vec<u8>, String> {
 /// a third of the RGB one and encodes several times faster, with no visible change.
 /// `pixels` has `stride` bytes a pixel, RGB first. Most pixels repeat the one before (flat
 /// ground, solid strokes): runs are counted and looked up once each.
-fn palette_of(pixels: &[u8], stride: usize) -> (Vec<[u8; 3]>, Vec<u8>) {
+type Colour = [u8; 3];
+
+/// What a thread makes of its band: its colours counted, then its pixels indexed.
+enum Band {
+    Counts(rustc_hash::FxHashMap<Colour, u32>),
+    Indices(Vec<u8>),
+}
+
+fn palette_of(bands: &[&[u8]], stride: usize, threads: usize) -> (Vec<[u8; 3]>, Vec<u8>) {
     let rgb = |p: &[u8]| [p[0], p[1], p[2]];
-    let mut counts: rustc_hash::FxHashMap<[u8; 3], u32> = Default::default();
-    let mut run: Option<([u8; 3], u32)> = None;
-    for pixel in pixels.chunks_exact(stride).map(rgb) {
-        match &mut run {
-            Some((colour, n)) if *colour == pixel => *n += 1,
-            _ => {
-                if let Some((colour, n)) = run.replace((pixel, 1)) {
-                    *counts.entry(colour).or_default() += n;
+    // The bands counted (then indexed) on up to `threads` threads; counts add up whatever the
+    // cut, so the palette and indices are those of one band.
+    let each_band = |work: &(dyn Fn(&[u8]) -> Band + Sync)| {
+        crate::jobs::map_ordered(bands, threads, |band| band.len() as u64, |band| work(band))
+    };
+    let count_band = |pixels: &[u8]| -> Band {
+        let mut counts: rustc_hash::FxHashMap<Colour, u32> = Default::default();
+        let mut run: Option<(Colour, u32)> = None;
+        for pixel in pixels.chunks_exact(stride).map(rgb) {
+            match &mut run {
+                Some((colour, n)) if *colour == pixel => *n += 1,
+                _ => {
+                    if let Some((colour, n)) = run.replace((pixel, 1)) {
+                        *counts.entry(colour).or_default() += n;
+                    }
                 }
             }
         }
+        if let Some((colour, n)) = run {
+            *counts.entry(colour).or_default() += n;
+        }
+        Band::Counts(counts)
+    };
+    let mut counts: rustc_hash::FxHashMap<Colour, u32> = Default::default();
+    for band in each_band(&count_band) {
+        if let Band::Counts(band) = band {
+            for (colour, n) in band {
+                *counts.entry(colour).or_default() += n;
+            }
+        }
     }
-    if let Some((colour, n)) = run {
-        *counts.entry(colour).or_default() += n;
-    }
-    let mut by_use: Vec<([u8; 3], u32)> = counts.into_iter().collect();
+    let mut by_use: Vec<(Colour, u32)> = counts.into_iter().collect();
     // Most used first; ties in colour order, so the same cover gives the same bytes.
     by_use.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let palette: Vec<[u8; 3]> = by_use.iter().take(256).map(|(c, _)| *c).collect();
-    let distance = |a: [u8; 3], b: [u8; 3]| {
+    let palette: Vec<Colour> = by_use.iter().take(256).map(|(c, _)| *c).collect();
+    let distance = |a: Colour, b: Colour| {
         (0..3)
             .map(|i| (a[i] as i32 - b[i] as i32).pow(2))
             .sum::<i32>()
     };
-    let index_of: rustc_hash::FxHashMap<[u8; 3], u8> = by_use
+    let index_of: rustc_hash::FxHashMap<Colour, u8> = by_use
         .iter()
         .enumerate()
         .map(|(rank, (colour, _))| {
@@ -96,21 +131,30 @@ fn palette_of(pixels: &[u8], stride: usize) -> (Vec<[u8; 3]>, Vec<u8>) {
             (*colour, index as u8)
         })
         .collect();
-    let mut last: Option<([u8; 3], u8)> = None;
-    let indices = pixels
-        .chunks_exact(stride)
-        .map(|pixel| {
-            let colour = rgb(pixel);
-            match last {
-                Some((c, index)) if c == colour => index,
-                _ => {
-                    let index = index_of[&colour];
-                    last = Some((colour, index));
-                    index
+    let index_band = |pixels: &[u8]| -> Band {
+        let mut last: Option<(Colour, u8)> = None;
+        let indices: Vec<u8> = pixels
+            .chunks_exact(stride)
+            .map(|pixel| {
+                let colour = rgb(pixel);
+                match last {
+                    Some((c, index)) if c == colour => index,
+                    _ => {
+                        let index = index_of.get(&colour).copied().unwrap_or(0);
+                        last = Some((colour, index));
+                        index
+                    }
                 }
-            }
-        })
-        .collect();
+            })
+            .collect();
+        Band::Indices(indices)
+    };
+    let mut indices = Vec::new();
+    for band in each_band(&index_band) {
+        if let Band::Indices(band) = band {
+            indices.extend_from_slice(&band);
+        }
+    }
     (palette, indices)
 }
 
@@ -264,14 +308,20 @@ mod tests {
         for r in 0..44u8 {
             rgb.extend([200 + r, 0, 0]);
         }
-        let (palette, indices) = palette_of(&rgb, 3);
+        let (palette, indices) = palette_of(&[&rgb], 3, 1);
         assert_eq!(palette.len(), 256);
         assert_eq!(palette[0], [255, 255, 255], "the most used first");
         // A rare red takes its nearest kept colour; every grey is itself.
         let decoded: Vec<[u8; 3]> = indices.iter().map(|&i| palette[i as usize]).collect();
         assert_eq!(decoded[0], [0, 0, 0]);
         assert_eq!(decoded[3], [2, 2, 2]);
-        let exact = palette_of(&rgb[..256 * 3], 3);
+        let exact = palette_of(&[&rgb[..256 * 3]], 3, 1);
+        let halves = palette_of(&[&rgb[..300], &rgb[300..]], 3, 2);
+        assert_eq!(
+            halves,
+            palette_of(&[&rgb], 3, 1),
+            "bands give the palette of one"
+        );
         let round_trip: Vec<u8> = exact.1.iter().flat_map(|&i| exact.0[i as usize]).collect();
         assert_eq!(round_trip, &rgb[..256 * 3]);
     }

@@ -103,7 +103,7 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
     };
     let (cover, documents) = if ctx.jobs > 1 {
         std::thread::scope(|scope| {
-            let cover = scope.spawn(|| cover::cover_png(doc, &fonts));
+            let cover = scope.spawn(|| cover::cover_png(doc, &fonts, ctx.jobs));
             let documents = render_documents();
             let cover = cover
                 .join()
@@ -111,7 +111,7 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
             (cover, documents)
         })
     } else {
-        (cover::cover_png(doc, &fonts), render_documents())
+        (cover::cover_png(doc, &fonts, 1), render_documents())
     };
     match cover {
         Ok(png) => {
@@ -410,7 +410,7 @@ mod tests {
 
     #[test]
     fn the_cover_is_an_indexed_png_of_1000_by_1600() {
-        let png = cover::cover_png(&doc(&["a"]), &FontSet::default()).unwrap();
+        let png = cover::cover_png(&doc(&["a"]), &FontSet::default(), 2).unwrap();
         let reader = png::Decoder::new(std::io::Cursor::new(png))
             .read_info()
             .unwrap();
