@@ -1,7 +1,7 @@
 //! What livret keeps between builds: results that cost more to make than to read back, each
 //! filed under a digest of everything it is made from, so that a hit is byte for byte what a
-//! fresh computation gives. Today: the EPUB cover (a 1000 × 1600 raster and its PNG, most of a
-//! small EPUB's time).
+//! fresh computation gives: the EPUB cover (a 1000 × 1600 raster and its PNG, most of a small
+//! EPUB's time) and the verdict on each image checked whole (a full decode).
 //!
 //! The folder is `LIVRET_CACHE_DIR` (empty: no cache), else the platform's cache folder
 //! (`$XDG_CACHE_HOME/livret`, `~/.cache/livret`, `~/Library/Caches/livret`,
@@ -28,12 +28,26 @@ const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(3600
 /// of handouts does not sweep the folder it would sweep again next time).
 static WRITTEN: AtomicUsize = AtomicUsize::new(0);
 
-/// The cache folder, `None` when there is none (`LIVRET_CACHE_DIR=""`, no home).
+/// Whether the platform's cache folder is used when `LIVRET_CACHE_DIR` is not set: the
+/// command line turns it on (`enable_platform_dir`); a program using the library, its tests
+/// included, gets no cache unless it asks.
+static PLATFORM_DIR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Use the platform's cache folder when `LIVRET_CACHE_DIR` does not name one.
+pub fn enable_platform_dir() {
+    PLATFORM_DIR.store(true, Ordering::Relaxed);
+}
+
+/// The cache folder, `None` when there is none (`LIVRET_CACHE_DIR=""`, no home, or a library
+/// caller that did not enable it).
 pub fn dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(CACHE_DIR_VAR) {
         return (!dir.is_empty()).then(|| PathBuf::from(dir));
     }
-    platform_dir()
+    PLATFORM_DIR
+        .load(Ordering::Relaxed)
+        .then(platform_dir)
+        .flatten()
 }
 
 #[cfg(windows)]

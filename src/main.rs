@@ -90,6 +90,8 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The command line keeps covers and image checks between builds (README, "The cache").
+    livret::cache::enable_platform_dir();
     let mut reporter = Reporter::new(cli.color, cli.quiet);
     let mut diags = Diagnostics::new();
     let result = match &cli.command {

@@ -221,17 +221,19 @@ impl AssetLoader<'_> {
 fn read_asset(file: &Path, path: String) -> Result<Asset, String> {
     // A FIFO or device would block or never end: only regular files are read, size checked first.
     let bytes = crate::corpus::read_bounded(file, MAX_FILE_BYTES).map_err(|e| e.to_string())?;
+    let digest: [u8; 32] = Sha256::digest(&bytes).into();
     let Inspected {
         format,
         width,
         height,
         converted,
-    } = inspect_image(&bytes)?;
+    } = inspect_image_once(&bytes, &digest)?;
+    let digest = match &converted {
+        Some(converted) => Sha256::digest(converted).into(),
+        None => digest,
+    };
     let bytes = converted.unwrap_or(bytes);
-    let sha256 = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
     Ok(Asset {
         path,
         format,
@@ -240,6 +242,53 @@ fn read_asset(file: &Path, path: String) -> Result<Asset, String> {
         bytes: Arc::new(bytes),
         sha256,
     })
+}
+
+const CACHE_KIND: &str = "image";
+
+/// `inspect_image`, whose verdict on an image embedded as it is (format and size) is kept in
+/// livret's cache under the digest of its bytes: an image checked whole by an earlier build is
+/// not decoded again. Refusals and converted images are not kept.
+fn inspect_image_once(bytes: &[u8], digest: &[u8; 32]) -> Result<Inspected, String> {
+    let mut key = Sha256::new();
+    key.update(b"image check\0");
+    key.update(crate::VERSION.as_bytes());
+    key.update([0]);
+    key.update(digest);
+    let key: [u8; 32] = key.finalize().into();
+    let known = crate::cache::get(CACHE_KIND, &key).and_then(|verdict| {
+        let verdict = String::from_utf8(verdict).ok()?;
+        let mut fields = verdict.split(' ');
+        let format = match fields.next()? {
+            "png" => ImageFormat::Png,
+            "jpg" => ImageFormat::Jpeg,
+            "gif" => ImageFormat::Gif,
+            "svg" => ImageFormat::Svg,
+            _ => return None,
+        };
+        let width = fields.next()?.parse().ok()?;
+        let height = fields.next()?.parse().ok()?;
+        Some(Inspected {
+            format,
+            width,
+            height,
+            converted: None,
+        })
+    });
+    if let Some(known) = known {
+        return Ok(known);
+    }
+    let inspected = inspect_image(bytes)?;
+    if inspected.converted.is_none() {
+        let verdict = format!(
+            "{} {} {}",
+            inspected.format.extension(),
+            inspected.width,
+            inspected.height
+        );
+        crate::cache::put(CACHE_KIND, &key, verdict.as_bytes());
+    }
+    Ok(inspected)
 }
 
 /// What a file holds, checked.

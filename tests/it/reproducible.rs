@@ -50,8 +50,9 @@ fn two_builds_are_byte_identical() {
     }
 }
 
-/// The EPUB cover comes from the cache between builds: the same bytes as when it is drawn, a
-/// damaged entry drawn again and mended, no cache at all with `LIVRET_CACHE_DIR=""`.
+/// The EPUB cover and the image checks come from the cache between builds: the same bytes as
+/// when they are made, a damaged entry made again and mended, no cache at all with
+/// `LIVRET_CACHE_DIR=""`.
 #[test]
 fn the_epub_cover_cache_gives_the_bytes_a_fresh_drawing_gives() {
     let cache = tempfile::tempdir().unwrap();
@@ -78,10 +79,19 @@ fn the_epub_cover_cache_gives_the_bytes_a_fresh_drawing_gives() {
     assert!(entries().is_empty(), "no cache: nothing filed");
     let first = build("first", cache_dir);
     assert_eq!(first, drawn, "drawn and filed: the same book");
-    let filed = entries();
-    assert_eq!(filed.len(), 1, "one cover filed: {filed:?}");
-    let name = filed[0].file_name().unwrap().to_string_lossy().into_owned();
-    assert!(name.starts_with("cover-"), "{name}");
+    let named = |prefix: &str| -> Vec<std::path::PathBuf> {
+        entries()
+            .into_iter()
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+            .collect()
+    };
+    let filed = named("cover-");
+    assert_eq!(filed.len(), 1, "one cover filed: {:?}", entries());
+    assert!(
+        !named("image-").is_empty(),
+        "image checks filed: {:?}",
+        entries()
+    );
 
     let filed_bytes = std::fs::read(&filed[0]).unwrap();
     let mut damaged = filed_bytes.clone();
