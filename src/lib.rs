@@ -364,7 +364,13 @@ pub fn render(
             let clock = Instant::now();
             let mut writer_diags = Diagnostics::new();
             let bytes = write_format(format, variant, &ctx, &mut writer_diags);
-            (bytes, writer_diags, clock.elapsed())
+            let elapsed = clock.elapsed();
+            // Hashed here, on the writer's thread, beside the other writers.
+            let bytes = bytes.map(|bytes| {
+                let sha256 = manifest::sha256_hex(&bytes);
+                (bytes, sha256)
+            });
+            (bytes, writer_diags, elapsed)
         },
         |i| {
             let (format, stem, _) = &tasks[i];
@@ -377,9 +383,8 @@ pub fn render(
     let mut reported: std::collections::HashSet<diag::Diagnostic> =
         diags.items().iter().cloned().collect();
     let mut sources = SourceTexts::default();
-    for ((format, stem, variant), (bytes, writer_diags, elapsed)) in tasks.into_iter().zip(written)
-    {
-        let bytes = bytes?;
+    for ((format, stem, variant), (made, writer_diags, elapsed)) in tasks.into_iter().zip(written) {
+        let (bytes, sha256) = made?;
         // Writers name pages relative to the corpus; the same problem found again in a
         // `--split` variant is reported once.
         for mut d in writer_diags.items().iter().cloned() {
@@ -399,7 +404,7 @@ pub fn render(
                 language: variant.meta.language.clone(),
                 personas: persona_ids(variant),
                 bytes: bytes.len() as u64,
-                sha256: manifest::sha256_hex(&bytes),
+                sha256,
                 elapsed,
             },
             bytes,
@@ -412,6 +417,11 @@ pub fn render(
     if diags.has_errors() {
         return Err(Error::Content(diags.error_count()));
     }
+    // Freeing a big book's millions of allocations takes longer than hashing its files: it is
+    // done beside the publication, not before it.
+    let _ = std::thread::Builder::new()
+        .name("livret-free".into())
+        .spawn(move || drop(sets));
     Ok(RenderedBook {
         manifest_name: settings.manifest_name,
         out_dir: settings.out_dir,
