@@ -12,7 +12,9 @@ use std::sync::{Condvar, Mutex, mpsc};
 
 /// The cores available to the process (its affinity mask and cgroup quota), at least 1.
 pub fn available() -> usize {
-    std::thread::available_parallelism().map_or(1, NonZero::get)
+    // Asked once: the answer reads the cgroup files on every call.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZero::get))
 }
 
 /// What the scheduler knows of a task before it runs.
