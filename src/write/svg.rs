@@ -56,16 +56,8 @@ pub fn rasterize_svg_premultiplied(
 }
 
 fn draw(bytes: &[u8], max_width_px: u32, fonts: &[&[u8]]) -> Result<tiny_skia::Pixmap, String> {
-    let Prepared {
-        tree,
-        width,
-        height,
-        transform,
-    } = prepare(bytes, max_width_px, fonts)?;
-    let mut pixmap = tiny_skia::Pixmap::new(width, height)
-        .ok_or_else(|| format!("SVG raster of {width}×{height} cannot be made"))?;
-    resvg::render(&tree, transform, &mut pixmap.as_mut());
-    Ok(pixmap)
+    let prepared = prepare(bytes, max_width_px, fonts)?;
+    prepared.draw_rows(0, prepared.height)
 }
 
 /// [`rasterize_svg_premultiplied`] cut in `bands` horizontal bands, drawn on up to `threads`
@@ -79,27 +71,20 @@ pub fn rasterize_svg_premultiplied_bands(
     bands: usize,
     threads: usize,
 ) -> Result<(u32, u32, Vec<Vec<u8>>), String> {
-    let Prepared {
-        tree,
-        width,
-        height,
-        transform,
-    } = prepare(bytes, max_width_px, fonts)?;
+    let prepared = prepare(bytes, max_width_px, fonts)?;
+    let (width, height) = (prepared.width, prepared.height);
     let rows = height.div_ceil(bands.clamp(1, height as usize) as u32);
-    let tree = &tree;
-    let band = |top: u32| -> Result<Vec<u8>, String> {
-        let band_height = rows.min(height - top);
-        let mut pixmap = tiny_skia::Pixmap::new(width, band_height)
-            .ok_or_else(|| format!("SVG raster of {width}×{band_height} cannot be made"))?;
-        resvg::render(
-            tree,
-            transform.post_translate(0.0, -(top as f32)),
-            &mut pixmap.as_mut(),
-        );
-        Ok(pixmap.take())
-    };
     let tops: Vec<u32> = (0..height).step_by(rows as usize).collect();
-    let drawn = crate::jobs::map_ordered(&tops, threads, |_| 1, |&top| band(top));
+    let drawn = crate::jobs::map_ordered(
+        &tops,
+        threads,
+        |_| 1,
+        |&top| {
+            prepared
+                .draw_rows(top, rows.min(height - top))
+                .map(tiny_skia::Pixmap::take)
+        },
+    );
     Ok((width, height, drawn.into_iter().collect::<Result<_, _>>()?))
 }
 
@@ -109,6 +94,18 @@ struct Prepared {
     width: u32,
     height: u32,
     transform: tiny_skia::Transform,
+}
+
+impl Prepared {
+    /// `rows` rows of the raster from row `top` down.
+    fn draw_rows(&self, top: u32, rows: u32) -> Result<tiny_skia::Pixmap, String> {
+        let width = self.width;
+        let mut pixmap = tiny_skia::Pixmap::new(width, rows)
+            .ok_or_else(|| format!("SVG raster of {width}×{rows} cannot be made"))?;
+        let transform = self.transform.post_translate(0.0, -(top as f32));
+        resvg::render(&self.tree, transform, &mut pixmap.as_mut());
+        Ok(pixmap)
+    }
 }
 
 fn prepare(bytes: &[u8], max_width_px: u32, fonts: &[&[u8]]) -> Result<Prepared, String> {
