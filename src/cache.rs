@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const CACHE_DIR_VAR: &str = "LIVRET_CACHE_DIR";
 const SIGNATURE: &[u8] = b"livret cache 1\n";
-/// Entries kept: a `--split` book of a few hundred personas stays whole between builds.
+/// Entries kept: a `--split` book of a few hundred personas stays whole between builds. The
+/// folder holds at most twice this: pruned to 3/4 of it when a process first files an entry,
+/// then at most this many filed by that process.
 const MAX_ENTRIES: usize = 1024;
 /// An entry larger than this is not one of ours.
 const MAX_ENTRY_BYTES: u64 = 16 << 20;
@@ -110,8 +112,11 @@ pub fn put(kind: &str, key: &[u8; 32], payload: &[u8]) {
     if WRITTEN.fetch_add(1, Ordering::Relaxed) >= MAX_ENTRIES {
         return;
     }
+    // Pruned once a process, at its first entry: a `--split` build filing hundreds of covers
+    // lists the folder once, not once a cover.
+    static PRUNED: std::sync::Once = std::sync::Once::new();
     if write_entry(&dir, &entry_name(kind, key), payload).is_ok() {
-        prune(&dir);
+        PRUNED.call_once(|| prune(&dir));
     }
 }
 
