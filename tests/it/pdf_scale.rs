@@ -34,6 +34,11 @@ fn build_pdf(corpus: &Path, out: &Path) -> (f64, f64, usize) {
         .args(["-f", "%U %S %M", "-o"])
         .arg(&report)
         .arg(env!("CARGO_BIN_EXE_livret"))
+        .env("LIVRET_CACHE_DIR", "")
+        // Memory in 4 KiB pages: with transparent huge pages mimalloc's resident memory moves
+        // in 2 MiB steps per segment (a 1-chapter book 34 MiB instead of 21), noise larger than
+        // the growth these tests bound.
+        .env("MIMALLOC_ALLOW_THP", "0")
         .args(["-q", "build"])
         .arg(corpus)
         .arg("-o")
