@@ -43,26 +43,16 @@ pub fn rasterize_svg_with_fonts(
         .ok_or_else(|| "SVG raster has the wrong size".to_string())
 }
 
-/// [`rasterize_svg_with_fonts`] as tiny-skia draws it: width, height and RGBA with
-/// premultiplied alpha — the straight values wherever the SVG is opaque (an EPUB cover, whose
-/// ground covers it all), without a pass over every pixel to convert them.
-pub fn rasterize_svg_premultiplied(
-    bytes: &[u8],
-    max_width_px: u32,
-    fonts: &[&[u8]],
-) -> Result<(u32, u32, Vec<u8>), String> {
-    let pixmap = draw(bytes, max_width_px, fonts)?;
-    Ok((pixmap.width(), pixmap.height(), pixmap.take()))
-}
-
 fn draw(bytes: &[u8], max_width_px: u32, fonts: &[&[u8]]) -> Result<tiny_skia::Pixmap, String> {
     let prepared = prepare(bytes, max_width_px, fonts)?;
     prepared.draw_rows(0, prepared.height)
 }
 
-/// [`rasterize_svg_premultiplied`] cut in `bands` horizontal bands, drawn on up to `threads`
-/// threads from the one parsed tree: width, height and each band's rows, top to bottom. A band
-/// is the drawing moved up by its top, which rounds a few edge pixels differently from one
+/// [`rasterize_svg_with_fonts`] as tiny-skia draws it, cut in `bands` horizontal bands drawn
+/// on up to `threads` threads from the one parsed tree: width, height and each band's rows, top
+/// to bottom, RGBA with premultiplied alpha — the straight values wherever the SVG is opaque (an
+/// EPUB cover, whose ground covers it all), without a pass over every pixel to convert them. A
+/// band is the drawing moved up by its top, which rounds a few edge pixels differently from one
 /// raster: the bytes depend on `bands`, never on `threads`.
 pub fn rasterize_svg_premultiplied_bands(
     bytes: &[u8],

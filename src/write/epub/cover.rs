@@ -61,28 +61,20 @@ fn draw(svg: &str, fonts: &FontSet, threads: usize) -> Result<Vec<u8>, String> {
     encode_indexed(width, height, &palette, &indices)
 }
 
+type Colour = [u8; 3];
+
 /// The cover as at most 256 palette colours: text in a few inks on a flat ground, whose
 /// anti-aliased edges make a few thousand colours at most. The 256 most used are kept (every
 /// ink and its common blends); a rare edge colour takes the nearest kept one. The indexed file is
 /// a third of the RGB one and encodes several times faster, with no visible change.
-/// `pixels` has `stride` bytes a pixel, RGB first. Most pixels repeat the one before (flat
+/// Each band has `stride` bytes a pixel, RGB first. Most pixels repeat the one before (flat
 /// ground, solid strokes): runs are counted and looked up once each.
-type Colour = [u8; 3];
-
-/// What a thread makes of its band: its colours counted, then its pixels indexed.
-enum Band {
-    Counts(rustc_hash::FxHashMap<Colour, u32>),
-    Indices(Vec<u8>),
-}
-
-fn palette_of(bands: &[&[u8]], stride: usize, threads: usize) -> (Vec<[u8; 3]>, Vec<u8>) {
+/// The bands are counted, then indexed, on up to `threads` threads; counts add up whatever the
+/// cut, so the palette and the indices are those of one band.
+fn palette_of(bands: &[&[u8]], stride: usize, threads: usize) -> (Vec<Colour>, Vec<u8>) {
     let rgb = |p: &[u8]| [p[0], p[1], p[2]];
-    // The bands counted (then indexed) on up to `threads` threads; counts add up whatever the
-    // cut, so the palette and indices are those of one band.
-    let each_band = |work: &(dyn Fn(&[u8]) -> Band + Sync)| {
-        crate::jobs::map_ordered(bands, threads, |band| band.len() as u64, |band| work(band))
-    };
-    let count_band = |pixels: &[u8]| -> Band {
+    let weight = |band: &&[u8]| band.len() as u64;
+    let counted = crate::jobs::map_ordered(bands, threads, weight, |pixels| {
         let mut counts: rustc_hash::FxHashMap<Colour, u32> = Default::default();
         let mut run: Option<(Colour, u32)> = None;
         for pixel in pixels.chunks_exact(stride).map(rgb) {
@@ -98,15 +90,11 @@ fn palette_of(bands: &[&[u8]], stride: usize, threads: usize) -> (Vec<[u8; 3]>, 
         if let Some((colour, n)) = run {
             *counts.entry(colour).or_default() += n;
         }
-        Band::Counts(counts)
-    };
+        counts
+    });
     let mut counts: rustc_hash::FxHashMap<Colour, u32> = Default::default();
-    for band in each_band(&count_band) {
-        if let Band::Counts(band) = band {
-            for (colour, n) in band {
-                *counts.entry(colour).or_default() += n;
-            }
-        }
+    for (colour, n) in counted.into_iter().flatten() {
+        *counts.entry(colour).or_default() += n;
     }
     let mut by_use: Vec<(Colour, u32)> = counts.into_iter().collect();
     // Most used first; ties in colour order, so the same cover gives the same bytes.
@@ -131,9 +119,9 @@ fn palette_of(bands: &[&[u8]], stride: usize, threads: usize) -> (Vec<[u8; 3]>, 
             (*colour, index as u8)
         })
         .collect();
-    let index_band = |pixels: &[u8]| -> Band {
+    let indexed = crate::jobs::map_ordered(bands, threads, weight, |pixels| {
         let mut last: Option<(Colour, u8)> = None;
-        let indices: Vec<u8> = pixels
+        pixels
             .chunks_exact(stride)
             .map(|pixel| {
                 let colour = rgb(pixel);
@@ -146,16 +134,9 @@ fn palette_of(bands: &[&[u8]], stride: usize, threads: usize) -> (Vec<[u8; 3]>, 
                     }
                 }
             })
-            .collect();
-        Band::Indices(indices)
-    };
-    let mut indices = Vec::new();
-    for band in each_band(&index_band) {
-        if let Band::Indices(band) = band {
-            indices.extend_from_slice(&band);
-        }
-    }
-    (palette, indices)
+            .collect::<Vec<u8>>()
+    });
+    (palette, indexed.concat())
 }
 
 fn encode_indexed(
