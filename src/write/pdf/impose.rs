@@ -7,7 +7,7 @@
 //! sheet holds two pages that are far apart in the book, so the file is PDF/A-2b, untagged;
 //! the tagged reading copy is the `pdf`.
 
-use super::serialize::{self, Claims};
+use super::serialize::{self, Claims, name};
 use super::surface::PT;
 use crate::diag::{Error, Result};
 use crate::ir::Meta;
@@ -51,10 +51,6 @@ fn err(message: impl Into<String>) -> Error {
         format: "booklet",
         message: message.into(),
     }
-}
-
-fn name(n: &str) -> Object {
-    Object::Name(n.as_bytes().to_vec())
 }
 
 /// Copies `object` from `from` into `to`, with every object it refers to (once: `copied` maps

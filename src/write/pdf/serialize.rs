@@ -25,7 +25,7 @@ fn err(message: impl Into<String>) -> Error {
     }
 }
 
-fn name(n: &str) -> Object {
+pub(super) fn name(n: &str) -> Object {
     Object::Name(n.as_bytes().to_vec())
 }
 
