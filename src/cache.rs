@@ -73,6 +73,20 @@ fn platform_dir() -> Option<PathBuf> {
     Some(base.join("livret"))
 }
 
+/// The key of what is made from `inputs` by `what` (a name for the computation), in this
+/// version of livret: a new version never reads an older one's entries.
+pub fn key(what: &str, inputs: &[&[u8]]) -> [u8; 32] {
+    let mut key = Sha256::new();
+    key.update(what.as_bytes());
+    key.update([0]);
+    key.update(crate::VERSION.as_bytes());
+    key.update([0]);
+    for input in inputs {
+        key.update(input);
+    }
+    key.finalize().into()
+}
+
 /// The file name of `kind`'s entry under `key`: `cover-<64 hex digits>`.
 fn entry_name(kind: &str, key: &[u8; 32]) -> String {
     let mut name = format!("{kind}-");

@@ -250,12 +250,7 @@ const CACHE_KIND: &str = "image";
 /// livret's cache under the digest of its bytes: an image checked whole by an earlier build is
 /// not decoded again. Refusals and converted images are not kept.
 fn inspect_image_once(bytes: &[u8], digest: &[u8; 32]) -> Result<Inspected, String> {
-    let mut key = Sha256::new();
-    key.update(b"image check\0");
-    key.update(crate::VERSION.as_bytes());
-    key.update([0]);
-    key.update(digest);
-    let key: [u8; 32] = key.finalize().into();
+    let key = crate::cache::key("image check", &[digest]);
     let known = crate::cache::get(CACHE_KIND, &key).and_then(|verdict| {
         let verdict = String::from_utf8(verdict).ok()?;
         let mut fields = verdict.split(' ');

@@ -7,7 +7,6 @@ use crate::ir::Document;
 use crate::markup::escape;
 use crate::write::fonts::FontSet;
 use crate::write::svg::rasterize_svg_premultiplied_bands;
-use sha2::{Digest, Sha256};
 
 /// Pixels: the 1:1.6 shape e-reader stores recommend, at a size that stays sharp on a tablet.
 const WIDTH: u32 = 1000;
@@ -23,13 +22,7 @@ const ACCENT: &str = "#000091";
 pub fn cover_png(doc: &Document, fonts: &FontSet, threads: usize) -> Result<Vec<u8>, String> {
     let [_, bold, italic] = fonts.text_faces();
     let svg = cover_svg(doc, bold, italic);
-    let mut key = Sha256::new();
-    key.update(b"epub cover\0");
-    key.update(crate::VERSION.as_bytes());
-    key.update([0]);
-    key.update(fonts.text_faces_digest());
-    key.update(svg.as_bytes());
-    let key: [u8; 32] = key.finalize().into();
+    let key = crate::cache::key("epub cover", &[&fonts.text_faces_digest(), svg.as_bytes()]);
     if let Some(png) = crate::cache::get(CACHE_KIND, &key) {
         return Ok(png);
     }
