@@ -9,6 +9,7 @@ pub mod clock;
 pub mod corpus;
 pub mod diag;
 pub mod format;
+pub mod huge_pages;
 pub mod ir;
 pub mod jobs;
 pub mod labels;
@@ -81,6 +82,7 @@ fn read_books(cli: &BuildOptions, diags: &mut Diagnostics, first_only: bool) -> 
     let clock = Instant::now();
     let (corpora, settings) = settings::load_corpora(cli, diags)?;
     stage_time("load", clock);
+    huge_pages::corpus_read(corpora.iter().map(|c| c.corpus.markdown_bytes()).sum());
     if let Some(theme) = &settings.theme
         && !theme.is_dir()
     {

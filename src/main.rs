@@ -89,6 +89,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Off until the corpus proves big (src/huge_pages.rs): a small build gains a fifth.
+    livret::huge_pages::start_small();
     let cli = Cli::parse();
     // The command line keeps covers and image checks between builds (README, "The cache").
     livret::cache::enable_platform_dir();

@@ -148,6 +148,16 @@ pub struct Corpus {
 }
 
 impl Corpus {
+    /// Bytes of Markdown in the book's pages (the index, the personas', the appendices').
+    pub fn markdown_bytes(&self) -> usize {
+        let personas = self.personas.iter().map(|p| &p.page);
+        std::iter::once(&self.index)
+            .chain(personas)
+            .chain(&self.appendices)
+            .map(|page| page.body.len())
+            .sum()
+    }
+
     /// A page path as diagnostics show it: `<root as given>/<rel path>`.
     pub fn display_path(&self, rel: &str) -> String {
         display_path(&self.root, rel)

@@ -236,6 +236,18 @@ const OPAQUE_MARK: char = '\u{FFFC}';
 const BREAK_MARK: char = '\n';
 
 fn rewrite(pieces: &mut [Piece<'_>], rules: Rules) {
+    let texts = || {
+        pieces.iter().filter_map(|piece| match piece {
+            Piece::Text(text) => Some(text.as_str()),
+            _ => None,
+        })
+    };
+    // Most runs of most books hold nothing this pass changes: left as they are, unread.
+    if !texts().any(|text| has_trigger(text, rules)) {
+        return;
+    }
+    // Which texts may hold a URL: only theirs are searched for one at every word.
+    let may_hold_url: Vec<bool> = texts().map(may_hold_url).collect();
     let mut stream = Vec::new();
     let mut text_count: u32 = 0;
     for piece in pieces.iter() {
@@ -260,10 +272,10 @@ fn rewrite(pieces: &mut [Piece<'_>], rules: Rules) {
     }
     let mut out = stream;
     if let Some(quotes) = rules.quotes {
-        out = smarten_stream(&out, quotes);
+        out = smarten_stream(&out, quotes, &may_hold_url);
     }
     if rules.french {
-        out = respace_stream(&out);
+        out = respace_stream(&out, &may_hold_url);
     }
     // Written back into the pieces' own strings (their characters are all in `stream`).
     let mut texts: Vec<&mut String> = pieces
@@ -287,7 +299,7 @@ fn is_text_space(ch: &Char) -> bool {
     ch.piece.is_some() && matches!(ch.c, ' ' | '\t' | NBSP | NARROW_NBSP | '\u{2009}')
 }
 
-fn respace_stream(stream: &[Char]) -> Vec<Char> {
+fn respace_stream(stream: &[Char], may_hold_url: &[bool]) -> Vec<Char> {
     let mut out: Vec<Char> = Vec::with_capacity(stream.len() + 8);
     // The piece of a `«` just written: the next character decides its inner space.
     let mut open_quote: Option<u32> = None;
@@ -318,7 +330,7 @@ fn respace_stream(stream: &[Char]) -> Vec<Char> {
             i += 1;
             continue;
         };
-        if at_url(stream, &out, i) {
+        if may_hold_url[piece as usize] && at_url(stream, &out, i) {
             i = copy_url(stream, &mut out, i, piece);
             continue;
         }
@@ -339,7 +351,7 @@ fn respace_stream(stream: &[Char]) -> Vec<Char> {
 
 /// kramdown's `smart_quotes` and `typographic_symbols`: `"` and `'` become the language's
 /// quotes (or ’), `...` …, `---` —, `--` –. URLs in the text are left as typed.
-fn smarten_stream(stream: &[Char], quotes: Quotes) -> Vec<Char> {
+fn smarten_stream(stream: &[Char], quotes: Quotes, may_hold_url: &[bool]) -> Vec<Char> {
     let mut out: Vec<Char> = Vec::with_capacity(stream.len());
     let mut single_open = false;
     let mut i = 0;
@@ -349,7 +361,7 @@ fn smarten_stream(stream: &[Char], quotes: Quotes) -> Vec<Char> {
             i += 1;
             continue;
         };
-        if at_url(stream, &out, i) {
+        if may_hold_url[piece as usize] && at_url(stream, &out, i) {
             i = copy_url(stream, &mut out, i, piece);
             continue;
         }
@@ -488,6 +500,32 @@ fn copy_url(stream: &[Char], out: &mut Vec<Char>, mut i: usize, piece: u32) -> u
         i += 1;
     }
     i
+}
+
+/// Whether `text` holds a character either rule set may change or space (a `.` or `-` only
+/// when doubled, or at the text's end where the next text may double it).
+fn has_trigger(text: &str, rules: Rules) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'"' | b'\'' => rules.quotes.is_some(),
+        b'.' | b'-' => rules.quotes.is_some() && bytes.get(i + 1).is_none_or(|&next| next == b),
+        b';' | b'!' | b'?' | b':' => rules.french,
+        // The second byte of `«` and `»` in UTF-8.
+        0xAB | 0xBB => rules.french && i > 0 && bytes[i - 1] == 0xC2,
+        _ => false,
+    })
+}
+
+/// Whether `text` has what `starts_url` looks for (`://`, `mailto:`, `tel:`, `www.`, in any
+/// case): a text without any holds no URL.
+fn may_hold_url(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let has = |needle: &[u8]| {
+        bytes
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    has(b"://") || has(b"mailto:") || has(b"tel:") || has(b"www.")
 }
 
 fn at_url(stream: &[Char], out: &[Char], i: usize) -> bool {

@@ -338,12 +338,16 @@ impl Scanner<'_, '_> {
                 self.anchor(base + i);
                 continue;
             }
+            // Plain text up to the next byte that can start something: copied as one run.
             let ch_len = rest.chars().next().map_or(1, char::len_utf8);
-            if b == b'\n' {
-                line += 1;
-            }
-            self.out.push_str(&rest[..ch_len]);
-            i += ch_len;
+            let run = ch_len
+                + bytes[i + ch_len..]
+                    .iter()
+                    .position(|&c| matches!(c, b'\\' | b'`' | b'{'))
+                    .unwrap_or(chunk.len() - i - ch_len);
+            line += count_newlines(&rest[..run]);
+            self.out.push_str(&rest[..run]);
+            i += run;
         }
     }
 
