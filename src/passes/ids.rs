@@ -2,7 +2,7 @@
 //! (`{chapter}-{local}`), unique across the whole book.
 
 use crate::ir::{Attr, Block, Document, Inline, plain_text};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Per chapter: local id as written in the page → global id in the book.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -42,7 +42,8 @@ pub fn assign_ids(doc: &mut Document, jobs: usize) -> ChapterAnchors {
         |(chapter, locals)| *locals = local_ids(&mut chapter.blocks),
     );
     // Chapter ids are the `<section id>`s: no element may take one.
-    let mut taken: BTreeSet<String> = chapters.iter().map(|(c, _)| c.id.clone()).collect();
+    // Only asked whether an id is in it: hashed, not ordered.
+    let mut taken: HashSet<String> = chapters.iter().map(|(c, _)| c.id.clone()).collect();
     // Next number to try per base id: ids are only ever added, so every smaller number is
     // still taken, and 20,000 identical headings cost 20,000 steps, not 200 million.
     let mut next_global: HashMap<String, usize> = HashMap::new();
@@ -111,7 +112,7 @@ fn explicit_id(attr: &Attr) -> Option<String> {
 fn unique_global(
     chapter: &str,
     local: &str,
-    taken: &mut BTreeSet<String>,
+    taken: &mut HashSet<String>,
     next: &mut HashMap<String, usize>,
 ) -> String {
     let base = format!("{chapter}-{}", id_safe(local));

@@ -59,6 +59,7 @@ pub fn resolve_links(
     anchors: &ChapterAnchors,
     router: &dyn PageRouter,
     root: &Path,
+    jobs: usize,
     diags: &mut Diagnostics,
 ) {
     let chapter_of_page: BTreeMap<String, String> = doc
@@ -66,11 +67,15 @@ pub fn resolve_links(
         .iter()
         .map(|c| (c.source.clone(), c.id.clone()))
         .collect();
-    let kramdown_ids: BTreeMap<String, BTreeMap<String, String>> = doc
-        .chapters
-        .iter()
-        .map(|c| (c.id.clone(), kramdown_heading_ids(&c.title, &c.blocks)))
-        .collect();
+    // Each chapter's own: found on `jobs` threads.
+    let kramdown_ids: BTreeMap<String, BTreeMap<String, String>> = crate::jobs::map_ordered(
+        &doc.chapters,
+        jobs,
+        |c| crate::ir::text_bytes(&c.blocks) as u64,
+        |c| (c.id.clone(), kramdown_heading_ids(&c.title, &c.blocks)),
+    )
+    .into_iter()
+    .collect();
     for chapter in &mut doc.chapters {
         let mut context = LinkContext {
             chapter: &chapter.id,
@@ -406,7 +411,7 @@ mod tests {
         let mut diags = Diagnostics::new();
         let root = Path::new("corpus");
         let anchors = assign_ids(&mut doc, 1);
-        resolve_links(&mut doc, &anchors, &FakeRouter, root, &mut diags);
+        resolve_links(&mut doc, &anchors, &FakeRouter, root, 1, &mut diags);
         let Some(Block::Para(inlines)) = doc.chapters[0].blocks.get(1) else {
             panic!("para expected")
         };
@@ -622,7 +627,14 @@ mod tests {
         doc.chapters[0].title = "La page Citoyen".into();
         let mut diags = Diagnostics::new();
         let anchors = assign_ids(&mut doc, 1);
-        resolve_links(&mut doc, &anchors, &FakeRouter, Path::new("."), &mut diags);
+        resolve_links(
+            &mut doc,
+            &anchors,
+            &FakeRouter,
+            Path::new("."),
+            2,
+            &mut diags,
+        );
         assert!(diags.items().is_empty(), "{:?}", diags.items());
         let Some(Block::Para(inlines)) = doc.chapters[0].blocks.first() else {
             panic!("para expected")
@@ -695,7 +707,14 @@ mod tests {
         )]);
         let mut diags = Diagnostics::new();
         let anchors = assign_ids(&mut doc, 1);
-        resolve_links(&mut doc, &anchors, &FakeRouter, Path::new("."), &mut diags);
+        resolve_links(
+            &mut doc,
+            &anchors,
+            &FakeRouter,
+            Path::new("."),
+            2,
+            &mut diags,
+        );
         let dump = serde_json::to_string(&doc).unwrap_or_default();
         assert!(dump.contains("Internal"), "{dump}");
         assert!(

@@ -43,7 +43,7 @@ pub fn run_passes(doc: &mut Document, inputs: &PassInputs, diags: &mut Diagnosti
     stage_time("passes: ids", clock);
     let clock = Instant::now();
     let router = links::CorpusRouter::new(inputs.routes);
-    links::resolve_links(doc, &anchors, &router, inputs.root, diags);
+    links::resolve_links(doc, &anchors, &router, inputs.root, inputs.jobs, diags);
     stage_time("passes: links", clock);
     let clock = Instant::now();
     if inputs.typography {

@@ -304,7 +304,18 @@ fn respace_stream(stream: &[Char], may_hold_url: &[bool]) -> Vec<Char> {
     // The piece of a `«` just written: the next character decides its inner space.
     let mut open_quote: Option<u32> = None;
     let mut i = 0;
-    while let Some(&ch) = stream.get(i) {
+    loop {
+        // Up to the next mark, nothing changes: copied as a run.
+        if open_quote.is_none() {
+            let next = next_mark(stream, i, |c| {
+                matches!(c, ';' | '!' | '?' | ':' | '»' | '«')
+            });
+            out.extend_from_slice(&stream[i..next]);
+            i = next;
+        }
+        let Some(&ch) = stream.get(i) else {
+            break;
+        };
         if let Some(quote_piece) = open_quote.take() {
             if is_text_space(&ch) {
                 let mut last = ch;
@@ -330,8 +341,11 @@ fn respace_stream(stream: &[Char], may_hold_url: &[bool]) -> Vec<Char> {
             i += 1;
             continue;
         };
-        if may_hold_url[piece as usize] && at_url(stream, &out, i) {
-            i = copy_url(stream, &mut out, i, piece);
+        if may_hold_url[piece as usize]
+            && let Some(end) = url_end(stream, i, piece)
+        {
+            out.extend_from_slice(&stream[i..end]);
+            i = end;
             continue;
         }
         match ch.c {
@@ -355,14 +369,23 @@ fn smarten_stream(stream: &[Char], quotes: Quotes, may_hold_url: &[bool]) -> Vec
     let mut out: Vec<Char> = Vec::with_capacity(stream.len());
     let mut single_open = false;
     let mut i = 0;
-    while let Some(&ch) = stream.get(i) {
+    loop {
+        let next = next_mark(stream, i, |c| matches!(c, '"' | '\'' | '.' | '-'));
+        out.extend_from_slice(&stream[i..next]);
+        i = next;
+        let Some(&ch) = stream.get(i) else {
+            break;
+        };
         let Some(piece) = ch.piece else {
             out.push(ch);
             i += 1;
             continue;
         };
-        if may_hold_url[piece as usize] && at_url(stream, &out, i) {
-            i = copy_url(stream, &mut out, i, piece);
+        if may_hold_url[piece as usize]
+            && let Some(end) = url_end(stream, i, piece)
+        {
+            out.extend_from_slice(&stream[i..end]);
+            i = end;
             continue;
         }
         let same = |k: usize, c: char| {
@@ -488,20 +511,6 @@ fn space_before(out: &mut Vec<Char>, ch: Char, space: char, next: Option<Char>) 
     }
 }
 
-/// A URL starts at `i`, at a word's start: the cheap tests first, this runs for every character.
-/// Copies the URL starting at `i` (to the end of its piece's word) as typed; returns the index
-/// after it.
-fn copy_url(stream: &[Char], out: &mut Vec<Char>, mut i: usize, piece: u32) -> usize {
-    while let Some(&u) = stream
-        .get(i)
-        .filter(|u| u.piece == Some(piece) && !u.c.is_whitespace())
-    {
-        out.push(u);
-        i += 1;
-    }
-    i
-}
-
 /// Whether `text` holds a character either rule set may change or space (a `.` or `-` only
 /// when doubled, or at the text's end where the next text may double it).
 fn has_trigger(text: &str, rules: Rules) -> bool {
@@ -520,18 +529,53 @@ fn has_trigger(text: &str, rules: Rules) -> bool {
 /// case): a text without any holds no URL.
 fn may_hold_url(text: &str) -> bool {
     let bytes = text.as_bytes();
-    let has = |needle: &[u8]| {
-        bytes
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
+    let ends_with = |end: usize, word: &[u8]| {
+        end.checked_sub(word.len())
+            .is_some_and(|start| bytes[start..end].eq_ignore_ascii_case(word))
     };
-    has(b"://") || has(b"mailto:") || has(b"tel:") || has(b"www.")
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b':' => {
+            bytes.get(i + 1..i + 3) == Some(b"//")
+                || ends_with(i, b"mailto")
+                || ends_with(i, b"tel")
+        }
+        b'.' => ends_with(i, b"www"),
+        _ => false,
+    })
 }
 
-fn at_url(stream: &[Char], out: &[Char], i: usize) -> bool {
-    stream.get(i).is_some_and(|c| c.c.is_ascii_alphabetic())
-        && out.last().is_none_or(|p| !p.c.is_alphanumeric())
-        && starts_url(stream, i)
+/// The first character from `from` on that is a text's and one of the `marks` (the end of
+/// the stream when none is): what lies before it is copied unchanged.
+fn next_mark(stream: &[Char], from: usize, marks: impl Fn(char) -> bool) -> usize {
+    stream[from..]
+        .iter()
+        .position(|ch| ch.piece.is_some() && marks(ch.c))
+        .map_or(stream.len(), |p| from + p)
+}
+
+/// Where the URL that `i` is part of ends (`None`: `i` is in no URL). A URL starts at a word's
+/// start (an ASCII letter after no letter or digit) and runs to the end of its text's word;
+/// only the characters a pass may change are asked, so the word around `i` is searched for
+/// the start. The characters a pass puts in place of others are never letters or digits, and
+/// the ones they replace never were: the stream tells what the output would.
+fn url_end(stream: &[Char], i: usize, piece: u32) -> Option<usize> {
+    let in_word = |c: &Char| c.piece == Some(piece) && !c.c.is_whitespace();
+    let word_start = stream[..i]
+        .iter()
+        .rposition(|c| !in_word(c))
+        .map_or(0, |p| p + 1);
+    (word_start..=i).find(|&s| {
+        stream[s].c.is_ascii_alphabetic()
+            && s.checked_sub(1)
+                .is_none_or(|before| !stream[before].c.is_alphanumeric())
+            && starts_url(stream, s)
+    })?;
+    Some(
+        stream[i..]
+            .iter()
+            .position(|c| !in_word(c))
+            .map_or(stream.len(), |p| i + p),
+    )
 }
 
 /// `https://…`, `ftp://…`, `mailto:…`, `tel:…`, `www.…` starting at `i`, within one text piece.

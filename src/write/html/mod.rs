@@ -152,8 +152,9 @@ fn render_page(theme: &Theme, page: &str, context: Value) -> Result<Vec<u8>> {
     // Named `page.html` so minijinja auto-escapes it as HTML.
     env.add_template("page.html", page).map_err(theme_error)?;
     let template = env.get_template("page.html").map_err(theme_error)?;
+    // The page is its bodies and stylesheet plus the template's own text: reserved at once.
     let mut out = BoundedPage {
-        bytes: Vec::new(),
+        bytes: Vec::with_capacity(included.saturating_add(page.len()).saturating_add(64 << 10)),
         limit,
     };
     match template.render_captured_to(context, &mut out) {
