@@ -646,36 +646,41 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Publ
     let clock = Instant::now();
     let mut lock = output::lock_output(&out_dir, options.wait)?;
     lock.set_jobs(options.jobs.unwrap_or_else(jobs::available));
-    let corpus_sha256 = manifest::corpus_digest(&options.corpus_dir, &book_files)?;
+    stage_time("publish: lock", clock);
     let name_of = |a: &Artifact| {
         a.path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     };
-    let manifest = manifest::Manifest {
-        generator: manifest::GENERATOR,
-        manifest_version: manifest::MANIFEST_VERSION,
-        livret_version: VERSION.to_string(),
-        build_time: options.build_time,
-        corpus_sha256,
-        artifacts: items
-            .iter()
-            .map(|r| manifest::ManifestEntry {
-                path: name_of(&r.artifact),
-                format: r.artifact.format,
-                language: r.artifact.language.clone(),
-                personas: r.artifact.personas.clone(),
-                bytes: r.artifact.bytes,
-                sha256: r.artifact.sha256.clone(),
-            })
-            .collect(),
+    // Made while the artifacts are written and synced (`publish`): the corpus is read again
+    // to digest it.
+    let make_manifest = || -> Result<Vec<u8>> {
+        let manifest = manifest::Manifest {
+            generator: manifest::GENERATOR,
+            manifest_version: manifest::MANIFEST_VERSION,
+            livret_version: VERSION.to_string(),
+            build_time: options.build_time,
+            corpus_sha256: manifest::corpus_digest(&options.corpus_dir, &book_files)?,
+            artifacts: items
+                .iter()
+                .map(|r| manifest::ManifestEntry {
+                    path: name_of(&r.artifact),
+                    format: r.artifact.format,
+                    language: r.artifact.language.clone(),
+                    personas: r.artifact.personas.clone(),
+                    bytes: r.artifact.bytes,
+                    sha256: r.artifact.sha256.clone(),
+                })
+                .collect(),
+        };
+        Ok(manifest.to_json().into_bytes())
     };
     let files: Vec<(String, &[u8])> = items
         .iter()
         .map(|r| (name_of(&r.artifact), r.bytes.as_slice()))
         .collect();
-    let kept = lock.publish(&files, &manifest_name, manifest.to_json().as_bytes())?;
+    let kept = lock.publish(&files, &manifest_name, make_manifest)?;
     stage_time("publish", clock);
     Ok(Published {
         artifacts: items.into_iter().map(|r| r.artifact).collect(),

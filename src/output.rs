@@ -158,15 +158,16 @@ impl OutputLock {
         self.jobs = jobs.max(1);
     }
 
-    /// Put `files` (bare file names and bytes) and `manifest` (written as `manifest_name`, last)
-    /// in the output folder as one set. Files of the previous set that this set does not have
-    /// are removed when they still hold what livret wrote, and kept (returned) when edited.
-    /// Nothing is written when a name is taken by something livret did not write.
+    /// Put `files` (bare file names and bytes) and the manifest `make_manifest` returns
+    /// (written as `manifest_name`, last) in the output folder as one set. Files of the previous
+    /// set that this set does not have are removed when they still hold what livret wrote, and
+    /// kept (returned) when edited. When a name is taken by something livret did not write, or
+    /// `make_manifest` fails, the set is not published and the folder is left as it was.
     pub fn publish(
         &self,
         files: &[(String, &[u8])],
         manifest_name: &str,
-        manifest: &[u8],
+        make_manifest: impl FnOnce() -> Result<Vec<u8>>,
     ) -> Result<Kept> {
         for name in files.iter().map(|(n, _)| n.as_str()).chain([manifest_name]) {
             if !is_bare_file_name(name) || name.starts_with(TEMP_PREFIX) {
@@ -176,9 +177,91 @@ impl OutputLock {
                 )));
             }
         }
+        let clock = std::time::Instant::now();
         let previous = read_previous_set(&self.dir, manifest_name)?;
+        // What needs no reading (a name held by a folder, or by a file no manifest lists) stops
+        // the build before anything is written.
         for (name, _) in files {
-            self.check_replaceable(&previous, name)?;
+            self.check_unlisted(&previous, name)?;
+        }
+
+        let build_id = build_identity();
+        let temp_name = |n: usize| format!("{TEMP_PREFIX}{build_id}-{n}{TEMP_SUFFIX}");
+        let mut renames: Vec<(String, String)> = files
+            .iter()
+            .enumerate()
+            .map(|(n, (name, _))| (temp_name(n), name.clone()))
+            .collect();
+        renames.push((temp_name(files.len()), manifest_name.to_string()));
+        let mut journal = Journal {
+            generator: GENERATOR.into(),
+            journal_version: JOURNAL_VERSION,
+            state: JournalState::Prepared,
+            renames,
+            removals: Vec::new(),
+        };
+        self.write_journal(&journal, &build_id)?;
+        // The artifacts are written and synced (`jobs` at once, each waiting for its own sync)
+        // while this thread proves the names livret replaces or removes still its own (reading
+        // and hashing them) and makes the manifest. Until the journal is committed, a failure
+        // only removes the temporary files.
+        let costs: Vec<crate::jobs::Cost> = files
+            .iter()
+            .map(|(_, bytes)| crate::jobs::Cost {
+                work: bytes.len() as u64,
+                memory: 0,
+            })
+            .collect();
+        let (written, checked) = std::thread::scope(|scope| {
+            let writing = scope.spawn(|| {
+                crate::jobs::run_ordered(
+                    &costs,
+                    self.jobs,
+                    0,
+                    |i| write_new_synced(&self.dir.join(&journal.renames[i].0), files[i].1),
+                    |_| {},
+                )
+            });
+            let checked = self.prove_replaceable(&previous, files, manifest_name);
+            let checked = checked.and_then(|found| Ok((found, make_manifest()?)));
+            let written = writing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (written, checked)
+        });
+        crate::stage_time("publish: files written, ownership proven", clock);
+        let manifest_temp = self.dir.join(&journal.renames[files.len()].0);
+        let outcome = checked.and_then(|found| {
+            written.into_iter().collect::<Result<Vec<()>>>()?;
+            write_new_synced(&manifest_temp, &found.1)?;
+            Ok(found.0)
+        });
+        let (kept, removals) = match outcome {
+            Ok(found) => found,
+            Err(e) => {
+                // Undo at once; what this cannot remove, the next run's recovery does.
+                let _ = self.undo(&journal);
+                return Err(e);
+            }
+        };
+        journal.state = JournalState::Committed;
+        journal.removals = removals;
+        self.write_journal(&journal, &build_id)?;
+        crate::stage_time("publish: committed", clock);
+        self.finish(&journal)?;
+        Ok(kept)
+    }
+
+    /// Every name of `files` free or livret's own file; and the files of the previous set this
+    /// one drops: to remove (still livret's, with their digest) or kept (edited since).
+    fn prove_replaceable(
+        &self,
+        previous: &PreviousSet,
+        files: &[(String, &[u8])],
+        manifest_name: &str,
+    ) -> Result<(Kept, Vec<(String, String)>)> {
+        for (name, _) in files {
+            self.check_replaceable(previous, name)?;
         }
         let mut kept = Kept::default();
         let mut removals = Vec::new();
@@ -196,52 +279,7 @@ impl OutputLock {
                 kept.edited.push(path);
             }
         }
-
-        let build_id = build_identity();
-        let temp_name = |n: usize| format!("{TEMP_PREFIX}{build_id}-{n}{TEMP_SUFFIX}");
-        let mut renames: Vec<(String, String)> = files
-            .iter()
-            .enumerate()
-            .map(|(n, (name, _))| (temp_name(n), name.clone()))
-            .collect();
-        renames.push((temp_name(files.len()), manifest_name.to_string()));
-        let mut journal = Journal {
-            generator: GENERATOR.into(),
-            journal_version: JOURNAL_VERSION,
-            state: JournalState::Prepared,
-            renames,
-            removals,
-        };
-        self.write_journal(&journal, &build_id)?;
-        let contents: Vec<&[u8]> = files
-            .iter()
-            .map(|(_, bytes)| *bytes)
-            .chain([manifest])
-            .collect();
-        // Each file waits for its own sync: `jobs` of them are written and synced at once.
-        let costs: Vec<crate::jobs::Cost> = contents
-            .iter()
-            .map(|bytes| crate::jobs::Cost {
-                work: bytes.len() as u64,
-                memory: 0,
-            })
-            .collect();
-        let written = crate::jobs::run_ordered(
-            &costs,
-            self.jobs,
-            0,
-            |i| write_new_synced(&self.dir.join(&journal.renames[i].0), contents[i]),
-            |_| {},
-        );
-        if let Some(e) = written.into_iter().find_map(Result::err) {
-            // Undo at once; what this cannot remove, the next run's recovery does.
-            let _ = self.undo(&journal);
-            return Err(e);
-        }
-        journal.state = JournalState::Committed;
-        self.write_journal(&journal, &build_id)?;
-        self.finish(&journal)?;
-        Ok(kept)
+        Ok((kept, removals))
     }
 
     /// Remove every artifact the manifest lists that still holds what livret wrote, then the
@@ -269,6 +307,16 @@ impl OutputLock {
         }
         sync_folder(&self.dir);
         Ok((removed, kept))
+    }
+
+    /// What `check_replaceable` can tell without reading the file: a name held by something
+    /// that is not a regular file, or by a file the previous set does not list.
+    fn check_unlisted(&self, previous: &PreviousSet, name: &str) -> Result<()> {
+        let listed = previous.artifacts.contains_key(name);
+        match std::fs::symlink_metadata(self.dir.join(name)) {
+            Ok(meta) if !meta.is_file() || !listed => self.check_replaceable(previous, name),
+            _ => Ok(()),
+        }
     }
 
     /// An artifact may take `name` only when nothing is there or livret's own file is.
@@ -318,6 +366,7 @@ impl OutputLock {
 
     /// The renames of a committed journal (those not done yet), the removals, then the journal.
     fn finish(&self, journal: &Journal) -> Result<()> {
+        let clock = std::time::Instant::now();
         let kill_after = std::env::var(KILL_AFTER_RENAMES_VAR)
             .ok()
             .and_then(|v| v.parse::<usize>().ok());
@@ -332,6 +381,7 @@ impl OutputLock {
                 kill_self();
             }
         }
+        crate::stage_time("publish: renamed", clock);
         for (name, digest) in &journal.removals {
             let path = self.dir.join(name);
             if file_sha256(&path).as_ref() == Some(digest) {
@@ -641,7 +691,7 @@ mod tests {
     }
 
     fn publish(lock: &OutputLock, files: &[(String, &[u8])]) -> Result<Kept> {
-        lock.publish(files, "manifest.json", &manifest_of(files))
+        lock.publish(files, "manifest.json", || Ok(manifest_of(files)))
     }
 
     #[test]
@@ -692,6 +742,40 @@ mod tests {
         assert!(err.to_string().contains("not written by livret"), "{err}");
         assert_eq!(names(&out), ["a.html"]);
         assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"mine");
+    }
+
+    #[test]
+    fn a_set_refused_while_its_files_were_written_leaves_the_folder_as_it_was() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("out");
+        let lock = lock_output(&out, false).unwrap();
+        let big = vec![b'x'; 4 << 20];
+        let files = [
+            ("a.html".to_string(), &b"1"[..]),
+            ("b.epub".into(), &big[..]),
+        ];
+        publish(&lock, &files).unwrap();
+        let manifest = std::fs::read(out.join("manifest.json")).unwrap();
+        // Found only by hashing, after the new files began to be written: the set is refused.
+        std::fs::write(out.join("a.html"), b"edited").unwrap();
+        let err = publish(&lock, &files).unwrap_err();
+        assert!(
+            err.to_string().contains("edited since livret wrote it"),
+            "{err}"
+        );
+        assert_eq!(names(&out), ["a.html", "b.epub", "manifest.json"]);
+        assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"edited");
+        // A manifest that cannot be made (the corpus unreadable): the same.
+        std::fs::write(out.join("a.html"), b"1").unwrap();
+        let refused = lock.publish(
+            &[("a.html".to_string(), &b"2"[..])],
+            "manifest.json",
+            || Err(Error::Usage("no manifest".into())),
+        );
+        assert!(refused.is_err());
+        assert_eq!(names(&out), ["a.html", "b.epub", "manifest.json"]);
+        assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"1");
+        assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), manifest);
     }
 
     #[test]
