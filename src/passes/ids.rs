@@ -27,44 +27,105 @@ enum IdSite<'a> {
 }
 
 /// Assign global ids; returns the local → global map per chapter for the links pass. Each
-/// chapter's local ids are found on up to `jobs` threads (headings' text and slugs: most of the
-/// work); the global ids are then given in book order, on this thread.
+/// chapter is done on one of up to `jobs` threads as if no other chapter had ids: its local ids
+/// (headings' text and slugs: most of the work), then its global ids, given. When no two
+/// chapters gave the same id (chapter ids that prefix one another can make them meet), those
+/// are the ids a book-order assignment gives; else the book-order assignment is run.
 pub fn assign_ids(doc: &mut Document, jobs: usize) -> ChapterAnchors {
-    let mut chapters: Vec<(&mut crate::ir::Chapter, Vec<Option<String>>)> = doc
+    // Chapter ids are the `<section id>`s: no element may take one.
+    let chapter_ids: HashSet<String> = doc.chapters.iter().map(|c| c.id.clone()).collect();
+    let mut chapters: Vec<ChapterIds> = doc
         .chapters
         .iter_mut()
-        .map(|chapter| (chapter, Vec::new()))
+        .map(|chapter| ChapterIds {
+            chapter,
+            locals: Vec::new(),
+            globals: Vec::new(),
+            by_local: BTreeMap::new(),
+        })
         .collect();
     crate::jobs::for_each_mut(
         &mut chapters,
         jobs,
-        |(chapter, _)| crate::ir::text_bytes(&chapter.blocks) as u64,
-        |(chapter, locals)| *locals = local_ids(&mut chapter.blocks),
+        |c| crate::ir::text_bytes(&c.chapter.blocks) as u64,
+        |c| {
+            c.locals = local_ids(&mut c.chapter.blocks);
+            c.plan_globals(&mut chapter_ids.clone(), &mut HashMap::new());
+            c.give_globals();
+        },
     );
-    // Chapter ids are the `<section id>`s: no element may take one.
-    // Only asked whether an id is in it: hashed, not ordered.
-    let mut taken: HashSet<String> = chapters.iter().map(|(c, _)| c.id.clone()).collect();
-    // Next number to try per base id: ids are only ever added, so every smaller number is
-    // still taken, and 20,000 identical headings cost 20,000 steps, not 200 million.
-    let mut next_global: HashMap<String, usize> = HashMap::new();
+    let mut all: HashSet<&str> = HashSet::new();
+    let apart = chapters
+        .iter()
+        .flat_map(|c| c.globals.iter().flatten())
+        .all(|global| all.insert(global));
+    drop(all);
+    if !apart {
+        let mut taken = chapter_ids;
+        // Next number to try per base id: ids are only ever added, so every smaller number is
+        // still taken, and 20,000 identical headings cost 20,000 steps, not 200 million.
+        let mut next_global: HashMap<String, usize> = HashMap::new();
+        for c in &mut chapters {
+            c.plan_globals(&mut taken, &mut next_global);
+            c.give_globals();
+        }
+    }
     let mut anchors = ChapterAnchors::default();
-    for (chapter, locals) in chapters {
+    for c in chapters {
+        anchors.by_chapter.insert(c.chapter.id.clone(), c.by_local);
+    }
+    anchors
+}
+
+/// A chapter, the local id of each of its id sites, the global id planned for each, and the
+/// local → global map once given.
+struct ChapterIds<'a> {
+    chapter: &'a mut crate::ir::Chapter,
+    locals: Vec<Option<String>>,
+    globals: Vec<Option<String>>,
+    by_local: BTreeMap<String, String>,
+}
+
+impl ChapterIds<'_> {
+    fn plan_globals(
+        &mut self,
+        taken: &mut HashSet<String>,
+        next_global: &mut HashMap<String, usize>,
+    ) {
+        let chapter = &self.chapter.id;
+        self.globals = self
+            .locals
+            .iter()
+            .map(|local| {
+                Some(unique_global(
+                    chapter,
+                    local.as_deref()?,
+                    taken,
+                    next_global,
+                ))
+            })
+            .collect();
+    }
+
+    /// The planned globals into the sites' attributes, and the local → global map.
+    fn give_globals(&mut self) {
         let mut sites = Vec::new();
-        collect_blocks(&mut chapter.blocks, &mut sites, false);
-        let mut by_local: BTreeMap<String, String> = BTreeMap::new();
-        for (site, local) in sites.into_iter().zip(locals) {
-            let Some(local) = local else { continue };
+        collect_blocks(&mut self.chapter.blocks, &mut sites, false);
+        self.by_local.clear();
+        for ((site, local), global) in sites.into_iter().zip(&self.locals).zip(&self.globals) {
+            let (Some(local), Some(global)) = (local, global) else {
+                continue;
+            };
             let attr = match site {
                 IdSite::Heading { attr, .. } | IdSite::Element(attr) => attr,
             };
-            let global = unique_global(&chapter.id, &local, &mut taken, &mut next_global);
             // A repeated id: links go to the first (the reader warned, with the line).
-            by_local.entry(local).or_insert_with(|| global.clone());
-            attr.id = Some(global);
+            if !self.by_local.contains_key(local) {
+                self.by_local.insert(local.clone(), global.clone());
+            }
+            attr.id = Some(global.clone());
         }
-        anchors.by_chapter.insert(chapter.id.clone(), by_local);
     }
-    anchors
 }
 
 /// The local id of each id site of a chapter, in order: the explicit one, else a heading's
@@ -297,6 +358,35 @@ mod tests {
         );
         assert_eq!(anchors.global("citoyen", "mon-id"), Some("citoyen-mon-id"));
         assert_eq!(anchors.global("dev", "mon-id"), None);
+    }
+
+    #[test]
+    fn chapters_whose_ids_prefix_one_another_get_the_ids_of_book_order() {
+        for jobs in [1, 2, 4] {
+            let mut doc = document(vec![
+                chapter("a", "_faq/a.md", vec![heading("B c", None)]),
+                chapter(
+                    "a-b",
+                    "_faq/ab.md",
+                    vec![heading("C", None), heading("C", Some("c-2"))],
+                ),
+                chapter("d", "_faq/d.md", vec![heading("E", None)]),
+            ]);
+            let anchors = assign_ids(&mut doc, jobs);
+            // Given apart, `a` and `a-b` would both take `a-b-c`: the later one gives way.
+            assert_eq!(
+                heading_ids(&doc),
+                vec![
+                    Some("a-b-c".into()),
+                    Some("a-b-c-2".into()),
+                    Some("a-b-c-2-2".into()),
+                    Some("d-e".into()),
+                ],
+                "jobs {jobs}"
+            );
+            assert_eq!(anchors.global("a-b", "c"), Some("a-b-c-2"));
+            assert_eq!(anchors.global("a-b", "c-2"), Some("a-b-c-2-2"));
+        }
     }
 
     #[test]
