@@ -2,9 +2,11 @@
 //!
 //! mimalloc asks the kernel for huge pages for its arenas: a build of a big corpus then takes a
 //! few hundred page faults instead of tens of thousands, but a small build zeroes 2 MiB for
-//! every arena page it touches, a fifth of its CPU at the default corpus's size. The command
-//! line turns them off as it starts (`start_small`) and back on once the corpus read is big
-//! (`corpus_read`); a library caller that did not opt in keeps the process as it was.
+//! every arena page it touches, a fifth of its CPU for the default corpus's HTML. The command
+//! line turns them off as it starts (`start_small`) and back on (`build_known`) once the corpus
+//! read is big or a format that draws or lays out pages is asked for (an EPUB's cover is a
+//! 6 MB raster, a PDF holds its pages); a library caller that did not opt in keeps the process
+//! as it was.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -21,9 +23,11 @@ pub fn start_small() {
     }
 }
 
-/// Huge pages back on when `start_small` turned them off and `markdown_bytes` is big.
-pub fn corpus_read(markdown_bytes: usize) {
-    if markdown_bytes >= BIG_CORPUS_BYTES && ADAPTIVE.swap(false, Ordering::Relaxed) {
+/// Huge pages back on when `start_small` turned them off and `markdown_bytes` is big or the
+/// build `draws_pages` (any format but HTML).
+pub fn build_known(markdown_bytes: usize, draws_pages: bool) {
+    let big = markdown_bytes >= BIG_CORPUS_BYTES || draws_pages;
+    if big && ADAPTIVE.swap(false, Ordering::Relaxed) {
         set_disabled(false);
     }
 }
@@ -58,15 +62,17 @@ mod tests {
     }
 
     #[test]
-    fn a_small_corpus_keeps_them_off_and_a_big_one_turns_them_back_on() {
-        start_small();
-        assert!(disabled_now());
-        corpus_read(BIG_CORPUS_BYTES - 1);
-        assert!(disabled_now());
-        corpus_read(BIG_CORPUS_BYTES);
-        assert!(!disabled_now());
-        // Once on, a later small corpus (the next build of `serve`) leaves them on.
-        corpus_read(10);
-        assert!(!disabled_now());
+    fn a_small_html_build_keeps_them_off_and_a_big_or_drawn_one_turns_them_back_on() {
+        for draws_pages in [false, true] {
+            start_small();
+            assert!(disabled_now());
+            build_known(BIG_CORPUS_BYTES - 1, draws_pages);
+            assert_eq!(disabled_now(), !draws_pages);
+            build_known(BIG_CORPUS_BYTES, false);
+            assert!(!disabled_now());
+            // Once on, a later small build (the next build of `serve`) leaves them on.
+            build_known(10, false);
+            assert!(!disabled_now());
+        }
     }
 }

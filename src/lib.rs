@@ -82,7 +82,10 @@ fn read_books(cli: &BuildOptions, diags: &mut Diagnostics, first_only: bool) -> 
     let clock = Instant::now();
     let (corpora, settings) = settings::load_corpora(cli, diags)?;
     stage_time("load", clock);
-    huge_pages::corpus_read(corpora.iter().map(|c| c.corpus.markdown_bytes()).sum());
+    huge_pages::build_known(
+        corpora.iter().map(|c| c.corpus.markdown_bytes()).sum(),
+        settings.formats.iter().any(|f| *f != Format::Html),
+    );
     if let Some(theme) = &settings.theme
         && !theme.is_dir()
     {

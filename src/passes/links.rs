@@ -378,6 +378,14 @@ mod tests {
         }
     }
 
+    /// The ids pass, then this pass on two threads, from the corpus root `.`.
+    fn ids_then_links(doc: &mut Document) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let anchors = assign_ids(doc, 1);
+        resolve_links(doc, &anchors, &FakeRouter, Path::new("."), 2, &mut diags);
+        diags
+    }
+
     fn link(target: LinkTarget) -> Inline {
         Inline::Link {
             target,
@@ -625,16 +633,7 @@ mod tests {
         ]);
         // The page's `# La page Citoyen` heading is the chapter title: its id is the start.
         doc.chapters[0].title = "La page Citoyen".into();
-        let mut diags = Diagnostics::new();
-        let anchors = assign_ids(&mut doc, 1);
-        resolve_links(
-            &mut doc,
-            &anchors,
-            &FakeRouter,
-            Path::new("."),
-            2,
-            &mut diags,
-        );
+        let diags = ids_then_links(&mut doc);
         assert!(diags.items().is_empty(), "{:?}", diags.items());
         let Some(Block::Para(inlines)) = doc.chapters[0].blocks.first() else {
             panic!("para expected")
@@ -705,16 +704,7 @@ mod tests {
                 }]),
             ],
         )]);
-        let mut diags = Diagnostics::new();
-        let anchors = assign_ids(&mut doc, 1);
-        resolve_links(
-            &mut doc,
-            &anchors,
-            &FakeRouter,
-            Path::new("."),
-            2,
-            &mut diags,
-        );
+        let diags = ids_then_links(&mut doc);
         let dump = serde_json::to_string(&doc).unwrap_or_default();
         assert!(dump.contains("Internal"), "{dump}");
         assert!(
