@@ -83,7 +83,11 @@ fn read_books(cli: &BuildOptions, diags: &mut Diagnostics, first_only: bool) -> 
     let (corpora, settings) = settings::load_corpora(cli, diags)?;
     stage_time("load", clock);
     huge_pages::build_known(
-        corpora.iter().map(|c| c.corpus.markdown_bytes()).sum(),
+        corpora
+            .iter()
+            .flat_map(|c| c.corpus.book_pages())
+            .map(|page| page.body.len())
+            .sum(),
         settings.formats.iter().any(|f| *f != Format::Html),
     );
     if let Some(theme) = &settings.theme

@@ -429,14 +429,6 @@ fn borrow_index(
     path
 }
 
-/// Pages of the book: the index, the personas' pages, the appendices.
-fn book_pages(corpus: &Corpus) -> Vec<&Page> {
-    std::iter::once(&corpus.index)
-        .chain(corpus.personas.iter().map(|p| &p.page))
-        .chain(corpus.appendices.iter())
-        .collect()
-}
-
 /// Images a page shows: Markdown `![…](…)` and HTML `<img`.
 fn image_count(body: &str) -> usize {
     body.matches("![").count() + body.to_ascii_lowercase().matches("<img").count()
@@ -481,14 +473,13 @@ fn check_in_step(
     let (o, t) = (&original.corpus, &translation.corpus);
     let o_tag = original.language.as_deref().unwrap_or_default();
     let t_tag = translation.language.as_deref().unwrap_or_default();
-    let o_pages = book_pages(o);
-    let t_pages = book_pages(t);
+    let o_pages: Vec<&Page> = o.book_pages().collect();
+    let t_pages: Vec<&Page> = t.book_pages().collect();
     // Pages are matched by what they stand for; the index with the index, and a persona's
     // page with the persona at the same place when their names differ.
     let counterpart = |page: &Page, from: &Corpus, to: &Corpus| -> Option<String> {
         let key = key_of(&page.path);
-        let to_pages = book_pages(to);
-        if let Some(found) = to_pages.iter().find(|p| key_of(&p.path) == key) {
+        if let Some(found) = to.book_pages().find(|p| key_of(&p.path) == key) {
             return Some(found.path.clone());
         }
         if page.path == from.index.path {
@@ -500,7 +491,7 @@ fn check_in_step(
             .position(|p| p.page.path == page.path)?;
         let other = &to.personas.get(place)?.page;
         let from_keys: BTreeSet<String> =
-            book_pages(from).iter().map(|p| key_of(&p.path)).collect();
+            from.book_pages().map(|p| key_of(&p.path)).collect();
         (!from_keys.contains(&key_of(&other.path))).then(|| other.path.clone())
     };
     for page in &o_pages {

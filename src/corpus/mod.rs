@@ -148,14 +148,11 @@ pub struct Corpus {
 }
 
 impl Corpus {
-    /// Bytes of Markdown in the book's pages (the index, the personas', the appendices').
-    pub fn markdown_bytes(&self) -> usize {
-        let personas = self.personas.iter().map(|p| &p.page);
+    /// The pages of the book in book order: the index, the personas' pages, the appendices.
+    pub fn book_pages(&self) -> impl Iterator<Item = &Page> {
         std::iter::once(&self.index)
-            .chain(personas)
+            .chain(self.personas.iter().map(|p| &p.page))
             .chain(&self.appendices)
-            .map(|page| page.body.len())
-            .sum()
     }
 
     /// A page path as diagnostics show it: `<root as given>/<rel path>`.

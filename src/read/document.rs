@@ -20,10 +20,7 @@ pub fn read_document(
 
     // Pages read on `jobs` threads, each with its own diagnostics, merged in book order: the
     // report is the one a sequential read gives.
-    let pages: Vec<&Page> = std::iter::once(&corpus.index)
-        .chain(corpus.personas.iter().map(|p| &p.page))
-        .chain(&corpus.appendices)
-        .collect();
+    let pages: Vec<&Page> = corpus.book_pages().collect();
     let read = crate::jobs::map_ordered(
         &pages,
         jobs,
