@@ -236,18 +236,18 @@ const OPAQUE_MARK: char = '\u{FFFC}';
 const BREAK_MARK: char = '\n';
 
 fn rewrite(pieces: &mut [Piece<'_>], rules: Rules) {
-    let texts = || {
+    let piece_texts = || {
         pieces.iter().filter_map(|piece| match piece {
             Piece::Text(text) => Some(text.as_str()),
             _ => None,
         })
     };
-    // Most runs of most books hold nothing this pass changes: left as they are, unread.
-    if !texts().any(|text| has_trigger(text, rules)) {
+    // Many runs hold nothing this pass changes: left as they are, unread.
+    if !piece_texts().any(|text| has_mark(text, rules)) {
         return;
     }
-    // Which texts may hold a URL: only theirs are searched for one at every word.
-    let may_hold_url: Vec<bool> = texts().map(may_hold_url).collect();
+    // Which texts may hold a URL: only theirs are searched for one.
+    let may_hold_url: Vec<bool> = piece_texts().map(may_hold_url).collect();
     let mut stream = Vec::new();
     let mut text_count: u32 = 0;
     for piece in pieces.iter() {
@@ -307,9 +307,7 @@ fn respace_stream(stream: &[Char], may_hold_url: &[bool]) -> Vec<Char> {
     loop {
         // Up to the next mark, nothing changes: copied as a run.
         if open_quote.is_none() {
-            let next = next_mark(stream, i, |c| {
-                matches!(c, ';' | '!' | '?' | ':' | '»' | '«')
-            });
+            let next = next_mark(stream, i, FRENCH_MARKS);
             out.extend_from_slice(&stream[i..next]);
             i = next;
         }
@@ -370,7 +368,7 @@ fn smarten_stream(stream: &[Char], quotes: Quotes, may_hold_url: &[bool]) -> Vec
     let mut single_open = false;
     let mut i = 0;
     loop {
-        let next = next_mark(stream, i, |c| matches!(c, '"' | '\'' | '.' | '-'));
+        let next = next_mark(stream, i, SMART_MARKS);
         out.extend_from_slice(&stream[i..next]);
         i = next;
         let Some(&ch) = stream.get(i) else {
@@ -511,18 +509,20 @@ fn space_before(out: &mut Vec<Char>, ch: Char, space: char, next: Option<Char>) 
     }
 }
 
-/// Whether `text` holds a character either rule set may change or space (a `.` or `-` only
-/// when doubled, or at the text's end where the next text may double it).
-fn has_trigger(text: &str, rules: Rules) -> bool {
-    let bytes = text.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| match b {
-        b'"' | b'\'' => rules.quotes.is_some(),
-        b'.' | b'-' => rules.quotes.is_some() && bytes.get(i + 1).is_none_or(|&next| next == b),
-        b';' | b'!' | b'?' | b':' => rules.french,
-        // The second byte of `«` and `»` in UTF-8.
-        0xAB | 0xBB => rules.french && i > 0 && bytes[i - 1] == 0xC2,
-        _ => false,
-    })
+/// The characters `smarten_stream` acts on (`.` and `-` only when doubled).
+const SMART_MARKS: &[char] = &['"', '\'', '.', '-'];
+/// The characters `respace_stream` spaces (and after `«`).
+const FRENCH_MARKS: &[char] = &[';', '!', '?', ':', '»', '«'];
+
+/// Whether `text` holds a mark either rule set acts on: a `.` or `-` only when doubled, or at
+/// the text's end, where the next text may double it.
+fn has_mark(text: &str, rules: Rules) -> bool {
+    let smart = rules.quotes.is_some()
+        && text.match_indices(SMART_MARKS).any(|(i, mark)| {
+            let after = &text[i + 1..];
+            matches!(mark, "\"" | "'") || after.is_empty() || after.starts_with(mark)
+        });
+    smart || (rules.french && text.contains(FRENCH_MARKS))
 }
 
 /// Whether `text` has what `starts_url` looks for (`://`, `mailto:`, `tel:`, `www.`, in any
@@ -544,12 +544,12 @@ fn may_hold_url(text: &str) -> bool {
     })
 }
 
-/// The first character from `from` on that is a text's and one of the `marks` (the end of
-/// the stream when none is): what lies before it is copied unchanged.
-fn next_mark(stream: &[Char], from: usize, marks: impl Fn(char) -> bool) -> usize {
+/// The first character from `from` on that is a text's and one of `marks` (the end of the
+/// stream when none is): what lies before it is copied unchanged.
+fn next_mark(stream: &[Char], from: usize, marks: &[char]) -> usize {
     stream[from..]
         .iter()
-        .position(|ch| ch.piece.is_some() && marks(ch.c))
+        .position(|ch| ch.piece.is_some() && marks.contains(&ch.c))
         .map_or(stream.len(), |p| from + p)
 }
 
@@ -564,12 +564,15 @@ fn url_end(stream: &[Char], i: usize, piece: u32) -> Option<usize> {
         .iter()
         .rposition(|c| !in_word(c))
         .map_or(0, |p| p + 1);
-    (word_start..=i).find(|&s| {
+    let starts_here = |s: usize| {
         stream[s].c.is_ascii_alphabetic()
             && s.checked_sub(1)
                 .is_none_or(|before| !stream[before].c.is_alphanumeric())
             && starts_url(stream, s)
-    })?;
+    };
+    if !(word_start..=i).any(starts_here) {
+        return None;
+    }
     Some(
         stream[i..]
             .iter()
