@@ -49,25 +49,24 @@ pub fn assign_ids(doc: &mut Document, jobs: usize) -> ChapterAnchors {
         jobs,
         |c| crate::ir::text_bytes(&c.chapter.blocks) as u64,
         |c| {
-            c.locals = local_ids(&mut c.chapter.blocks);
-            c.plan_globals(&mut chapter_ids.clone(), &mut HashMap::new());
-            c.give_globals();
+            let mut sites = Vec::new();
+            collect_blocks(&mut c.chapter.blocks, &mut sites, true);
+            c.locals = local_ids(&sites);
+            let mut taken = chapter_ids.clone();
+            c.globals = plan_globals(&c.chapter.id, &c.locals, &mut taken, &mut HashMap::new());
+            c.by_local = give_globals(sites, &c.locals, &c.globals);
         },
     );
-    let mut all: HashSet<&str> = HashSet::new();
-    let apart = chapters
-        .iter()
-        .flat_map(|c| c.globals.iter().flatten())
-        .all(|global| all.insert(global));
-    drop(all);
-    if !apart {
+    if gave_the_same_id(&chapters) {
         let mut taken = chapter_ids;
         // Next number to try per base id: ids are only ever added, so every smaller number is
         // still taken, and 20,000 identical headings cost 20,000 steps, not 200 million.
         let mut next_global: HashMap<String, usize> = HashMap::new();
         for c in &mut chapters {
-            c.plan_globals(&mut taken, &mut next_global);
-            c.give_globals();
+            c.globals = plan_globals(&c.chapter.id, &c.locals, &mut taken, &mut next_global);
+            let mut sites = Vec::new();
+            collect_blocks(&mut c.chapter.blocks, &mut sites, false);
+            c.by_local = give_globals(sites, &c.locals, &c.globals);
         }
     }
     let mut anchors = ChapterAnchors::default();
@@ -77,8 +76,8 @@ pub fn assign_ids(doc: &mut Document, jobs: usize) -> ChapterAnchors {
     anchors
 }
 
-/// A chapter, the local id of each of its id sites, the global id planned for each, and the
-/// local → global map once given.
+/// A chapter, the local id of each of its id sites, the global id given to each, and the
+/// local → global map.
 struct ChapterIds<'a> {
     chapter: &'a mut crate::ir::Chapter,
     locals: Vec<Option<String>>,
@@ -86,54 +85,61 @@ struct ChapterIds<'a> {
     by_local: BTreeMap<String, String>,
 }
 
-impl ChapterIds<'_> {
-    fn plan_globals(
-        &mut self,
-        taken: &mut HashSet<String>,
-        next_global: &mut HashMap<String, usize>,
-    ) {
-        let chapter = &self.chapter.id;
-        self.globals = self
-            .locals
-            .iter()
-            .map(|local| {
-                Some(unique_global(
-                    chapter,
-                    local.as_deref()?,
-                    taken,
-                    next_global,
-                ))
-            })
-            .collect();
-    }
+fn gave_the_same_id(chapters: &[ChapterIds]) -> bool {
+    let mut seen: HashSet<&str> = HashSet::new();
+    !chapters
+        .iter()
+        .flat_map(|c| c.globals.iter().flatten())
+        .all(|global| seen.insert(global))
+}
 
-    /// The planned globals into the sites' attributes, and the local → global map.
-    fn give_globals(&mut self) {
-        let mut sites = Vec::new();
-        collect_blocks(&mut self.chapter.blocks, &mut sites, false);
-        self.by_local.clear();
-        for ((site, local), global) in sites.into_iter().zip(&self.locals).zip(&self.globals) {
-            let (Some(local), Some(global)) = (local, global) else {
-                continue;
-            };
-            let attr = match site {
-                IdSite::Heading { attr, .. } | IdSite::Element(attr) => attr,
-            };
-            // A repeated id: links go to the first (the reader warned, with the line).
-            if !self.by_local.contains_key(local) {
-                self.by_local.insert(local.clone(), global.clone());
-            }
-            attr.id = Some(global.clone());
+/// The global id of each local one of `chapter`, none taken twice.
+fn plan_globals(
+    chapter: &str,
+    locals: &[Option<String>],
+    taken: &mut HashSet<String>,
+    next_global: &mut HashMap<String, usize>,
+) -> Vec<Option<String>> {
+    locals
+        .iter()
+        .map(|local| {
+            Some(unique_global(
+                chapter,
+                local.as_deref()?,
+                taken,
+                next_global,
+            ))
+        })
+        .collect()
+}
+
+/// `globals` into the sites' attributes; the local → global map (a repeated local id maps to
+/// its first element: the reader warned, with the line).
+fn give_globals(
+    sites: Vec<IdSite>,
+    locals: &[Option<String>],
+    globals: &[Option<String>],
+) -> BTreeMap<String, String> {
+    let mut by_local = BTreeMap::new();
+    for ((site, local), global) in sites.into_iter().zip(locals).zip(globals) {
+        let (Some(local), Some(global)) = (local, global) else {
+            continue;
+        };
+        let attr = match site {
+            IdSite::Heading { attr, .. } | IdSite::Element(attr) => attr,
+        };
+        if !by_local.contains_key(local) {
+            by_local.insert(local.clone(), global.clone());
         }
+        attr.id = Some(global.clone());
     }
+    by_local
 }
 
 /// The local id of each id site of a chapter, in order: the explicit one, else a heading's
 /// slug (kramdown numbers repeats `x`, `x-1`, `x-2`…: pages link to those); `None` for an
 /// element without one.
-fn local_ids(blocks: &mut [Block]) -> Vec<Option<String>> {
-    let mut sites = Vec::new();
-    collect_blocks(blocks, &mut sites, true);
+fn local_ids(sites: &[IdSite]) -> Vec<Option<String>> {
     let explicit: BTreeSet<String> = sites
         .iter()
         .filter_map(|site| match site {
@@ -143,10 +149,10 @@ fn local_ids(blocks: &mut [Block]) -> Vec<Option<String>> {
     let mut slugs_used: BTreeSet<String> = BTreeSet::new();
     let mut next_slug: HashMap<String, usize> = HashMap::new();
     sites
-        .into_iter()
+        .iter()
         .map(|site| match site {
             IdSite::Heading { attr, text } => Some(explicit_id(attr).unwrap_or_else(|| {
-                let base = slug(&text);
+                let base = slug(text);
                 let mut local = base.clone();
                 let n = next_slug.entry(base.clone()).or_insert(1);
                 while explicit.contains(&local) || slugs_used.contains(&local) {
