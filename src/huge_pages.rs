@@ -16,7 +16,7 @@ pub const BIG_CORPUS_BYTES: usize = 2 << 20;
 
 static ADAPTIVE: AtomicBool = AtomicBool::new(false);
 
-/// Turn huge pages off for this process until `corpus_read` says the corpus is big.
+/// Turn huge pages off for this process until `build_known` says the build is big.
 pub fn start_small() {
     if set_disabled(true) {
         ADAPTIVE.store(true, Ordering::Relaxed);

@@ -177,7 +177,12 @@ impl OutputLock {
                 )));
             }
         }
-        let clock = std::time::Instant::now();
+        // Each step's own time under LIVRET_TIMINGS=1.
+        let mut clock = std::time::Instant::now();
+        let mut step_time = |step: &str| {
+            crate::stage_time(step, clock);
+            clock = std::time::Instant::now();
+        };
         let previous = read_previous_set(&self.dir, manifest_name)?;
         // What needs no reading (a name held by a folder, or by a file no manifest lists) stops
         // the build before anything is written.
@@ -229,7 +234,7 @@ impl OutputLock {
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (written, checked)
         });
-        crate::stage_time("publish: files written, ownership proven", clock);
+        step_time("publish: files written, ownership proven");
         let manifest_temp = self.dir.join(&journal.renames[files.len()].0);
         let outcome = checked.and_then(|found| {
             written.into_iter().collect::<Result<Vec<()>>>()?;
@@ -247,8 +252,9 @@ impl OutputLock {
         journal.state = JournalState::Committed;
         journal.removals = removals;
         self.write_journal(&journal, &build_id)?;
-        crate::stage_time("publish: committed", clock);
+        step_time("publish: manifest written, journal committed");
         self.finish(&journal)?;
+        step_time("publish: renamed, journal removed");
         Ok(kept)
     }
 
@@ -366,7 +372,6 @@ impl OutputLock {
 
     /// The renames of a committed journal (those not done yet), the removals, then the journal.
     fn finish(&self, journal: &Journal) -> Result<()> {
-        let clock = std::time::Instant::now();
         let kill_after = std::env::var(KILL_AFTER_RENAMES_VAR)
             .ok()
             .and_then(|v| v.parse::<usize>().ok());
@@ -381,7 +386,6 @@ impl OutputLock {
                 kill_self();
             }
         }
-        crate::stage_time("publish: renamed", clock);
         for (name, digest) in &journal.removals {
             let path = self.dir.join(name);
             if file_sha256(&path).as_ref() == Some(digest) {

@@ -490,8 +490,7 @@ fn check_in_step(
             .iter()
             .position(|p| p.page.path == page.path)?;
         let other = &to.personas.get(place)?.page;
-        let from_keys: BTreeSet<String> =
-            from.book_pages().map(|p| key_of(&p.path)).collect();
+        let from_keys: BTreeSet<String> = from.book_pages().map(|p| key_of(&p.path)).collect();
         (!from_keys.contains(&key_of(&other.path))).then(|| other.path.clone())
     };
     for page in &o_pages {
