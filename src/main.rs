@@ -108,17 +108,35 @@ fn main() -> ExitCode {
         Command::Man(args) => cli::shell::run_man(args, cli.quiet),
     };
     reporter.report(&diags);
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+    let status = match result {
+        Ok(()) => 0,
         Err(Error::Content(_)) => {
             reporter.summary(&diags);
-            ExitCode::from(1)
+            1
         }
         Err(e) => {
             reporter.fatal(&e);
-            ExitCode::from(e.exit_code() as u8)
+            e.exit_code() as u8
         }
+    };
+    exit_without_teardown(status)
+}
+
+/// Ends the process once what it printed is flushed, without the exit-time destructors: the
+/// allocator's own walks every arena to hand its pages back to the kernel one `madvise` at a
+/// time, memory the kernel takes back whole as the process ends (3 % of a scale-1 HTML build,
+/// measured). Nothing of livret's runs at exit: every file is closed and synced before this.
+fn exit_without_teardown(status: u8) -> ExitCode {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    #[cfg(unix)]
+    // SAFETY: `_exit` ends the process at once; no Rust value is used after it.
+    unsafe {
+        libc::_exit(i32::from(status))
     }
+    #[cfg(not(unix))]
+    ExitCode::from(status)
 }
 
 #[global_allocator]
