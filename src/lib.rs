@@ -683,9 +683,13 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Publ
         };
         Ok(manifest.to_json().into_bytes())
     };
-    let files: Vec<(String, &[u8])> = items
+    let files: Vec<output::SetFile> = items
         .iter()
-        .map(|r| (name_of(&r.artifact), r.bytes.as_slice()))
+        .map(|r| output::SetFile {
+            name: name_of(&r.artifact),
+            bytes: &r.bytes,
+            sha256: &r.artifact.sha256,
+        })
         .collect();
     let kept = lock.publish(&files, &manifest_name, make_manifest)?;
     stage_time("publish", clock);

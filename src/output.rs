@@ -9,11 +9,15 @@
 //!   its bytes still match the listed SHA-256. Anything else is the user's: never overwritten,
 //!   moved or deleted. A foreign or unreadable manifest stops the build before anything is
 //!   written.
-//! - A journal makes the set whole again after any interruption: written (prepared) before the
-//!   first temporary file, committed with every rename to do before the first rename, removed
-//!   after the manifest. The next command that locks the folder finishes a committed journal and
-//!   undoes a prepared one. Temporary files are removed only when a journal of livret's names
-//!   them, never by their name alone.
+//! - A journal makes the set whole again after any interruption. On Linux the files are
+//!   written and synced unnamed (`O_TMPFILE`, in no folder: a failure or a kill leaves nothing),
+//!   then the journal is committed with every rename to do and each file's digest, then the
+//!   files get their temporary names, durable before the first rename. Where unnamed files do
+//!   not work the journal is written (prepared) before the first temporary file, then committed.
+//!   The journal goes after the manifest's rename. The next command that locks the folder
+//!   finishes a committed journal, undoes a prepared one, and undoes a committed one whose
+//!   temporary files did not all get their names (no rename was made then). Temporary files
+//!   are removed only when a journal of livret's names them, never by their name alone.
 
 use crate::corpus::is_bare_file_name;
 use crate::diag::{Error, Result};
@@ -42,6 +46,15 @@ pub struct OutputLock {
     dir: PathBuf,
     _lock: File,
     jobs: usize,
+    /// The folder takes unnamed files (Linux `O_TMPFILE`; not every file system does).
+    unnamed: bool,
+}
+
+/// One file of a set: its bare name, its bytes and their SHA-256 (hex, as the manifest lists it).
+pub struct SetFile<'a> {
+    pub name: String,
+    pub bytes: &'a [u8],
+    pub sha256: &'a str,
 }
 
 /// What `publish` or `clean` left alone although the previous set listed it: files edited since
@@ -102,6 +115,7 @@ pub fn lock_output(dir: &Path, wait: bool) -> Result<OutputLock> {
         dir: dir.to_path_buf(),
         _lock: file,
         jobs: 1,
+        unnamed: unnamed_files_work(dir),
     };
     lock.recover()?;
     Ok(lock)
@@ -135,6 +149,27 @@ struct Journal {
     renames: Vec<(String, String)>,
     /// Files of the previous set this set drops, with the digest they must still have.
     removals: Vec<(String, String)>,
+    /// The SHA-256 of each renamed file, in the order of `renames` (absent from journals
+    /// written before it was recorded).
+    #[serde(default)]
+    sha256: Vec<String>,
+}
+
+impl Journal {
+    /// Whether every temporary file is there or already renamed (its final name holds its
+    /// bytes). A journal is committed before unnamed files are linked: when one is missing,
+    /// the build stopped before its names were durable, so before any rename.
+    fn renames_can_finish(&self, dir: &Path) -> bool {
+        self.sha256.len() != self.renames.len()
+            || self
+                .renames
+                .iter()
+                .zip(&self.sha256)
+                .all(|((temp, name), digest)| {
+                    std::fs::symlink_metadata(dir.join(temp)).is_ok_and(|m| m.is_file())
+                        || file_sha256(&dir.join(name)).as_ref() == Some(digest)
+                })
+    }
 }
 
 const JOURNAL_VERSION: u32 = 1;
@@ -144,7 +179,8 @@ const JOURNAL_VERSION: u32 = 1;
 enum JournalState {
     /// Temporary files may exist, nothing renamed yet: undo.
     Prepared,
-    /// Every temporary file is whole, the renames may have begun: finish them.
+    /// Every temporary file is whole, the renames may have begun: finish them (or undo, when
+    /// a temporary file never got its name: see `renames_can_finish`).
     Committed,
 }
 
@@ -158,18 +194,18 @@ impl OutputLock {
         self.jobs = jobs.max(1);
     }
 
-    /// Put `files` (bare file names and bytes) and the manifest `make_manifest` returns
-    /// (written as `manifest_name`, last) in the output folder as one set. Files of the previous
-    /// set that this set does not have are removed when they still hold what livret wrote, and
-    /// kept (returned) when edited. When a name is taken by something livret did not write, or
-    /// `make_manifest` fails, the set is not published and the folder is left as it was.
+    /// Put `files` in the output folder as one set, with the manifest `make_manifest` returns
+    /// (written as `manifest_name`, last). Files of the previous set that this set does not have
+    /// are removed when they still hold what livret wrote, and kept (returned) when edited.
+    /// When a name is taken by something livret did not write, or `make_manifest` fails, the
+    /// set is not published and the folder is left as it was.
     pub fn publish(
         &self,
-        files: &[(String, &[u8])],
+        files: &[SetFile],
         manifest_name: &str,
         make_manifest: impl FnOnce() -> Result<Vec<u8>>,
     ) -> Result<Kept> {
-        for name in files.iter().map(|(n, _)| n.as_str()).chain([manifest_name]) {
+        for name in files.iter().map(|f| f.name.as_str()).chain([manifest_name]) {
             if !is_bare_file_name(name) || name.starts_with(TEMP_PREFIX) {
                 return Err(Error::Usage(format!(
                     "artifact name `{}` is not a plain file name",
@@ -186,8 +222,8 @@ impl OutputLock {
         let previous = read_previous_set(&self.dir, manifest_name)?;
         // What needs no reading (a name held by a folder, or by a file no manifest lists) stops
         // the build before anything is written.
-        for (name, _) in files {
-            self.check_unlisted(&previous, name)?;
+        for file in files {
+            self.check_unlisted(&previous, &file.name)?;
         }
 
         let build_id = build_identity();
@@ -195,7 +231,7 @@ impl OutputLock {
         let mut renames: Vec<(String, String)> = files
             .iter()
             .enumerate()
-            .map(|(n, (name, _))| (temp_name(n), name.clone()))
+            .map(|(n, file)| (temp_name(n), file.name.clone()))
             .collect();
         renames.push((temp_name(files.len()), manifest_name.to_string()));
         let mut journal = Journal {
@@ -204,16 +240,24 @@ impl OutputLock {
             state: JournalState::Prepared,
             renames,
             removals: Vec::new(),
+            sha256: Vec::new(),
         };
-        self.write_journal(&journal, &build_id)?;
+        // Unnamed files (Linux) are in no folder until they are linked, after the committed
+        // journal: nothing to undo before that, so no prepared journal. Elsewhere the temporary
+        // files have their names from the start, and a prepared journal names them first.
+        let unnamed = self.unnamed;
+        if !unnamed {
+            self.write_journal(&journal, &build_id)?;
+        }
+        let temp_path = |n: usize| self.dir.join(&journal.renames[n].0);
         // The artifacts are written and synced (`jobs` at once, each waiting for its own sync)
         // while this thread proves the names livret replaces or removes still its own (reading
-        // and hashing them) and makes the manifest. Until the journal is committed, a failure
-        // only removes the temporary files.
+        // and hashing them), makes the manifest and writes it. Until the journal is committed,
+        // a failure only drops or removes the temporary files.
         let costs: Vec<crate::jobs::Cost> = files
             .iter()
-            .map(|(_, bytes)| crate::jobs::Cost {
-                work: bytes.len() as u64,
+            .map(|file| crate::jobs::Cost {
+                work: file.bytes.len() as u64,
                 memory: 0,
             })
             .collect();
@@ -223,35 +267,59 @@ impl OutputLock {
                     &costs,
                     self.jobs,
                     0,
-                    |i| write_new_synced(&self.dir.join(&journal.renames[i].0), files[i].1),
+                    |i| stage(&self.dir, &temp_path(i), files[i].bytes, unnamed),
                     |_| {},
                 )
             });
-            let checked = self.prove_replaceable(&previous, files, manifest_name);
-            let checked = checked.and_then(|found| Ok((found, make_manifest()?)));
+            let checked = self
+                .prove_replaceable(&previous, files, manifest_name)
+                .and_then(|found| {
+                    let manifest = make_manifest()?;
+                    let staged = stage(&self.dir, &temp_path(files.len()), &manifest, unnamed)?;
+                    Ok((found, crate::manifest::sha256_hex(&manifest), staged))
+                });
             let written = writing
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (written, checked)
         });
         step_time("publish: files written, ownership proven");
-        let manifest_temp = self.dir.join(&journal.renames[files.len()].0);
-        let outcome = checked.and_then(|found| {
-            written.into_iter().collect::<Result<Vec<()>>>()?;
-            write_new_synced(&manifest_temp, &found.1)?;
-            Ok(found.0)
+        let outcome = checked.and_then(|(found, manifest_sha256, manifest)| {
+            let mut staged = written.into_iter().collect::<Result<Vec<Staged>>>()?;
+            staged.push(manifest);
+            Ok((found, manifest_sha256, staged))
         });
-        let (kept, removals) = match outcome {
+        let ((kept, removals), manifest_sha256, staged) = match outcome {
             Ok(found) => found,
             Err(e) => {
                 // Undo at once; what this cannot remove, the next run's recovery does.
-                let _ = self.undo(&journal);
+                if !unnamed {
+                    let _ = self.undo(&journal);
+                }
                 return Err(e);
             }
         };
         journal.state = JournalState::Committed;
         journal.removals = removals;
+        journal.sha256 = files
+            .iter()
+            .map(|file| file.sha256.to_string())
+            .chain([manifest_sha256])
+            .collect();
         self.write_journal(&journal, &build_id)?;
+        // The temporary names, durable before the first rename: a recovery that finds one
+        // missing and its final name without the new bytes knows no rename was made.
+        if unnamed {
+            let linked = staged
+                .into_iter()
+                .enumerate()
+                .try_for_each(|(n, file)| file.link(&temp_path(n)));
+            if let Err(e) = linked {
+                let _ = self.undo(&journal);
+                return Err(e);
+            }
+            sync_folder(&self.dir);
+        }
         step_time("publish: manifest written, journal committed");
         self.finish(&journal)?;
         step_time("publish: renamed, journal removed");
@@ -263,16 +331,16 @@ impl OutputLock {
     fn prove_replaceable(
         &self,
         previous: &PreviousSet,
-        files: &[(String, &[u8])],
+        files: &[SetFile],
         manifest_name: &str,
     ) -> Result<(Kept, Vec<(String, String)>)> {
-        for (name, _) in files {
-            self.check_replaceable(previous, name)?;
+        for file in files {
+            self.check_replaceable(previous, &file.name)?;
         }
         let mut kept = Kept::default();
         let mut removals = Vec::new();
         for (name, digest) in &previous.artifacts {
-            if files.iter().any(|(n, _)| n == name) || name == manifest_name {
+            if files.iter().any(|file| &file.name == name) || name == manifest_name {
                 continue;
             }
             let path = self.dir.join(name);
@@ -447,8 +515,10 @@ impl OutputLock {
                     .into(),
             })?;
         match journal.state {
-            JournalState::Committed => self.finish(&journal),
-            JournalState::Prepared => self.undo(&journal),
+            JournalState::Committed if journal.renames_can_finish(&self.dir) => {
+                self.finish(&journal)
+            }
+            JournalState::Committed | JournalState::Prepared => self.undo(&journal),
         }
     }
 
@@ -593,21 +663,58 @@ fn write_new_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     file.sync_all().map_err(|e| Error::io(path, e))
 }
 
+/// A file of the set written whole and synced, before its temporary name is durable.
+enum Staged {
+    /// In no folder yet (`O_TMPFILE`): dropped, it leaves nothing behind.
+    #[cfg(target_os = "linux")]
+    Unnamed(File),
+    /// Already under its temporary name, which a prepared journal lists.
+    Named,
+}
+
+impl Staged {
+    /// The file under `path`, its temporary name.
+    fn link(self, path: &Path) -> Result<()> {
+        match self {
+            #[cfg(target_os = "linux")]
+            Staged::Unnamed(file) => link_unnamed(&file, path).map_err(|e| Error::io(path, e)),
+            Staged::Named => Ok(()),
+        }
+    }
+}
+
+/// `bytes` written whole and synced: unnamed in `dir` when `unnamed`, else as `path`.
+fn stage(dir: &Path, path: &Path, bytes: &[u8], unnamed: bool) -> Result<Staged> {
+    #[cfg(target_os = "linux")]
+    if unnamed {
+        return write_unnamed_synced(dir, bytes)
+            .map(Staged::Unnamed)
+            .map_err(|e| Error::io(path, e));
+    }
+    let _ = (dir, unnamed);
+    write_new_synced(path, bytes).map(|()| Staged::Named)
+}
+
+/// Whether `dir` takes unnamed files (Linux `O_TMPFILE`; not every file system does).
+fn unnamed_files_work(dir: &Path) -> bool {
+    #[cfg(target_os = "linux")]
+    return open_unnamed(dir).is_ok();
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        false
+    }
+}
+
 /// `bytes` as the new file `path`, whole from the moment it has its name: on Linux the file is
 /// written unnamed (`O_TMPFILE`), synced, then linked at `path`, so a kill leaves either no
 /// file or the whole one (which recovery can read and prove livret's). Elsewhere, or where the
 /// file system has no unnamed files, it is written in place.
 fn write_whole_then_name(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     #[cfg(target_os = "linux")]
-    match write_unnamed_then_link(dir, path, bytes) {
+    match write_unnamed_synced(dir, bytes).and_then(|file| link_unnamed(&file, path)) {
         Ok(()) => return Ok(()),
-        Err(e)
-            if e.raw_os_error().is_some_and(|code| {
-                matches!(
-                    code,
-                    libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL | libc::ENOENT
-                )
-            }) => {}
+        Err(e) if is_unnamed_unsupported(&e) => {}
         Err(e) => return Err(Error::io(path, e)),
     }
     let _ = dir;
@@ -615,11 +722,22 @@ fn write_whole_then_name(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 #[cfg(target_os = "linux")]
-fn write_unnamed_then_link(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn is_unnamed_unsupported(e: &std::io::Error) -> bool {
+    e.raw_os_error().is_some_and(|code| {
+        matches!(
+            code,
+            libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL | libc::ENOENT
+        )
+    })
+}
+
+/// A new file in `dir` with no name (`O_TMPFILE`), readable by all once linked.
+#[cfg(target_os = "linux")]
+fn open_unnamed(dir: &Path) -> std::io::Result<File> {
     use std::os::fd::FromRawFd;
     use std::os::unix::ffi::OsStrExt;
     let folder = std::ffi::CString::new(dir.as_os_str().as_bytes())?;
-    // SAFETY: a valid NUL-terminated path; the descriptor returned is owned by `file` below.
+    // SAFETY: a valid NUL-terminated path; the descriptor returned is owned by the `File`.
     let fd = unsafe {
         libc::open(
             folder.as_ptr(),
@@ -631,10 +749,23 @@ fn write_unnamed_then_link(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Re
         return Err(std::io::Error::last_os_error());
     }
     // SAFETY: `fd` is a fresh descriptor nothing else owns.
-    let mut file = unsafe { File::from_raw_fd(fd) };
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+#[cfg(target_os = "linux")]
+fn write_unnamed_synced(dir: &Path, bytes: &[u8]) -> std::io::Result<File> {
+    let mut file = open_unnamed(dir)?;
     file.write_all(bytes)?;
     file.sync_all()?;
-    let source = std::ffi::CString::new(format!("/proc/self/fd/{fd}"))?;
+    Ok(file)
+}
+
+/// An unnamed file given its first name, `path` (never an existing file's).
+#[cfg(target_os = "linux")]
+fn link_unnamed(file: &File, path: &Path) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    let source = std::ffi::CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
     let target = std::ffi::CString::new(path.as_os_str().as_bytes())?;
     // SAFETY: both are valid NUL-terminated paths that outlive the call.
     let linked = unsafe {
@@ -695,7 +826,28 @@ mod tests {
     }
 
     fn publish(lock: &OutputLock, files: &[(String, &[u8])]) -> Result<Kept> {
-        lock.publish(files, "manifest.json", || Ok(manifest_of(files)))
+        publish_with(lock, files, || Ok(manifest_of(files)))
+    }
+
+    fn publish_with(
+        lock: &OutputLock,
+        files: &[(String, &[u8])],
+        make_manifest: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<Kept> {
+        let digests: Vec<String> = files
+            .iter()
+            .map(|(_, bytes)| crate::manifest::sha256_hex(bytes))
+            .collect();
+        let set: Vec<SetFile> = files
+            .iter()
+            .zip(&digests)
+            .map(|((name, bytes), sha256)| SetFile {
+                name: name.clone(),
+                bytes,
+                sha256,
+            })
+            .collect();
+        lock.publish(&set, "manifest.json", make_manifest)
     }
 
     #[test]
@@ -771,11 +923,9 @@ mod tests {
         assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"edited");
         // A manifest that cannot be made (the corpus unreadable): the same.
         std::fs::write(out.join("a.html"), b"1").unwrap();
-        let refused = lock.publish(
-            &[("a.html".to_string(), &b"2"[..])],
-            "manifest.json",
-            || Err(Error::Usage("no manifest".into())),
-        );
+        let refused = publish_with(&lock, &[("a.html".to_string(), &b"2"[..])], || {
+            Err(Error::Usage("no manifest".into()))
+        });
         assert!(refused.is_err());
         assert_eq!(names(&out), ["a.html", "b.epub", "manifest.json"]);
         assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"1");
@@ -848,6 +998,7 @@ mod tests {
                 (temps[1].clone(), "manifest.json".into()),
             ],
             removals: vec![],
+            sha256: vec![],
         };
         lock.write_journal(&journal, "feed").unwrap();
         drop(lock);
@@ -863,6 +1014,82 @@ mod tests {
         lock_output(&out, false).unwrap();
         assert_eq!(names(&out), ["a.html", "manifest.json"]);
         assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_committed_journal_is_undone_when_a_file_never_got_its_name_and_finished_after_a_rename() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("out");
+        let lock = lock_output(&out, false).unwrap();
+        let old = [("a.html".to_string(), &b"old"[..])];
+        publish(&lock, &old).unwrap();
+        let old_manifest = std::fs::read(out.join("manifest.json")).unwrap();
+        let new = [("a.html".to_string(), &b"new"[..])];
+        let new_manifest = manifest_of(&new);
+        let temps = [
+            ".livret-feed-0.partial".to_string(),
+            ".livret-feed-1.partial".to_string(),
+        ];
+        let journal = Journal {
+            generator: GENERATOR.into(),
+            journal_version: JOURNAL_VERSION,
+            state: JournalState::Committed,
+            renames: vec![
+                (temps[0].clone(), "a.html".into()),
+                (temps[1].clone(), "manifest.json".into()),
+            ],
+            removals: vec![],
+            sha256: vec![
+                crate::manifest::sha256_hex(b"new"),
+                crate::manifest::sha256_hex(&new_manifest),
+            ],
+        };
+        // Stopped before the first temporary name was durable: the previous set stays.
+        std::fs::write(out.join(&temps[1]), &new_manifest).unwrap();
+        lock.write_journal(&journal, "feed").unwrap();
+        drop(lock);
+        let lock = lock_output(&out, false).unwrap();
+        assert_eq!(names(&out), ["a.html", "manifest.json"]);
+        assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"old");
+        assert_eq!(
+            std::fs::read(out.join("manifest.json")).unwrap(),
+            old_manifest
+        );
+        // Stopped after the first rename: the set is finished.
+        std::fs::write(out.join("a.html"), b"new").unwrap();
+        std::fs::write(out.join(&temps[1]), &new_manifest).unwrap();
+        lock.write_journal(&journal, "feed").unwrap();
+        drop(lock);
+        lock_output(&out, false).unwrap();
+        assert_eq!(names(&out), ["a.html", "manifest.json"]);
+        assert_eq!(
+            std::fs::read(out.join("manifest.json")).unwrap(),
+            new_manifest
+        );
+    }
+
+    #[test]
+    fn without_unnamed_files_a_set_is_published_and_refused_alike() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("out");
+        let mut lock = lock_output(&out, false).unwrap();
+        lock.unnamed = false;
+        publish(
+            &lock,
+            &[("a.html".to_string(), &b"1"[..]), ("b.html".into(), b"2")],
+        )
+        .unwrap();
+        publish(&lock, &[("a.html".to_string(), &b"3"[..])]).unwrap();
+        assert_eq!(names(&out), ["a.html", "manifest.json"]);
+        assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"3");
+        let manifest = std::fs::read(out.join("manifest.json")).unwrap();
+        let refused = publish_with(&lock, &[("a.html".to_string(), &b"4"[..])], || {
+            Err(Error::Usage("no manifest".into()))
+        });
+        assert!(refused.is_err());
+        assert_eq!(names(&out), ["a.html", "manifest.json"]);
+        assert_eq!(std::fs::read(out.join("a.html")).unwrap(), b"3");
+        assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), manifest);
     }
 
     #[test]
