@@ -218,6 +218,8 @@ pub struct Artifact {
     /// Persona slugs in this artifact.
     pub personas: Vec<String>,
     pub bytes: u64,
+    /// SHA-256 of the bytes (hex), as the manifest lists it: empty until published
+    /// (`write_rendered` hashes while the file is written and synced).
     pub sha256: String,
     /// Time the writer took.
     pub elapsed: Duration,
@@ -373,13 +375,7 @@ pub fn render(
             let clock = Instant::now();
             let mut writer_diags = Diagnostics::new();
             let bytes = write_format(format, variant, &ctx, &mut writer_diags);
-            let elapsed = clock.elapsed();
-            // Hashed here, on the writer's thread, beside the other writers.
-            let bytes = bytes.map(|bytes| {
-                let sha256 = manifest::sha256_hex(&bytes);
-                (bytes, sha256)
-            });
-            (bytes, writer_diags, elapsed)
+            (bytes, writer_diags, clock.elapsed())
         },
         |i| {
             let (format, stem, _) = &tasks[i];
@@ -393,7 +389,7 @@ pub fn render(
         diags.items().iter().cloned().collect();
     let mut sources = SourceTexts::default();
     for ((format, stem, variant), (made, writer_diags, elapsed)) in tasks.into_iter().zip(written) {
-        let (bytes, sha256) = made?;
+        let bytes = made?;
         // Writers name pages relative to the corpus; the same problem found again in a
         // `--split` variant is reported once.
         for mut d in writer_diags.items().iter().cloned() {
@@ -413,7 +409,7 @@ pub fn render(
                 language: variant.meta.language.clone(),
                 personas: persona_ids(variant),
                 bytes: bytes.len() as u64,
-                sha256,
+                sha256: String::new(),
                 elapsed,
             },
             bytes,
@@ -662,7 +658,7 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Publ
     };
     // Made while the artifacts are written and synced (`publish`): the corpus is read again
     // to digest it.
-    let make_manifest = || -> Result<Vec<u8>> {
+    let make_manifest = |digests: &[String]| -> Result<Vec<u8>> {
         let manifest = manifest::Manifest {
             generator: manifest::GENERATOR,
             manifest_version: manifest::MANIFEST_VERSION,
@@ -671,13 +667,14 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Publ
             corpus_sha256: manifest::corpus_digest(&options.corpus_dir, &book_files)?,
             artifacts: items
                 .iter()
-                .map(|r| manifest::ManifestEntry {
+                .zip(digests)
+                .map(|(r, sha256)| manifest::ManifestEntry {
                     path: name_of(&r.artifact),
                     format: r.artifact.format,
                     language: r.artifact.language.clone(),
                     personas: r.artifact.personas.clone(),
                     bytes: r.artifact.bytes,
-                    sha256: r.artifact.sha256.clone(),
+                    sha256: sha256.clone(),
                 })
                 .collect(),
         };
@@ -688,14 +685,20 @@ pub fn write_rendered(options: &BuildOptions, book: RenderedBook) -> Result<Publ
         .map(|r| output::SetFile {
             name: name_of(&r.artifact),
             bytes: &r.bytes,
-            sha256: &r.artifact.sha256,
         })
         .collect();
-    let kept = lock.publish(&files, &manifest_name, make_manifest)?;
+    let publication = lock.publish(&files, &manifest_name, make_manifest)?;
     stage_time("publish", clock);
     Ok(Published {
-        artifacts: items.into_iter().map(|r| r.artifact).collect(),
-        kept,
+        artifacts: items
+            .into_iter()
+            .zip(publication.sha256)
+            .map(|(r, sha256)| Artifact {
+                sha256,
+                ..r.artifact
+            })
+            .collect(),
+        kept: publication.kept,
     })
 }
 

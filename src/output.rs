@@ -50,11 +50,17 @@ pub struct OutputLock {
     unnamed: bool,
 }
 
-/// One file of a set: its bare name, its bytes and their SHA-256 (hex, as the manifest lists it).
+/// One file of a set: its bare name and its bytes.
 pub struct SetFile<'a> {
     pub name: String,
     pub bytes: &'a [u8],
-    pub sha256: &'a str,
+}
+
+/// A set put in the output folder: what was kept, and each file's SHA-256 (hex), in order.
+#[derive(Debug)]
+pub struct Publication {
+    pub kept: Kept,
+    pub sha256: Vec<String>,
 }
 
 /// What `publish` or `clean` left alone although the previous set listed it: files edited since
@@ -140,7 +146,7 @@ impl PreviousSet {
 }
 
 /// The journal of one build, as written in the output folder.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Journal {
     generator: String,
     journal_version: u32,
@@ -156,6 +162,10 @@ struct Journal {
 }
 
 impl Journal {
+    fn to_json(&self, path: &Path) -> Result<Vec<u8>> {
+        serde_json::to_vec(self).map_err(|e| Error::io(path, e.into()))
+    }
+
     /// Whether every temporary file is there or already renamed (its final name holds its
     /// bytes). A journal is committed before unnamed files are linked: when one is missing,
     /// the build stopped before its names were durable, so before any rename.
@@ -195,7 +205,7 @@ impl OutputLock {
     }
 
     /// Put `files` in the output folder as one set, with the manifest `make_manifest` returns
-    /// (written as `manifest_name`, last). Files of the previous set that this set does not have
+    /// from their digests (written as `manifest_name`, last). Files of the previous set that this set does not have
     /// are removed when they still hold what livret wrote, and kept (returned) when edited.
     /// When a name is taken by something livret did not write, or `make_manifest` fails, the
     /// set is not published and the folder is left as it was.
@@ -203,8 +213,8 @@ impl OutputLock {
         &self,
         files: &[SetFile],
         manifest_name: &str,
-        make_manifest: impl FnOnce() -> Result<Vec<u8>>,
-    ) -> Result<Kept> {
+        make_manifest: impl FnOnce(&[String]) -> Result<Vec<u8>>,
+    ) -> Result<Publication> {
         for name in files.iter().map(|f| f.name.as_str()).chain([manifest_name]) {
             if !is_bare_file_name(name) || name.starts_with(TEMP_PREFIX) {
                 return Err(Error::Usage(format!(
@@ -234,7 +244,7 @@ impl OutputLock {
             .map(|(n, file)| (temp_name(n), file.name.clone()))
             .collect();
         renames.push((temp_name(files.len()), manifest_name.to_string()));
-        let mut journal = Journal {
+        let journal = Journal {
             generator: GENERATOR.into(),
             journal_version: JOURNAL_VERSION,
             state: JournalState::Prepared,
@@ -250,10 +260,11 @@ impl OutputLock {
             self.write_journal(&journal, &build_id)?;
         }
         let temp_path = |n: usize| self.dir.join(&journal.renames[n].0);
-        // The artifacts are written and synced (`jobs` at once, each waiting for its own sync)
-        // while this thread proves the names livret replaces or removes still its own (reading
-        // and hashing them), makes the manifest and writes it. Until the journal is committed,
-        // a failure only drops or removes the temporary files.
+        // The files are written and synced (`jobs` at once, each waiting for its own sync)
+        // while this thread, otherwise idle, hashes them, proves the names livret replaces or
+        // removes still its own (reading and hashing those), makes the manifest and stages it
+        // and the committed journal. Until the journal is committed, a failure only drops or
+        // removes the temporary files.
         let costs: Vec<crate::jobs::Cost> = files
             .iter()
             .map(|file| crate::jobs::Cost {
@@ -271,25 +282,44 @@ impl OutputLock {
                     |_| {},
                 )
             });
-            let checked = self
-                .prove_replaceable(&previous, files, manifest_name)
-                .and_then(|found| {
-                    let manifest = make_manifest()?;
-                    let staged = stage(&self.dir, &temp_path(files.len()), &manifest, unnamed)?;
-                    Ok((found, crate::manifest::sha256_hex(&manifest), staged))
-                });
+            let checked = (|| {
+                let (kept, removals) = self.prove_replaceable(&previous, files, manifest_name)?;
+                let digests: Vec<String> = files
+                    .iter()
+                    .map(|file| crate::manifest::sha256_hex(file.bytes))
+                    .collect();
+                let manifest = make_manifest(&digests)?;
+                let staged = stage(&self.dir, &temp_path(files.len()), &manifest, unnamed)?;
+                let committed = Journal {
+                    state: JournalState::Committed,
+                    removals,
+                    sha256: digests
+                        .iter()
+                        .cloned()
+                        .chain([crate::manifest::sha256_hex(&manifest)])
+                        .collect(),
+                    ..journal.clone()
+                };
+                let journal_staged = if unnamed {
+                    let path = self.dir.join(JOURNAL_NAME);
+                    Some(stage(&self.dir, &path, &committed.to_json(&path)?, true)?)
+                } else {
+                    None
+                };
+                Ok((kept, digests, committed, staged, journal_staged))
+            })();
             let written = writing
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (written, checked)
         });
         step_time("publish: files written, ownership proven");
-        let outcome = checked.and_then(|(found, manifest_sha256, manifest)| {
+        let outcome = checked.and_then(|(kept, digests, committed, manifest, journal_staged)| {
             let mut staged = written.into_iter().collect::<Result<Vec<Staged>>>()?;
             staged.push(manifest);
-            Ok((found, manifest_sha256, staged))
+            Ok((kept, digests, committed, staged, journal_staged))
         });
-        let ((kept, removals), manifest_sha256, staged) = match outcome {
+        let (kept, digests, committed, staged, journal_staged) = match outcome {
             Ok(found) => found,
             Err(e) => {
                 // Undo at once; what this cannot remove, the next run's recovery does.
@@ -299,31 +329,32 @@ impl OutputLock {
                 return Err(e);
             }
         };
-        journal.state = JournalState::Committed;
-        journal.removals = removals;
-        journal.sha256 = files
-            .iter()
-            .map(|file| file.sha256.to_string())
-            .chain([manifest_sha256])
-            .collect();
-        self.write_journal(&journal, &build_id)?;
-        // The temporary names, durable before the first rename: a recovery that finds one
-        // missing and its final name without the new bytes knows no rename was made.
-        if unnamed {
-            let linked = staged
-                .into_iter()
-                .enumerate()
-                .try_for_each(|(n, file)| file.link(&temp_path(n)));
-            if let Err(e) = linked {
-                let _ = self.undo(&journal);
-                return Err(e);
+        match journal_staged {
+            // The journal, then the temporary names, each durable before what follows: a
+            // recovery that finds a temporary file missing and its final name without the new
+            // bytes knows no rename was made.
+            Some(journal_file) => {
+                journal_file.link(&self.dir.join(JOURNAL_NAME))?;
+                sync_folder(&self.dir);
+                let linked = staged
+                    .into_iter()
+                    .enumerate()
+                    .try_for_each(|(n, file)| file.link(&temp_path(n)));
+                if let Err(e) = linked {
+                    let _ = self.undo(&committed);
+                    return Err(e);
+                }
+                sync_folder(&self.dir);
             }
-            sync_folder(&self.dir);
+            None => self.write_journal(&committed, &build_id)?,
         }
         step_time("publish: manifest written, journal committed");
-        self.finish(&journal)?;
+        self.finish(&committed)?;
         step_time("publish: renamed, journal removed");
-        Ok(kept)
+        Ok(Publication {
+            kept,
+            sha256: digests,
+        })
     }
 
     /// Every name of `files` free or livret's own file; and the files of the previous set this
@@ -429,7 +460,7 @@ impl OutputLock {
         let temp = self
             .dir
             .join(format!("{TEMP_PREFIX}{build_id}.journal{TEMP_SUFFIX}"));
-        let text = serde_json::to_vec(journal).map_err(|e| Error::io(&temp, e.into()))?;
+        let text = journal.to_json(&temp)?;
         let _ = std::fs::remove_file(&temp);
         write_whole_then_name(&self.dir, &temp, &text)?;
         let path = self.dir.join(JOURNAL_NAME);
@@ -834,20 +865,22 @@ mod tests {
         files: &[(String, &[u8])],
         make_manifest: impl FnOnce() -> Result<Vec<u8>>,
     ) -> Result<Kept> {
-        let digests: Vec<String> = files
-            .iter()
-            .map(|(_, bytes)| crate::manifest::sha256_hex(bytes))
-            .collect();
         let set: Vec<SetFile> = files
             .iter()
-            .zip(&digests)
-            .map(|((name, bytes), sha256)| SetFile {
+            .map(|(name, bytes)| SetFile {
                 name: name.clone(),
                 bytes,
-                sha256,
             })
             .collect();
-        lock.publish(&set, "manifest.json", make_manifest)
+        let published = lock.publish(&set, "manifest.json", |digests| {
+            let listed: Vec<String> = files
+                .iter()
+                .map(|(_, bytes)| crate::manifest::sha256_hex(bytes))
+                .collect();
+            assert_eq!(digests, listed, "the digests given to the manifest");
+            make_manifest()
+        })?;
+        Ok(published.kept)
     }
 
     #[test]
