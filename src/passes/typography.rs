@@ -288,10 +288,17 @@ fn rewrite(pieces: &mut [Piece<'_>], rules: Rules) {
     for text in &mut texts {
         text.clear();
     }
-    for ch in out {
-        if let Some(text) = ch.piece.and_then(|i| texts.get_mut(i as usize)) {
-            text.push(ch.c);
+    // A piece's characters come in runs: each run is found, then copied at once.
+    let mut start = 0;
+    while let Some(first) = out.get(start) {
+        let end = out[start..]
+            .iter()
+            .position(|ch| ch.piece != first.piece)
+            .map_or(out.len(), |p| start + p);
+        if let Some(text) = first.piece.and_then(|i| texts.get_mut(i as usize)) {
+            text.extend(out[start..end].iter().map(|ch| ch.c));
         }
+        start = end;
     }
 }
 
@@ -307,7 +314,7 @@ fn respace_stream(stream: &[Char], may_hold_url: &[bool]) -> Vec<Char> {
     loop {
         // Up to the next mark, nothing changes: copied as a run.
         if open_quote.is_none() {
-            let next = next_mark(stream, i, FRENCH_MARKS);
+            let next = next_mark(stream, i, is_french_mark);
             out.extend_from_slice(&stream[i..next]);
             i = next;
         }
@@ -368,7 +375,7 @@ fn smarten_stream(stream: &[Char], quotes: Quotes, may_hold_url: &[bool]) -> Vec
     let mut single_open = false;
     let mut i = 0;
     loop {
-        let next = next_mark(stream, i, SMART_MARKS);
+        let next = next_mark(stream, i, is_smart_mark);
         out.extend_from_slice(&stream[i..next]);
         i = next;
         let Some(&ch) = stream.get(i) else {
@@ -510,19 +517,24 @@ fn space_before(out: &mut Vec<Char>, ch: Char, space: char, next: Option<Char>) 
 }
 
 /// The characters `smarten_stream` acts on (`.` and `-` only when doubled).
-const SMART_MARKS: &[char] = &['"', '\'', '.', '-'];
+fn is_smart_mark(c: char) -> bool {
+    matches!(c, '"' | '\'' | '.' | '-')
+}
+
 /// The characters `respace_stream` spaces (and after `«`).
-const FRENCH_MARKS: &[char] = &[';', '!', '?', ':', '»', '«'];
+fn is_french_mark(c: char) -> bool {
+    matches!(c, ';' | '!' | '?' | ':' | '»' | '«')
+}
 
 /// Whether `text` holds a mark either rule set acts on: a `.` or `-` only when doubled, or at
 /// the text's end, where the next text may double it.
 fn has_mark(text: &str, rules: Rules) -> bool {
     let smart = rules.quotes.is_some()
-        && text.match_indices(SMART_MARKS).any(|(i, mark)| {
+        && text.match_indices(is_smart_mark).any(|(i, mark)| {
             let after = &text[i + 1..];
             matches!(mark, "\"" | "'") || after.is_empty() || after.starts_with(mark)
         });
-    smart || (rules.french && text.contains(FRENCH_MARKS))
+    smart || (rules.french && text.contains(is_french_mark))
 }
 
 /// Whether `text` has what `starts_url` looks for (`://`, `mailto:`, `tel:`, `www.`, in any
@@ -544,12 +556,12 @@ fn may_hold_url(text: &str) -> bool {
     })
 }
 
-/// The first character from `from` on that is a text's and one of `marks` (the end of the
+/// The first character from `from` on that is a text's and a mark (the end of the
 /// stream when none is): what lies before it is copied unchanged.
-fn next_mark(stream: &[Char], from: usize, marks: &[char]) -> usize {
+fn next_mark(stream: &[Char], from: usize, is_mark: fn(char) -> bool) -> usize {
     stream[from..]
         .iter()
-        .position(|ch| ch.piece.is_some() && marks.contains(&ch.c))
+        .position(|ch| is_mark(ch.c) && ch.piece.is_some())
         .map_or(stream.len(), |p| from + p)
 }
 
