@@ -341,9 +341,7 @@ impl Scanner<'_, '_> {
             // Plain text up to the next byte that can start something: copied as one run.
             let ch_len = rest.chars().next().map_or(1, char::len_utf8);
             let run = ch_len
-                + bytes[i + ch_len..]
-                    .iter()
-                    .position(|&c| matches!(c, b'\\' | b'`' | b'{'))
+                + memchr::memchr3(b'\\', b'`', b'{', &bytes[i + ch_len..])
                     .unwrap_or(chunk.len() - i - ch_len);
             line += count_newlines(&rest[..run]);
             self.out.push_str(&rest[..run]);
@@ -473,7 +471,7 @@ impl Scanner<'_, '_> {
 }
 
 fn count_newlines(text: &str) -> usize {
-    text.bytes().filter(|&b| b == b'\n').count()
+    memchr::memchr_iter(b'\n', text.as_bytes()).count()
 }
 
 /// The line around a byte of a chunk and its column, carried on from the previous query:
