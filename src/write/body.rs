@@ -37,8 +37,7 @@ pub fn render_chapter(doc: &Document, chapter: &Chapter, style: &BodyStyle) -> R
         regions: 0,
         toc_written: None,
     };
-    // Markup roughly doubles the text: reserved once rather than grown a page at a time.
-    let mut body = String::with_capacity(2 * crate::ir::text_bytes(&chapter.blocks));
+    let mut body = String::new();
     renderer.run(&mut body, block_tasks(&chapter.blocks));
     let notes = renderer.render_notes();
     RenderedChapter { body, notes }
