@@ -205,10 +205,10 @@ impl OutputLock {
     }
 
     /// Put `files` in the output folder as one set, with the manifest `make_manifest` returns
-    /// from their digests (written as `manifest_name`, last). Files of the previous set that this set does not have
-    /// are removed when they still hold what livret wrote, and kept (returned) when edited.
-    /// When a name is taken by something livret did not write, or `make_manifest` fails, the
-    /// set is not published and the folder is left as it was.
+    /// from their digests (written as `manifest_name`, last). Files of the previous set that
+    /// this set does not have are removed when they still hold what livret wrote, and kept
+    /// (returned) when edited. When a name is taken by something livret did not write, or
+    /// `make_manifest` fails, the set is not published and the folder is left as it was.
     pub fn publish(
         &self,
         files: &[SetFile],
