@@ -883,6 +883,27 @@ mod tests {
         Ok(published.kept)
     }
 
+    /// A journal of build `feed` renaming its two temporary files (returned) to `a.html` and
+    /// `manifest.json`.
+    fn journal_renaming_a_and_the_manifest(state: JournalState) -> (Journal, [String; 2]) {
+        let temps = [
+            ".livret-feed-0.partial".to_string(),
+            ".livret-feed-1.partial".to_string(),
+        ];
+        let journal = Journal {
+            generator: GENERATOR.into(),
+            journal_version: JOURNAL_VERSION,
+            state,
+            renames: vec![
+                (temps[0].clone(), "a.html".into()),
+                (temps[1].clone(), "manifest.json".into()),
+            ],
+            removals: vec![],
+            sha256: vec![],
+        };
+        (journal, temps)
+    }
+
     #[test]
     fn a_set_replaces_the_previous_one_in_place_and_its_extra_files_go() {
         let parent = tempfile::tempdir().unwrap();
@@ -1016,23 +1037,9 @@ mod tests {
         let old = [("a.html".to_string(), &b"old"[..])];
         publish(&lock, &old).unwrap();
         let new = [("a.html".to_string(), &b"new"[..])];
-        let temps = [
-            ".livret-feed-0.partial".to_string(),
-            ".livret-feed-1.partial".to_string(),
-        ];
+        let (mut journal, temps) = journal_renaming_a_and_the_manifest(JournalState::Prepared);
         std::fs::write(out.join(&temps[0]), b"new").unwrap();
         std::fs::write(out.join(&temps[1]), manifest_of(&new)).unwrap();
-        let mut journal = Journal {
-            generator: GENERATOR.into(),
-            journal_version: JOURNAL_VERSION,
-            state: JournalState::Prepared,
-            renames: vec![
-                (temps[0].clone(), "a.html".into()),
-                (temps[1].clone(), "manifest.json".into()),
-            ],
-            removals: vec![],
-            sha256: vec![],
-        };
         lock.write_journal(&journal, "feed").unwrap();
         drop(lock);
         let lock = lock_output(&out, false).unwrap();
@@ -1059,24 +1066,11 @@ mod tests {
         let old_manifest = std::fs::read(out.join("manifest.json")).unwrap();
         let new = [("a.html".to_string(), &b"new"[..])];
         let new_manifest = manifest_of(&new);
-        let temps = [
-            ".livret-feed-0.partial".to_string(),
-            ".livret-feed-1.partial".to_string(),
+        let (mut journal, temps) = journal_renaming_a_and_the_manifest(JournalState::Committed);
+        journal.sha256 = vec![
+            crate::manifest::sha256_hex(b"new"),
+            crate::manifest::sha256_hex(&new_manifest),
         ];
-        let journal = Journal {
-            generator: GENERATOR.into(),
-            journal_version: JOURNAL_VERSION,
-            state: JournalState::Committed,
-            renames: vec![
-                (temps[0].clone(), "a.html".into()),
-                (temps[1].clone(), "manifest.json".into()),
-            ],
-            removals: vec![],
-            sha256: vec![
-                crate::manifest::sha256_hex(b"new"),
-                crate::manifest::sha256_hex(&new_manifest),
-            ],
-        };
         // Stopped before the first temporary name was durable: the previous set stays.
         std::fs::write(out.join(&temps[1]), &new_manifest).unwrap();
         lock.write_journal(&journal, "feed").unwrap();
