@@ -710,7 +710,10 @@ impl Staged {
         match self {
             #[cfg(target_os = "linux")]
             Staged::Unnamed(file) => link_unnamed(&file, path).map_err(|e| Error::io(path, e)),
-            Staged::Named => Ok(()),
+            Staged::Named => {
+                let _ = path;
+                Ok(())
+            }
         }
     }
 }
