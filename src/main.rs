@@ -102,8 +102,6 @@ static HUGE_PAGES_OFF_BEFORE_ANY_ALLOCATION: extern "C" fn() = {
 };
 
 fn main() -> ExitCode {
-    #[cfg(not(target_os = "linux"))]
-    livret::huge_pages::start_small();
     let cli = Cli::parse();
     // The command line keeps covers and image checks between builds (README, "The cache").
     livret::cache::enable_platform_dir();
