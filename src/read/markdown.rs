@@ -303,11 +303,13 @@ impl Builder<'_, '_, '_> {
             }
             Event::Text(text) => {
                 self.warn_undefined_footnote(events, index);
-                self.push_text(text);
+                self.push_inline(Inline::Text(String::from(&**text)));
             }
             // `String::from`, not `to_string`: a `CowStr` has no fast path past `Display`.
             Event::Code(code) => self.push_inline(Inline::Code(String::from(&**code))),
-            Event::InlineMath(text) | Event::DisplayMath(text) => self.push_text(text),
+            Event::InlineMath(text) | Event::DisplayMath(text) => {
+                self.push_inline(Inline::Text(String::from(&**text)));
+            }
             Event::Html(html) => match self.stack.last_mut() {
                 Some(Frame::Html { text, .. }) => text.push_str(html),
                 _ => self.block_html(html, range.start),
@@ -840,21 +842,6 @@ impl Builder<'_, '_, '_> {
             Some(Frame::Code { .. } | Frame::Table { .. } | Frame::Html { .. })
             | Some(Frame::Dropped { .. })
             | None => {}
-        }
-    }
-
-    /// Text, appended to the text before it when there is one (pulldown-cmark gives a
-    /// paragraph's text in many events): copied once, not made a string then merged.
-    fn push_text(&mut self, text: &str) {
-        let inlines = match self.stack.last_mut() {
-            Some(Frame::Blocks { pending, .. }) => pending,
-            Some(Frame::Inlines { content, .. }) => content,
-            _ => return self.push_inline(Inline::Text(text.to_owned())),
-        };
-        match inlines.last_mut() {
-            Some(Inline::Text(last)) => last.push_str(text),
-            _ if text.is_empty() => {}
-            _ => inlines.push(Inline::Text(text.to_owned())),
         }
     }
 
