@@ -455,14 +455,15 @@ impl OutputLock {
         })
     }
 
-    /// The journal replaced atomically: written whole under a temporary name, then renamed.
+    /// The journal replaced atomically: written whole and synced (unnamed where the folder
+    /// takes it, so a kill leaves no half journal), named, then renamed over the journal.
     fn write_journal(&self, journal: &Journal, build_id: &str) -> Result<()> {
         let temp = self
             .dir
             .join(format!("{TEMP_PREFIX}{build_id}.journal{TEMP_SUFFIX}"));
         let text = journal.to_json(&temp)?;
         let _ = std::fs::remove_file(&temp);
-        write_whole_then_name(&self.dir, &temp, &text)?;
+        stage(&self.dir, &temp, &text, self.unnamed)?.link(&temp)?;
         let path = self.dir.join(JOURNAL_NAME);
         std::fs::rename(&temp, &path).map_err(|e| Error::io(&path, e))?;
         sync_folder(&self.dir);
@@ -700,7 +701,7 @@ enum Staged {
     /// In no folder yet (`O_TMPFILE`): dropped, it leaves nothing behind.
     #[cfg(target_os = "linux")]
     Unnamed(File),
-    /// Already under its temporary name, which a prepared journal lists.
+    /// Already under its temporary name (a set's files: a prepared journal lists them).
     Named,
 }
 
@@ -739,31 +740,6 @@ fn unnamed_files_work(dir: &Path) -> bool {
         let _ = dir;
         false
     }
-}
-
-/// `bytes` as the new file `path`, whole from the moment it has its name: on Linux the file is
-/// written unnamed (`O_TMPFILE`), synced, then linked at `path`, so a kill leaves either no
-/// file or the whole one (which recovery can read and prove livret's). Elsewhere, or where the
-/// file system has no unnamed files, it is written in place.
-fn write_whole_then_name(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
-    #[cfg(target_os = "linux")]
-    match write_unnamed_synced(dir, bytes).and_then(|file| link_unnamed(&file, path)) {
-        Ok(()) => return Ok(()),
-        Err(e) if is_unnamed_unsupported(&e) => {}
-        Err(e) => return Err(Error::io(path, e)),
-    }
-    let _ = dir;
-    write_new_synced(path, bytes)
-}
-
-#[cfg(target_os = "linux")]
-fn is_unnamed_unsupported(e: &std::io::Error) -> bool {
-    e.raw_os_error().is_some_and(|code| {
-        matches!(
-            code,
-            libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL | libc::ENOENT
-        )
-    })
 }
 
 /// A new file in `dir` with no name (`O_TMPFILE`), readable by all once linked.
