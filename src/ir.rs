@@ -125,6 +125,10 @@ pub struct Chapter {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
     pub blocks: Vec<Block>,
+    /// Bytes of the page it was read from: what the scheduler weighs its work by in every
+    /// stage (walking the blocks to count their text cost a stage a tenth of its time).
+    #[serde(skip)]
+    pub source_bytes: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

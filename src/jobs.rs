@@ -5,9 +5,13 @@
 //! Longest tasks start first (the PDF, then the whole book before its handouts), so the build
 //! ends close to its slowest writer. PDF writers also hold a share of a memory budget while they
 //! run (`pdf_weight`), so that many handouts or a big book cannot multiply the peak.
+//!
+//! The per-chapter stages (`map_ordered`: reading, ids, typography, chapter bodies) run on a
+//! pool of threads kept for the whole process, the calling thread taking chapters too.
 
 use std::collections::VecDeque;
 use std::num::NonZero;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
 
 /// The cores available to the process (its affinity mask and cgroup quota), at least 1.
@@ -127,6 +131,15 @@ pub fn run_ordered<T: Send>(
     };
     let mut results: Vec<Option<T>> = (0..costs.len()).map(|_| None).collect();
     let workers = jobs.clamp(1, costs.len().max(1));
+    if workers == 1 {
+        // One at a time: here, as a sequential build would, with no thread to spawn.
+        while let Some((i, memory)) = next() {
+            started(i);
+            results[i] = Some(run(i));
+            release(memory);
+        }
+        return results.into_iter().flatten().collect();
+    }
     let (events, received) = mpsc::channel::<Event<T>>();
     let work = |events: mpsc::Sender<Event<T>>| {
         while let Some((i, memory)) = next() {
@@ -164,24 +177,61 @@ pub fn run_ordered<T: Send>(
 }
 
 /// `run` over every item on up to `jobs` threads (heaviest first), the results in item order:
-/// what reads the pages and runs the per-chapter passes. One job, or one item, runs here.
+/// what reads the pages and runs the per-chapter passes. The calling thread takes items too,
+/// beside `jobs - 1` threads of a pool kept for the whole process: a build maps a dozen times,
+/// and spawning threads (each with a fresh allocator heap) every time cost more than the work
+/// of a small book. One job, or one item, runs here alone.
 pub fn map_ordered<T: Sync, R: Send>(
     items: &[T],
     jobs: usize,
     weight: impl Fn(&T) -> u64,
     run: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
-    if jobs <= 1 || items.len() <= 1 {
+    let helpers = jobs.min(items.len()).saturating_sub(1);
+    let Some(pool) = (helpers > 0).then(|| helper_pool(jobs - 1)).flatten() else {
         return items.iter().map(run).collect();
+    };
+    let weights: Vec<u64> = items.iter().map(weight).collect();
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(weights[i]));
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let work = || {
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let result = run(&items[i]);
+            *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+        }
+    };
+    // Returns once every spawned loop has ended; a panic in one is raised here.
+    pool.in_place_scope(|scope| {
+        for _ in 0..helpers {
+            scope.spawn(|_| work());
+        }
+        work();
+    });
+    results
+        .into_iter()
+        .filter_map(|slot| slot.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect()
+}
+
+/// The process's pool of `threads` helper threads, made at its first use and kept (one per
+/// size asked: a process builds with one `-j`, tests with a few).
+fn helper_pool(threads: usize) -> Option<&'static rayon_core::ThreadPool> {
+    static POOLS: Mutex<Vec<(usize, &'static rayon_core::ThreadPool)>> = Mutex::new(Vec::new());
+    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&(_, pool)) = pools.iter().find(|(size, _)| *size == threads) {
+        return Some(pool);
     }
-    let costs: Vec<Cost> = items
-        .iter()
-        .map(|item| Cost {
-            work: weight(item),
-            memory: 0,
-        })
-        .collect();
-    run_ordered(&costs, jobs, 0, |i| run(&items[i]), |_| {})
+    let pool = rayon_core::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(WORKER_STACK)
+        .thread_name(|i| format!("livret-{i}"))
+        .build()
+        .ok()?;
+    let pool: &'static rayon_core::ThreadPool = Box::leak(Box::new(pool));
+    pools.push((threads, pool));
+    Some(pool)
 }
 
 /// `change` on every item on up to `jobs` threads (heaviest first).
@@ -204,7 +254,7 @@ pub fn for_each_mut<T: Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicU64;
 
     #[test]
     fn map_and_change_in_place_keep_item_order_whatever_the_jobs() {

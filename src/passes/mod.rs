@@ -92,6 +92,7 @@ pub(crate) mod tests {
             source: source.to_string(),
             lang: None,
             blocks,
+            source_bytes: 0,
         }
     }
 

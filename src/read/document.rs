@@ -150,6 +150,7 @@ fn chapter(
         source: page.path.clone(),
         lang: corpus.page_language(page.front.lang.as_deref()),
         blocks,
+        source_bytes: page.body.len(),
     }
 }
 

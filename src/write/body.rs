@@ -888,6 +888,7 @@ mod tests {
                 source: "_faq/ch.md".into(),
                 lang: None,
                 blocks,
+                source_bytes: 0,
             }],
             assets: vec![Asset {
                 path: "img/a.png".into(),

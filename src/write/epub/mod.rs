@@ -92,7 +92,7 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         crate::jobs::map_ordered(
             &doc.chapters,
             ctx.jobs,
-            |chapter| crate::ir::text_bytes(&chapter.blocks) as u64,
+            |chapter| chapter.source_bytes as u64,
             |chapter| {
                 files.contains_key(&chapter.id).then(|| {
                     let rendered = render_chapter(doc, chapter, &style);
@@ -446,6 +446,7 @@ mod tests {
                         },
                         content: vec![Inline::Text("S".into())],
                     }],
+                    source_bytes: 0,
                 })
                 .collect(),
             assets: vec![],

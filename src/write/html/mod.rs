@@ -51,7 +51,7 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
     let bodies = crate::jobs::map_ordered(
         &doc.chapters,
         ctx.jobs,
-        |chapter| crate::ir::text_bytes(&chapter.blocks) as u64,
+        |chapter| chapter.source_bytes as u64,
         |chapter| render_chapter(doc, chapter, &style),
     );
     let chapters: Vec<Value> = doc
@@ -306,6 +306,7 @@ mod tests {
             source: format!("_faq/{id}.md"),
             lang: None,
             blocks,
+            source_bytes: 0,
         }
     }
 

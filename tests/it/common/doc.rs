@@ -83,5 +83,6 @@ pub fn chapter(id: &str, kind: ChapterKind, title: &str, blocks: Vec<Block>) -> 
         source: format!("{id}.md"),
         lang: None,
         blocks,
+        source_bytes: 0,
     }
 }
