@@ -39,9 +39,11 @@ atoms = ["l'été", "« citation »", '"quoted"', "'single'", "...", "--", "---"
          "std::fs", "https://x.org/a--b'c", "www.ex.org/p?q=1", "mailto:a@b.fr", "tel:+33",
          "HTTPS://Y.ORG/x...y", "(https://z.org)", "«https://q.org»", "word", "mot", "!", "?",
          ";", ":", " ", "  ", "\u00a0", "'01", "it's", "*em*", "**strong**", "`code`",
-         "[lien](https://l.org)", "<https://auto.org>", "x.", ".", "-", "–", "»", "«"]
+         "[lien](https://l.org)", "<https://auto.org>", "x.", ".", "-", "–", "»", "«",
+         # Characters of more than one byte beside marks; 0xC2 also starts ° and no-break spaces.
+         "°", "\t", "«\u00a0", "l’", "5€", "café!", "\u202f", "été...", "—"]
 def para():
-    return "".join(random.choice(atoms) + random.choice(["", " ", " ", "\n"])
+    return "".join(random.choice(atoms) + random.choice(["", " ", " ", "\n", "  \n"])
                    for _ in range(random.randint(3, 25)))
 index = "---\nlayout: page\ntitle: FAQ\nbuttons:\n  -\n    title: A\n    default: faq/a\n---\n\n"
 open(root + "/index.md", "w").write(index + "\n\n".join(para() for _ in range(5)) + "\n")

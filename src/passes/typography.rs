@@ -224,16 +224,131 @@ fn is_autolink(target: &LinkTarget, content: &[Inline]) -> bool {
         || url.strip_prefix("tel:") == Some(shown)
 }
 
-/// One character of the run: the text piece it belongs to (`None`: opaque or break).
+/// One character of the run and the text piece it belongs to (`None`: opaque or break).
 #[derive(Clone, Copy)]
 struct Char {
-    // u32, not usize: 12 bytes a character instead of 24, and this pass walks every one.
     piece: Option<u32>,
     c: char,
 }
 
 const OPAQUE_MARK: char = '\u{FFFC}';
 const BREAK_MARK: char = '\n';
+
+/// A run of pieces as one UTF-8 text (an opaque piece is `OPAQUE_MARK`, a break `BREAK_MARK`)
+/// and the piece each stretch of it belongs to. The passes search its bytes for marks, decode
+/// characters only around those, and copy what lies between as bytes.
+struct Stream {
+    text: String,
+    /// The first byte of each stretch of one owner (`None`: opaque or break), in order; each
+    /// text piece is one stretch.
+    owners: Vec<(usize, Option<u32>)>,
+}
+
+impl Stream {
+    fn with_capacity(bytes: usize) -> Stream {
+        Stream {
+            text: String::with_capacity(bytes),
+            owners: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// The index in `owners` of the stretch holding byte `i`.
+    fn stretch(&self, i: usize) -> usize {
+        self.owners
+            .partition_point(|&(start, _)| start <= i)
+            .saturating_sub(1)
+    }
+
+    /// The bytes of the stretch holding byte `i`.
+    fn stretch_bounds(&self, i: usize) -> (usize, usize) {
+        let k = self.stretch(i);
+        let start = self.owners.get(k).map_or(0, |&(start, _)| start);
+        let end = self
+            .owners
+            .get(k + 1)
+            .map_or(self.len(), |&(start, _)| start);
+        (start, end)
+    }
+
+    fn piece_at(&self, i: usize) -> Option<u32> {
+        self.owners
+            .get(self.stretch(i))
+            .and_then(|&(_, piece)| piece)
+    }
+
+    /// The character starting at byte `i`.
+    fn get(&self, i: usize) -> Option<Char> {
+        let c = self.text.get(i..)?.chars().next()?;
+        Some(Char {
+            piece: self.piece_at(i),
+            c,
+        })
+    }
+
+    /// The character ending at byte `i`, and the byte it starts at.
+    fn before(&self, i: usize) -> Option<(usize, Char)> {
+        let c = self.text.get(..i)?.chars().next_back()?;
+        let start = i - c.len_utf8();
+        Some((
+            start,
+            Char {
+                piece: self.piece_at(start),
+                c,
+            },
+        ))
+    }
+
+    fn last(&self) -> Option<Char> {
+        self.before(self.len()).map(|(_, ch)| ch)
+    }
+
+    fn push(&mut self, ch: Char) {
+        self.own_from_end(ch.piece);
+        self.text.push(ch.c);
+    }
+
+    fn push_str(&mut self, text: &str, piece: Option<u32>) {
+        if !text.is_empty() {
+            self.own_from_end(piece);
+            self.text.push_str(text);
+        }
+    }
+
+    /// Bytes `from..to` of `other`, each stretch keeping its piece.
+    fn copy(&mut self, other: &Stream, from: usize, to: usize) {
+        let mut k = other.stretch(from);
+        let mut at = from;
+        while at < to {
+            let end = other
+                .owners
+                .get(k + 1)
+                .map_or(other.len(), |&(start, _)| start)
+                .min(to);
+            let piece = other.owners.get(k).and_then(|&(_, piece)| piece);
+            self.push_str(&other.text[at..end], piece);
+            at = end;
+            k += 1;
+        }
+    }
+
+    /// What is pushed next belongs to `piece`: a new stretch unless the last one is its.
+    fn own_from_end(&mut self, piece: Option<u32>) {
+        if self.owners.last().is_none_or(|&(_, last)| last != piece) {
+            self.owners.push((self.len(), piece));
+        }
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.text.truncate(len);
+        while self.owners.last().is_some_and(|&(start, _)| start >= len) {
+            self.owners.pop();
+        }
+    }
+}
 
 fn rewrite(pieces: &mut [Piece<'_>], rules: Rules) {
     let piece_texts = || {
@@ -248,16 +363,13 @@ fn rewrite(pieces: &mut [Piece<'_>], rules: Rules) {
     }
     // Which texts may hold a URL: only theirs are searched for one.
     let may_hold_url: Vec<bool> = piece_texts().map(may_hold_url).collect();
-    let mut stream = Vec::new();
+    let bytes = piece_texts().map(str::len).sum::<usize>() + pieces.len() * 3;
+    let mut stream = Stream::with_capacity(bytes);
     let mut text_count: u32 = 0;
     for piece in pieces.iter() {
         match piece {
             Piece::Text(text) => {
-                stream.reserve(text.len());
-                stream.extend(text.chars().map(|c| Char {
-                    piece: Some(text_count),
-                    c,
-                }));
+                stream.push_str(text, Some(text_count));
                 text_count += 1;
             }
             Piece::Opaque => stream.push(Char {
@@ -277,7 +389,7 @@ fn rewrite(pieces: &mut [Piece<'_>], rules: Rules) {
     if rules.french {
         out = respace_stream(&out, &may_hold_url);
     }
-    // Written back into the pieces' own strings (their characters are all in `stream`).
+    // Written back into the pieces' own strings, stretch by stretch.
     let mut texts: Vec<&mut String> = pieces
         .iter_mut()
         .filter_map(|piece| match piece {
@@ -288,17 +400,11 @@ fn rewrite(pieces: &mut [Piece<'_>], rules: Rules) {
     for text in &mut texts {
         text.clear();
     }
-    // A piece's characters come in runs: each run is found, then copied at once.
-    let mut start = 0;
-    while let Some(first) = out.get(start) {
-        let end = out[start..]
-            .iter()
-            .position(|ch| ch.piece != first.piece)
-            .map_or(out.len(), |p| start + p);
-        if let Some(text) = first.piece.and_then(|i| texts.get_mut(i as usize)) {
-            text.extend(out[start..end].iter().map(|ch| ch.c));
+    for (k, &(start, piece)) in out.owners.iter().enumerate() {
+        let end = out.owners.get(k + 1).map_or(out.len(), |&(start, _)| start);
+        if let Some(text) = piece.and_then(|i| texts.get_mut(i as usize)) {
+            text.push_str(&out.text[start..end]);
         }
-        start = end;
     }
 }
 
@@ -306,32 +412,36 @@ fn is_text_space(ch: &Char) -> bool {
     ch.piece.is_some() && matches!(ch.c, ' ' | '\t' | NBSP | NARROW_NBSP | '\u{2009}')
 }
 
-fn respace_stream(stream: &[Char], may_hold_url: &[bool]) -> Vec<Char> {
-    let mut out: Vec<Char> = Vec::with_capacity(stream.len() + 8);
-    // The piece of a `«` just written: the next character decides its inner space.
+/// French spacing. What lies between the marks is copied as it is, from `copied` on, when
+/// the output must be read or written.
+fn respace_stream(stream: &Stream, may_hold_url: &[bool]) -> Stream {
+    let mut out = Stream::with_capacity(stream.len() + 16);
+    // The piece of a `«` just read: the next character decides its inner space.
     let mut open_quote: Option<u32> = None;
     let mut i = 0;
+    let mut copied = 0;
     loop {
-        // Up to the next mark, nothing changes: copied as a run.
         if open_quote.is_none() {
-            let next = next_mark(stream, i, is_french_mark);
-            out.extend_from_slice(&stream[i..next]);
-            i = next;
+            i = next_mark(&stream.text, i, &FRENCH_MARK_STARTS);
         }
-        let Some(&ch) = stream.get(i) else {
+        let Some(ch) = stream.get(i) else {
             break;
         };
+        let width = ch.c.len_utf8();
         if let Some(quote_piece) = open_quote.take() {
+            out.copy(stream, copied, i);
+            copied = i;
             if is_text_space(&ch) {
                 let mut last = ch;
-                while let Some(next) = stream.get(i).filter(|n| is_text_space(n)) {
-                    last = *next;
-                    i += 1;
+                while let Some(next) = stream.get(i).filter(is_text_space) {
+                    last = next;
+                    i += next.c.len_utf8();
                 }
                 out.push(Char {
                     piece: last.piece,
                     c: NARROW_NBSP,
                 });
+                copied = i;
                 continue;
             }
             if ch.c != BREAK_MARK && ch.c != '»' {
@@ -342,86 +452,66 @@ fn respace_stream(stream: &[Char], may_hold_url: &[bool]) -> Vec<Char> {
             }
         }
         let Some(piece) = ch.piece else {
-            out.push(ch);
-            i += 1;
+            i += width;
             continue;
         };
         if may_hold_url[piece as usize]
             && let Some(end) = url_end(stream, i, piece)
         {
-            out.extend_from_slice(&stream[i..end]);
             i = end;
             continue;
         }
         match ch.c {
             ';' | '!' | '?' | ':' | '»' => {
+                out.copy(stream, copied, i);
+                copied = i;
                 let space = if ch.c == ':' { NBSP } else { NARROW_NBSP };
-                let next = stream.get(i + 1).copied();
-                space_before(&mut out, ch, space, next);
+                space_before(&mut out, ch, space, stream.get(i + width));
             }
             '«' => open_quote = Some(piece),
             _ => {}
         }
-        out.push(ch);
-        i += 1;
+        i += width;
     }
+    out.copy(stream, copied, stream.len());
     out
 }
 
 /// kramdown's `smart_quotes` and `typographic_symbols`: `"` and `'` become the language's
-/// quotes (or ’), `...` …, `---` —, `--` –. URLs in the text are left as typed.
-fn smarten_stream(stream: &[Char], quotes: Quotes, may_hold_url: &[bool]) -> Vec<Char> {
-    let mut out: Vec<Char> = Vec::with_capacity(stream.len());
+/// quotes (or ’), `...` …, `---` —, `--` –. URLs in the text are left as typed. Every mark is
+/// one ASCII byte, and only ever in a text.
+fn smarten_stream(stream: &Stream, quotes: Quotes, may_hold_url: &[bool]) -> Stream {
+    let mut out = Stream::with_capacity(stream.len());
+    let bytes = stream.text.as_bytes();
     let mut single_open = false;
     let mut i = 0;
+    let mut copied = 0;
     loop {
-        let next = next_mark(stream, i, is_smart_mark);
-        out.extend_from_slice(&stream[i..next]);
-        i = next;
-        let Some(&ch) = stream.get(i) else {
+        i = next_mark(&stream.text, i, &SMART_MARK_STARTS);
+        let Some(&mark) = bytes.get(i) else {
             break;
         };
-        let Some(piece) = ch.piece else {
-            out.push(ch);
+        let Some(piece) = stream.piece_at(i) else {
             i += 1;
             continue;
         };
         if may_hold_url[piece as usize]
             && let Some(end) = url_end(stream, i, piece)
         {
-            out.extend_from_slice(&stream[i..end]);
             i = end;
             continue;
         }
-        let same = |k: usize, c: char| {
-            stream
-                .get(i + k)
-                .is_some_and(|n| n.c == c && n.piece.is_some())
-        };
-        let symbol = |c: char| Char {
-            piece: Some(piece),
-            c,
-        };
-        match ch.c {
-            '.' if same(1, '.') && same(2, '.') => {
-                out.push(symbol('…'));
-                i += 3;
-                continue;
-            }
-            '-' if same(1, '-') && same(2, '-') => {
-                out.push(symbol('—'));
-                i += 3;
-                continue;
-            }
-            '-' if same(1, '-') => {
-                out.push(symbol('–'));
-                i += 2;
-                continue;
-            }
-            '"' | '\'' => {
+        let same = |k: usize| bytes.get(i + k) == Some(&mark);
+        let (symbol, width) = match mark {
+            b'.' if same(1) && same(2) => ('…', 3),
+            b'-' if same(1) && same(2) => ('—', 3),
+            b'-' if same(1) => ('–', 2),
+            b'"' | b'\'' => {
+                out.copy(stream, copied, i);
+                copied = i;
                 let before = out.last().map(|c| c.c);
                 let after = stream.get(i + 1).map(|c| c.c);
-                let mut c = quote_mark(ch.c == '"', before, after, quotes);
+                let mut c = quote_mark(mark == b'"', before, after, quotes);
                 if c == quotes.open_single {
                     single_open = true;
                 } else if c == '’' && single_open && !after.is_some_and(char::is_alphanumeric) {
@@ -429,15 +519,22 @@ fn smarten_stream(stream: &[Char], quotes: Quotes, may_hold_url: &[bool]) -> Vec
                     c = quotes.close_single;
                     single_open = false;
                 }
-                out.push(symbol(c));
+                (c, 1)
+            }
+            _ => {
                 i += 1;
                 continue;
             }
-            _ => {}
-        }
-        out.push(ch);
-        i += 1;
+        };
+        out.copy(stream, copied, i);
+        out.push(Char {
+            piece: Some(piece),
+            c: symbol,
+        });
+        i += width;
+        copied = i;
     }
+    out.copy(stream, copied, stream.len());
     out
 }
 
@@ -466,15 +563,17 @@ fn quote_mark(double: bool, before: Option<char>, after: Option<char>, quotes: Q
 
 /// Put `space` before the mark `ch` about to be written: replace what was typed there, or
 /// insert one where nothing was typed and the mark clearly ends a word.
-fn space_before(out: &mut Vec<Char>, ch: Char, space: char, next: Option<Char>) {
-    let typed = out.iter().rev().take_while(|c| is_text_space(c)).count();
-    if typed > 0 {
+fn space_before(out: &mut Stream, ch: Char, space: char, next: Option<Char>) {
+    let mut before = out.len();
+    while let Some((start, _)) = out.before(before).filter(|(_, c)| is_text_space(c)) {
+        before = start;
+    }
+    if before < out.len() {
         // Leading spaces of a paragraph, or after a line break, are left alone.
-        let before = out.len() - typed;
         if before == 0
             || out
-                .get(before - 1)
-                .is_some_and(|c| c.piece.is_none() && c.c == BREAK_MARK)
+                .before(before)
+                .is_some_and(|(_, c)| c.piece.is_none() && c.c == BREAK_MARK)
         {
             return;
         }
@@ -483,7 +582,7 @@ fn space_before(out: &mut Vec<Char>, ch: Char, space: char, next: Option<Char>) 
         out.push(Char { piece, c: space });
         return;
     }
-    let Some(last) = out.last().copied() else {
+    let Some(last) = out.last() else {
         return;
     };
     // After code, an image or a line break we cannot tell: leave it as typed.
@@ -517,24 +616,33 @@ fn space_before(out: &mut Vec<Char>, ch: Char, space: char, next: Option<Char>) 
 }
 
 /// The characters `smarten_stream` acts on (`.` and `-` only when doubled).
-fn is_smart_mark(c: char) -> bool {
+const fn is_smart_mark(c: char) -> bool {
     matches!(c, '"' | '\'' | '.' | '-')
 }
 
 /// The characters `respace_stream` spaces (and after `«`).
-fn is_french_mark(c: char) -> bool {
+const fn is_french_mark(c: char) -> bool {
     matches!(c, ';' | '!' | '?' | ':' | '»' | '«')
 }
 
 /// Whether `text` holds a mark either rule set acts on: a `.` or `-` only when doubled, or at
 /// the text's end, where the next text may double it.
 fn has_mark(text: &str, rules: Rules) -> bool {
-    let smart = rules.quotes.is_some()
-        && text.match_indices(is_smart_mark).any(|(i, mark)| {
-            let after = &text[i + 1..];
-            matches!(mark, "\"" | "'") || after.is_empty() || after.starts_with(mark)
-        });
-    smart || (rules.french && text.contains(is_french_mark))
+    let bytes = text.as_bytes();
+    let smart = rules.quotes.is_some() && {
+        let mut at = 0;
+        loop {
+            at = next_mark(text, at, &SMART_MARK_STARTS);
+            let Some(&mark) = bytes.get(at) else {
+                break false;
+            };
+            at += 1;
+            if matches!(mark, b'"' | b'\'') || bytes.get(at).is_none_or(|&next| next == mark) {
+                break true;
+            }
+        }
+    };
+    smart || (rules.french && next_mark(text, 0, &FRENCH_MARK_STARTS) < text.len())
 }
 
 /// Whether `text` has what `starts_url` looks for (`://`, `mailto:`, `tel:`, `www.`, in any
@@ -556,54 +664,89 @@ fn may_hold_url(text: &str) -> bool {
     })
 }
 
-/// The first character from `from` on that is a text's and a mark (the end of the
-/// stream when none is): what lies before it is copied unchanged.
-fn next_mark(stream: &[Char], from: usize, is_mark: fn(char) -> bool) -> usize {
-    stream[from..]
-        .iter()
-        .position(|ch| is_mark(ch.c) && ch.piece.is_some())
-        .map_or(stream.len(), |p| from + p)
+/// The bytes a mark starts with: an ASCII mark's own, `0xC2` for `«` and `»` (and for other
+/// characters too, told apart by the next byte).
+const fn mark_starts(french: bool) -> [bool; 256] {
+    let mut starts = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        starts[b] = if french {
+            is_french_mark(b as u8 as char)
+        } else {
+            is_smart_mark(b as u8 as char)
+        };
+        b += 1;
+    }
+    starts[0xC2] = french;
+    starts
 }
 
-/// Where the URL that `i` is part of ends (`None`: `i` is in no URL). A URL starts at a word's
-/// start (an ASCII letter after no letter or digit) and runs to the end of its text's word;
-/// only the characters a pass may change are asked, so the word around `i` is searched for
-/// the start. The characters a pass puts in place of others are never letters or digits, and
-/// the ones they replace never were: the stream tells what the output would.
-fn url_end(stream: &[Char], i: usize, piece: u32) -> Option<usize> {
-    let in_word = |c: &Char| c.piece == Some(piece) && !c.c.is_whitespace();
-    let word_start = stream[..i]
-        .iter()
-        .rposition(|c| !in_word(c))
-        .map_or(0, |p| p + 1);
+const SMART_MARK_STARTS: [bool; 256] = mark_starts(false);
+const FRENCH_MARK_STARTS: [bool; 256] = mark_starts(true);
+
+/// The first byte from `from` on that starts a mark (the end of the text when none does): what
+/// lies before it is copied unchanged. A mark character is only ever in a text piece.
+fn next_mark(text: &str, from: usize, starts: &[bool; 256]) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    while let Some(found) = bytes
+        .get(at..)
+        .and_then(|rest| rest.iter().position(|&b| starts[usize::from(b)]))
+    {
+        let k = at + found;
+        if bytes[k] != 0xC2 || matches!(bytes.get(k + 1), Some(0xAB | 0xBB)) {
+            return k;
+        }
+        at = k + 1;
+    }
+    bytes.len()
+}
+
+/// Where the URL that byte `i` is part of ends (`None`: `i` is in no URL). A URL starts at a
+/// word's start (an ASCII letter after no letter or digit) and runs to the end of its text's
+/// word; only the characters a pass may change are asked, so the word around `i` is searched
+/// for the start. The characters a pass puts in place of others are never letters or digits,
+/// and the ones they replace never were: the stream tells what the output would.
+fn url_end(stream: &Stream, i: usize, piece: u32) -> Option<usize> {
+    debug_assert_eq!(stream.piece_at(i), Some(piece));
+    let (start, end) = stream.stretch_bounds(i);
+    let text = &stream.text;
+    let word_start = text[start..i]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(start, |(p, c)| start + p + c.len_utf8());
     let starts_here = |s: usize| {
-        stream[s].c.is_ascii_alphabetic()
-            && s.checked_sub(1)
-                .is_none_or(|before| !stream[before].c.is_alphanumeric())
-            && starts_url(stream, s)
+        text[s..].starts_with(|c: char| c.is_ascii_alphabetic())
+            && text[..s]
+                .chars()
+                .next_back()
+                .is_none_or(|before| !before.is_alphanumeric())
+            && starts_url(&text[s..end])
     };
-    if !(word_start..=i).any(starts_here) {
+    let mut boundaries = text[word_start..i]
+        .char_indices()
+        .map(|(p, _)| word_start + p)
+        .chain([i]);
+    if !boundaries.any(starts_here) {
         return None;
     }
     Some(
-        stream[i..]
-            .iter()
-            .position(|c| !in_word(c))
-            .map_or(stream.len(), |p| i + p),
+        text[i..end]
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(end, |(p, _)| i + p),
     )
 }
 
-/// `https://…`, `ftp://…`, `mailto:…`, `tel:…`, `www.…` starting at `i`, within one text piece.
-fn starts_url(stream: &[Char], i: usize) -> bool {
-    let piece = stream.get(i).and_then(|c| c.piece);
+/// `https://…`, `ftp://…`, `mailto:…`, `tel:…`, `www.…` at the start of `text` (one piece's).
+fn starts_url(text: &str) -> bool {
     // Read without allocating: this runs at every word's start.
-    let mut word = stream
-        .get(i..)
-        .unwrap_or_default()
-        .iter()
-        .take_while(|c| c.piece == piece && !c.c.is_whitespace())
+    let mut word = text
+        .chars()
+        .take_while(|c| !c.is_whitespace())
         .take(64)
-        .map(|c| c.c.to_ascii_lowercase());
+        .map(|c| c.to_ascii_lowercase());
     let mut scheme = ['\0'; 8];
     let mut scheme_len = 0;
     while let Some(c) = word.next() {
