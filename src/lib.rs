@@ -441,10 +441,25 @@ pub(crate) fn stage_time(stage: &str, since: Instant) {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     if *ON.get_or_init(|| std::env::var_os("LIVRET_TIMINGS").is_some_and(|v| v == "1")) {
         eprintln!(
-            "livret: {stage}: {:.1} ms",
-            since.elapsed().as_secs_f64() * 1000.0
+            "livret: {stage}: {:.1} ms, {}",
+            since.elapsed().as_secs_f64() * 1000.0,
+            resident_memory()
         );
     }
+}
+
+/// The process's resident memory now (`/proc/self/statm`, Linux), for `LIVRET_TIMINGS`: every
+/// page first touched is zeroed by the kernel and unmapped again at exit.
+fn resident_memory() -> String {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|statm| statm.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or_else(String::new, |pages| {
+            format!(
+                "{:.1} MiB resident",
+                (pages * 4096) as f64 / f64::from(1 << 20)
+            )
+        })
 }
 
 /// One language's files: its tag (`None` for a one-language corpus) and each file's stem and

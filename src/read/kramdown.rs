@@ -49,6 +49,17 @@ pub(crate) fn take_extensions(body: &str, text: &mut String) -> Extensions {
     for (body_line, line) in body.split_inclusive('\n').zip(text.split_inclusive('\n')) {
         let range = offset..offset + line.trim_end_matches('\n').len();
         offset += line.len();
+        // Most lines are prose: outside a fence, a comment and a `markdown` HTML block, only a
+        // line starting with one of these can be what this looks for.
+        if fence.is_none()
+            && !in_comment
+            && open_divs.is_empty()
+            && !body_line
+                .trim_start()
+                .starts_with(['`', '~', '>', '{', '*', '<'])
+        {
+            continue;
+        }
         let bare = body_line.trim();
         if let Some((ch, len)) = fence {
             let run = bare.chars().take_while(|&c| c == ch).count();
@@ -100,14 +111,22 @@ pub(crate) fn take_extensions(body: &str, text: &mut String) -> Extensions {
             blank.push(range);
         }
     }
-    // Spaces for the blanked bytes: the same length keeps every offset valid.
-    let mut bytes = std::mem::take(text).into_bytes();
-    for range in blank {
-        if let Some(line) = bytes.get_mut(range) {
-            line.fill(b' ');
+    // Spaces for the blanked lines: the same length keeps every offset valid. Copied around
+    // them rather than checked as UTF-8 again (whole lines out, spaces in: still valid).
+    if !blank.is_empty() {
+        let mut spaced = String::with_capacity(text.len());
+        let mut copied = 0;
+        for range in blank {
+            let Some(kept) = text.get(copied..range.start) else {
+                continue;
+            };
+            spaced.push_str(kept);
+            spaced.extend(std::iter::repeat_n(' ', range.len()));
+            copied = range.end;
         }
+        spaced.push_str(text.get(copied..).unwrap_or_default());
+        *text = spaced;
     }
-    *text = String::from_utf8(bytes).unwrap_or_default();
     found
 }
 

@@ -41,7 +41,7 @@ pub(crate) fn read_markdown(body: &str, prepared: &Prepared, rep: &mut Reporter)
         body,
         prepared,
         line_starts: std::iter::once(0)
-            .chain(body.match_indices('\n').map(|(i, _)| i + 1))
+            .chain(memchr::memchr_iter(b'\n', body.as_bytes()).map(|i| i + 1))
             .collect(),
         last_column: std::cell::Cell::new((usize::MAX, 0, 0)),
         rep,
