@@ -418,11 +418,12 @@ fn respace_stream(stream: &Stream, may_hold_url: &[bool]) -> Stream {
     let mut out = Stream::with_capacity(stream.len() + 16);
     // The piece of a `«` just read: the next character decides its inner space.
     let mut open_quote: Option<u32> = None;
+    let mut marks = Marks::new(&stream.text, FRENCH_MARKS);
     let mut i = 0;
     let mut copied = 0;
     loop {
         if open_quote.is_none() {
-            i = next_mark(&stream.text, i, &FRENCH_MARK_STARTS);
+            i = marks.next(i);
         }
         let Some(ch) = stream.get(i) else {
             break;
@@ -483,11 +484,12 @@ fn respace_stream(stream: &Stream, may_hold_url: &[bool]) -> Stream {
 fn smarten_stream(stream: &Stream, quotes: Quotes, may_hold_url: &[bool]) -> Stream {
     let mut out = Stream::with_capacity(stream.len());
     let bytes = stream.text.as_bytes();
+    let mut marks = Marks::new(&stream.text, SMART_MARKS);
     let mut single_open = false;
     let mut i = 0;
     let mut copied = 0;
     loop {
-        i = next_mark(&stream.text, i, &SMART_MARK_STARTS);
+        i = marks.next(i);
         let Some(&mark) = bytes.get(i) else {
             break;
         };
@@ -615,24 +617,23 @@ fn space_before(out: &mut Stream, ch: Char, space: char, next: Option<Char>) {
     }
 }
 
-/// The characters `smarten_stream` acts on (`.` and `-` only when doubled).
-const fn is_smart_mark(c: char) -> bool {
-    matches!(c, '"' | '\'' | '.' | '-')
-}
+/// The bytes `smarten_stream` acts on, in groups of up to three for one SIMD search each:
+/// `" ' -` and `.` (`.` and `-` only when doubled).
+const SMART_MARKS: [&[u8]; 2] = [b"\"'-", b"."];
 
-/// The characters `respace_stream` spaces (and after `«`).
-const fn is_french_mark(c: char) -> bool {
-    matches!(c, ';' | '!' | '?' | ':' | '»' | '«')
-}
+/// The bytes `respace_stream` spaces before (and after `«`): `; ! ?`, and `:` with 0xC2, the
+/// first byte of `«` and `»` (and of other characters, told apart by the next byte).
+const FRENCH_MARKS: [&[u8]; 2] = [b";!?", b":\xC2"];
 
 /// Whether `text` holds a mark either rule set acts on: a `.` or `-` only when doubled, or at
 /// the text's end, where the next text may double it.
 fn has_mark(text: &str, rules: Rules) -> bool {
     let bytes = text.as_bytes();
     let smart = rules.quotes.is_some() && {
+        let mut marks = Marks::new(text, SMART_MARKS);
         let mut at = 0;
         loop {
-            at = next_mark(text, at, &SMART_MARK_STARTS);
+            at = marks.next(at);
             let Some(&mark) = bytes.get(at) else {
                 break false;
             };
@@ -642,7 +643,7 @@ fn has_mark(text: &str, rules: Rules) -> bool {
             }
         }
     };
-    smart || (rules.french && next_mark(text, 0, &FRENCH_MARK_STARTS) < text.len())
+    smart || (rules.french && Marks::new(text, FRENCH_MARKS).next(0) < text.len())
 }
 
 /// Whether `text` has what `starts_url` looks for (`://`, `mailto:`, `tel:`, `www.`, in any
@@ -653,53 +654,67 @@ fn may_hold_url(text: &str) -> bool {
         end.checked_sub(word.len())
             .is_some_and(|start| bytes[start..end].eq_ignore_ascii_case(word))
     };
-    bytes.iter().enumerate().any(|(i, &b)| match b {
+    memchr::memchr2_iter(b':', b'.', bytes).any(|i| match bytes[i] {
         b':' => {
             bytes.get(i + 1..i + 3) == Some(b"//")
                 || ends_with(i, b"mailto")
                 || ends_with(i, b"tel")
         }
-        b'.' => ends_with(i, b"www"),
-        _ => false,
+        _ => ends_with(i, b"www"),
     })
 }
 
-/// The bytes a mark starts with: an ASCII mark's own, `0xC2` for `«` and `»` (and for other
-/// characters too, told apart by the next byte).
-const fn mark_starts(french: bool) -> [bool; 256] {
-    let mut starts = [false; 256];
-    let mut b = 0;
-    while b < 128 {
-        starts[b] = if french {
-            is_french_mark(b as u8 as char)
-        } else {
-            is_smart_mark(b as u8 as char)
-        };
-        b += 1;
-    }
-    starts[0xC2] = french;
-    starts
+/// The marks of one rule set in a text, in order: each group of bytes is searched (memchr) from
+/// where it was last found on, so every byte is searched once per group however often asked.
+struct Marks<'a> {
+    bytes: &'a [u8],
+    groups: [&'static [u8]; 2],
+    /// Each group's first byte at or after where it was last searched from (the text's length
+    /// when none); `None` before the first search.
+    found: [Option<usize>; 2],
 }
 
-const SMART_MARK_STARTS: [bool; 256] = mark_starts(false);
-const FRENCH_MARK_STARTS: [bool; 256] = mark_starts(true);
-
-/// The first byte from `from` on that starts a mark (the end of the text when none does): what
-/// lies before it is copied unchanged. A mark character is only ever in a text piece.
-fn next_mark(text: &str, from: usize, starts: &[bool; 256]) -> usize {
-    let bytes = text.as_bytes();
-    let mut at = from;
-    while let Some(found) = bytes
-        .get(at..)
-        .and_then(|rest| rest.iter().position(|&b| starts[usize::from(b)]))
-    {
-        let k = at + found;
-        if bytes[k] != 0xC2 || matches!(bytes.get(k + 1), Some(0xAB | 0xBB)) {
-            return k;
+impl<'a> Marks<'a> {
+    fn new(text: &'a str, groups: [&'static [u8]; 2]) -> Marks<'a> {
+        Marks {
+            bytes: text.as_bytes(),
+            groups,
+            found: [None; 2],
         }
-        at = k + 1;
     }
-    bytes.len()
+
+    /// The first byte from `from` on that starts a mark (the text's length when none does):
+    /// what lies before it is copied unchanged. A mark is only ever in a text piece.
+    fn next(&mut self, mut from: usize) -> usize {
+        loop {
+            let mut first = self.bytes.len();
+            for (group, found) in self.groups.iter().zip(&mut self.found) {
+                let at = match *found {
+                    Some(at) if at >= from => at,
+                    _ => {
+                        let rest = self.bytes.get(from..).unwrap_or_default();
+                        let hit = match **group {
+                            [a] => memchr::memchr(a, rest),
+                            [a, b] => memchr::memchr2(a, b, rest),
+                            [a, b, c] => memchr::memchr3(a, b, c, rest),
+                            _ => None,
+                        };
+                        hit.map_or(self.bytes.len(), |p| from + p)
+                    }
+                };
+                *found = Some(at);
+                first = first.min(at);
+            }
+            // 0xC2 starts `«` and `»`, and characters that are no mark.
+            if self.bytes.get(first) == Some(&0xC2)
+                && !matches!(self.bytes.get(first + 1), Some(0xAB | 0xBB))
+            {
+                from = first + 1;
+                continue;
+            }
+            return first;
+        }
+    }
 }
 
 /// Where the URL that byte `i` is part of ends (`None`: `i` is in no URL). A URL starts at a
