@@ -46,7 +46,7 @@ pub(crate) fn take_extensions(body: &str, text: &mut String) -> Extensions {
     let mut in_comment = false;
     let mut open_divs: Vec<String> = Vec::new();
     let mut offset = 0;
-    for (body_line, line) in body.split_inclusive('\n').zip(text.split_inclusive('\n')) {
+    for (body_line, line) in super::lines_inclusive(body).zip(super::lines_inclusive(text)) {
         let range = offset..offset + line.trim_end_matches('\n').len();
         offset += line.len();
         // Most lines are prose: outside a fence, a comment and a `markdown` HTML block, only a

@@ -71,7 +71,7 @@ pub(crate) fn prepare(body: &str, vars: &LiquidVars, rep: &mut Reporter) -> Prep
     let mut chunk_start: Option<usize> = None;
     let mut chunk_line = 0usize;
     let mut offset = 0usize;
-    for (line_index, line) in body.split_inclusive('\n').enumerate() {
+    for (line_index, line) in super::lines_inclusive(body).enumerate() {
         let is_code = match fence {
             Some((ch, len)) => {
                 if closes_fence(line, ch, len) {

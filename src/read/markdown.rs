@@ -1153,7 +1153,7 @@ fn close_code_spans_as_kramdown(text: &str) -> (std::borrow::Cow<'_, str>, Vec<u
         rewrite_spans(paragraph, out, added);
         paragraph.clear();
     };
-    for line in text.split_inclusive('\n') {
+    for line in super::lines_inclusive(text) {
         let bare = line.trim_start_matches([' ', '\t', '>', '-', '*', '+']);
         let run_char = bare.bytes().next().filter(|b| *b == b'`' || *b == b'~');
         let run = run_char.map_or(0, |c| bare.bytes().take_while(|b| *b == c).count());

@@ -1571,3 +1571,25 @@ fn tables_leave_the_reader_rectangular() {
         );
     }
 }
+
+#[test]
+fn lines_come_as_split_inclusive_gives_them() {
+    for text in [
+        "",
+        "\n",
+        "a",
+        "a\n",
+        "a\nb",
+        "a\n\nb\n",
+        "\n\n",
+        "é\r\nü\n€",
+        "x\ny\n\n\nz",
+    ] {
+        let expected: Vec<&str> = text.split_inclusive('\n').collect();
+        assert_eq!(
+            super::lines_inclusive(text).collect::<Vec<_>>(),
+            expected,
+            "{text:?}"
+        );
+    }
+}
