@@ -12,7 +12,8 @@ use crate::write::body::{
 use base64::Engine as _;
 use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior, context};
-use std::collections::{BTreeMap, BTreeSet};
+use rustc_hash::FxHashSet;
+use std::collections::BTreeMap;
 
 const PAGE_TEMPLATE: &str = "html/page.html";
 const STYLESHEET: &str = "html/style.css";
@@ -30,7 +31,7 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         include_str!("../../../themes/default/html/style.css"),
     )?;
 
-    let known_ids = element_ids(doc);
+    let known_ids = element_ids(doc, ctx.jobs);
     let href = |target: &LinkTarget| book_href(doc, &known_ids, target);
     let data_uris: Vec<std::sync::OnceLock<String>> = doc
         .assets
@@ -48,18 +49,14 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         image_src: &image_src,
     };
 
-    let bodies = crate::jobs::map_ordered(
+    // Each chapter's template value made on its thread too: the body's copy into it is a
+    // tenth of the writer's time.
+    let chapters: Vec<Value> = crate::jobs::map_ordered(
         &doc.chapters,
         ctx.jobs,
         |chapter| chapter.source_bytes as u64,
-        |chapter| render_chapter(doc, chapter, &style),
+        |chapter| chapter_value(doc, chapter, render_chapter(doc, chapter, &style)),
     );
-    let chapters: Vec<Value> = doc
-        .chapters
-        .iter()
-        .zip(bodies)
-        .map(|(chapter, rendered)| chapter_value(doc, chapter, rendered))
-        .collect();
     let meta = &doc.meta;
     let context = context! {
         meta => context! {
@@ -209,20 +206,27 @@ fn chapter_value(doc: &Document, chapter: &Chapter, rendered: RenderedChapter) -
     Value::from(value)
 }
 
-/// Every id the page will hold: chapter ids and element ids of the content.
-fn element_ids(doc: &Document) -> BTreeSet<&str> {
-    let mut ids = BTreeSet::new();
-    for chapter in &doc.chapters {
-        ids.insert(chapter.id.as_str());
-        ids.extend(body::element_ids(&chapter.blocks));
-    }
-    ids
+/// Every id the page will hold: chapter ids and element ids of the content (each chapter's
+/// found on up to `jobs` threads).
+fn element_ids(doc: &Document, jobs: usize) -> FxHashSet<&str> {
+    let chapters: Vec<&Chapter> = doc.chapters.iter().collect();
+    let by_chapter = crate::jobs::map_ordered(
+        &chapters,
+        jobs,
+        |chapter| chapter.source_bytes as u64,
+        |chapter| body::element_ids(&chapter.blocks),
+    );
+    doc.chapters
+        .iter()
+        .map(|chapter| chapter.id.as_str())
+        .chain(by_chapter.into_iter().flatten())
+        .collect()
 }
 
 /// Internal links point at `#anchor`, or at the chapter when the anchor is not in this page
 /// (e.g. a `--persona` book without the target's chapter); a target outside the page, or
 /// unresolved, renders as plain text.
-fn book_href(doc: &Document, known_ids: &BTreeSet<&str>, target: &LinkTarget) -> Option<String> {
+fn book_href(doc: &Document, known_ids: &FxHashSet<&str>, target: &LinkTarget) -> Option<String> {
     match target {
         LinkTarget::External(url) => Some(url.clone()),
         LinkTarget::Internal { chapter, anchor } => {
@@ -605,7 +609,7 @@ mod tests {
     #[test]
     fn every_fragment_link_names_an_existing_id() {
         let page = Html::parse_document(&build(&rich_document()));
-        let ids: BTreeSet<&str> = select(&page, "[id]")
+        let ids: std::collections::BTreeSet<&str> = select(&page, "[id]")
             .into_iter()
             .filter_map(|e| e.value().id())
             .collect();
@@ -784,7 +788,7 @@ mod tests {
     #[test]
     fn xhtml_body_parses_as_xml() {
         let doc = rich_document();
-        let href = |t: &LinkTarget| book_href(&doc, &element_ids(&doc), t);
+        let href = |t: &LinkTarget| book_href(&doc, &element_ids(&doc, 1), t);
         let src = |_: usize, a: &Asset, out: &mut String| {
             crate::markup::escape_into(out, &format!("images/{}", a.path))
         };
