@@ -2,7 +2,8 @@
 //! (`{chapter}-{local}`), unique across the whole book.
 
 use crate::ir::{Attr, Block, Document, Inline, plain_text};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::BTreeMap;
 
 /// Per chapter: local id as written in the page → global id in the book.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -140,13 +141,13 @@ fn give_globals(
 /// slug (kramdown numbers repeats `x`, `x-1`, `x-2`…: pages link to those); `None` for an
 /// element without one.
 fn local_ids(sites: &[IdSite]) -> Vec<Option<String>> {
-    let explicit: BTreeSet<String> = sites
+    let explicit: HashSet<String> = sites
         .iter()
         .filter_map(|site| match site {
             IdSite::Heading { attr, .. } | IdSite::Element(attr) => explicit_id(attr),
         })
         .collect();
-    let mut slugs_used: BTreeSet<String> = BTreeSet::new();
+    let mut slugs_used: HashSet<String> = HashSet::new();
     let mut next_slug: HashMap<String, usize> = HashMap::new();
     sites
         .iter()
