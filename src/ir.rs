@@ -125,10 +125,21 @@ pub struct Chapter {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
     pub blocks: Vec<Block>,
-    /// Bytes of the page it was read from: what the scheduler weighs its work by in every
-    /// stage (walking the blocks to count their text cost a stage a tenth of its time).
+    /// Bytes of the page it was read from (0: made without one), for `weight`: walking the
+    /// blocks to count their text cost a stage a tenth of its time.
     #[serde(skip)]
     pub source_bytes: usize,
+}
+
+impl Chapter {
+    /// What the scheduler weighs the chapter's work by in every stage: its page's bytes, else
+    /// (a chapter made without a page) its blocks' text, counted.
+    pub fn weight(&self) -> usize {
+        match self.source_bytes {
+            0 => text_bytes(&self.blocks),
+            bytes => bytes,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -48,7 +48,7 @@ pub fn assign_ids(doc: &mut Document, jobs: usize) -> ChapterAnchors {
     crate::jobs::for_each_mut(
         &mut chapters,
         jobs,
-        |c| c.chapter.source_bytes as u64,
+        |c| c.chapter.weight() as u64,
         |c| {
             let mut sites = Vec::new();
             collect_blocks(&mut c.chapter.blocks, &mut sites, true);

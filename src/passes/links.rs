@@ -71,7 +71,7 @@ pub fn resolve_links(
     let kramdown_ids: BTreeMap<String, BTreeMap<String, String>> = crate::jobs::map_ordered(
         &doc.chapters,
         jobs,
-        |c| c.source_bytes as u64,
+        |c| c.weight() as u64,
         |c| (c.id.clone(), kramdown_heading_ids(&c.title, &c.blocks)),
     )
     .into_iter()

@@ -75,21 +75,17 @@ pub fn apply_typography(doc: &mut Document, jobs: usize) {
     {
         rewrite_string(text, book);
     }
-    // A chapter's size is its page's bytes, spread evenly over its blocks: walking every block
-    // to count its text cost a tenth of the pass, on one thread. A chapter made without a page
-    // (a library's document) has its blocks' text counted.
-    let chapter_bytes = |chapter: &crate::ir::Chapter| match chapter.source_bytes {
-        0 => crate::ir::text_bytes(&chapter.blocks),
-        bytes => bytes,
-    };
-    let total: usize = doc.chapters.iter().map(chapter_bytes).sum();
+    // A chapter's weight spread evenly over its blocks: walking every block to count its text
+    // cost a tenth of the pass, on one thread (a chapter made without a page has its blocks'
+    // text counted, as before).
+    let total: usize = doc.chapters.iter().map(crate::ir::Chapter::weight).sum();
     // Slices small enough to share out evenly, big enough that handing them out costs nothing.
     let slice_bytes = (total / (jobs.max(1) * 8)).max(16 * 1024);
     let mut slices: Vec<(u64, &mut [Block], Rules)> = Vec::new();
     for chapter in &mut doc.chapters {
         let rules = chapter.lang.as_deref().map_or(book, Rules::for_language);
         rewrite_chapter_texts(chapter, rules);
-        let block_bytes = chapter_bytes(chapter) / chapter.blocks.len().max(1);
+        let block_bytes = chapter.weight() / chapter.blocks.len().max(1);
         let mut rest: &mut [Block] = &mut chapter.blocks;
         while !rest.is_empty() {
             let (mut bytes, mut count) = (0, 0);

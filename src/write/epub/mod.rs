@@ -92,7 +92,7 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         crate::jobs::map_ordered(
             &doc.chapters,
             ctx.jobs,
-            |chapter| chapter.source_bytes as u64,
+            |chapter| chapter.weight() as u64,
             |chapter| {
                 files.contains_key(&chapter.id).then(|| {
                     let rendered = render_chapter(doc, chapter, &style);

@@ -54,7 +54,7 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
     let chapters: Vec<Value> = crate::jobs::map_ordered(
         &doc.chapters,
         ctx.jobs,
-        |chapter| chapter.source_bytes as u64,
+        |chapter| chapter.weight() as u64,
         |chapter| chapter_value(doc, chapter, render_chapter(doc, chapter, &style)),
     );
     let meta = &doc.meta;
@@ -213,7 +213,7 @@ fn element_ids(doc: &Document, jobs: usize) -> FxHashSet<&str> {
     let by_chapter = crate::jobs::map_ordered(
         &chapters,
         jobs,
-        |chapter| chapter.source_bytes as u64,
+        |chapter| chapter.weight() as u64,
         |chapter| body::element_ids(&chapter.blocks),
     );
     doc.chapters
