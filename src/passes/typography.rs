@@ -76,8 +76,7 @@ pub fn apply_typography(doc: &mut Document, jobs: usize) {
         rewrite_string(text, book);
     }
     // A chapter's weight spread evenly over its blocks: walking every block to count its text
-    // cost a tenth of the pass, on one thread (a chapter made without a page has its blocks'
-    // text counted, as before).
+    // cost a tenth of the pass, on one thread.
     let total: usize = doc.chapters.iter().map(crate::ir::Chapter::weight).sum();
     // Slices small enough to share out evenly, big enough that handing them out costs nothing.
     let slice_bytes = (total / (jobs.max(1) * 8)).max(16 * 1024);
@@ -85,23 +84,9 @@ pub fn apply_typography(doc: &mut Document, jobs: usize) {
     for chapter in &mut doc.chapters {
         let rules = chapter.lang.as_deref().map_or(book, Rules::for_language);
         rewrite_chapter_texts(chapter, rules);
-        let block_bytes = chapter.weight() / chapter.blocks.len().max(1);
-        let mut rest: &mut [Block] = &mut chapter.blocks;
-        while !rest.is_empty() {
-            let (mut bytes, mut count) = (0, 0);
-            for block in rest.iter() {
-                bytes += match chapter.source_bytes {
-                    0 => crate::ir::block_text_bytes(block),
-                    _ => block_bytes,
-                };
-                count += 1;
-                if bytes >= slice_bytes {
-                    break;
-                }
-            }
-            let (slice, tail) = std::mem::take(&mut rest).split_at_mut(count);
-            slices.push((bytes as u64, slice, rules));
-            rest = tail;
+        let block_bytes = (chapter.weight() / chapter.blocks.len().max(1)).max(1);
+        for slice in chapter.blocks.chunks_mut(slice_bytes.div_ceil(block_bytes)) {
+            slices.push(((slice.len() * block_bytes) as u64, slice, rules));
         }
     }
     crate::jobs::for_each_mut(
@@ -270,11 +255,14 @@ impl Stream {
     fn stretch_bounds(&self, i: usize) -> (usize, usize) {
         let k = self.stretch(i);
         let start = self.owners.get(k).map_or(0, |&(start, _)| start);
-        let end = self
-            .owners
+        (start, self.stretch_end(k))
+    }
+
+    /// Where stretch `k` ends: the next one's first byte, else the text's end.
+    fn stretch_end(&self, k: usize) -> usize {
+        self.owners
             .get(k + 1)
-            .map_or(self.len(), |&(start, _)| start);
-        (start, end)
+            .map_or(self.len(), |&(start, _)| start)
     }
 
     fn piece_at(&self, i: usize) -> Option<u32> {
@@ -326,11 +314,7 @@ impl Stream {
         let mut k = other.stretch(from);
         let mut at = from;
         while at < to {
-            let end = other
-                .owners
-                .get(k + 1)
-                .map_or(other.len(), |&(start, _)| start)
-                .min(to);
+            let end = other.stretch_end(k).min(to);
             let piece = other.owners.get(k).and_then(|&(_, piece)| piece);
             self.push_str(&other.text[at..end], piece);
             at = end;
@@ -404,7 +388,7 @@ fn rewrite(pieces: &mut [Piece<'_>], rules: Rules) {
         text.clear();
     }
     for (k, &(start, piece)) in out.owners.iter().enumerate() {
-        let end = out.owners.get(k + 1).map_or(out.len(), |&(start, _)| start);
+        let end = out.stretch_end(k);
         if let Some(text) = piece.and_then(|i| texts.get_mut(i as usize)) {
             text.push_str(&out.text[start..end]);
         }
