@@ -215,6 +215,46 @@ pub fn map_ordered<T: Sync, R: Send>(
         .collect()
 }
 
+/// `aside()` on a helper thread while `here()` runs on this one (what publication does: the
+/// files written and synced beside the hashing): on the pool's thread when `jobs` makes one,
+/// else on a thread of its own.
+pub fn beside<A: Send, B>(
+    jobs: usize,
+    aside: impl FnOnce() -> A + Send,
+    here: impl FnOnce() -> B,
+) -> (A, B) {
+    // Taken once, by the helper; here, after `here()`, if no helper could take it.
+    let aside = Mutex::new(Some(aside));
+    let take = || aside.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let mut aside_result = None;
+    let here_result = match (jobs > 1).then(|| helper_pool(jobs - 1)).flatten() {
+        // Returns once the spawned job has ended; a panic in it is raised here.
+        Some(pool) => pool.in_place_scope(|scope| {
+            scope.spawn(|_| aside_result = take().map(|aside| aside()));
+            here()
+        }),
+        None => std::thread::scope(|scope| {
+            let helper = std::thread::Builder::new()
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, || take().map(|aside| aside()));
+            let here_result = here();
+            if let Ok(helper) = helper {
+                aside_result = helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            }
+            here_result
+        }),
+    };
+    let aside_result = match (aside_result, take()) {
+        (Some(result), _) => result,
+        (None, Some(aside)) => aside(),
+        // The helper took it and returned, so it left a result.
+        (None, None) => unreachable!("a taken `aside` always leaves its result"),
+    };
+    (aside_result, here_result)
+}
+
 /// The process's pool of `threads` helper threads, made at its first use and kept (one per
 /// size asked: a process builds with one `-j`, tests with a few).
 fn helper_pool(threads: usize) -> Option<&'static rayon_core::ThreadPool> {
@@ -225,8 +265,13 @@ fn helper_pool(threads: usize) -> Option<&'static rayon_core::ThreadPool> {
     }
     let pool = rayon_core::ThreadPoolBuilder::new()
         .num_threads(threads)
-        .stack_size(WORKER_STACK)
-        .thread_name(|i| format!("livret-{i}"))
+        .spawn_handler(|thread| {
+            let builder = std::thread::Builder::new()
+                .name(format!("livret-{}", thread.index()))
+                .stack_size(WORKER_STACK);
+            crate::placement::spawn_apart(builder, move || thread.run())?;
+            Ok(())
+        })
         .build()
         .ok()?;
     let pool: &'static rayon_core::ThreadPool = Box::leak(Box::new(pool));

@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod markup;
 pub mod output;
 pub mod passes;
+mod placement;
 pub mod read;
 pub mod select;
 pub mod settings;
@@ -188,6 +189,9 @@ pub struct BuildOptions {
     pub language: Option<String>,
     /// `-j`: writers run at once; `None` leaves it to livret.toml, then to the cores available.
     pub jobs: Option<usize>,
+    /// The process ends once this build is written (the command line's `build`): the book read
+    /// is left to the exit, which returns its memory at once, instead of being freed.
+    pub exits_after: bool,
 }
 
 impl BuildOptions {
@@ -422,10 +426,14 @@ pub fn render(
         return Err(Error::Content(diags.error_count()));
     }
     // Freeing a big book's millions of allocations takes longer than hashing its files: it is
-    // done beside the publication, not before it.
-    let _ = std::thread::Builder::new()
-        .name("livret-free".into())
-        .spawn(move || drop(sets));
+    // done beside the publication, not before it, and not at all when the process ends next.
+    if options.exits_after {
+        std::mem::forget(sets);
+    } else {
+        let _ = std::thread::Builder::new()
+            .name("livret-free".into())
+            .spawn(move || drop(sets));
+    }
     Ok(RenderedBook {
         manifest_name: settings.manifest_name,
         out_dir: settings.out_dir,

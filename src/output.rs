@@ -272,8 +272,9 @@ impl OutputLock {
                 memory: 0,
             })
             .collect();
-        let (written, checked) = std::thread::scope(|scope| {
-            let writing = scope.spawn(|| {
+        let (written, checked) = crate::jobs::beside(
+            self.jobs,
+            || {
                 crate::jobs::run_ordered(
                     &costs,
                     self.jobs,
@@ -281,8 +282,8 @@ impl OutputLock {
                     |i| stage(&self.dir, &temp_path(i), files[i].bytes, unnamed),
                     |_| {},
                 )
-            });
-            let checked = (|| {
+            },
+            || {
                 let (kept, removals) = self.prove_replaceable(&previous, files, manifest_name)?;
                 let digests: Vec<String> = files
                     .iter()
@@ -307,12 +308,8 @@ impl OutputLock {
                     None
                 };
                 Ok((kept, digests, committed, staged, journal_staged))
-            })();
-            let written = writing
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (written, checked)
-        });
+            },
+        );
         step_time("publish: files written, ownership proven");
         let outcome = checked.and_then(|(kept, digests, committed, manifest, journal_staged)| {
             let mut staged = written.into_iter().collect::<Result<Vec<Staged>>>()?;

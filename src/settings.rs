@@ -167,6 +167,7 @@ impl BuildOptions {
             wait: false,
             language: None,
             jobs: None,
+            exits_after: false,
         }
     }
 }

@@ -114,5 +114,6 @@ pub fn build_options(
         wait: false,
         language: selection.language.clone(),
         jobs: selection.jobs.map(|n| n as usize),
+        exits_after: false,
     })
 }

@@ -47,6 +47,7 @@ pub fn run_build(
         args.report.strict,
     )?;
     options.wait = args.output.wait;
+    options.exits_after = true;
     // With JSON diagnostics, stdout holds JSON only: no outline even with -v.
     let outline = cli.verbose && !reporter.json();
     let mut progress = Progress::new(reporter, outline, dir);
