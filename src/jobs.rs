@@ -328,6 +328,33 @@ mod tests {
     }
 
     #[test]
+    fn beside_runs_the_aside_on_another_thread_while_here_runs_here() {
+        let caller = std::thread::current().id();
+        for jobs in [1, 2, 4] {
+            // Each side waits for the other to have started: run one after the other, they
+            // would wait for ever (the channel's timeout turns that into a failure).
+            let (aside_started, wait_aside) = mpsc::channel();
+            let (here_started, wait_here) = mpsc::channel();
+            let patience = std::time::Duration::from_secs(10);
+            let (aside, here) = beside(
+                jobs,
+                move || {
+                    aside_started.send(()).unwrap();
+                    wait_here.recv_timeout(patience).unwrap();
+                    std::thread::current().id()
+                },
+                || {
+                    here_started.send(()).unwrap();
+                    wait_aside.recv_timeout(patience).unwrap();
+                    std::thread::current().id()
+                },
+            );
+            assert_eq!(here, caller, "jobs {jobs}");
+            assert_ne!(aside, caller, "jobs {jobs}");
+        }
+    }
+
+    #[test]
     fn results_come_back_in_task_order_whatever_the_jobs() {
         let costs: Vec<Cost> = (0..50)
             .map(|i| Cost {

@@ -99,6 +99,30 @@ mod tests {
     }
 
     #[test]
+    fn the_nudge_leaves_every_core_but_the_spawners() {
+        let spawner = mask_of_this_thread();
+        let (go, wait_go) = std::sync::mpsc::channel::<()>();
+        let (report, seen) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let _ = wait_go.recv();
+            let _ = report.send(mask_of_this_thread());
+        });
+        let before = cores::move_off_this_core(&thread);
+        go.send(()).unwrap();
+        let nudged = seen.recv().unwrap();
+        thread.join().unwrap();
+        if spawner.len() < 2 {
+            // One core: nowhere else to go, and the thread is left as it was.
+            assert!(before.is_none());
+            assert_eq!(nudged, spawner);
+        } else {
+            assert!(before.is_some());
+            assert_eq!(nudged.len(), spawner.len() - 1, "{nudged:?} of {spawner:?}");
+            assert!(nudged.iter().all(|cpu| spawner.contains(cpu)));
+        }
+    }
+
+    #[test]
     fn a_thread_started_apart_runs_with_every_core_of_its_spawner() {
         let spawner = mask_of_this_thread();
         let (report, seen) = std::sync::mpsc::channel();
