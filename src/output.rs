@@ -290,7 +290,6 @@ impl OutputLock {
                     .map(|file| crate::manifest::sha256_hex(file.bytes))
                     .collect();
                 let manifest = make_manifest(&digests)?;
-                let staged = stage(&self.dir, &temp_path(files.len()), &manifest, unnamed)?;
                 let committed = Journal {
                     state: JournalState::Committed,
                     removals,
@@ -301,11 +300,19 @@ impl OutputLock {
                         .collect(),
                     ..journal.clone()
                 };
-                let journal_staged = if unnamed {
-                    let path = self.dir.join(JOURNAL_NAME);
-                    Some(stage(&self.dir, &path, &committed.to_json(&path)?, true)?)
+                let journal_path = self.dir.join(JOURNAL_NAME);
+                let journal_bytes = committed.to_json(&journal_path)?;
+                // The manifest and the committed journal synced at once: two files, one wait.
+                let manifest_path = temp_path(files.len());
+                let (staged, journal_staged) = if unnamed {
+                    let (journal, manifest) = crate::jobs::beside(
+                        self.jobs,
+                        || stage(&self.dir, &journal_path, &journal_bytes, true),
+                        || stage(&self.dir, &manifest_path, &manifest, true),
+                    );
+                    (manifest?, Some(journal?))
                 } else {
-                    None
+                    (stage(&self.dir, &manifest_path, &manifest, false)?, None)
                 };
                 Ok((kept, digests, committed, staged, journal_staged))
             },
