@@ -31,15 +31,7 @@ echo "|---|---|---|---|---|---|"
 for scale in "${scales[@]}"; do
   corpus="$work/corpus-$scale"
   python3 scripts/gen_corpus.py "$scale" "$corpus" >/dev/null
-  python3 - "$corpus" >"$work/book-$scale.md" <<'PY'
-import pathlib, re, sys
-root = pathlib.Path(sys.argv[1])
-index = next(p for p in sorted(root.rglob("*.md")) if "buttons:" in p.read_text(encoding="utf-8"))
-for p in [index] + sorted((root / "_faq").glob("*.md")):
-    text = re.sub(r"\A---\n.*?\n---\n", "", p.read_text(encoding="utf-8"), flags=re.S)
-    text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|^\{:.*\}\s*$", "", text, flags=re.M)
-    print(text.replace("](/img/", "](" + str(root) + "/img/"), end="\n\n")
-PY
+  python3 scripts/crowbook_book.py "$corpus" >"$work/book-$scale.md"
   printf 'title: Bench\nauthor: Bench\nlang: fr\n\n+ book-%s.md\n' "$scale" >"$work/faq-$scale.book"
   # `epub-uncached`: the EPUB with no cache between builds (its cover drawn every time); the
   # other rows use a cache of their own, filled by their first run (as a writer's loop would).
