@@ -19,7 +19,7 @@ pub fn spawn_apart(
     let handle = builder.spawn(move || {
         // The mask this thread had before the nudge, given back before any work.
         if let Ok(Some(allowed)) = wait_placed.recv() {
-            cores::restrict_this_thread(&allowed);
+            cores::set_this_threads_cores(&allowed);
         }
         run()
     })?;
@@ -63,7 +63,7 @@ mod cores {
         (moved == 0).then_some(Mask(allowed))
     }
 
-    pub fn restrict_this_thread(mask: &Mask) {
+    pub fn set_this_threads_cores(mask: &Mask) {
         // SAFETY: `mask.0` is a cpu_set_t of the size given; 0 is this thread. A failure leaves
         // the thread where it is, which only costs speed.
         unsafe {
@@ -80,7 +80,7 @@ mod cores {
         None
     }
 
-    pub fn restrict_this_thread(_mask: &Mask) {}
+    pub fn set_this_threads_cores(_mask: &Mask) {}
 }
 
 #[cfg(all(test, target_os = "linux"))]
