@@ -255,15 +255,6 @@ pub fn beside<A: Send, B>(
     (aside_result, here_result)
 }
 
-/// Make the pool `jobs` will use now, so that its threads start while this thread reads the
-/// corpus rather than when the first stage needs them (a livret.toml that sets another `jobs`
-/// gets a pool of its own at that point).
-pub fn warm_up(jobs: usize) {
-    if jobs > 1 {
-        helper_pool(jobs - 1);
-    }
-}
-
 /// The process's pool of `threads` helper threads, made at its first use and kept (one per
 /// size asked: a process builds with one `-j`, tests with a few).
 fn helper_pool(threads: usize) -> Option<&'static rayon_core::ThreadPool> {

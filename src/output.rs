@@ -302,7 +302,8 @@ impl OutputLock {
                 };
                 let journal_path = self.dir.join(JOURNAL_NAME);
                 let journal_bytes = committed.to_json(&journal_path)?;
-                // The manifest and the committed journal synced at once: two files, one wait.
+                // The journal staged on the helper (once it has written the files) while the
+                // manifest is staged here: their syncs overlap instead of following each other.
                 let manifest_path = temp_path(files.len());
                 let (staged, journal_staged) = if unnamed {
                     let (journal, manifest) = crate::jobs::beside(

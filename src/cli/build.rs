@@ -48,7 +48,6 @@ pub fn run_build(
     )?;
     options.wait = args.output.wait;
     options.exits_after = true;
-    livret::jobs::warm_up(options.jobs.unwrap_or_else(livret::jobs::available));
     // With JSON diagnostics, stdout holds JSON only: no outline even with -v.
     let outline = cli.verbose && !reporter.json();
     let mut progress = Progress::new(reporter, outline, dir);

@@ -155,7 +155,7 @@ fn render_page(theme: &Theme, page: &str, context: Value, jobs: usize) -> Result
         limit,
     };
     // The page's fresh memory is faulted in on the pool's thread while this one writes into it
-    // (a tenth of a scale-10 build's page faults).
+    // (a tenth of a scale-10 build's page faults); with one job no core is idle to do it.
     let rendered = if jobs > 1 {
         let region = crate::huge_pages::Region::of_capacity(&out.bytes);
         crate::jobs::beside(
@@ -222,6 +222,7 @@ fn chapter_value(doc: &Document, chapter: &Chapter, rendered: RenderedChapter) -
 /// Every id the page will hold: chapter ids and element ids of the content (each chapter's
 /// found on up to `jobs` threads).
 fn element_ids(doc: &Document, jobs: usize) -> FxHashSet<&str> {
+    // Items borrowed from `doc`, so that the ids found may outlive the task that found them.
     let chapters: Vec<&Chapter> = doc.chapters.iter().collect();
     let by_chapter = crate::jobs::map_ordered(
         &chapters,
