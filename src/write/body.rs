@@ -18,6 +18,19 @@ pub struct BodyStyle<'a> {
     /// Appends the src attribute's value, escaped, of an image asset (index into
     /// `Document::assets`): a data URI is written in place, never copied or scanned again.
     pub image_src: &'a (dyn Fn(usize, &Asset, &mut String) + Sync),
+    /// Per asset (index into `Document::assets`): drawn in SVG from one embedded copy when
+    /// `Some`, else an `<img>` at each use. Empty: every image is an `<img>`.
+    pub shared_images: &'a [Option<SharedImage>],
+}
+
+/// An image the page embeds once, however many times it shows it: its first use draws it
+/// (`<svg><image id>`), the others refer to it (`<svg><use href>`), so a screenshot shown in
+/// five chapters of a self-contained page weighs its bytes once.
+pub struct SharedImage {
+    /// The element id of the embedded copy, unique in the page.
+    pub id: String,
+    /// Index in `Document::chapters` of the chapter whose first use embeds it.
+    pub home: usize,
 }
 
 pub struct RenderedChapter {
@@ -36,6 +49,7 @@ pub fn render_chapter(doc: &Document, chapter: &Chapter, style: &BodyStyle) -> R
         link_depth: 0,
         regions: 0,
         toc_written: None,
+        embedded: Default::default(),
     };
     let mut body = String::new();
     renderer.run(&mut body, block_tasks(&chapter.blocks));
@@ -140,6 +154,8 @@ struct Renderer<'s, 'd> {
     regions: usize,
     /// Whether the chapter's `{:toc}` list was written (`Some(false)`: it has no heading).
     toc_written: Option<bool>,
+    /// Shared images this chapter has embedded (its later uses refer to them).
+    embedded: rustc_hash::FxHashSet<usize>,
 }
 
 impl<'d> Renderer<'_, 'd> {
@@ -392,9 +408,10 @@ impl<'d> Renderer<'_, 'd> {
         }
     }
 
-    /// Writes an `<img>` for a located asset; false when there is none to show.
+    /// Writes an `<img>` for a located asset (or its shared drawing); false when there is
+    /// none to show.
     fn image(
-        &self,
+        &mut self,
         out: &mut String,
         alt: &str,
         title: Option<&str>,
@@ -404,6 +421,13 @@ impl<'d> Renderer<'_, 'd> {
         else {
             return false;
         };
+        if let Some(shared) = self.style.shared_images.get(index).and_then(Option::as_ref)
+            && asset.width > 0
+            && asset.height > 0
+        {
+            self.shared_image(out, shared, (index, asset), alt, title);
+            return true;
+        }
         out.push_str("<img src=\"");
         (self.style.image_src)(index, asset, out);
         out.push_str("\" alt=\"");
@@ -422,6 +446,51 @@ impl<'d> Renderer<'_, 'd> {
         }
         out.push_str(self.void_end());
         true
+    }
+
+    /// An image of the page's shared ones, at its intrinsic size and scaled down like an
+    /// `<img>`: named by its alt text (hidden when it has none), its title as the tooltip. The
+    /// first use in its home chapter embeds the bytes; every other use refers to them.
+    fn shared_image(
+        &mut self,
+        out: &mut String,
+        shared: &SharedImage,
+        (index, asset): (usize, &Asset),
+        alt: &str,
+        title: Option<&str>,
+    ) {
+        let (width, height) = (asset.width, asset.height);
+        out.push_str(&format!(
+            "<svg class=\"image\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" style=\"max-width:100%;height:auto\""
+        ));
+        if alt.trim().is_empty() {
+            out.push_str(" aria-hidden=\"true\">");
+        } else {
+            out.push_str(" role=\"img\" aria-label=\"");
+            escape_into(out, alt);
+            out.push_str("\">");
+        }
+        if let Some(title) = title.filter(|t| !t.trim().is_empty()) {
+            out.push_str("<title>");
+            escape_into(out, title);
+            out.push_str("</title>");
+        }
+        let at_home = self
+            .doc
+            .chapters
+            .get(shared.home)
+            .is_some_and(|home| std::ptr::eq(home, self.chapter));
+        if at_home && self.embedded.insert(index) {
+            out.push_str("<image id=\"");
+            escape_into(out, &shared.id);
+            out.push_str(&format!("\" width=\"{width}\" height=\"{height}\" href=\""));
+            (self.style.image_src)(index, asset, out);
+            out.push_str("\"/></svg>");
+        } else {
+            out.push_str("<use href=\"#");
+            escape_into(out, &shared.id);
+            out.push_str("\"/></svg>");
+        }
     }
 
     /// The author's caption paragraph becomes the figure's caption (said once: a caption equal
@@ -457,7 +526,7 @@ impl<'d> Renderer<'_, 'd> {
 
     /// A paragraph holding only an image becomes a figure, captioned by its title or alt text
     /// (a caption equal to the alt is hidden from screen readers: they read the alt once).
-    fn figure(&self, out: &mut String, image: &Inline) -> bool {
+    fn figure(&mut self, out: &mut String, image: &Inline) -> bool {
         let Inline::Image {
             alt, title, asset, ..
         } = image
@@ -774,11 +843,18 @@ pub fn level2_headings(blocks: &[Block]) -> Vec<(&str, &[Inline])> {
 
 /// The element ids that `render_chapter` writes for `blocks` (footnote ids aside), in order.
 pub fn element_ids(blocks: &[Block]) -> Vec<&str> {
+    ids_and_images(blocks).0
+}
+
+/// `element_ids`, and the assets (indices into `Document::assets`) of every image use, in
+/// order: one walk for both.
+pub fn ids_and_images(blocks: &[Block]) -> (Vec<&str>, Vec<usize>) {
     enum Node<'d> {
         Block(&'d Block),
         Inline(&'d Inline),
     }
     let mut ids = Vec::new();
+    let mut images = Vec::new();
     let mut stack: Vec<Node> = blocks.iter().rev().map(Node::Block).collect();
     while let Some(node) = stack.pop() {
         let mut children: Vec<Node> = Vec::new();
@@ -813,12 +889,15 @@ pub fn element_ids(blocks: &[Block]) -> Vec<&str> {
                     children.extend(content.iter().map(Node::Inline));
                 }
                 Inline::Note(blocks) => children.extend(blocks.iter().map(Node::Block)),
+                Inline::Image {
+                    asset: Some(asset), ..
+                } => images.push(*asset),
                 other => children.extend(other.children().into_iter().flatten().map(Node::Inline)),
             },
         }
         stack.extend(children.into_iter().rev());
     }
-    ids
+    (ids, images)
 }
 
 /// Plain text of inline content, without recursion (notes left out).
@@ -918,6 +997,7 @@ mod tests {
             xhtml,
             href: &href,
             image_src: &image_src,
+            shared_images: &[],
         };
         render_chapter(doc, &doc.chapters[0], &style)
     }

@@ -37,6 +37,11 @@ const INTENTIONAL: &[(&str, &str)] = &[
         "the HTML embeds images as data: URIs; compared by their bytes",
     ),
     (
+        "shared-images",
+        "an image shown more than once is an `<svg class=image>` drawing one embedded copy; its \
+         alt is its aria-label, its title a `<title>` (not text of the page)",
+    ),
+    (
         "chapter-prefixed-ids",
         "ids are unique across the book (`{chapter}-{id}`); links are compared by where they land",
     ),
@@ -360,8 +365,10 @@ impl<'a> Side<'a> {
         skip_all(section, "nav.page-toc", &mut skipped); // compared on its own
         skip_all(section, "p.back-to-contents", &mut skipped); // book-navigation
         skip_all(section, ".footnotes-title, a.footnote-back", &mut skipped); // notes
+        skip_all(section, "svg.image > title", &mut skipped); // shared-images
         let _ = (
             intentional("book-navigation"),
+            intentional("shared-images"),
             intentional("image-captions"),
         );
         // image-captions: a figcaption livret wrote (no italic from the author in it).
@@ -503,14 +510,27 @@ fn counts(side: &Side) -> BTreeMap<&'static str, usize> {
 }
 
 /// Each image as (its bytes, its alt text). self-contained-images: livret's `data:` URI is
-/// decoded, kramdown's `src` read from the corpus.
-fn images(side: &Side, corpus_root: &Path, page_dir: &Path) -> Vec<(Vec<u8>, String)> {
-    let _ = intentional("self-contained-images");
+/// decoded, kramdown's `src` read from the corpus. shared-images: livret's `svg.image` is read
+/// from the copy it embeds or refers to (anywhere in `page`).
+fn images(side: &Side, page: &Html, corpus_root: &Path, page_dir: &Path) -> Vec<(Vec<u8>, String)> {
+    let _ = (
+        intentional("self-contained-images"),
+        intentional("shared-images"),
+    );
     side.elements()
         .into_iter()
-        .filter(|e| e.value().name() == "img")
-        .map(|img| {
-            let src = img.value().attr("src").unwrap_or_default();
+        .filter_map(|e| match e.value().name() {
+            "img" => Some((
+                e.value().attr("src").unwrap_or_default().to_string(),
+                e.value().attr("alt").unwrap_or_default(),
+            )),
+            "svg" if e.value().classes().any(|c| c == "image") => Some((
+                shared_image_src(e, page),
+                e.value().attr("aria-label").unwrap_or_default(),
+            )),
+            _ => None,
+        })
+        .map(|(src, alt)| {
             let bytes = match src.split_once(";base64,") {
                 Some((_, data)) => {
                     use base64::Engine;
@@ -521,15 +541,34 @@ fn images(side: &Side, corpus_root: &Path, page_dir: &Path) -> Vec<(Vec<u8>, Str
                 None => {
                     let path = match src.strip_prefix('/') {
                         Some(site) => corpus_root.join(site),
-                        None => page_dir.join(src),
+                        None => page_dir.join(&src),
                     };
                     std::fs::read(path).unwrap_or_default()
                 }
             };
-            let alt = img.value().attr("alt").unwrap_or_default();
             (bytes, normalise(alt))
         })
         .collect()
+}
+
+/// The `href` of the `<image>` a shared image draws: its own, or the one its `<use>` names.
+fn shared_image_src(svg: ElementRef, page: &Html) -> String {
+    let href = |e: ElementRef| e.value().attr("href").unwrap_or_default().to_string();
+    if let Some(image) = svg.select(&sel("image")).next() {
+        return href(image);
+    }
+    let Some(id) = svg.select(&sel("use")).next().and_then(|u| {
+        u.value()
+            .attr("href")?
+            .strip_prefix('#')
+            .map(str::to_string)
+    }) else {
+        return String::new();
+    };
+    page.select(&sel("image[id]"))
+        .find(|image| image.value().attr("id") == Some(id.as_str()))
+        .map(href)
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -815,7 +854,10 @@ fn compare_corpus(dir: &Path) -> Option<(usize, Vec<String>)> {
                 .collect::<Vec<_>>()
                 .join("; ")
         };
-        let (ki, li) = (images(&k, dir, &page_dir), images(&l, dir, &page_dir));
+        let (ki, li) = (
+            images(&k, k_page, dir, &page_dir),
+            images(&l, &livret_page, dir, &page_dir),
+        );
         if ki != li {
             differ("images", describe(ki), describe(li));
         }
@@ -1054,8 +1096,7 @@ fn idiom_5_an_author_caption_is_the_only_caption_and_no_alt_is_said_twice() {
     );
     // Said once to a screen reader: a caption that repeats the alt is hidden from it.
     for figure in page.select(&sel("figure")) {
-        let img = figure.select(&sel("img")).next().unwrap();
-        let alt = img.value().attr("alt").unwrap();
+        let alt = figure_alt(figure);
         assert!(!alt.is_empty());
         for caption in figure.select(&sel("figcaption")) {
             let repeats = caption.text().collect::<String>().trim() == alt.trim();
@@ -1066,12 +1107,19 @@ fn idiom_5_an_author_caption_is_the_only_caption_and_no_alt_is_said_twice() {
             );
         }
     }
-    let first_alt = page.select(&sel("#idiomes figure img")).next().unwrap();
+    let first = page.select(&sel("#idiomes figure")).next().unwrap();
     // Alt text gets the text's typography: it is printed as a caption too.
-    assert_eq!(
-        first_alt.value().attr("alt"),
-        Some("Le parcours d’une donnée")
-    );
+    assert_eq!(figure_alt(first), "Le parcours d’une donnée");
+}
+
+/// A figure's alt text: its `<img>`'s, or the name of the `svg.image` showing a shared image.
+fn figure_alt(figure: ElementRef) -> &str {
+    let shown = figure
+        .select(&sel("img, svg.image"))
+        .next()
+        .unwrap()
+        .value();
+    shown.attr("alt").or(shown.attr("aria-label")).unwrap()
 }
 
 #[test]

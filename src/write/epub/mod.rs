@@ -85,6 +85,8 @@ pub fn write_epub(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         xhtml: true,
         href: &href,
         image_src: &image_src,
+        // Each image is a file of the EPUB, whatever its uses.
+        shared_images: &[],
     };
     // The cover is drawn beside the chapters when there is a thread to spare: at a small
     // book's size it is most of the writer.

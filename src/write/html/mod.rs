@@ -31,7 +31,7 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         include_str!("../../../themes/default/html/style.css"),
     )?;
 
-    let known_ids = element_ids(doc, ctx.jobs);
+    let (known_ids, shared_images) = ids_and_shared_images(doc, ctx.jobs);
     let href = |target: &LinkTarget| book_href(doc, &known_ids, target);
     let data_uris: Vec<std::sync::OnceLock<String>> = doc
         .assets
@@ -47,6 +47,7 @@ pub fn write_html(doc: &Document, ctx: &WriteContext, diags: &mut Diagnostics) -
         xhtml: false,
         href: &href,
         image_src: &image_src,
+        shared_images: &shared_images,
     };
 
     // Each chapter's template value made on its thread too: the body's copy into it is a
@@ -221,20 +222,48 @@ fn chapter_value(doc: &Document, chapter: &Chapter, rendered: RenderedChapter) -
 
 /// Every id the page will hold: chapter ids and element ids of the content (each chapter's
 /// found on up to `jobs` threads).
-fn element_ids(doc: &Document, jobs: usize) -> FxHashSet<&str> {
+/// The page's element ids, and per asset whether it is shared: shown more than once, it is
+/// embedded once (`body::SharedImage`) rather than at each use.
+fn ids_and_shared_images(
+    doc: &Document,
+    jobs: usize,
+) -> (FxHashSet<&str>, Vec<Option<body::SharedImage>>) {
     // Items borrowed from `doc`, so that the ids found may outlive the task that found them.
     let chapters: Vec<&Chapter> = doc.chapters.iter().collect();
     let by_chapter = crate::jobs::map_ordered(
         &chapters,
         jobs,
         |chapter| chapter.weight() as u64,
-        |chapter| body::element_ids(&chapter.blocks),
+        |chapter| body::ids_and_images(&chapter.blocks),
     );
-    doc.chapters
+    // Per asset: its uses, and the chapter of the first.
+    let mut uses: Vec<(usize, usize)> = vec![(0, 0); doc.assets.len()];
+    let mut ids: FxHashSet<&str> = doc.chapters.iter().map(|c| c.id.as_str()).collect();
+    for (chapter, (chapter_ids, images)) in by_chapter.into_iter().enumerate() {
+        ids.extend(chapter_ids);
+        for asset in images {
+            if let Some((count, home)) = uses.get_mut(asset) {
+                if *count == 0 {
+                    *home = chapter;
+                }
+                *count += 1;
+            }
+        }
+    }
+    let shared = uses
         .iter()
-        .map(|chapter| chapter.id.as_str())
-        .chain(by_chapter.into_iter().flatten())
-        .collect()
+        .enumerate()
+        .map(|(index, &(count, home))| {
+            (count > 1).then(|| {
+                let mut id = format!("livret-image-{}", index + 1);
+                while ids.contains(id.as_str()) {
+                    id.push('-');
+                }
+                body::SharedImage { id, home }
+            })
+        })
+        .collect();
+    (ids, shared)
 }
 
 /// Internal links point at `#anchor`, or at the chapter when the anchor is not in this page
@@ -793,6 +822,115 @@ mod tests {
         );
     }
 
+    /// Two chapters; asset 0 shown three times (one of them decorative), asset 1 once, and
+    /// an author's id taking the name livret would give the shared copy.
+    fn document_showing_an_image_three_times() -> Document {
+        let shown = |alt: &str, title: Option<&str>, index: usize| {
+            let mut shown = image(alt, title);
+            if let Inline::Image { asset, .. } = &mut shown {
+                *asset = Some(index);
+            }
+            shown
+        };
+        let first = chapter(
+            "premier",
+            ChapterKind::Persona,
+            "Premier",
+            vec![
+                heading(2, "livret-image-1", "Un titre pris"),
+                para(vec![shown("Un graphique", Some("Figure 1"), 0)]),
+                para(vec![text("Au fil du texte "), shown("", None, 0)]),
+            ],
+        );
+        let second = chapter(
+            "second",
+            ChapterKind::Persona,
+            "Second",
+            vec![
+                para(vec![shown("Encore le graphique", None, 0)]),
+                para(vec![shown("Un autre", None, 1)]),
+            ],
+        );
+        let asset = |path: &str, bytes: Vec<u8>| Asset {
+            path: path.into(),
+            format: ImageFormat::Png,
+            width: 120,
+            height: 60,
+            bytes: Arc::new(bytes),
+            sha256: String::new(),
+        };
+        let mut other = png_bytes();
+        other.extend_from_slice(b"other"); // bytes after IEND: another file, the same picture
+        Document {
+            meta: rich_document().meta,
+            chapters: vec![first, second],
+            assets: vec![asset("img/x.png", png_bytes()), asset("img/y.png", other)],
+        }
+    }
+
+    #[test]
+    fn an_image_shown_in_several_places_is_embedded_once_and_drawn_at_each() {
+        let doc = document_showing_an_image_three_times();
+        let html = build(&doc);
+        // The whole data: URI, to its closing quote (asset 1's bytes begin as asset 0's).
+        let base64 = |i: usize| {
+            let bytes = doc.assets[i].bytes.as_slice();
+            format!(
+                "{}\"",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            )
+        };
+        assert_eq!(html.matches(&base64(0)).count(), 1, "embedded once");
+        assert_eq!(html.matches(&base64(1)).count(), 1);
+        let page = Html::parse_document(&html);
+        let copies = select(&page, "svg.image image[id]");
+        assert_eq!(copies.len(), 1);
+        let id = copies[0].value().attr("id").unwrap();
+        assert_ne!(id, "livret-image-1", "the author's id stays the only one");
+        assert_eq!(select(&page, &format!("[id='{id}']")).len(), 1);
+        // Every use draws that copy, the first where it is embedded, at the image's size.
+        let drawings = select(&page, "svg.image");
+        assert_eq!(drawings.len(), 3);
+        let uses = select(&page, "svg.image use");
+        assert_eq!(uses.len(), 2);
+        assert!(
+            uses.iter()
+                .all(|u| u.value().attr("href") == Some(&*format!("#{id}")))
+        );
+        assert!(
+            drawings
+                .iter()
+                .all(|d| d.value().attr("viewBox") == Some("0 0 120 60"))
+        );
+        // Named by the alt text, the title a tooltip; a decorative use is hidden.
+        let names: Vec<Option<&str>> = drawings
+            .iter()
+            .map(|d| d.value().attr("aria-label"))
+            .collect();
+        assert_eq!(
+            names,
+            [Some("Un graphique"), None, Some("Encore le graphique")]
+        );
+        assert_eq!(drawings[0].value().attr("role"), Some("img"));
+        assert_eq!(drawings[1].value().attr("aria-hidden"), Some("true"));
+        assert_eq!(
+            select(&page, "svg.image > title")
+                .iter()
+                .map(|t| t.text().collect::<String>())
+                .collect::<Vec<_>>(),
+            ["Figure 1"]
+        );
+        // Shown once, an image stays an <img>.
+        let imgs = select(&page, "img");
+        assert_eq!(imgs.len(), 1);
+        assert_eq!(imgs[0].value().attr("alt"), Some("Un autre"));
+        // A handout of the second chapter shows each image once: two <img>, no drawing.
+        let handout = crate::select::select_chapters(&doc, &|c| c.id == "second");
+        let page = Html::parse_document(&build(&handout));
+        assert_eq!(select(&page, "img").len(), 2);
+        assert!(select(&page, "svg.image").is_empty());
+    }
+
     #[test]
     fn output_is_deterministic() {
         let doc = rich_document();
@@ -802,7 +940,7 @@ mod tests {
     #[test]
     fn xhtml_body_parses_as_xml() {
         let doc = rich_document();
-        let href = |t: &LinkTarget| book_href(&doc, &element_ids(&doc, 1), t);
+        let href = |t: &LinkTarget| book_href(&doc, &ids_and_shared_images(&doc, 1).0, t);
         let src = |_: usize, a: &Asset, out: &mut String| {
             crate::markup::escape_into(out, &format!("images/{}", a.path))
         };
@@ -810,6 +948,7 @@ mod tests {
             xhtml: true,
             href: &href,
             image_src: &src,
+            shared_images: &[],
         };
         for chapter in &doc.chapters {
             let out = render_chapter(&doc, chapter, &style);
