@@ -1113,7 +1113,7 @@ fn idiom_5_an_author_caption_is_the_only_caption_and_no_alt_is_said_twice() {
 }
 
 /// A figure's alt text: its `<img>`'s, or the name of the `svg.image` showing a shared image.
-fn figure_alt(figure: ElementRef) -> &str {
+fn figure_alt(figure: ElementRef<'_>) -> &str {
     let shown = figure
         .select(&sel("img, svg.image"))
         .next()
