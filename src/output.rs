@@ -300,12 +300,12 @@ impl OutputLock {
                         .collect(),
                     ..journal.clone()
                 };
-                let journal_path = self.dir.join(JOURNAL_NAME);
-                let journal_bytes = committed.to_json(&journal_path)?;
                 // The journal staged on the helper (once it has written the files) while the
                 // manifest is staged here: their syncs overlap instead of following each other.
                 let manifest_path = temp_path(files.len());
                 let (staged, journal_staged) = if unnamed {
+                    let journal_path = self.dir.join(JOURNAL_NAME);
+                    let journal_bytes = committed.to_json(&journal_path)?;
                     let (journal, manifest) = crate::jobs::beside(
                         self.jobs,
                         || stage(&self.dir, &journal_path, &journal_bytes, true),

@@ -19,7 +19,8 @@ pub struct BodyStyle<'a> {
     /// `Document::assets`): a data URI is written in place, never copied or scanned again.
     pub image_src: &'a (dyn Fn(usize, &Asset, &mut String) + Sync),
     /// Per asset (index into `Document::assets`): drawn in SVG from one embedded copy when
-    /// `Some`, else an `<img>` at each use. Empty: every image is an `<img>`.
+    /// `Some` (its size known: it is the drawing's viewBox), else an `<img>` at each use.
+    /// Empty: every image is an `<img>`.
     pub shared_images: &'a [Option<SharedImage>],
 }
 
@@ -421,10 +422,7 @@ impl<'d> Renderer<'_, 'd> {
         else {
             return false;
         };
-        if let Some(shared) = self.style.shared_images.get(index).and_then(Option::as_ref)
-            && asset.width > 0
-            && asset.height > 0
-        {
+        if let Some(shared) = self.style.shared_images.get(index).and_then(Option::as_ref) {
             self.shared_image(out, shared, (index, asset), alt, title);
             return true;
         }

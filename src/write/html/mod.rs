@@ -220,10 +220,10 @@ fn chapter_value(doc: &Document, chapter: &Chapter, rendered: RenderedChapter) -
     Value::from(value)
 }
 
-/// Every id the page will hold: chapter ids and element ids of the content (each chapter's
-/// found on up to `jobs` threads).
-/// The page's element ids, and per asset whether it is shared: shown more than once, it is
-/// embedded once (`body::SharedImage`) rather than at each use.
+/// Every id the page will hold (chapter ids and element ids of the content), and per asset
+/// whether it is shared: shown more than once and of a known size, it is embedded once
+/// (`body::SharedImage`) rather than at each showing. Each chapter is walked once, on up to
+/// `jobs` threads.
 fn ids_and_shared_images(
     doc: &Document,
     jobs: usize,
@@ -250,11 +250,13 @@ fn ids_and_shared_images(
             }
         }
     }
+    // A drawing needs the image's size for its viewBox: one of unknown size stays an <img>.
     let shared = uses
         .iter()
+        .zip(&doc.assets)
         .enumerate()
-        .map(|(index, &(count, home))| {
-            (count > 1).then(|| {
+        .map(|(index, (&(count, home), asset))| {
+            (count > 1 && asset.width > 0 && asset.height > 0).then(|| {
                 let mut id = format!("livret-image-{}", index + 1);
                 while ids.contains(id.as_str()) {
                     id.push('-');
@@ -333,11 +335,15 @@ mod tests {
     }
 
     fn image(alt: &str, title: Option<&str>) -> Inline {
+        image_of(alt, title, 0)
+    }
+
+    fn image_of(alt: &str, title: Option<&str>, asset: usize) -> Inline {
         Inline::Image {
             src: "/img/x.png".into(),
             alt: alt.into(),
             title: title.map(str::to_string),
-            asset: Some(0),
+            asset: Some(asset),
             pos: Pos::default(),
         }
     }
@@ -825,21 +831,14 @@ mod tests {
     /// Two chapters; asset 0 shown three times (one of them decorative), asset 1 once, and
     /// an author's id taking the name livret would give the shared copy.
     fn document_showing_an_image_three_times() -> Document {
-        let shown = |alt: &str, title: Option<&str>, index: usize| {
-            let mut shown = image(alt, title);
-            if let Inline::Image { asset, .. } = &mut shown {
-                *asset = Some(index);
-            }
-            shown
-        };
         let first = chapter(
             "premier",
             ChapterKind::Persona,
             "Premier",
             vec![
                 heading(2, "livret-image-1", "Un titre pris"),
-                para(vec![shown("Un graphique", Some("Figure 1"), 0)]),
-                para(vec![text("Au fil du texte "), shown("", None, 0)]),
+                para(vec![image_of("Un graphique", Some("Figure 1"), 0)]),
+                para(vec![text("Au fil du texte "), image_of("", None, 0)]),
             ],
         );
         let second = chapter(
@@ -847,8 +846,8 @@ mod tests {
             ChapterKind::Persona,
             "Second",
             vec![
-                para(vec![shown("Encore le graphique", None, 0)]),
-                para(vec![shown("Un autre", None, 1)]),
+                para(vec![image_of("Encore le graphique", None, 0)]),
+                para(vec![image_of("Un autre", None, 1)]),
             ],
         );
         let asset = |path: &str, bytes: Vec<u8>| Asset {
